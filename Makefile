@@ -1,0 +1,36 @@
+# make run   — set up from nothing and start the embedded demo (SQLite, fakeredis, fake WeChat)
+# make test  — set up and run the tests (SQLite + fakeredis; again on MariaDB + Redis when
+#              TEST_DATABASE_URL and TEST_REDIS_URL are set, as .ci/run does)
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip --disable-pip-version-check -q
+
+.PHONY: run test lint format clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.runtime: requirements.txt | $(PY)
+	$(PIP) install -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
+	$(PIP) install -r requirements-dev.txt
+	touch $@
+
+run: $(VENV)/.runtime
+	bash scripts/run-dev.sh
+
+test: $(VENV)/.dev
+	bash scripts/test.sh
+
+lint: $(VENV)/.dev
+	$(VENV)/bin/ruff check .
+
+format: $(VENV)/.dev
+	$(VENV)/bin/ruff format app tests
+
+clean:
+	rm -rf $(VENV) instance/*.sqlite3 .pytest_cache

@@ -1,0 +1,49 @@
+"""The application factory."""
+
+import os
+
+from flask import Flask
+
+from app.config import CONFIGS, ProductionConfig
+
+
+def create_app(config_name: str | None = None, overrides: dict | None = None) -> Flask:
+    """Create the app for `config_name` (default: $APP_CONFIG or "development")."""
+    name = config_name or os.environ.get("APP_CONFIG", "development")
+    if name not in CONFIGS:
+        raise RuntimeError(f"unknown config {name!r}; choose one of {sorted(CONFIGS)}")
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object(CONFIGS[name])
+    app.config.update(overrides or {})
+    app.config["CONFIG_NAME"] = name
+    if name == "production":
+        ProductionConfig.check(app.config)
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        os.makedirs(app.instance_path, exist_ok=True)
+
+    from app import models  # noqa: F401  (register every table before Alembic looks)
+    from app.api import register_blueprints
+    from app.cli import register_commands
+    from app.errors import register_error_handlers
+    from app.extensions import ApiWithErrors, db, migrate, redis_connections
+    from app.wechat import wechat
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..", "migrations"))
+    redis_connections.init_app(app)
+    wechat.init_app(app)
+    api = ApiWithErrors(
+        app,
+        spec_kwargs={
+            "info": {"description": "Backend of the Huangshan 3-km employment circle mini-program."},
+        },
+    )
+    api.spec.components.security_scheme(
+        "bearer", {"type": "http", "scheme": "bearer", "description": "Token from /auth/*-login"}
+    )
+    register_blueprints(app, api)
+    register_error_handlers(app)
+    register_commands(app)
+    return app

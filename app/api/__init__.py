@@ -1,0 +1,14 @@
+"""API blueprints, each a feature: parse with a schema, call one service, dump."""
+
+from flask import Flask
+
+from app.extensions import ApiWithErrors
+
+
+def register_blueprints(app: Flask, api: ApiWithErrors) -> None:
+    """Register every blueprint on the app and its OpenAPI document."""
+    from app.api import audit, auth, health, me, places, residents, staff
+
+    for module in (auth, me, residents, staff, places, audit):
+        api.register_blueprint(module.blp, url_prefix="/api/v1" + module.URL_PREFIX)
+    app.register_blueprint(health.bp)

@@ -1,0 +1,62 @@
+"""Log in with a password (staff) or a WeChat code (residents), bind a phone, log out."""
+
+import marshmallow as ma
+from flask import g
+from flask_smorest import Blueprint
+from marshmallow import validate
+
+from app.api.schemas import ProfileSchema, TokenSchema
+from app.auth import auth_required, client_ip, current_account
+from app.models import Role
+from app.services import accounts, residents
+
+URL_PREFIX = "/auth"
+blp = Blueprint("auth", __name__, description="Login, logout and WeChat phone binding")
+
+
+class LoginSchema(ma.Schema):
+    """Staff credentials."""
+
+    username = ma.fields.String(required=True, validate=validate.Length(min=1, max=64))
+    password = ma.fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=256))
+
+
+class WeChatCodeSchema(ma.Schema):
+    """A one-time code from wx.login (or from a getPhoneNumber button)."""
+
+    code = ma.fields.String(required=True, validate=validate.Length(min=1, max=128))
+
+
+@blp.post("/login")
+@blp.arguments(LoginSchema)
+@blp.response(200, TokenSchema)
+def login(args):
+    """Log in a staff member with username and password; 5 failures lock for 15 minutes."""
+    account, token, expires_at = accounts.login_staff(args["username"], args["password"], client_ip())
+    return {"token": token, "expires_at": expires_at, "account": account}
+
+
+@blp.post("/wechat-login")
+@blp.arguments(WeChatCodeSchema)
+@blp.response(200, TokenSchema)
+def wechat_login(args):
+    """Log in a resident with a wx.login code; the first login creates the account."""
+    account, token, expires_at, created = accounts.wechat_login(args["code"], client_ip())
+    return {"token": token, "expires_at": expires_at, "account": account, "is_new": created}
+
+
+@blp.post("/wechat-phone")
+@auth_required(Role.resident)
+@blp.arguments(WeChatCodeSchema)
+@blp.response(200, ProfileSchema)
+def wechat_phone(args):
+    """Bind the phone number from a getPhoneNumber code to the logged-in resident."""
+    return residents.bind_phone(current_account(), args["code"])
+
+
+@blp.post("/logout")
+@auth_required()
+@blp.response(204)
+def logout():
+    """Revoke the token this request was made with."""
+    accounts.logout(current_account(), g.auth_token, client_ip())

@@ -1,0 +1,35 @@
+"""Schemas and helpers shared by the API blueprints."""
+
+from datetime import UTC, datetime
+
+import marshmallow as ma
+from marshmallow import validate
+
+
+class UtcDateTime(ma.fields.DateTime):
+    """A datetime stored naive in UTC, written out with its +00:00 offset."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if isinstance(value, datetime) and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return super()._serialize(value, attr, obj, **kwargs)
+
+
+class PageArgsSchema(ma.Schema):
+    """?page=&per_page= (per_page at most 100)."""
+
+    page = ma.fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
+    per_page = ma.fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+class PageSchema(ma.Schema):
+    """Paging fields of a list response."""
+
+    page = ma.fields.Integer(required=True)
+    per_page = ma.fields.Integer(required=True)
+    total = ma.fields.Integer(required=True)
+
+
+def page_schema(item_schema: type[ma.Schema], name: str) -> type[ma.Schema]:
+    """Build a `{items: [...], page, per_page, total}` schema for `item_schema`."""
+    return type(name, (PageSchema,), {"items": ma.fields.List(ma.fields.Nested(item_schema), required=True)})

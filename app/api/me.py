@@ -1,0 +1,28 @@
+"""The logged-in resident's own profile."""
+
+from flask_smorest import Blueprint
+
+from app.api.schemas import ProfileSchema, ProfileUpdateSchema
+from app.auth import auth_required, current_account
+from app.models import Role
+from app.services import residents
+
+URL_PREFIX = "/me"
+blp = Blueprint("me", __name__, description="The resident's own profile")
+
+
+@blp.get("")
+@auth_required(Role.resident)
+@blp.response(200, ProfileSchema)
+def get_profile():
+    """Return my profile (ID number and phone masked)."""
+    return residents.resident_of(current_account())
+
+
+@blp.patch("")
+@auth_required(Role.resident)
+@blp.arguments(ProfileUpdateSchema)
+@blp.response(200, ProfileSchema)
+def update_profile(changes):
+    """Change my profile: name, ID number, home, community, status, key groups, preferences."""
+    return residents.update_profile(current_account(), changes)

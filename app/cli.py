@@ -1,0 +1,123 @@
+"""Flask commands: seed places, import communities, create admins, demo data, fake WeChat."""
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+
+from app.errors import APIError
+from app.extensions import db
+
+
+def register_commands(app: Flask) -> None:
+    """Register every command on the app's CLI."""
+    for command in (seed_places, import_communities, create_admin, demo_data, fake_wechat):
+        app.cli.add_command(command)
+
+
+@click.command("seed-places")
+@click.option(
+    "--file",
+    "path",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="Places JSON (default: the bundled Huangshan file).",
+)
+def seed_places(path):
+    """Load Huangshan's city, districts, townships and pilot circles (idempotent)."""
+    from app.services import places
+
+    counts = places.seed_places(Path(path)) if path else places.seed_places()
+    click.echo(
+        f"places: {counts['cities']} city, {counts['districts']} districts, "
+        f"{counts['townships']} townships, {counts['circles']} circles "
+        f"({counts['changed']} rows created or changed)"
+    )
+
+
+@click.command("import-communities")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False))
+def import_communities(csv_file):
+    """Import communities from CSV (code,name,kind,township_code,lat,lng,population,households).
+
+    Valid rows go in, rejected rows are listed; a re-import updates instead of duplicating.
+    Exits 1 when any row was rejected.
+    """
+    from app.services import places
+
+    text = Path(csv_file).read_text(encoding="utf-8-sig")
+    try:
+        report = places.import_communities(text)
+    except APIError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(
+        f"communities: {report.created} created, {report.updated} updated, "
+        f"{report.unchanged} unchanged, {len(report.rejected)} rejected"
+    )
+    for item in report.rejected:
+        click.echo(f"  line {item['line']} ({item['code'] or '-'}): {item['field']}: {item['message']}")
+    if report.rejected:
+        sys.exit(1)
+
+
+@click.command("create-admin")
+@click.option("--username", required=True)
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    envvar="ADMIN_PASSWORD",
+    help="Or set ADMIN_PASSWORD.",
+)
+@click.option(
+    "--role",
+    default="city_admin",
+    show_default=True,
+    type=click.Choice(["city_admin", "district_admin", "township_admin", "supervisor"]),
+)
+@click.option("--scope-kind", default="city", show_default=True)
+@click.option("--scope-code", default="341000000000", show_default=True)
+@click.option("--name", "display_name", default=None)
+def create_admin(username, password, role, scope_kind, scope_code, display_name):
+    """Create an administrator (or reset its password), scoped to a place."""
+    from app.services import accounts
+
+    try:
+        account, created = accounts.create_admin(
+            username, password, role, scope_kind, scope_code, display_name
+        )
+    except APIError as exc:
+        raise click.ClickException(f"{exc.field or ''} {exc.message}".strip()) from None
+    click.echo(
+        f"{'created' if created else 'updated'} {account.role} {account.username} "
+        f"(id {account.id}) scoped to {scope_kind} {scope_code}"
+    )
+
+
+@click.command("demo-data")
+def demo_data():
+    """Create demo communities, staff accounts and residents (development config only)."""
+    from app.services import demo
+
+    if not current_app.config["DEMO_ACCOUNTS"]:
+        raise click.ClickException("demo data exists only in the development config")
+    result = demo.create_demo_data(current_app.config["DEMO_PASSWORD"])
+    click.echo(json.dumps(result, ensure_ascii=False, indent=1))
+    db.session.remove()
+
+
+@click.command("fake-wechat")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5001, show_default=True, type=int)
+def fake_wechat(host, port):
+    """Run the local fake WeChat server for the configured appid and secret."""
+    from werkzeug.serving import run_simple
+
+    from app.wechat.fake import create_fake_wechat
+
+    fake = create_fake_wechat(current_app.config["WECHAT_APPID"], current_app.config["WECHAT_SECRET"])
+    click.echo(f"fake WeChat for {current_app.config['WECHAT_APPID']} on http://{host}:{port}/")
+    run_simple(host, port, fake, threaded=True)

@@ -1,0 +1,126 @@
+"""Configuration: one class per environment, every value from environment variables."""
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+# Development-only secrets. ProductionConfig refuses to start while any of these is in use.
+DEV_SECRET_KEY = "dev-secret-key-not-for-production"
+DEV_DATA_KEY = "ZGV2LWRhdGEta2V5LW5vdC1mb3ItcHJvZHVjdGlvbiE="  # 32 bytes, base64
+DEV_WECHAT_SECRET = "fake-wechat-secret"
+
+
+def env_str(name: str, default: str | None = None) -> str | None:
+    """Return an environment variable, or `default` when unset or empty."""
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def env_int(name: str, default: int) -> int:
+    """Return an environment variable as an int."""
+    value = env_str(name)
+    return int(value) if value is not None else default
+
+
+def env_bool(name: str, default: bool) -> bool:
+    """Return an environment variable as a bool (1/true/yes/on)."""
+    value = env_str(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    SECRET_KEY = env_str("SECRET_KEY", DEV_SECRET_KEY)
+    DATA_KEY = env_str("DATA_KEY", DEV_DATA_KEY)
+
+    SQLALCHEMY_DATABASE_URI = env_str(
+        "DATABASE_URL", f"sqlite:///{BASE_DIR / 'instance' / 'employment_circle.sqlite3'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+
+    # Unset REDIS_URL means an in-process fakeredis (the embedded default).
+    REDIS_URL = env_str("REDIS_URL")
+    # RQ cannot run on Redis Cluster, so queues may live on a different (Sentinel) Redis.
+    QUEUE_REDIS_URL = env_str("QUEUE_REDIS_URL", REDIS_URL)
+    RQ_ASYNC = env_bool("RQ_ASYNC", REDIS_URL is not None)
+
+    WECHAT_APPID = env_str("WECHAT_APPID", "wx0000000000fake00")
+    WECHAT_SECRET = env_str("WECHAT_SECRET", DEV_WECHAT_SECRET)
+    WECHAT_API_BASE = env_str("WECHAT_API_BASE", "https://api.weixin.qq.com/")
+    WECHAT_TIMEOUT_SECONDS = env_int("WECHAT_TIMEOUT_SECONDS", 5)
+
+    PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+
+    STAFF_TOKEN_TTL_SECONDS = env_int("STAFF_TOKEN_TTL_SECONDS", 12 * 3600)
+    RESIDENT_TOKEN_TTL_SECONDS = env_int("RESIDENT_TOKEN_TTL_SECONDS", 30 * 24 * 3600)
+    LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 5)
+    LOGIN_LOCK_SECONDS = env_int("LOGIN_LOCK_SECONDS", 15 * 60)
+    PASSWORD_HASH_METHOD = env_str("PASSWORD_HASH_METHOD", "scrypt")
+    PASSWORD_MIN_LENGTH = env_int("PASSWORD_MIN_LENGTH", 10)
+
+    DEMO_ACCOUNTS = False
+    DEMO_PASSWORD = env_str("DEMO_PASSWORD", "demo-pass-2026")
+
+    MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 10 * 1024 * 1024)
+
+    API_TITLE = "Huangshan 3-km employment circle API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+
+
+class DevelopmentConfig(Config):
+    """The embedded default: SQLite file, fakeredis, jobs inline, local fake WeChat."""
+
+    DEBUG = False
+    WECHAT_API_BASE = env_str("WECHAT_API_BASE", "http://127.0.0.1:5001/")
+    DEMO_ACCOUNTS = True
+
+
+class TestingConfig(Config):
+    """Tests: a database and Redis chosen by the test fixtures, fast password hashing."""
+
+    TESTING = True
+    SQLALCHEMY_DATABASE_URI = "sqlite://"
+    REDIS_URL = None
+    QUEUE_REDIS_URL = None
+    RQ_ASYNC = False
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    WECHAT_API_BASE = "http://127.0.0.1:9/"
+    WECHAT_TIMEOUT_SECONDS = 2
+
+
+class ProductionConfig(Config):
+    """Production: MySQL-compatible database, real Redis, real WeChat, real secrets."""
+
+    WECHAT_APPID = env_str("WECHAT_APPID")
+    WECHAT_SECRET = env_str("WECHAT_SECRET")
+
+    @classmethod
+    def check(cls, config: dict) -> None:
+        """Refuse to start with development secrets, SQLite or fakeredis."""
+        problems = []
+        if config.get("SECRET_KEY") in (None, DEV_SECRET_KEY) or len(config["SECRET_KEY"]) < 32:
+            problems.append("SECRET_KEY must be set to a random value of at least 32 characters")
+        if config.get("DATA_KEY") in (None, DEV_DATA_KEY):
+            problems.append("DATA_KEY must be set (32 random bytes, base64)")
+        if str(config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("sqlite"):
+            problems.append("DATABASE_URL must point at MySQL/MariaDB/TiDB, not SQLite")
+        if not config.get("REDIS_URL"):
+            problems.append("REDIS_URL must be set (fakeredis is for development only)")
+        if not config.get("WECHAT_APPID") or config.get("WECHAT_SECRET") in (None, DEV_WECHAT_SECRET):
+            problems.append("WECHAT_APPID and WECHAT_SECRET must be set")
+        if problems:
+            raise RuntimeError("Refusing to start in production: " + "; ".join(problems))
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}

@@ -1,0 +1,172 @@
+"""APIError and the one JSON error envelope every failure under /api is rendered as."""
+
+from http import HTTPStatus
+
+import marshmallow as ma
+from flask import Flask, current_app, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+# Stable codes for plain HTTP errors, so the mini-program can switch on `code`.
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "too_many_requests",
+    500: "internal_error",
+    502: "upstream_unavailable",
+    503: "service_unavailable",
+}
+
+
+class APIError(Exception):
+    """Raise from a service or view to answer with the error envelope."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        field: str | None = None,
+        fields: dict | None = None,
+        headers: dict | None = None,
+    ):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.field = field
+        self.fields = fields if fields is not None else ({field: [message]} if field else None)
+        self.headers = headers or {}
+
+
+class NotFound(APIError):
+    """Raise when an object does not exist or lies outside the caller's scope."""
+
+    def __init__(self, code: str, message: str = "Not found."):
+        super().__init__(404, code, message)
+
+
+class Forbidden(APIError):
+    """Raise when the caller is known but their role may not do this."""
+
+    def __init__(self, code: str = "forbidden", message: str = "You may not do this."):
+        super().__init__(403, code, message)
+
+
+class Conflict(APIError):
+    """Raise when the request clashes with the current state (a duplicate, a used value)."""
+
+    def __init__(self, code: str, message: str, field: str | None = None):
+        super().__init__(409, code, message, field=field)
+
+
+class ValidationFailed(APIError):
+    """Raise for input that parsed but breaks a rule (a bad check digit, an unknown place)."""
+
+    def __init__(self, field: str, message: str, code: str = "validation_error"):
+        super().__init__(422, code, message, field=field)
+
+
+class UpstreamUnavailable(APIError):
+    """Raise when WeChat or the province cannot be reached or fails."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(502, code, message)
+
+
+class ErrorBodySchema(ma.Schema):
+    """The inside of the error envelope."""
+
+    code = ma.fields.String(required=True, metadata={"description": "Stable snake_case code"})
+    message = ma.fields.String(required=True, metadata={"description": "Human-readable message"})
+    field = ma.fields.String(allow_none=True, metadata={"description": "First offending field"})
+    fields = ma.fields.Dict(
+        allow_none=True, metadata={"description": "Every offending field with its messages"}
+    )
+
+
+class ErrorSchema(ma.Schema):
+    """The error envelope: {"error": {code, message, field, fields}}."""
+
+    error = ma.fields.Nested(ErrorBodySchema, required=True)
+
+
+def envelope(status: int, code: str, message: str, field=None, fields=None, headers=None):
+    """Build the JSON error response."""
+    body = {"error": {"code": code, "message": message, "field": field, "fields": fields}}
+    response = jsonify(body)
+    response.status_code = status
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def _flatten(messages, prefix: str = "") -> dict:
+    """Flatten webargs' nested {location: {field: [msg]}} into {"field.sub": [msg]}."""
+    flat: dict = {}
+    for key, value in messages.items():
+        name = f"{prefix}.{key}" if prefix else str(key)
+        if isinstance(value, dict):
+            flat.update(_flatten(value, name))
+        else:
+            flat[name] = value if isinstance(value, list) else [value]
+    return flat
+
+
+def validation_fields(data: dict | None) -> dict:
+    """Turn webargs' error data into {field: [messages]} without the location level."""
+    messages = (data or {}).get("messages") or (data or {}).get("errors") or {}
+    fields: dict = {}
+    for location, errors in messages.items():
+        if location in {"json", "query", "form", "files", "headers", "view_args", "json_or_form"}:
+            fields.update(_flatten(errors) if isinstance(errors, dict) else {location: errors})
+        else:
+            fields.update(_flatten({location: errors}))
+    return fields
+
+
+def handle_http_exception(error: HTTPException):
+    """Render any HTTP error (incl. webargs' 422) as the envelope."""
+    status = error.code or 500
+    code = HTTP_CODES.get(status, HTTPStatus(status).phrase.lower().replace(" ", "_"))
+    if status == 422:
+        fields = validation_fields(getattr(error, "data", None))
+        field = next(iter(fields), None)
+        first = fields[field][0] if field else "Invalid input."
+        message = f"{field}: {first}" if field else first
+        return envelope(422, "validation_error", message, field, fields)
+    if status == 400 and "JSON" in (error.description or ""):
+        return envelope(400, "invalid_json", "The request body is not valid JSON.")
+    message = HTTPStatus(status).phrase + "." if status < 600 else "Error."
+    if status == 404:
+        message = "No such resource."
+    elif status == 413:
+        message = "The request body is too large."
+    headers = dict(getattr(error, "data", {}) or {}).get("headers") or {}
+    return envelope(status, code, message, headers=headers)
+
+
+def handle_api_error(error: APIError):
+    """Render an APIError as the envelope."""
+    return envelope(error.status, error.code, error.message, error.field, error.fields, error.headers)
+
+
+def handle_unexpected(error: Exception):
+    """Log an unexpected exception and answer 500 with the envelope (re-raise under TESTING)."""
+    if current_app.testing:
+        raise error
+    current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
+    return envelope(500, "internal_error", "Something went wrong on our side.")
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Install the envelope handlers; called after flask-smorest so ours win."""
+    app.register_error_handler(APIError, handle_api_error)
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(Exception, handle_unexpected)

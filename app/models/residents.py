@@ -1,0 +1,145 @@
+"""Residents, households, key groups and the append-only employment-status history."""
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Optional
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.base import Base, JSONText, TimestampMixin, utcnow
+
+
+class EmploymentStatus(StrEnum):
+    """A resident's employment status in the ledger (就业状态)."""
+
+    employed = "employed"  # 就业
+    flexible = "flexible"  # 灵活就业
+    unemployed_registered = "unemployed_registered"  # 登记失业
+    unemployed = "unemployed"  # 未就业 (未登记)
+    student = "student"  # 在校学生
+    retired = "retired"  # 退休
+    not_in_labour_force = "not_in_labour_force"  # 非劳动力
+
+
+class KeyGroup(StrEnum):
+    """Key groups (重点群体) that get targeted help."""
+
+    hard_to_employ = "hard_to_employ"  # 就业困难人员
+    registered_unemployed = "registered_unemployed"  # 登记失业人员
+    college_graduate = "college_graduate"  # 高校毕业生
+    migrant_worker = "migrant_worker"  # 农民工
+    veteran = "veteran"  # 退役军人
+    retired_fisher = "retired_fisher"  # 长江禁捕退捕渔民
+    flexible_worker = "flexible_worker"  # 灵活就业人员
+
+
+class StatusSource(StrEnum):
+    """Where a status change came from."""
+
+    self = "self"  # the resident, in the mini-program
+    visit = "visit"  # a grid worker's visit
+    hire = "hire"  # an application marked hired
+    staff = "staff"  # station or government staff
+    province = "province"  # the provincial platform
+
+
+class PlaceColumns:
+    """Denormalised place ids, so scoping is one indexed equality at province scale.
+
+    Set together from the community by `services.places.place_columns()`; never by hand.
+    """
+
+    community_id: Mapped[int | None] = mapped_column(sa.ForeignKey("communities.id"), index=True)
+    township_id: Mapped[int | None] = mapped_column(sa.ForeignKey("townships.id"), index=True)
+    circle_id: Mapped[int | None] = mapped_column(sa.ForeignKey("circles.id"), index=True)
+    district_id: Mapped[int | None] = mapped_column(sa.ForeignKey("districts.id"), index=True)
+    city_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cities.id"), index=True)
+
+
+class Household(PlaceColumns, TimestampMixin, Base):
+    """A household (户): residents living at one address."""
+
+    __tablename__ = "households"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    address: Mapped[str | None] = mapped_column(sa.String(255))
+    lat: Mapped[float | None]
+    lng: Mapped[float | None]
+
+    members: Mapped[list["Resident"]] = relationship(back_populates="household")
+
+
+class Resident(PlaceColumns, TimestampMixin, Base):
+    """A resident (居民) in the employment ledger, with or without a WeChat account."""
+
+    __tablename__ = "residents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int | None] = mapped_column(sa.ForeignKey("accounts.id"), unique=True)
+    name: Mapped[str | None] = mapped_column(sa.String(64))
+    # ID-card number and phone: AES-GCM ciphertext plus an HMAC for exact lookup.
+    id_number_enc: Mapped[bytes | None] = mapped_column(sa.LargeBinary())
+    id_number_hmac: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    id_number_hint: Mapped[str | None] = mapped_column(sa.String(18))
+    phone_enc: Mapped[bytes | None] = mapped_column(sa.LargeBinary())
+    phone_hmac: Mapped[str | None] = mapped_column(sa.String(64), index=True)
+    phone_hint: Mapped[str | None] = mapped_column(sa.String(16))
+    gender: Mapped[str | None] = mapped_column(sa.String(8))
+    birth_date: Mapped[date | None]
+    household_id: Mapped[int | None] = mapped_column(sa.ForeignKey("households.id"), index=True)
+    home_address: Mapped[str | None] = mapped_column(sa.String(255))
+    home_lat: Mapped[float | None]
+    home_lng: Mapped[float | None]
+    employment_status: Mapped[str | None] = mapped_column(sa.String(32), index=True)
+    # Seeker preferences (求职意向): wanted job kinds and categories, lowest wage, radius.
+    seek_kinds: Mapped[list | None] = mapped_column(JSONText())
+    seek_categories: Mapped[list | None] = mapped_column(JSONText())
+    seek_wage_min: Mapped[int | None]
+    seek_radius_m: Mapped[int | None]
+
+    account: Mapped[Optional["Account"]] = relationship()  # noqa: F821
+    household: Mapped[Household | None] = relationship(back_populates="members")
+    key_group_rows: Mapped[list["ResidentKeyGroup"]] = relationship(
+        back_populates="resident", cascade="all, delete-orphan", order_by="ResidentKeyGroup.key_group"
+    )
+    status_changes: Mapped[list["StatusChange"]] = relationship(
+        back_populates="resident", order_by="StatusChange.id"
+    )
+
+    @property
+    def key_groups(self) -> list[str]:
+        """Return the resident's key groups, sorted."""
+        return sorted(row.key_group for row in self.key_group_rows)
+
+
+class ResidentKeyGroup(Base):
+    """One key group of one resident (a row each, so staff can filter by group)."""
+
+    __tablename__ = "resident_key_groups"
+    __table_args__ = (sa.Index("ix_resident_key_groups_key_group", "key_group", "resident_id"),)
+
+    resident_id: Mapped[int] = mapped_column(sa.ForeignKey("residents.id"), primary_key=True)
+    key_group: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(), default=utcnow)
+
+    resident: Mapped[Resident] = relationship(back_populates="key_group_rows")
+
+
+class StatusChange(Base):
+    """One change of a resident's employment status (状态变更); append-only."""
+
+    __tablename__ = "status_changes"
+    __table_args__ = (sa.Index("ix_status_changes_resident_id_id", "resident_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resident_id: Mapped[int] = mapped_column(sa.ForeignKey("residents.id"))
+    from_status: Mapped[str | None] = mapped_column(sa.String(32))
+    to_status: Mapped[str] = mapped_column(sa.String(32))
+    source: Mapped[str] = mapped_column(sa.String(16))
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("accounts.id"))
+    note: Mapped[str | None] = mapped_column(sa.String(255))
+    occurred_at: Mapped[datetime] = mapped_column(sa.DateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(), default=utcnow)
+
+    resident: Mapped[Resident] = relationship(back_populates="status_changes")

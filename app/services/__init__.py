@@ -1,0 +1,1 @@
+"""The business rules: plain functions on models and the session, no request objects."""

@@ -1,0 +1,382 @@
+"""Accounts: staff password login with lockout, WeChat login, staff management."""
+
+import re
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.auth import issue_token, revoke_tokens
+from app.errors import APIError, Conflict, Forbidden, NotFound, ValidationFailed
+from app.extensions import db
+from app.models import STAFF_ROLES, Account, AuthToken, Resident, Role, ScopeKind, utcnow
+from app.services import audit
+from app.services.personal_data import encrypt
+from app.services.places import find_place, place_ancestry, place_within
+
+USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
+
+# Which staff roles each role may create (always inside its own scope).
+CREATABLE_ROLES = {
+    Role.city_admin: {
+        Role.city_admin,
+        Role.district_admin,
+        Role.township_admin,
+        Role.operator,
+        Role.station_staff,
+        Role.grid_worker,
+        Role.supervisor,
+    },
+    Role.district_admin: {Role.township_admin, Role.operator, Role.station_staff, Role.grid_worker},
+    Role.township_admin: {Role.station_staff, Role.grid_worker},
+    Role.operator: {Role.station_staff, Role.grid_worker},
+}
+# The place levels each staff role may be scoped to.
+ROLE_SCOPE_KINDS = {
+    Role.grid_worker: {ScopeKind.community, ScopeKind.township, ScopeKind.circle},
+    Role.station_staff: {ScopeKind.township, ScopeKind.circle},
+    Role.operator: {ScopeKind.circle, ScopeKind.district},
+    Role.township_admin: {ScopeKind.township},
+    Role.district_admin: {ScopeKind.district},
+    Role.city_admin: {ScopeKind.city},
+    Role.supervisor: {ScopeKind.circle, ScopeKind.district, ScopeKind.city},
+}
+
+
+def hash_password(password: str) -> str:
+    """Hash a password with the configured method (scrypt in production)."""
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+def check_new_password(password: str, field: str = "password") -> None:
+    """Reject a password that is too short to resist guessing."""
+    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
+    if len(password) < minimum:
+        raise ValidationFailed(
+            field, f"A password has at least {minimum} characters.", code="password_too_short"
+        )
+
+
+def _invalid_credentials() -> APIError:
+    return APIError(401, "invalid_credentials", "Wrong username or password.")
+
+
+def login_staff(username: str, password: str, ip: str | None) -> tuple[Account, str, object]:
+    """Check a staff password; count failures and lock after too many. Return (account, token, expiry)."""
+    config = current_app.config
+    account = db.session.scalar(sa.select(Account).where(Account.username == username.strip().lower()))
+    now = utcnow()
+    if account is None or account.password_hash is None:
+        audit.record(
+            "auth.login", "failure", actor_label=username[:64], ip=ip, detail={"reason": "unknown_username"}
+        )
+        db.session.commit()
+        raise _invalid_credentials()
+    if account.locked_until is not None and account.locked_until > now:
+        audit.record(
+            "auth.login", "locked", actor=account, object_type="account", object_id=account.id, ip=ip
+        )
+        db.session.commit()
+        raise _locked(account.locked_until - now)
+    if not check_password_hash(account.password_hash, password):
+        # One UPDATE, so parallel guesses cannot slip past the counter.
+        db.session.execute(
+            sa.update(Account).where(Account.id == account.id).values(failed_logins=Account.failed_logins + 1)
+        )
+        db.session.refresh(account)
+        locked = account.failed_logins >= config["LOGIN_MAX_FAILURES"]
+        if locked:
+            account.locked_until = now + timedelta(seconds=config["LOGIN_LOCK_SECONDS"])
+            account.failed_logins = 0
+        audit.record(
+            "auth.login",
+            "failure",
+            actor=account,
+            object_type="account",
+            object_id=account.id,
+            ip=ip,
+            detail={"reason": "wrong_password", "locked": locked},
+        )
+        db.session.commit()
+        if locked:
+            raise _locked(timedelta(seconds=config["LOGIN_LOCK_SECONDS"]))
+        raise _invalid_credentials()
+    if not account.is_active:
+        audit.record(
+            "auth.login",
+            "denied",
+            actor=account,
+            object_type="account",
+            object_id=account.id,
+            ip=ip,
+            detail={"reason": "disabled"},
+        )
+        db.session.commit()
+        raise Forbidden("account_disabled", "This account is disabled; ask your administrator.")
+    account.failed_logins = 0
+    account.locked_until = None
+    account.last_login_at = now
+    token, expires_at = issue_token(account)
+    audit.record("auth.login", "success", actor=account, object_type="account", object_id=account.id, ip=ip)
+    db.session.commit()
+    return account, token, expires_at
+
+
+def _locked(remaining: timedelta) -> APIError:
+    seconds = max(int(remaining.total_seconds()), 1)
+    return APIError(
+        429,
+        "account_locked",
+        f"Too many failed logins; this account is locked for {(seconds + 59) // 60} more minute(s).",
+        headers={"Retry-After": str(seconds)},
+    )
+
+
+def logout(account: Account, token: AuthToken, ip: str | None) -> None:
+    """Revoke the token used for this request."""
+    token.revoked_at = utcnow()
+    audit.record("auth.logout", actor=account, object_type="account", object_id=account.id, ip=ip)
+    db.session.commit()
+
+
+def wechat_login(code: str, ip: str | None) -> tuple[Account, str, object, bool]:
+    """Exchange a wx.login code for our token; create the resident account on first login."""
+    from app.wechat import wechat
+
+    info = wechat.code_to_session(code)
+    openid = info["openid"]
+    account = db.session.scalar(sa.select(Account).where(Account.openid == openid))
+    created = account is None
+    if created:
+        account = Account(role=Role.resident.value, openid=openid, unionid=info.get("unionid"))
+        db.session.add(account)
+        db.session.add(Resident(account=account))
+        try:
+            db.session.flush()
+        except IntegrityError:
+            # The same person's other device logged in first: use that account.
+            db.session.rollback()
+            created = False
+            account = db.session.scalar(sa.select(Account).where(Account.openid == openid))
+    if not account.is_active:
+        audit.record(
+            "auth.wechat_login",
+            "denied",
+            actor=account,
+            object_type="account",
+            object_id=account.id,
+            ip=ip,
+            detail={"reason": "disabled"},
+        )
+        db.session.commit()
+        raise Forbidden("account_disabled", "This account is disabled.")
+    account.session_key_enc = encrypt(info["session_key"], "session_key")
+    account.last_login_at = utcnow()
+    token, expires_at = issue_token(account)
+    audit.record(
+        "auth.wechat_login",
+        actor=account,
+        object_type="account",
+        object_id=account.id,
+        ip=ip,
+        detail={"new_account": created},
+    )
+    db.session.commit()
+    return account, token, expires_at, created
+
+
+def _scope_place(role: Role, scope: dict):
+    """Resolve {kind, code} to (kind, place) for a role, or raise 422 on scope."""
+    try:
+        kind = ScopeKind(scope["kind"])
+    except ValueError:
+        raise ValidationFailed("scope.kind", "Unknown place kind.") from None
+    if kind not in ROLE_SCOPE_KINDS[role]:
+        allowed = ", ".join(sorted(k.value for k in ROLE_SCOPE_KINDS[role]))
+        raise ValidationFailed(
+            "scope.kind", f"A {role.value} is scoped to a {allowed}.", code="scope_kind_not_allowed"
+        )
+    place = find_place(kind, scope["code"])
+    if place is None:
+        raise ValidationFailed(
+            "scope.code", f"No {kind.value} with code {scope['code']}.", code="unknown_place"
+        )
+    return kind, place
+
+
+def _check_may_manage(actor: Account, role: Role, kind: ScopeKind, place_id: int) -> None:
+    """Refuse unless `actor` may give `role` at this place (a role it creates, inside its scope)."""
+    if role not in CREATABLE_ROLES.get(Role(actor.role), set()):
+        raise Forbidden("role_not_assignable", f"You may not create or manage a {role.value}.")
+    if not place_within(actor.scope_kind, actor.scope_id, kind, place_id):
+        raise Forbidden("scope_outside_yours", "That place is outside your own area.")
+
+
+def create_staff(actor: Account, values: dict, ip: str | None) -> Account:
+    """Create a staff account inside the actor's scope, with a role the actor may give."""
+    role = Role(values["role"])
+    username = values["username"].strip().lower()
+    if not USERNAME_PATTERN.match(username):
+        raise ValidationFailed(
+            "username", "3–64 characters: a-z, 0-9, '.', '_' or '-'.", code="invalid_username"
+        )
+    check_new_password(values["password"])
+    kind, place = _scope_place(role, values["scope"])
+    _check_may_manage(actor, role, kind, place.id)
+    if db.session.scalar(sa.select(Account.id).where(Account.username == username)):
+        raise Conflict("username_taken", "This username is taken.", field="username")
+    account = Account(
+        role=role.value,
+        username=username,
+        display_name=values.get("display_name"),
+        password_hash=hash_password(values["password"]),
+        scope_kind=kind.value,
+        scope_id=place.id,
+        created_by_id=actor.id,
+    )
+    db.session.add(account)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict("username_taken", "This username is taken.", field="username") from None
+    audit.record(
+        "staff.create",
+        actor=actor,
+        object_type="account",
+        object_id=account.id,
+        ip=ip,
+        detail={
+            "username": username,
+            "role": role.value,
+            "scope": {"kind": kind.value, "code": values["scope"]["code"]},
+        },
+    )
+    db.session.commit()
+    return account
+
+
+def _managed_staff(actor: Account, account_id: int) -> Account:
+    """Return a staff account the actor manages (its role and place), else 404."""
+    account = db.session.get(Account, account_id)
+    if (
+        account is None
+        or account.role not in STAFF_ROLES
+        or Role(account.role) not in CREATABLE_ROLES.get(Role(actor.role), set())
+        or not place_within(actor.scope_kind, actor.scope_id, account.scope_kind, account.scope_id)
+    ):
+        raise NotFound("staff_not_found", f"No staff account {account_id} that you manage.")
+    return account
+
+
+def update_staff(actor: Account, account_id: int, values: dict, ip: str | None) -> Account:
+    """Change a managed staff account: name, active flag, role, scope or password."""
+    account = _managed_staff(actor, account_id)
+    if account.id == actor.id and ("is_active" in values or "role" in values or "scope" in values):
+        raise Forbidden(
+            "self_change_forbidden", "Ask another administrator to change your own role, area or status."
+        )
+    changes: dict = {}
+    role = Role(values.get("role", account.role))
+    if "role" in values or "scope" in values:
+        if "scope" in values:
+            kind, place = _scope_place(role, values["scope"])
+            place_id = place.id
+        else:
+            kind, place_id = ScopeKind(account.scope_kind), account.scope_id
+            if kind not in ROLE_SCOPE_KINDS[role]:
+                raise ValidationFailed(
+                    "scope", f"Give a new scope for a {role.value}.", code="scope_kind_not_allowed"
+                )
+        _check_may_manage(actor, role, kind, place_id)
+        if role.value != account.role:
+            changes["role"] = [account.role, role.value]
+            account.role = role.value
+        if (kind.value, place_id) != (account.scope_kind, account.scope_id):
+            changes["scope"] = [
+                {"kind": account.scope_kind, "id": account.scope_id},
+                {"kind": kind.value, "id": place_id},
+            ]
+            account.scope_kind, account.scope_id = kind.value, place_id
+    if "display_name" in values and values["display_name"] != account.display_name:
+        changes["display_name"] = [account.display_name, values["display_name"]]
+        account.display_name = values["display_name"]
+    if "password" in values:
+        check_new_password(values["password"])
+        account.password_hash = hash_password(values["password"])
+        account.failed_logins, account.locked_until = 0, None
+        changes["password"] = "reset"
+    if "is_active" in values and values["is_active"] != account.is_active:
+        changes["is_active"] = [account.is_active, values["is_active"]]
+        account.is_active = values["is_active"]
+    # A new role, area, password or a disabling must not ride on tokens issued before it.
+    if changes.keys() & {"role", "scope", "password", "is_active"}:
+        revoke_tokens(account.id)
+    if changes:
+        audit.record(
+            "staff.update", actor=actor, object_type="account", object_id=account.id, ip=ip, detail=changes
+        )
+    db.session.commit()
+    return account
+
+
+def list_staff(
+    actor: Account, page: int, per_page: int, role: str | None = None
+) -> tuple[list[Account], int]:
+    """Return the staff accounts the actor manages: roles it may create, inside its area."""
+    roles = {r.value for r in CREATABLE_ROLES.get(Role(actor.role), set())}
+    if role:
+        roles &= {role}
+    if not roles:
+        return [], 0
+    candidates = db.session.scalars(sa.select(Account).where(Account.role.in_(roles)).order_by(Account.id))
+    # Staff accounts number in the thousands at most, so filtering by ancestry here is cheap.
+    inside = [
+        a
+        for a in candidates
+        if (actor.scope_kind, actor.scope_id) in place_ancestry(a.scope_kind, a.scope_id)
+    ]
+    start = (page - 1) * per_page
+    return inside[start : start + per_page], len(inside)
+
+
+def get_staff(actor: Account, account_id: int) -> Account:
+    """Return one staff account the actor manages."""
+    return _managed_staff(actor, account_id)
+
+
+def create_admin(
+    username: str, password: str, role: str, scope_kind: str, scope_code: str, display_name: str | None = None
+) -> tuple[Account, bool]:
+    """Create (or reset the password of) an administrator, from the command line."""
+    role_enum = Role(role)
+    kind, place = _scope_place(role_enum, {"kind": scope_kind, "code": scope_code})
+    username = username.strip().lower()
+    if not USERNAME_PATTERN.match(username):
+        raise ValidationFailed(
+            "username", "3–64 characters: a-z, 0-9, '.', '_' or '-'.", code="invalid_username"
+        )
+    check_new_password(password)
+    account = db.session.scalar(sa.select(Account).where(Account.username == username))
+    created = account is None
+    if created:
+        account = Account(username=username, role=role_enum.value)
+        db.session.add(account)
+    account.role = role_enum.value
+    account.scope_kind, account.scope_id = kind.value, place.id
+    account.display_name = display_name or account.display_name
+    account.password_hash = hash_password(password)
+    account.is_active = True
+    account.failed_logins, account.locked_until = 0, None
+    db.session.flush()
+    audit.record(
+        "staff.create" if created else "staff.update",
+        actor_label="cli",
+        object_type="account",
+        object_id=account.id,
+        detail={"username": username, "role": role_enum.value, "via": "create-admin"},
+    )
+    db.session.commit()
+    return account, created

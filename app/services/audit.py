@@ -1,0 +1,73 @@
+"""The audit log: write events in the caller's transaction, read them back for auditors."""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import Account, AuditEvent
+
+
+def record(
+    action: str,
+    outcome: str = "success",
+    actor: Account | None = None,
+    object_type: str | None = None,
+    object_id: object = None,
+    ip: str | None = None,
+    detail: dict | None = None,
+    actor_label: str | None = None,
+) -> AuditEvent:
+    """Add an audit event to the session; it commits with the change it describes."""
+    if actor_label is None and actor is not None:
+        actor_label = actor.username or f"account:{actor.id}"
+    event = AuditEvent(
+        actor_id=actor.id if actor is not None else None,
+        actor_label=actor_label,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id) if object_id is not None else None,
+        outcome=outcome,
+        ip=ip,
+        detail=detail,
+    )
+    db.session.add(event)
+    return event
+
+
+def list_events(
+    page: int,
+    per_page: int,
+    action: str | None = None,
+    actor_id: int | None = None,
+    object_type: str | None = None,
+    object_id: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> tuple[list[AuditEvent], int]:
+    """Return one page of audit events, newest first, and the total matching."""
+    conditions = []
+    if action:
+        # "auth." matches every auth event; "auth.login" just that one.
+        conditions.append(
+            AuditEvent.action.startswith(action) if action.endswith(".") else AuditEvent.action == action
+        )
+    if actor_id is not None:
+        conditions.append(AuditEvent.actor_id == actor_id)
+    if object_type:
+        conditions.append(AuditEvent.object_type == object_type)
+    if object_id:
+        conditions.append(AuditEvent.object_id == object_id)
+    if since:
+        conditions.append(AuditEvent.created_at >= since)
+    if until:
+        conditions.append(AuditEvent.created_at < until)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(*conditions))
+    events = db.session.scalars(
+        sa.select(AuditEvent)
+        .where(*conditions)
+        .order_by(AuditEvent.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    return list(events), total

@@ -1,0 +1,130 @@
+"""A wechatpy client whose every call, the token call included, goes to WECHAT_API_BASE."""
+
+import contextlib
+import logging
+
+from redis.exceptions import LockError
+from wechatpy.client import WeChatClient
+from wechatpy.exceptions import WeChatClientException
+from wechatpy.session.redisstorage import RedisStorage
+
+logger = logging.getLogger(__name__)
+
+OFFICIAL_BASE = "https://api.weixin.qq.com/"
+TOKEN_ERRORS = frozenset({40001, 40014, 42001})  # invalid / expired access_token
+# Store the token a little shorter than WeChat keeps it, so no call races its expiry.
+TOKEN_EARLY_REFRESH_SECONDS = 300
+
+
+class TokenRefreshBusy(Exception):
+    """Raised when another process holds the refresh lock for too long."""
+
+
+class ApiClient(WeChatClient):
+    """WeChatClient with a configurable base URL, a Redis token cache and a refresh lock.
+
+    wechatpy hard-codes https://api.weixin.qq.com/ in fetch_access_token() and in each API
+    group's API_BASE_URL; this subclass rewrites every URL onto `api_base`, so tests and the
+    demo run the real wechatpy code against the local fake server.
+    """
+
+    def __init__(self, appid: str, secret: str, api_base: str, redis, timeout: float = 5):
+        super().__init__(
+            appid,
+            secret,
+            session=RedisStorage(redis, prefix="wechatpy"),
+            timeout=timeout,
+            # wechatpy's own retry recurses without limit; we retry once, under a lock.
+            auto_retry=False,
+        )
+        self.api_base = api_base if api_base.endswith("/") else api_base + "/"
+        self.API_BASE_URL = self.api_base + "cgi-bin/"
+        self.redis = redis
+
+    def rebase(self, url: str) -> str:
+        """Move an official WeChat URL onto the configured base."""
+        if url.startswith(OFFICIAL_BASE):
+            return self.api_base + url[len(OFFICIAL_BASE) :]
+        return url
+
+    def _request(self, method, url_or_endpoint, **kwargs):
+        """Send a call on the configured base; on a stale token refresh once and retry."""
+        base = kwargs.pop("api_base_url", self.API_BASE_URL)
+        if url_or_endpoint.startswith(("http://", "https://")):
+            url = url_or_endpoint
+        else:
+            url = base + url_or_endpoint
+        url = self.rebase(url)
+        retried = kwargs.pop("_retried", False)
+        try:
+            return super()._request(method, url, **dict(kwargs))
+        except WeChatClientException as exc:
+            params = kwargs.get("params")
+            if retried or exc.errcode not in TOKEN_ERRORS or not isinstance(params, dict):
+                raise
+            # wechatpy wrote the token it used into params: that is the stale one.
+            fresh = self.refresh_access_token(stale=params.get("access_token"))
+            kwargs["params"] = {**params, "access_token": fresh}
+            return self._request(method, url, _retried=True, **kwargs)
+
+    @property
+    def access_token(self) -> str:
+        """Return the cached access token, fetching one when there is none."""
+        token = self.session.get(self.access_token_key)
+        return token or self.refresh_access_token(stale=None)
+
+    def fetch_access_token(self):
+        """Fetch a new access token (called by wechatpy internals)."""
+        return {"access_token": self.refresh_access_token(stale=self.session.get(self.access_token_key))}
+
+    def refresh_access_token(self, stale: str | None) -> str:
+        """Get a fresh token under a Redis lock, so parallel workers fetch it only once.
+
+        Whoever gets the lock second finds a token different from the stale one it saw and
+        uses that instead of calling WeChat again.
+        """
+        lock = self.redis.lock(f"wechatpy:{self.appid}:token-lock", timeout=15, blocking_timeout=10)
+        try:
+            acquired = lock.acquire()
+        except LockError:
+            acquired = False
+        if not acquired:
+            raise TokenRefreshBusy("timed out waiting for the access-token refresh lock")
+        try:
+            current = self.session.get(self.access_token_key)
+            if current and current != stale:
+                return current
+            result = self._http.get(
+                self.api_base + "cgi-bin/token",
+                params={"grant_type": "client_credential", "appid": self.appid, "secret": self.secret},
+                timeout=self.timeout,
+            )
+            result.raise_for_status()
+            data = result.json()
+            if data.get("errcode"):
+                raise WeChatClientException(data["errcode"], data.get("errmsg"), client=self)
+            ttl = max(int(data.get("expires_in", 7200)) - TOKEN_EARLY_REFRESH_SECONDS, 60)
+            self.session.set(self.access_token_key, data["access_token"], ttl)
+            logger.info("fetched a new WeChat access token (ttl %ss)", ttl)
+            return data["access_token"]
+        finally:
+            with contextlib.suppress(LockError):
+                lock.release()
+
+    def code_to_session(self, js_code: str) -> dict:
+        """Exchange a wx.login code for openid and session_key (sns/jscode2session)."""
+        # A list of params, not a dict: wechatpy then adds no access_token, which this
+        # call does not take (and fetching one first would cost a round trip).
+        return self.get(
+            self.api_base + "sns/jscode2session",
+            params=[
+                ("appid", self.appid),
+                ("secret", self.secret),
+                ("js_code", js_code),
+                ("grant_type", "authorization_code"),
+            ],
+        )
+
+    def get_phone_number(self, code: str) -> dict:
+        """Exchange a getPhoneNumber code for the phone (wxa/business/getuserphonenumber)."""
+        return self.post(self.api_base + "wxa/business/getuserphonenumber", data={"code": code})

@@ -1,0 +1,169 @@
+"""A local fake of the WeChat server API, for tests and the demo (`flask fake-wechat`).
+
+It answers the calls this backend makes, the way WeChat does on the unhappy paths too: a
+login code works once (40163 on reuse), an unknown code is 40029, an expired token 42001,
+a message without subscription quota 43101. Extra `/_fake/*` routes stand in for the phone.
+"""
+
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+
+from flask import Flask, jsonify, request
+
+TOKEN_TTL_SECONDS = 7200
+
+
+@dataclass
+class FakeState:
+    """What the fake WeChat remembers; one lock guards it all."""
+
+    appid: str
+    secret: str
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    login_codes: dict = field(default_factory=dict)  # code -> openid (None once used)
+    phone_codes: dict = field(default_factory=dict)  # code -> phone (None once used)
+    sessions: dict = field(default_factory=dict)  # openid -> session_key
+    tokens: dict = field(default_factory=dict)  # access_token -> expiry (epoch seconds)
+    quotas: dict = field(default_factory=dict)  # (openid, template_id) -> sends left
+    messages: list = field(default_factory=list)
+    calls: list = field(default_factory=list)  # (path, errcode) of every API call
+
+
+def _error(errcode: int, errmsg: str):
+    return jsonify({"errcode": errcode, "errmsg": errmsg})
+
+
+def create_fake_wechat(appid: str, secret: str) -> Flask:
+    """Build the fake WeChat server app for one appid/secret pair."""
+    app = Flask("fake_wechat")
+    app.json.ensure_ascii = False
+    state = FakeState(appid=appid, secret=secret)
+    app.extensions["fake_state"] = state
+
+    def check_token():
+        token = request.args.get("access_token")
+        expiry = state.tokens.get(token)
+        if expiry is None:
+            return _error(40001, "invalid credential, access_token is invalid or not latest")
+        if expiry < time.time():
+            return _error(42001, "access_token expired")
+        return None
+
+    @app.after_request
+    def record(response):
+        body = response.get_json(silent=True) or {}
+        state.calls.append((request.path, body.get("errcode", 0)))
+        return response
+
+    @app.get("/cgi-bin/token")
+    def token():
+        if request.args.get("appid") != state.appid:
+            return _error(40013, "invalid appid")
+        if request.args.get("secret") != state.secret:
+            return _error(40125, "invalid appsecret")
+        access_token = "FAKE_TOKEN_" + secrets.token_hex(16)
+        with state.lock:
+            state.tokens[access_token] = time.time() + TOKEN_TTL_SECONDS
+        return jsonify({"access_token": access_token, "expires_in": TOKEN_TTL_SECONDS})
+
+    @app.get("/sns/jscode2session")
+    def jscode2session():
+        if request.args.get("appid") != state.appid or request.args.get("secret") != state.secret:
+            return _error(40125, "invalid appsecret")
+        code = request.args.get("js_code", "")
+        with state.lock:
+            if code not in state.login_codes:
+                return _error(40029, "invalid code")
+            openid = state.login_codes[code]
+            if openid is None:
+                return _error(40163, "code been used")
+            state.login_codes[code] = None
+            session_key = secrets.token_urlsafe(16)
+            state.sessions[openid] = session_key
+        return jsonify({"openid": openid, "session_key": session_key})
+
+    @app.post("/wxa/business/getuserphonenumber")
+    def getuserphonenumber():
+        if (failure := check_token()) is not None:
+            return failure
+        code = (request.get_json(silent=True) or {}).get("code", "")
+        with state.lock:
+            if code not in state.phone_codes:
+                return _error(40029, "invalid code")
+            phone = state.phone_codes[code]
+            if phone is None:
+                return _error(40163, "code been used")
+            state.phone_codes[code] = None
+        return jsonify(
+            {
+                "errcode": 0,
+                "errmsg": "ok",
+                "phone_info": {
+                    "phoneNumber": phone,
+                    "purePhoneNumber": phone,
+                    "countryCode": "86",
+                    "watermark": {"timestamp": int(time.time()), "appid": state.appid},
+                },
+            }
+        )
+
+    @app.post("/cgi-bin/message/subscribe/send")
+    def subscribe_send():
+        if (failure := check_token()) is not None:
+            return failure
+        body = request.get_json(silent=True) or {}
+        key = (body.get("touser"), body.get("template_id"))
+        with state.lock:
+            left = state.quotas.get(key, 0)
+            if left <= 0:
+                return _error(43101, "user refuse to accept the msg")
+            state.quotas[key] = left - 1
+            state.messages.append({**body, "sent_at": time.time()})
+        return jsonify({"errcode": 0, "errmsg": "ok", "msgid": secrets.randbits(48)})
+
+    @app.post("/_fake/codes")
+    def mint_codes():
+        """Mint what wx.login and getPhoneNumber would hand the mini-program."""
+        body = request.get_json(silent=True) or {}
+        openid = body.get("openid") or "o" + secrets.token_urlsafe(20)
+        phone = body.get("phone") or "139" + f"{secrets.randbelow(10**8):08d}"
+        code, phone_code = secrets.token_hex(16), secrets.token_hex(16)
+        with state.lock:
+            state.login_codes[code] = openid
+            state.phone_codes[phone_code] = phone
+        return jsonify({"code": code, "phone_code": phone_code, "openid": openid, "phone": phone})
+
+    @app.post("/_fake/subscriptions")
+    def grant_subscription():
+        """Give (openid, template_id) `count` sends, as the user's "accept" would."""
+        body = request.get_json(silent=True) or {}
+        key = (body.get("openid"), body.get("template_id"))
+        with state.lock:
+            state.quotas[key] = int(body.get("count", 1))
+        return jsonify({"ok": True})
+
+    @app.post("/_fake/expire-tokens")
+    def expire_tokens():
+        """Make every issued access token expired (to exercise the 42001 path)."""
+        with state.lock:
+            for token in state.tokens:
+                state.tokens[token] = 0
+        return jsonify({"expired": len(state.tokens)})
+
+    @app.get("/_fake/messages")
+    def read_messages():
+        """Read back the subscribe messages sent, optionally for one openid."""
+        openid = request.args.get("openid")
+        with state.lock:
+            found = [m for m in state.messages if openid in (None, m.get("touser"))]
+        return jsonify({"messages": found})
+
+    @app.get("/_fake/calls")
+    def read_calls():
+        """Read back every API call made: path and the errcode answered."""
+        with state.lock:
+            return jsonify({"calls": [{"path": p, "errcode": e} for p, e in state.calls]})
+
+    return app

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Run lint and the test suite on the embedded backend, then on MariaDB + Redis when configured.
+set -u
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+
+pytest_run() {
+  "$PY" -m pytest "$@"
+  local rc=$?
+  if [ "$rc" -eq 5 ]; then
+    # pytest's "no tests collected" (e.g. a -k that matched nothing) is not a failure here.
+    echo "pytest: no tests were collected for: $*"
+    rc=0
+  fi
+  return "$rc"
+}
+
+.venv/bin/ruff check . || exit 1
+
+echo "== tests on the embedded backend (SQLite + fakeredis)"
+pytest_run -q --backend=embedded "$@" || exit 1
+
+if [ -n "${TEST_DATABASE_URL:-}" ] && [ -n "${TEST_REDIS_URL:-}" ]; then
+  echo "== tests on the real backend (MariaDB/MySQL + Redis)"
+  pytest_run -q --backend=real "$@" || exit 1
+else
+  echo "== real backend skipped: set TEST_DATABASE_URL and TEST_REDIS_URL (as .ci/run does)"
+fi

@@ -1,0 +1,275 @@
+"""Fixtures: the app on SQLite + fakeredis (embedded) or MariaDB + Redis (real), fake WeChat, factories.
+
+`pytest --backend=embedded` (the default) uses a temporary SQLite file and fakeredis;
+`pytest --backend=real` uses TEST_DATABASE_URL and TEST_REDIS_URL. Either way the schema
+comes from the Alembic migrations, and every test starts from empty tables and Redis.
+"""
+
+import itertools
+import os
+import socket
+import threading
+
+import pytest
+import requests
+import sqlalchemy as sa
+from werkzeug.serving import make_server
+
+from app import create_app
+from app.extensions import db
+from app.services.personal_data import id_check_character
+from app.wechat.fake import create_fake_wechat
+
+APPID, SECRET = "wxtest00000000appid", "test-wechat-secret"
+PASSWORD = "correct-horse-battery"
+TEST_COMMUNITIES = """code,name,kind,township_code,lat,lng,population,households
+341002002001,昱中一社区,community,341002002000,29.7170,118.3190,6000,2000
+341002002002,昱中二社区,community,341002002000,29.7150,118.3170,5000,1800
+341002004001,老街一社区,community,341002004000,29.7100,118.3050,4000,1500
+341002001001,昱东一社区,community,341002001000,29.7230,118.3390,7000,2500
+341003100001,黄山区一村,village,341003100000,30.2700,118.1400,900,300
+"""
+
+
+def pytest_addoption(parser):
+    """Add --backend=embedded|real."""
+    parser.addoption(
+        "--backend",
+        default="embedded",
+        choices=("embedded", "real"),
+        help="embedded: SQLite + fakeredis; real: TEST_DATABASE_URL + TEST_REDIS_URL",
+    )
+
+
+@pytest.fixture(scope="session")
+def backend(request):
+    """Return which backend this run uses."""
+    return request.config.getoption("--backend")
+
+
+@pytest.fixture(scope="session")
+def database_url(backend, tmp_path_factory):
+    """Return the test database URL for this run."""
+    if backend == "embedded":
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        pytest.exit("--backend=real needs TEST_DATABASE_URL", returncode=2)
+    return url
+
+
+@pytest.fixture(scope="session")
+def redis_url(backend):
+    """Return the test Redis URL (None means fakeredis)."""
+    if backend == "embedded":
+        return None
+    url = os.environ.get("TEST_REDIS_URL")
+    if not url:
+        pytest.exit("--backend=real needs TEST_REDIS_URL", returncode=2)
+    return url
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class FakeWeChat:
+    """The fake WeChat server running on a free port, with helpers to act as the phone."""
+
+    def __init__(self):
+        self.app = create_fake_wechat(APPID, SECRET)
+        self.state = self.app.extensions["fake_state"]
+        self.port = _free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}/"
+        self.server = make_server("127.0.0.1", self.port, self.app, threaded=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def codes(self, openid: str | None = None, phone: str | None = None) -> dict:
+        """Mint a login code and a phone code, as wx.login and getPhoneNumber would."""
+        return requests.post(
+            self.base_url + "_fake/codes", json={"openid": openid, "phone": phone}, timeout=5
+        ).json()
+
+    def expire_tokens(self) -> None:
+        """Expire every access token issued so far."""
+        requests.post(self.base_url + "_fake/expire-tokens", timeout=5)
+
+    def calls(self, path: str | None = None) -> list:
+        """Return the API calls made so far (optionally to one path)."""
+        calls = requests.get(self.base_url + "_fake/calls", timeout=5).json()["calls"]
+        return [c for c in calls if path is None or c["path"] == path]
+
+
+@pytest.fixture(scope="session")
+def fake_wechat():
+    """Run one fake WeChat server for the whole session."""
+    fake = FakeWeChat()
+    yield fake
+    fake.server.shutdown()
+
+
+def _config(database_url, redis_url, fake_wechat) -> dict:
+    return {
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "REDIS_URL": redis_url,
+        "QUEUE_REDIS_URL": redis_url,
+        "WECHAT_APPID": APPID,
+        "WECHAT_SECRET": SECRET,
+        "WECHAT_API_BASE": fake_wechat.base_url,
+    }
+
+
+@pytest.fixture(scope="session")
+def schema(database_url, redis_url, fake_wechat):
+    """Build the schema once per run from the migrations (dropping leftovers first)."""
+    from flask_migrate import upgrade
+
+    app = create_app("testing", _config(database_url, redis_url, fake_wechat))
+    with app.app_context():
+        with db.engine.begin() as connection:
+            metadata = sa.MetaData()
+            metadata.reflect(connection)
+            metadata.drop_all(connection)
+        upgrade()
+        db.engine.dispose()
+    return database_url
+
+
+@pytest.fixture
+def app(schema, redis_url, fake_wechat):
+    """Return an app bound to the test database and a clean Redis; empty tables afterwards."""
+    app = create_app("testing", _config(schema, redis_url, fake_wechat))
+    with app.app_context():
+        app.extensions["redis"].flushdb()
+        if app.extensions["queue_redis"] is not app.extensions["redis"]:
+            app.extensions["queue_redis"].flushdb()
+        yield app
+        db.session.remove()
+        with db.engine.begin() as connection:
+            for table in reversed(db.metadata.sorted_tables):
+                connection.execute(table.delete())
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    """Return a test client."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    """Return a CLI runner."""
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def places(app):
+    """Seed the Huangshan places and a few test communities."""
+    from app.services.places import import_communities, seed_places
+
+    seed_places()
+    report = import_communities(TEST_COMMUNITIES)
+    assert not report.rejected, report.rejected
+    return report
+
+
+_sequence = itertools.count(100)
+
+
+def make_id_number(birth: str = "19900101", district: str = "341002") -> str:
+    """Return a fresh valid ID-card number (GB 11643 check character)."""
+    first17 = f"{district}{birth}{next(_sequence) % 1000:03d}"
+    return first17 + id_check_character(first17)
+
+
+@pytest.fixture
+def make_staff(app, places):
+    """Return a factory: make_staff(role, scope_kind, scope_code, username=None) -> Account."""
+    from app.services.accounts import create_admin
+
+    counter = itertools.count(1)
+
+    def factory(role, scope_kind, scope_code, username=None, password=PASSWORD):
+        account, _ = create_admin(
+            username or f"{role.replace('_', '-')}-{next(counter)}", password, role, scope_kind, scope_code
+        )
+        return account
+
+    return factory
+
+
+@pytest.fixture
+def login(client):
+    """Return a factory: login(username, password=PASSWORD) -> Authorization headers."""
+
+    def factory(username, password=PASSWORD):
+        response = client.post("/api/v1/auth/login", json={"username": username, "password": password})
+        assert response.status_code == 200, response.get_json()
+        return {"Authorization": f"Bearer {response.get_json()['token']}"}
+
+    return factory
+
+
+@pytest.fixture
+def staff_headers(make_staff, login):
+    """Return a factory: staff_headers(role, scope_kind, scope_code) -> (account, headers)."""
+
+    def factory(role, scope_kind, scope_code):
+        account = make_staff(role, scope_kind, scope_code)
+        return account, login(account.username)
+
+    return factory
+
+
+@pytest.fixture
+def make_resident(app, places):
+    """Return a factory that writes a resident straight into the ledger."""
+    from app.models import Resident, StatusSource
+    from app.services.places import community_by_code
+    from app.services.residents import (
+        record_status,
+        set_community,
+        set_id_number,
+        set_key_groups,
+        set_phone,
+    )
+
+    def factory(
+        community_code="341002002001",
+        name="测试居民",
+        id_number=None,
+        phone="13812345678",
+        status="unemployed",
+        key_groups=(),
+    ):
+        resident = Resident(name=name)
+        db.session.add(resident)
+        set_id_number(resident, id_number or make_id_number())
+        if phone:
+            set_phone(resident, phone)
+        set_community(resident, community_by_code(community_code) if community_code else None)
+        set_key_groups(resident, list(key_groups))
+        if status:
+            record_status(resident, status, StatusSource.staff)
+        db.session.commit()
+        return resident
+
+    return factory
+
+
+@pytest.fixture
+def wechat_login(client, fake_wechat):
+    """Return a factory: wechat_login(openid=None) -> (response json, headers, minted codes)."""
+
+    def factory(openid=None, phone=None):
+        codes = fake_wechat.codes(openid, phone)
+        response = client.post("/api/v1/auth/wechat-login", json={"code": codes["code"]})
+        assert response.status_code == 200, response.get_json()
+        body = response.get_json()
+        return body, {"Authorization": f"Bearer {body['token']}"}, codes
+
+    return factory
