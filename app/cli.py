@@ -13,7 +13,15 @@ from app.extensions import db
 
 def register_commands(app: Flask) -> None:
     """Register every command on the app's CLI."""
-    for command in (seed_places, import_communities, create_admin, demo_data, fake_wechat):
+    for command in (
+        seed_places,
+        import_communities,
+        create_admin,
+        demo_data,
+        fake_wechat,
+        worker,
+        purge_tokens,
+    ):
         app.cli.add_command(command)
 
 
@@ -121,3 +129,30 @@ def fake_wechat(host, port):
     fake = create_fake_wechat(current_app.config["WECHAT_APPID"], current_app.config["WECHAT_SECRET"])
     click.echo(f"fake WeChat for {current_app.config['WECHAT_APPID']} on http://{host}:{port}/")
     run_simple(host, port, fake, threaded=True)
+
+
+@click.command("worker")
+@click.argument("queues", nargs=-1)
+@click.option("--burst", is_flag=True, help="Quit when the queues are empty.")
+def worker(queues, burst):
+    """Run an RQ worker (with scheduler) on QUEUES (default: default push exchange)."""
+    from rq import Worker
+
+    from app.extensions import QUEUE_NAMES, get_queue
+
+    names = queues or QUEUE_NAMES
+    Worker([get_queue(name) for name in names], connection=current_app.extensions["queue_redis"]).work(
+        with_scheduler=True, burst=burst
+    )
+
+
+@click.command("purge-tokens")
+@click.option("--days", default=7, show_default=True, help="Keep tokens that ended more recently.")
+def purge_tokens(days):
+    """Enqueue the deletion of login tokens that ended more than DAYS ago."""
+    from app.jobs import enqueue
+    from app.jobs.maintenance import purge_expired_tokens
+
+    job = enqueue("default", purge_expired_tokens, days)
+    outcome = f", {job.return_value()} deleted" if job.is_finished else " (a worker will run it)"
+    click.echo(f"job {job.id}: {job.get_status().value}{outcome}")

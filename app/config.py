@@ -100,6 +100,7 @@ class ProductionConfig(Config):
 
     WECHAT_APPID = env_str("WECHAT_APPID")
     WECHAT_SECRET = env_str("WECHAT_SECRET")
+    RQ_ASYNC = env_bool("RQ_ASYNC", True)
 
     @classmethod
     def check(cls, config: dict) -> None:

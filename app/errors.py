@@ -134,21 +134,22 @@ def validation_fields(data: dict | None) -> dict:
 def handle_http_exception(error: HTTPException):
     """Render any HTTP error (incl. webargs' 422) as the envelope."""
     status = error.code or 500
+    data = getattr(error, "data", None)
     code = HTTP_CODES.get(status, HTTPStatus(status).phrase.lower().replace(" ", "_"))
     if status == 422:
-        fields = validation_fields(getattr(error, "data", None))
+        fields = validation_fields(data)
         field = next(iter(fields), None)
         first = fields[field][0] if field else "Invalid input."
         message = f"{field}: {first}" if field else first
         return envelope(422, "validation_error", message, field, fields)
-    if status == 400 and "JSON" in (error.description or ""):
+    if status == 400 and ("JSON" in (error.description or "") or "json" in validation_fields(data)):
         return envelope(400, "invalid_json", "The request body is not valid JSON.")
     message = HTTPStatus(status).phrase + "." if status < 600 else "Error."
     if status == 404:
         message = "No such resource."
     elif status == 413:
         message = "The request body is too large."
-    headers = dict(getattr(error, "data", {}) or {}).get("headers") or {}
+    headers = (data or {}).get("headers") or {}
     return envelope(status, code, message, headers=headers)
 
 

@@ -4,7 +4,7 @@ import json
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
 
 # Stable constraint names, so Alembic can find and alter constraints on every backend.
 NAMING_CONVENTION = {
@@ -19,7 +19,11 @@ NAMING_CONVENTION = {
 class Base(DeclarativeBase):
     """Base class of every model."""
 
-    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+    # Coordinates need double precision: MySQL's FLOAT is 32-bit (about a metre of error).
+    registry = registry(
+        metadata=sa.MetaData(naming_convention=NAMING_CONVENTION),
+        type_annotation_map={float: sa.Double()},
+    )
 
 
 def utcnow() -> datetime:

@@ -14,7 +14,7 @@ from app.extensions import db
 from app.models import STAFF_ROLES, Account, AuthToken, Resident, Role, ScopeKind, utcnow
 from app.services import audit
 from app.services.personal_data import encrypt
-from app.services.places import find_place, place_ancestry, place_within
+from app.services.places import describe_place, find_place, place_within
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 
@@ -63,12 +63,26 @@ def _invalid_credentials() -> APIError:
     return APIError(401, "invalid_credentials", "Wrong username or password.")
 
 
+# A throwaway hash per hashing method, checked when the username is unknown.
+_DUMMY_HASHES: dict[str, str] = {}
+
+
+def _spend_a_hash_check(password: str) -> None:
+    """Check `password` against a throwaway hash, so an unknown username takes as long as a known one."""
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    if method not in _DUMMY_HASHES:
+        _DUMMY_HASHES[method] = hash_password("not-a-real-password")
+    check_password_hash(_DUMMY_HASHES[method], password)
+
+
 def login_staff(username: str, password: str, ip: str | None) -> tuple[Account, str, object]:
     """Check a staff password; count failures and lock after too many. Return (account, token, expiry)."""
     config = current_app.config
     account = db.session.scalar(sa.select(Account).where(Account.username == username.strip().lower()))
     now = utcnow()
     if account is None or account.password_hash is None:
+        # Answer an unknown username as slowly as a wrong password: no probing for usernames.
+        _spend_a_hash_check(password)
         audit.record(
             "auth.login", "failure", actor_label=username[:64], ip=ip, detail={"reason": "unknown_username"}
         )
@@ -206,17 +220,38 @@ def _scope_place(role: Role, scope: dict):
     return kind, place
 
 
+def _creatable_roles(actor: Account) -> set[Role]:
+    """Return the roles `actor` may give; none without a place of its own."""
+    if actor.scope_kind is None or actor.scope_id is None:
+        return set()
+    return CREATABLE_ROLES.get(Role(actor.role), set())
+
+
+def _inside_scope(actor: Account, kind: str | None, place_id: int | None) -> bool:
+    """Tell whether a place lies inside the actor's own place (an unplaced account never does)."""
+    if actor.scope_kind is None or actor.scope_id is None or kind is None or place_id is None:
+        return False
+    return place_within(actor.scope_kind, actor.scope_id, kind, place_id)
+
+
+def _check_role_assignable(actor: Account, role: Role) -> None:
+    """Refuse unless `actor` may give `role` at all."""
+    if role not in _creatable_roles(actor):
+        raise Forbidden("role_not_assignable", f"You may not create or manage a {role.value}.")
+
+
 def _check_may_manage(actor: Account, role: Role, kind: ScopeKind, place_id: int) -> None:
     """Refuse unless `actor` may give `role` at this place (a role it creates, inside its scope)."""
-    if role not in CREATABLE_ROLES.get(Role(actor.role), set()):
-        raise Forbidden("role_not_assignable", f"You may not create or manage a {role.value}.")
-    if not place_within(actor.scope_kind, actor.scope_id, kind, place_id):
+    _check_role_assignable(actor, role)
+    if not _inside_scope(actor, kind.value, place_id):
         raise Forbidden("scope_outside_yours", "That place is outside your own area.")
 
 
 def create_staff(actor: Account, values: dict, ip: str | None) -> Account:
     """Create a staff account inside the actor's scope, with a role the actor may give."""
     role = Role(values["role"])
+    # Someone who may not give this role learns nothing more from the rest of the input.
+    _check_role_assignable(actor, role)
     username = values["username"].strip().lower()
     if not USERNAME_PATTERN.match(username):
         raise ValidationFailed(
@@ -264,47 +299,55 @@ def _managed_staff(actor: Account, account_id: int) -> Account:
     if (
         account is None
         or account.role not in STAFF_ROLES
-        or Role(account.role) not in CREATABLE_ROLES.get(Role(actor.role), set())
-        or not place_within(actor.scope_kind, actor.scope_id, account.scope_kind, account.scope_id)
+        or Role(account.role) not in _creatable_roles(actor)
+        or not _inside_scope(actor, account.scope_kind, account.scope_id)
     ):
         raise NotFound("staff_not_found", f"No staff account {account_id} that you manage.")
     return account
 
 
+def _scope_ref(kind: str | None, place_id: int | None) -> dict:
+    """Name a place by kind and API code, for the audit log."""
+    described = describe_place(kind, place_id)
+    return {"kind": kind, "code": described["code"] if described else None}
+
+
 def update_staff(actor: Account, account_id: int, values: dict, ip: str | None) -> Account:
     """Change a managed staff account: name, active flag, role, scope or password."""
-    account = _managed_staff(actor, account_id)
-    if account.id == actor.id and ("is_active" in values or "role" in values or "scope" in values):
+    if account_id == actor.id and values.keys() & {"is_active", "role", "scope"}:
         raise Forbidden(
             "self_change_forbidden", "Ask another administrator to change your own role, area or status."
         )
-    changes: dict = {}
+    account = _managed_staff(actor, account_id)
+    # Check everything before changing anything, so a refused request leaves no half-change.
     role = Role(values.get("role", account.role))
+    kind, place_id = ScopeKind(account.scope_kind), account.scope_id
     if "role" in values or "scope" in values:
         if "scope" in values:
             kind, place = _scope_place(role, values["scope"])
             place_id = place.id
-        else:
-            kind, place_id = ScopeKind(account.scope_kind), account.scope_id
-            if kind not in ROLE_SCOPE_KINDS[role]:
-                raise ValidationFailed(
-                    "scope", f"Give a new scope for a {role.value}.", code="scope_kind_not_allowed"
-                )
+        elif kind not in ROLE_SCOPE_KINDS[role]:
+            raise ValidationFailed(
+                "scope", f"Give a new scope for a {role.value}.", code="scope_kind_not_allowed"
+            )
         _check_may_manage(actor, role, kind, place_id)
-        if role.value != account.role:
-            changes["role"] = [account.role, role.value]
-            account.role = role.value
-        if (kind.value, place_id) != (account.scope_kind, account.scope_id):
-            changes["scope"] = [
-                {"kind": account.scope_kind, "id": account.scope_id},
-                {"kind": kind.value, "id": place_id},
-            ]
-            account.scope_kind, account.scope_id = kind.value, place_id
+    if "password" in values:
+        check_new_password(values["password"])
+
+    changes: dict = {}
+    if role.value != account.role:
+        changes["role"] = [account.role, role.value]
+        account.role = role.value
+    if (kind.value, place_id) != (account.scope_kind, account.scope_id):
+        changes["scope"] = [
+            _scope_ref(account.scope_kind, account.scope_id),
+            _scope_ref(kind.value, place_id),
+        ]
+        account.scope_kind, account.scope_id = kind.value, place_id
     if "display_name" in values and values["display_name"] != account.display_name:
         changes["display_name"] = [account.display_name, values["display_name"]]
         account.display_name = values["display_name"]
     if "password" in values:
-        check_new_password(values["password"])
         account.password_hash = hash_password(values["password"])
         account.failed_logins, account.locked_until = 0, None
         changes["password"] = "reset"
@@ -326,18 +369,14 @@ def list_staff(
     actor: Account, page: int, per_page: int, role: str | None = None
 ) -> tuple[list[Account], int]:
     """Return the staff accounts the actor manages: roles it may create, inside its area."""
-    roles = {r.value for r in CREATABLE_ROLES.get(Role(actor.role), set())}
+    roles = {r.value for r in _creatable_roles(actor)}
     if role:
         roles &= {role}
     if not roles:
         return [], 0
     candidates = db.session.scalars(sa.select(Account).where(Account.role.in_(roles)).order_by(Account.id))
     # Staff accounts number in the thousands at most, so filtering by ancestry here is cheap.
-    inside = [
-        a
-        for a in candidates
-        if (actor.scope_kind, actor.scope_id) in place_ancestry(a.scope_kind, a.scope_id)
-    ]
+    inside = [a for a in candidates if _inside_scope(actor, a.scope_kind, a.scope_id)]
     start = (page - 1) * per_page
     return inside[start : start + per_page], len(inside)
 
@@ -380,3 +419,13 @@ def create_admin(
     )
     db.session.commit()
     return account, created
+
+
+def purge_expired_tokens(older_than_days: int = 7) -> int:
+    """Delete login tokens expired or revoked more than `older_than_days` ago; return how many."""
+    cutoff = utcnow() - timedelta(days=older_than_days)
+    result = db.session.execute(
+        sa.delete(AuthToken).where(sa.or_(AuthToken.expires_at < cutoff, AuthToken.revoked_at < cutoff))
+    )
+    db.session.commit()
+    return result.rowcount

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 04:00:36.145506
+Create Date: 2026-11-29 04:02:52.694883
 
 """
 from alembic import op
