@@ -3,6 +3,7 @@
 import os
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import CONFIGS, ProductionConfig
 
@@ -18,6 +19,9 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     app.config["CONFIG_NAME"] = name
     if name == "production":
         ProductionConfig.check(app.config)
+    if app.config["PROXY_COUNT"]:
+        # So request.remote_addr (written to audit events) is the client, not the proxy.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_COUNT"], x_proto=1)
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):

@@ -54,6 +54,8 @@ class Config:
     WECHAT_TIMEOUT_SECONDS = env_int("WECHAT_TIMEOUT_SECONDS", 5)
 
     PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    # How many reverse proxies set X-Forwarded-For in front of us (0: none, trust nothing).
+    PROXY_COUNT = env_int("PROXY_COUNT", 0)
 
     STAFF_TOKEN_TTL_SECONDS = env_int("STAFF_TOKEN_TTL_SECONDS", 12 * 3600)
     RESIDENT_TOKEN_TTL_SECONDS = env_int("RESIDENT_TOKEN_TTL_SECONDS", 30 * 24 * 3600)

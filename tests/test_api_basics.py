@@ -122,3 +122,24 @@ def test_production_starts_with_real_settings():
     )
     assert app.config["CONFIG_NAME"] == "production"
     assert app.config["RQ_ASYNC"] is True  # real workers, not inline jobs
+
+
+def test_audit_ip_comes_from_the_proxy_header_only_when_configured(app, client, make_staff):
+    import sqlalchemy as sa
+
+    from app.extensions import db
+    from app.models import AuditEvent
+
+    account = make_staff("city_admin", "city", "341000000000")
+    body = {"username": account.username, "password": "correct-horse-battery"}
+    forwarded = {"X-Forwarded-For": "203.0.113.9"}
+    client.post("/api/v1/auth/login", json=body, headers=forwarded)
+    proxied = create_app("testing", {**app.config, "PROXY_COUNT": 1})
+    with proxied.app_context():
+        proxied.test_client().post("/api/v1/auth/login", json=body, headers=forwarded)
+        db.session.remove()
+        db.engine.dispose()
+    ips = db.session.scalars(
+        sa.select(AuditEvent.ip).where(AuditEvent.action == "auth.login").order_by(AuditEvent.id)
+    ).all()
+    assert ips == ["127.0.0.1", "203.0.113.9"]
