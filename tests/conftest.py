@@ -109,6 +109,7 @@ def fake_wechat():
     fake = FakeWeChat()
     yield fake
     fake.server.shutdown()
+    fake.server.server_close()
 
 
 def _config(database_url, redis_url, fake_wechat) -> dict:

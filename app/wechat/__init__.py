@@ -38,10 +38,10 @@ class WeChat:
             current_app.extensions["wechat"] = client
         return client
 
-    def _call(self, what: str, func, *args):
-        """Call WeChat and turn every failure into an APIError."""
+    def _call(self, what: str, func, *args, expect: tuple[str, ...] = ()) -> dict:
+        """Call WeChat and turn every failure into an APIError; `expect` names required keys."""
         try:
-            return func(*args)
+            result = func(*args)
         except WeChatClientException as exc:
             if exc.errcode in INVALID_CODE_ERRORS:
                 raise APIError(
@@ -59,14 +59,22 @@ class WeChat:
             raise UpstreamUnavailable(
                 "wechat_unavailable", "WeChat cannot be reached right now; try again shortly."
             ) from None
+        # wechatpy hands back the raw response when the body is not JSON (a proxy's error
+        # page, say). Log only the key names: the values include the session_key.
+        if not isinstance(result, dict) or not all(result.get(key) for key in expect):
+            keys = sorted(result) if isinstance(result, dict) else type(result).__name__
+            logger.warning("WeChat %s gave an unusable answer: %s", what, keys)
+            raise UpstreamUnavailable("wechat_unavailable", f"WeChat gave an unusable answer to {what}.")
+        return result
 
     def code_to_session(self, code: str) -> dict:
         """Return {openid, session_key, unionid?} for a wx.login code."""
-        return self._call("login", self.client.code_to_session, code)
+        return self._call("login", self.client.code_to_session, code, expect=("openid", "session_key"))
 
     def phone_number(self, code: str) -> dict:
         """Return WeChat's phone_info for a getPhoneNumber code."""
-        return self._call("phone binding", self.client.get_phone_number, code)["phone_info"]
+        answer = self._call("phone binding", self.client.get_phone_number, code, expect=("phone_info",))
+        return answer["phone_info"]
 
 
 wechat = WeChat()

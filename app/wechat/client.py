@@ -28,6 +28,11 @@ class ApiClient(WeChatClient):
     demo run the real wechatpy code against the local fake server.
     """
 
+    # The refresh lock frees itself after token_lock_ttl seconds should its holder die;
+    # the others wait up to token_lock_wait seconds for it, then give up (502).
+    token_lock_ttl: float = 15
+    token_lock_wait: float = 10
+
     def __init__(self, appid: str, secret: str, api_base: str, redis, timeout: float = 5):
         super().__init__(
             appid,
@@ -56,14 +61,20 @@ class ApiClient(WeChatClient):
             url = base + url_or_endpoint
         url = self.rebase(url)
         retried = kwargs.pop("_retried", False)
+        params = kwargs.get("params", {})
+        if isinstance(params, dict):
+            # Put the token in ourselves (wechatpy would, on a copy we never see), so a
+            # stale-token answer tells us which token went stale. A list of params means
+            # the call takes no token (jscode2session), as in wechatpy.
+            params = {**params}
+            params.setdefault("access_token", self.access_token)
+            kwargs["params"] = params
         try:
-            return super()._request(method, url, **dict(kwargs))
+            return super()._request(method, url, **kwargs)
         except WeChatClientException as exc:
-            params = kwargs.get("params")
             if retried or exc.errcode not in TOKEN_ERRORS or not isinstance(params, dict):
                 raise
-            # wechatpy wrote the token it used into params: that is the stale one.
-            fresh = self.refresh_access_token(stale=params.get("access_token"))
+            fresh = self.refresh_access_token(stale=params["access_token"])
             kwargs["params"] = {**params, "access_token": fresh}
             return self._request(method, url, _retried=True, **kwargs)
 
@@ -83,7 +94,11 @@ class ApiClient(WeChatClient):
         Whoever gets the lock second finds a token different from the stale one it saw and
         uses that instead of calling WeChat again.
         """
-        lock = self.redis.lock(f"wechatpy:{self.appid}:token-lock", timeout=15, blocking_timeout=10)
+        lock = self.redis.lock(
+            f"wechatpy:{self.appid}:token-lock",
+            timeout=self.token_lock_ttl,
+            blocking_timeout=self.token_lock_wait,
+        )
         try:
             acquired = lock.acquire()
         except LockError:

@@ -35,6 +35,12 @@ def _error(errcode: int, errmsg: str):
     return jsonify({"errcode": errcode, "errmsg": errmsg})
 
 
+def _body() -> dict:
+    """Return the JSON body; like WeChat, ignore the Content-Type (wechatpy sends none)."""
+    body = request.get_json(force=True, silent=True)
+    return body if isinstance(body, dict) else {}
+
+
 def create_fake_wechat(appid: str, secret: str) -> Flask:
     """Build the fake WeChat server app for one appid/secret pair."""
     app = Flask("fake_wechat")
@@ -53,8 +59,11 @@ def create_fake_wechat(appid: str, secret: str) -> Flask:
 
     @app.after_request
     def record(response):
-        body = response.get_json(silent=True) or {}
-        state.calls.append((request.path, body.get("errcode", 0)))
+        # Only what stands in for WeChat is recorded, not the test helpers under /_fake/.
+        if not request.path.startswith("/_fake/"):
+            body = response.get_json(silent=True) or {}
+            with state.lock:
+                state.calls.append((request.path, body.get("errcode", 0)))
         return response
 
     @app.get("/cgi-bin/token")
@@ -88,9 +97,9 @@ def create_fake_wechat(appid: str, secret: str) -> Flask:
     def getuserphonenumber():
         if (failure := check_token()) is not None:
             return failure
-        code = (request.get_json(silent=True) or {}).get("code", "")
+        code = _body().get("code")
         with state.lock:
-            if code not in state.phone_codes:
+            if not isinstance(code, str) or code not in state.phone_codes:
                 return _error(40029, "invalid code")
             phone = state.phone_codes[code]
             if phone is None:
@@ -113,8 +122,12 @@ def create_fake_wechat(appid: str, secret: str) -> Flask:
     def subscribe_send():
         if (failure := check_token()) is not None:
             return failure
-        body = request.get_json(silent=True) or {}
-        key = (body.get("touser"), body.get("template_id"))
+        body = _body()
+        if not isinstance(body.get("touser"), str) or not body["touser"]:
+            return _error(40003, "invalid openid")
+        if not isinstance(body.get("template_id"), str) or not body["template_id"]:
+            return _error(40037, "invalid template_id")
+        key = (body["touser"], body["template_id"])
         with state.lock:
             left = state.quotas.get(key, 0)
             if left <= 0:
@@ -126,7 +139,7 @@ def create_fake_wechat(appid: str, secret: str) -> Flask:
     @app.post("/_fake/codes")
     def mint_codes():
         """Mint what wx.login and getPhoneNumber would hand the mini-program."""
-        body = request.get_json(silent=True) or {}
+        body = _body()
         openid = body.get("openid") or "o" + secrets.token_urlsafe(20)
         phone = body.get("phone") or "139" + f"{secrets.randbelow(10**8):08d}"
         code, phone_code = secrets.token_hex(16), secrets.token_hex(16)
@@ -138,7 +151,7 @@ def create_fake_wechat(appid: str, secret: str) -> Flask:
     @app.post("/_fake/subscriptions")
     def grant_subscription():
         """Give (openid, template_id) `count` sends, as the user's "accept" would."""
-        body = request.get_json(silent=True) or {}
+        body = _body()
         key = (body.get("openid"), body.get("template_id"))
         with state.lock:
             state.quotas[key] = int(body.get("count", 1))
