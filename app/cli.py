@@ -55,7 +55,15 @@ def import_communities(csv_file):
     """
     from app.services import places
 
-    text = Path(csv_file).read_text(encoding="utf-8-sig")
+    raw = Path(csv_file).read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        # Excel on a Chinese Windows saves CSV as GBK; GB 18030 is its superset.
+        try:
+            text = raw.decode("gb18030")
+        except UnicodeDecodeError:
+            raise click.ClickException(f"{csv_file} is not UTF-8 or GB 18030 text.") from None
     try:
         report = places.import_communities(text)
     except APIError as exc:

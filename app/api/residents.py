@@ -67,4 +67,6 @@ def get_resident(resident_id):
 @blp.response(200, RevealedSchema)
 def reveal(args, resident_id):
     """Reveal a resident's full ID number and/or phone (allowed roles only; audited)."""
-    return residents.reveal(current_account(), resident_id, args["fields"], args["reason"], client_ip())
+    revealed = residents.reveal(current_account(), resident_id, args["fields"], args["reason"], client_ip())
+    # Full personal data must not linger in a browser or proxy cache.
+    return revealed, {"Cache-Control": "no-store"}

@@ -5,6 +5,7 @@ import hashlib
 import hmac
 import os
 import re
+import unicodedata
 from datetime import date
 from functools import lru_cache
 
@@ -18,8 +19,11 @@ from app.errors import ValidationFailed
 KEY_VERSION = 1  # first byte of every ciphertext, so keys can be rotated later
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
-ID_PATTERN = re.compile(r"^\d{17}[\dX]$")
-PHONE_PATTERN = re.compile(r"^1[3-9]\d{9}$")
+# ASCII digits only: other scripts' digits would hash differently and slip past uniqueness.
+ID_PATTERN = re.compile(r"^[0-9]{17}[0-9X]$")
+PHONE_PATTERN = re.compile(r"^1[3-9][0-9]{9}$")
+# The 18-digit number carries the full birth year; the standard's own example is born in 1880.
+EARLIEST_BIRTH = date(1800, 1, 1)
 
 
 @lru_cache(maxsize=4)
@@ -65,7 +69,8 @@ def id_check_character(first17: str) -> str:
 
 def parse_id_number(raw: str, field: str = "id_number") -> tuple[str, date, str]:
     """Validate a resident ID-card number; return (normalised, birth date, gender)."""
-    value = (raw or "").strip().upper()
+    # NFKC turns the full-width digits a Chinese keyboard may type into ASCII ones.
+    value = unicodedata.normalize("NFKC", raw or "").strip().upper()
     if not ID_PATTERN.match(value):
         raise ValidationFailed(
             field, "An ID-card number has 17 digits and a digit or X.", code="invalid_id_number"
@@ -76,7 +81,7 @@ def parse_id_number(raw: str, field: str = "id_number") -> tuple[str, date, str]
         raise ValidationFailed(
             field, "The birth date in the ID-card number is not a real date.", code="invalid_id_number"
         ) from None
-    if not date(1900, 1, 1) <= birth <= date.today():
+    if not EARLIEST_BIRTH <= birth <= date.today():
         raise ValidationFailed(
             field, "The birth date in the ID-card number is out of range.", code="invalid_id_number"
         )
@@ -90,7 +95,7 @@ def parse_id_number(raw: str, field: str = "id_number") -> tuple[str, date, str]
 
 def normalise_phone(raw: str, field: str = "phone") -> str:
     """Validate a mainland mobile number (optionally +86) and return its 11 digits."""
-    value = re.sub(r"[\s-]", "", raw or "")
+    value = re.sub(r"[\s-]", "", unicodedata.normalize("NFKC", raw or ""))
     if value.startswith("+86"):
         value = value[3:]
     elif value.startswith("0086"):

@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,8 @@ from app.models import (
     Community,
     CommunityKind,
     District,
+    Household,
+    Resident,
     ScopeKind,
     Township,
     TownshipKind,
@@ -108,6 +111,7 @@ def seed_places(path: Path = PLACES_FILE) -> dict:
     pilot = data.get("pilot_circles") or {}
     if pilot:
         district = districts[pilot["district_code"]]
+        moved: dict[int, int | None] = {}  # township id -> the circle it had before this run
         for item in pilot["circles"]:
             circle, changed = _upsert(
                 Circle,
@@ -117,8 +121,10 @@ def seed_places(path: Path = PLACES_FILE) -> dict:
             note(changed)
             db.session.flush()
             for code in item["townships"]:
-                if townships[code].circle_id != circle.id:
-                    townships[code].circle_id = circle.id
+                township = townships[code]
+                if township.circle_id != circle.id:
+                    moved.setdefault(township.id, township.circle_id)
+                    township.circle_id = circle.id
                     note(True)
             for area in item.get("extra_areas", []):
                 lat, lng = _point(area.get("office"))
@@ -130,16 +136,37 @@ def seed_places(path: Path = PLACES_FILE) -> dict:
                 note(changed)
             counts["circles"] += 1
         db.session.flush()
-        # Communities follow their township's circle unless they were placed elsewhere.
         for code in (c for item in pilot["circles"] for c in item["townships"]):
             township = townships[code]
+            # Communities follow their township's circle unless they were placed elsewhere:
+            # those with no circle yet, and those still in the circle the township left.
+            following = Community.circle_id.is_(None)
+            if moved.get(township.id) is not None:
+                following = sa.or_(following, Community.circle_id == moved[township.id])
             db.session.execute(
                 sa.update(Community)
-                .where(Community.township_id == township.id, Community.circle_id.is_(None))
+                .where(Community.township_id == township.id, following)
                 .values(circle_id=township.circle_id)
             )
+            if township.id in moved:
+                _resync_circle(township.id)
     db.session.commit()
     return counts
+
+
+def _resync_circle(township_id: int) -> None:
+    """Give the people-data of a township its community's circle again (staff scope by it)."""
+    for model in (Resident, Household):
+        db.session.execute(
+            sa.update(model)
+            .where(model.township_id == township_id)
+            .values(
+                circle_id=sa.select(Community.circle_id)
+                .where(Community.id == model.community_id)
+                .scalar_subquery()
+            )
+            .execution_options(synchronize_session=False)
+        )
 
 
 @dataclass
@@ -174,6 +201,9 @@ def _optional_number(raw: str | None, cast, column: str, low=None, high=None):
         value = cast(text)
     except ValueError:
         raise ValidationFailed(column, f"'{text}' is not a number.") from None
+    if not math.isfinite(value):
+        # float() takes 'nan' and 'inf', which no range check catches and MySQL refuses.
+        raise ValidationFailed(column, f"'{text}' is not a number.")
     if (low is not None and value < low) or (high is not None and value > high):
         raise ValidationFailed(column, f"{value} is out of range ({low}–{high}).")
     return value
@@ -197,6 +227,8 @@ def _community_values(row: dict, townships: dict) -> dict:
         raise ValidationFailed(
             "code", f"A community of {township.code} has a code starting {township.code[:9]}."
         )
+    if code[9:] == "000":
+        raise ValidationFailed("code", f"{code} is the township's own code, not a community's.")
     lat = _optional_number(row.get("lat"), float, "lat", *LAT_RANGE)
     lng = _optional_number(row.get("lng"), float, "lng", *LNG_RANGE)
     if (lat is None) != (lng is None):
@@ -226,7 +258,9 @@ def import_communities(text: str) -> ImportReport:
     townships = {t.code: t for t in db.session.scalars(sa.select(Township))}
     existing = {c.code: c for c in db.session.scalars(sa.select(Community))}
     seen: set[str] = set()
-    for line, row in enumerate(reader, start=2):
+    for row in reader:
+        # The reader's own line count: blank lines and quoted line breaks keep it true.
+        line = reader.line_num
         code = (row.get("code") or "").strip() or None
         try:
             values = _community_values(row, townships)

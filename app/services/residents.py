@@ -3,10 +3,11 @@
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app.auth import get_in_scope, scoped
-from app.errors import Conflict, Forbidden, ValidationFailed
+from app.errors import APIError, Conflict, Forbidden, ValidationFailed
 from app.extensions import db
 from app.models import (
     Account,
@@ -83,21 +84,29 @@ def record_status(
     return change
 
 
+def _id_number_holder(digest: str, resident_id: int | None) -> int | None:
+    """Return the id of another resident holding this ID-number hash, if any."""
+    return db.session.scalar(
+        sa.select(Resident.id).where(Resident.id_number_hmac == digest, Resident.id != resident_id)
+    )
+
+
+def _id_number_in_use(field: str) -> Conflict:
+    # Never merge records on a typed-in number: linking to an existing ledger record
+    # needs an identity check at a station.
+    return Conflict(
+        "id_number_in_use",
+        "This ID-card number belongs to another record; ask your service station.",
+        field=field,
+    )
+
+
 def set_id_number(resident: Resident, raw: str, field: str = "id_number") -> None:
     """Validate and store an ID-card number (encrypted, hashed, hinted) with birth date and gender."""
     value, birth, gender = parse_id_number(raw, field)
     digest = lookup_hash(value, "id_number")
-    holder = db.session.scalar(
-        sa.select(Resident.id).where(Resident.id_number_hmac == digest, Resident.id != resident.id)
-    )
-    if holder is not None:
-        # Never merge records on a typed-in number: linking to an existing ledger record
-        # needs an identity check at a station.
-        raise Conflict(
-            "id_number_in_use",
-            "This ID-card number belongs to another record; ask your service station.",
-            field=field,
-        )
+    if _id_number_holder(digest, resident.id) is not None:
+        raise _id_number_in_use(field)
     resident.id_number_enc = encrypt(value, "id_number")
     resident.id_number_hmac = digest
     resident.id_number_hint = mask_id_number(value)
@@ -154,25 +163,27 @@ def resident_of(account: Account) -> Resident:
 
 
 def update_profile(account: Account, changes: dict) -> Resident:
-    """Apply a resident's own edits to their profile, in one transaction."""
+    """Apply a resident's own edits to their profile, in one transaction: all or nothing."""
     resident = resident_of(account)
-    for name in ("name", "home_address", "seek_kinds", "seek_categories", "seek_wage_min", "seek_radius_m"):
-        if name in changes:
-            setattr(resident, name, changes[name])
-    if "home_lat" in changes or "home_lng" in changes:
-        lat, lng = changes.get("home_lat", resident.home_lat), changes.get("home_lng", resident.home_lng)
-        if (lat is None) != (lng is None):
-            raise ValidationFailed(
-                "home_lat" if lat is None else "home_lng", "Give both home_lat and home_lng, or clear both."
-            )
-        resident.home_lat, resident.home_lng = lat, lng
-    if "community_code" in changes:
-        code = changes["community_code"]
-        set_community(resident, community_by_code(code) if code else None)
-    if changes.get("id_number"):
-        set_id_number(resident, changes["id_number"])
-    if "key_groups" in changes:
-        set_key_groups(resident, changes["key_groups"], allowed=SELF_DECLARED_KEY_GROUPS)
+    try:
+        _apply_profile(resident, account, changes)
+        db.session.commit()
+    except IntegrityError as exc:
+        db.session.rollback()
+        # Two records claiming one ID number at the same moment: the unique index decides.
+        if "id_number_hmac" in str(exc.orig):
+            raise _id_number_in_use("id_number") from None
+        raise
+    except APIError:
+        # Nothing of a refused edit may stay in the session for a later commit to write.
+        db.session.rollback()
+        raise
+    return resident
+
+
+def _apply_profile(resident: Resident, account: Account, changes: dict) -> None:
+    """Check every rule first, then change the resident (rules first keeps the session clean)."""
+    status = None
     if changes.get("employment_status"):
         status = EmploymentStatus(changes["employment_status"])
         if status not in SELF_REPORTED_STATUSES:
@@ -181,9 +192,31 @@ def update_profile(account: Account, changes: dict) -> Resident:
                 "Registered unemployment is recorded through an unemployment registration.",
                 code="status_not_self_reportable",
             )
+    home = None
+    if "home_lat" in changes or "home_lng" in changes:
+        home = changes.get("home_lat", resident.home_lat), changes.get("home_lng", resident.home_lng)
+        if (home[0] is None) != (home[1] is None):
+            raise ValidationFailed(
+                "home_lat" if home[0] is None else "home_lng",
+                "Give both home_lat and home_lng, or clear both.",
+            )
+    community = False  # False: unchanged; None: cleared
+    if "community_code" in changes:
+        code = changes["community_code"]
+        community = community_by_code(code) if code else None
+    if changes.get("id_number"):
+        set_id_number(resident, changes["id_number"])
+    if "key_groups" in changes:
+        set_key_groups(resident, changes["key_groups"], allowed=SELF_DECLARED_KEY_GROUPS)
+    for name in ("name", "home_address", "seek_kinds", "seek_categories", "seek_wage_min", "seek_radius_m"):
+        if name in changes:
+            setattr(resident, name, changes[name])
+    if home is not None:
+        resident.home_lat, resident.home_lng = home
+    if community is not False:
+        set_community(resident, community)
+    if status is not None:
         record_status(resident, status, StatusSource.self, actor=account)
-    db.session.commit()
-    return resident
 
 
 def bind_phone(account: Account, code: str) -> Resident:
