@@ -742,3 +742,14 @@ def test_reveal_needs_a_reason_and_known_fields(client, staff_headers, people, b
     assert response.status_code == 422
     assert error_of(response)["field"].split(".")[0] == field
     assert reveal_events() == []
+
+
+def test_lists_hide_the_house_number_but_the_detail_shows_the_address(client, staff_headers, make_resident):
+    resident = make_resident()
+    resident.home_address = "屯溪区黄山东路88号3栋501"
+    db.session.commit()
+    _, headers = staff_headers("grid_worker", "community", "341002002001")
+    item = client.get(RESIDENTS, headers=headers).get_json()["items"][0]
+    detail = client.get(f"{RESIDENTS}/{resident.id}", headers=headers).get_json()
+    assert item["home_address"] == "屯溪区黄山东****"
+    assert detail["home_address"] == "屯溪区黄山东路88号3栋501"

@@ -6,6 +6,7 @@ from marshmallow import validate
 from app.api.common import UtcDateTime
 from app.models import EmploymentStatus, KeyGroup, Role, ScopeKind, StatusSource
 from app.models.jobs import JobCategory, JobKind
+from app.services.personal_data import mask_address
 from app.services.places import describe_place
 from app.services.residents import age_of
 
@@ -80,14 +81,20 @@ class ResidentSchema(ma.Schema):
         lambda r: describe_place("community", r.community_id), allow_none=True, metadata={"type": "object"}
     )
     household_id = ma.fields.Integer(allow_none=True)
-    home_address = ma.fields.String(allow_none=True)
+    home_address = ma.fields.Function(
+        lambda r: mask_address(r.home_address),
+        allow_none=True,
+        metadata={"type": "string", "description": "In lists: street level only, house number hidden"},
+    )
     employment_status = ma.fields.String(allow_none=True)
     key_groups = ma.fields.List(ma.fields.String())
     updated_at = UtcDateTime()
 
 
 class ResidentDetailSchema(ResidentSchema):
-    """One resident for staff, with seeker preferences and status history."""
+    """One resident for staff, with full home address, seeker preferences and status history."""
+
+    home_address = ma.fields.String(allow_none=True)
 
     home_lat = ma.fields.Float(allow_none=True)
     home_lng = ma.fields.Float(allow_none=True)

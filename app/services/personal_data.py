@@ -115,3 +115,11 @@ def mask_id_number(value: str) -> str:
 def mask_phone(value: str) -> str:
     """Show a mobile number as 138****5678."""
     return value[:3] + "****" + value[-4:]
+
+
+def mask_address(value: str | None) -> str | None:
+    """Keep the start of an address (street level) and hide the house number."""
+    if not value:
+        return value
+    keep = 6 if len(value) > 8 else max(len(value) // 2, 1)
+    return value[:keep] + "****"
