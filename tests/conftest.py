@@ -17,6 +17,7 @@ from werkzeug.serving import make_server
 
 from app import create_app
 from app.extensions import db
+from app.models import Account
 from app.services.personal_data import id_check_character
 from app.wechat.fake import create_fake_wechat
 
@@ -150,6 +151,8 @@ def app(schema, redis_url, fake_wechat):
         yield app
         db.session.remove()
         with db.engine.begin() as connection:
+            # InnoDB checks the self-reference row by row: unlink creators before deleting.
+            connection.execute(sa.update(Account).values(created_by_id=None))
             for table in reversed(db.metadata.sorted_tables):
                 connection.execute(table.delete())
         db.engine.dispose()

@@ -139,6 +139,7 @@ def test_audit_ip_comes_from_the_proxy_header_only_when_configured(app, client, 
         proxied.test_client().post("/api/v1/auth/login", json=body, headers=forwarded)
         db.session.remove()
         db.engine.dispose()
+    db.session.commit()  # end our transaction, so the other app's writes are visible (MariaDB)
     ips = db.session.scalars(
         sa.select(AuditEvent.ip).where(AuditEvent.action == "auth.login").order_by(AuditEvent.id)
     ).all()

@@ -4,7 +4,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from app.models.base import Base, JSONText, utcnow
 
@@ -37,3 +37,12 @@ class AuditEvent(Base):
 def _refuse_change(mapper, connection, target):
     """Keep the audit log append-only at the ORM level."""
     raise RuntimeError("audit events are append-only")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_bulk_change(state):
+    """Refuse bulk UPDATE/DELETE statements on the audit log too (they skip the hooks above)."""
+    if (state.is_update or state.is_delete) and any(
+        mapper.class_ is AuditEvent for mapper in state.all_mappers
+    ):
+        raise RuntimeError("audit events are append-only")

@@ -11,10 +11,18 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from app.auth import issue_token, revoke_tokens
 from app.errors import APIError, Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
-from app.models import STAFF_ROLES, Account, AuthToken, Resident, Role, ScopeKind, utcnow
+from app.models import (
+    STAFF_ROLES,
+    Account,
+    AuthToken,
+    Resident,
+    Role,
+    ScopeKind,
+    utcnow,
+)
 from app.services import audit
 from app.services.personal_data import encrypt
-from app.services.places import describe_place, find_place, place_within
+from app.services.places import describe_place, find_place, place_within, places_inside
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 
@@ -186,6 +194,7 @@ def wechat_login(code: str, ip: str | None) -> tuple[Account, str, object, bool]
         )
         db.session.commit()
         raise Forbidden("account_disabled", "This account is disabled.")
+    account.unionid = info.get("unionid") or account.unionid
     account.session_key_enc = encrypt(info["session_key"], "session_key")
     account.last_login_at = utcnow()
     token, expires_at = issue_token(account)
@@ -374,11 +383,19 @@ def list_staff(
         roles &= {role}
     if not roles:
         return [], 0
-    candidates = db.session.scalars(sa.select(Account).where(Account.role.in_(roles)).order_by(Account.id))
-    # Staff accounts number in the thousands at most, so filtering by ancestry here is cheap.
-    inside = [a for a in candidates if _inside_scope(actor, a.scope_kind, a.scope_id)]
-    start = (page - 1) * per_page
-    return inside[start : start + per_page], len(inside)
+    inside = places_inside(actor.scope_kind, actor.scope_id)
+    # One indexed query however many staff and places there are (province scale).
+    in_area = [sa.and_(Account.scope_kind == k.value, Account.scope_id.in_(ids)) for k, ids in inside.items()]
+    conditions = (Account.role.in_(roles), sa.or_(*in_area))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(Account).where(*conditions))
+    items = db.session.scalars(
+        sa.select(Account)
+        .where(*conditions)
+        .order_by(Account.id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    return list(items), total
 
 
 def get_staff(actor: Account, account_id: int) -> Account:

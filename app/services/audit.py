@@ -1,6 +1,6 @@
 """The audit log: write events in the caller's transaction, read them back for auditors."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
@@ -35,6 +35,11 @@ def record(
     return event
 
 
+def _naive_utc(moment: datetime) -> datetime:
+    """Convert a datetime to naive UTC, as stored; a naive one is taken to be UTC already."""
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo is not None else moment
+
+
 def list_events(
     page: int,
     per_page: int,
@@ -49,8 +54,11 @@ def list_events(
     conditions = []
     if action:
         # "auth." matches every auth event; "auth.login" just that one.
+        # autoescape: an '_' in the prefix is a letter, not LIKE's any-character.
         conditions.append(
-            AuditEvent.action.startswith(action) if action.endswith(".") else AuditEvent.action == action
+            AuditEvent.action.startswith(action, autoescape=True)
+            if action.endswith(".")
+            else AuditEvent.action == action
         )
     if actor_id is not None:
         conditions.append(AuditEvent.actor_id == actor_id)
@@ -59,9 +67,9 @@ def list_events(
     if object_id:
         conditions.append(AuditEvent.object_id == object_id)
     if since:
-        conditions.append(AuditEvent.created_at >= since)
+        conditions.append(AuditEvent.created_at >= _naive_utc(since))
     if until:
-        conditions.append(AuditEvent.created_at < until)
+        conditions.append(AuditEvent.created_at < _naive_utc(until))
     total = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(*conditions))
     events = db.session.scalars(
         sa.select(AuditEvent)

@@ -389,6 +389,34 @@ def place_ancestry(kind: str, place_id: int) -> set[tuple[str, int]]:
     return found
 
 
+def places_inside(kind: str, place_id: int) -> dict[ScopeKind, object]:
+    """Return, per place level, the ids (a list or a subquery) of the places inside one place.
+
+    The same containment as `place_within`, as SQL: a community lies in its own circle and
+    in its township's, a township in its circle, and both in their district and city.
+    """
+    kind = ScopeKind(kind)
+    inside: dict[ScopeKind, object] = {kind: [place_id]}
+    if kind in (ScopeKind.city, ScopeKind.district):
+        districts: object = [place_id]
+        if kind is ScopeKind.city:
+            districts = sa.select(District.id).where(District.city_id == place_id)
+            inside[ScopeKind.district] = districts
+        inside[ScopeKind.circle] = sa.select(Circle.id).where(Circle.district_id.in_(districts))
+        townships = sa.select(Township.id).where(Township.district_id.in_(districts))
+        inside[ScopeKind.township] = townships
+        inside[ScopeKind.community] = sa.select(Community.id).where(Community.township_id.in_(townships))
+    elif kind is ScopeKind.circle:
+        townships = sa.select(Township.id).where(Township.circle_id == place_id)
+        inside[ScopeKind.township] = townships
+        inside[ScopeKind.community] = sa.select(Community.id).where(
+            sa.or_(Community.circle_id == place_id, Community.township_id.in_(townships))
+        )
+    elif kind is ScopeKind.township:
+        inside[ScopeKind.community] = sa.select(Community.id).where(Community.township_id == place_id)
+    return inside
+
+
 def place_within(outer_kind: str, outer_id: int, inner_kind: str, inner_id: int) -> bool:
     """Tell whether place (inner_kind, inner_id) lies inside (or is) (outer_kind, outer_id)."""
     return (ScopeKind(outer_kind).value, outer_id) in place_ancestry(inner_kind, inner_id)
