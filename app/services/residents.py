@@ -7,7 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app.auth import get_in_scope, scoped
-from app.errors import APIError, Conflict, Forbidden, ValidationFailed
+from app.errors import Conflict, Forbidden, ValidationFailed
 from app.extensions import db
 from app.models import (
     Account,
@@ -173,10 +173,6 @@ def update_profile(account: Account, changes: dict) -> Resident:
         # Two records claiming one ID number at the same moment: the unique index decides.
         if "id_number_hmac" in str(exc.orig):
             raise _id_number_in_use("id_number") from None
-        raise
-    except APIError:
-        # Nothing of a refused edit may stay in the session for a later commit to write.
-        db.session.rollback()
         raise
     return resident
 
