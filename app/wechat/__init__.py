@@ -47,7 +47,7 @@ class WeChat:
                 raise APIError(
                     401,
                     "wechat_code_invalid",
-                    "The WeChat code is invalid or was already used; call wx.login again.",
+                    f"The WeChat code for {what} is invalid or was already used; ask WeChat for a new one.",
                     field="code",
                 ) from None
             logger.warning("WeChat %s failed: errcode=%s errmsg=%s", what, exc.errcode, exc.errmsg)
