@@ -1,0 +1,77 @@
+"""The demo of `make run`: demo data, its accounts, and the README's walk-through."""
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import Account, Resident
+
+DEMO_PASSWORD = "demo-password-for-tests"
+
+
+def test_demo_data_is_refused_outside_development(runner, places):
+    result = runner.invoke(args=["demo-data"])
+    assert result.exit_code == 1
+    assert "only in the development config" in result.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Account)) == 0
+
+
+def test_demo_data_supports_the_readme_walk_through(app, client, runner, places, fake_wechat):
+    app.config.update(DEMO_ACCOUNTS=True, DEMO_PASSWORD=DEMO_PASSWORD)
+    first = runner.invoke(args=["demo-data"])
+    again = runner.invoke(args=["demo-data"])
+    assert first.exit_code == 0 and again.exit_code == 0, first.output + again.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Resident)) == 6  # idempotent
+    usernames = set(db.session.scalars(sa.select(Account.username).where(Account.username.is_not(None))))
+    assert usernames == {"demo-city-admin", "demo-operator", "demo-grid-worker", "demo-station-staff"}
+
+    # 1. A resident logs in with WeChat, reads and edits the profile.
+    codes = fake_wechat.codes()
+    login = client.post("/api/v1/auth/wechat-login", json={"code": codes["code"]})
+    resident = {"Authorization": f"Bearer {login.get_json()['token']}"}
+    edit = client.patch(
+        "/api/v1/me",
+        headers=resident,
+        json={"name": "赵敏", "id_number": "11010519491231002X", "community_code": "341002002001"},
+    )
+    assert edit.status_code == 200
+    assert edit.get_json()["id_number"] == "1101**********002X"
+    assert client.get("/api/v1/me", headers=resident).get_json()["name"] == "赵敏"
+
+    # 2. Staff log in with the demo password.
+    for username in sorted(usernames):
+        response = client.post("/api/v1/auth/login", json={"username": username, "password": DEMO_PASSWORD})
+        assert response.status_code == 200, username
+    token = client.post(
+        "/api/v1/auth/login", json={"username": "demo-grid-worker", "password": DEMO_PASSWORD}
+    ).get_json()["token"]
+    staff = {"Authorization": f"Bearer {token}"}
+
+    # 3. The grid worker sees their community (three demo residents and the new one) only.
+    listed = client.get("/api/v1/residents", headers=staff).get_json()
+    assert listed["total"] == 4
+    elsewhere = db.session.scalar(
+        sa.select(Resident.id).where(Resident.community_id.is_not(None), Resident.name == "刘洋")
+    )
+    response = client.get(f"/api/v1/residents/{elsewhere}", headers=staff)
+    assert response.status_code == 404
+    assert response.get_json()["error"]["code"] == "resident_not_found"
+
+
+def test_create_admin_command_creates_then_resets(runner, client, places):
+    args = ["create-admin", "--username", "city-boss", "--password", "first-password-1"]
+    created = runner.invoke(args=args)
+    assert created.exit_code == 0 and "created city_admin city-boss" in created.output
+    reset = runner.invoke(args=["create-admin", "--username", "city-boss", "--password", "second-password-2"])
+    assert reset.exit_code == 0 and "updated city_admin city-boss" in reset.output
+    old = client.post("/api/v1/auth/login", json={"username": "city-boss", "password": "first-password-1"})
+    new = client.post("/api/v1/auth/login", json={"username": "city-boss", "password": "second-password-2"})
+    assert (old.status_code, new.status_code) == (401, 200)
+
+
+def test_create_admin_command_rejects_a_bad_place_and_short_password(runner, places):
+    bad_place = runner.invoke(
+        args=["create-admin", "--username", "x-admin", "--password", "long-enough-1", "--scope-code", "999"]
+    )
+    short = runner.invoke(args=["create-admin", "--username", "y-admin", "--password", "short"])
+    assert bad_place.exit_code != 0 and "No city with code 999" in bad_place.output
+    assert short.exit_code != 0 and "at least 10 characters" in short.output
