@@ -131,16 +131,8 @@ def validation_fields(data: dict | None) -> dict:
     return fields
 
 
-def _discard_unsaved_changes() -> None:
-    """Roll back what the failed request left in the session, so nothing half-done is kept."""
-    from app.extensions import db
-
-    db.session.rollback()
-
-
 def handle_http_exception(error: HTTPException):
     """Render any HTTP error (incl. webargs' 422) as the envelope."""
-    _discard_unsaved_changes()
     status = error.code or 500
     data = getattr(error, "data", None)
     code = HTTP_CODES.get(status, HTTPStatus(status).phrase.lower().replace(" ", "_"))
@@ -163,7 +155,6 @@ def handle_http_exception(error: HTTPException):
 
 def handle_api_error(error: APIError):
     """Render an APIError as the envelope."""
-    _discard_unsaved_changes()
     return envelope(error.status, error.code, error.message, error.field, error.fields, error.headers)
 
 

@@ -13,6 +13,7 @@ import threading
 import pytest
 import requests
 import sqlalchemy as sa
+from flask.testing import FlaskClient
 from werkzeug.serving import make_server
 
 from app import create_app
@@ -158,9 +159,27 @@ def app(schema, redis_url, fake_wechat):
         db.engine.dispose()
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose every request runs in an app context of its own.
+
+    As in production, each request then has its own database session, removed (rolled back)
+    when the request ends, instead of sharing the session the test itself holds.
+    """
+
+    def open(self, *args, **kwargs):
+        """Send one request inside a fresh app context."""
+        # End the test's own transaction first: its setup becomes visible to the request,
+        # and its next read sees what the request committed (MariaDB's REPEATABLE READ
+        # would otherwise keep showing the test an older snapshot).
+        db.session.commit()
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def client(app):
-    """Return a test client."""
+    """Return a test client (one app context, so one DB session, per request)."""
+    app.test_client_class = IsolatedClient
     return app.test_client()
 
 

@@ -7,10 +7,8 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from app import create_app
-from app.errors import Conflict
 from app.extensions import db
-from app.models import AuditEvent, Resident
-from app.services import residents
+from app.models import AuditEvent
 
 
 def test_unknown_api_route_gets_json_404(client):
@@ -144,25 +142,3 @@ def test_audit_ip_comes_from_the_proxy_header_only_when_configured(app, client, 
         sa.select(AuditEvent.ip).where(AuditEvent.action == "auth.login").order_by(AuditEvent.id)
     ).all()
     assert ips == ["127.0.0.1", "203.0.113.9"]
-
-
-def test_a_refused_request_leaves_nothing_in_the_session(app, client, wechat_login, places):
-    # A service that changed a row and then raised must not have the change saved by
-    # whatever commits next: the error handler rolls the session back.
-    body, headers, _ = wechat_login()
-
-    def failing_edit(account, changes):
-        resident = residents.resident_of(account)
-        resident.name = "half-written"
-        raise Conflict("test_conflict", "refused after a change")
-
-    original = residents.update_profile
-    residents.update_profile = failing_edit
-    try:
-        response = client.patch("/api/v1/me", json={"name": "x"}, headers=headers)
-    finally:
-        residents.update_profile = original
-    assert response.status_code == 409
-    db.session.commit()
-    stored = db.session.scalar(sa.select(Resident.name).where(Resident.account_id == body["account"]["id"]))
-    assert stored is None
