@@ -92,16 +92,10 @@ def test_reading_the_log_needs_a_token(client, places):
     assert error_of(response)["code"] == "auth_required"
 
 
-def test_a_resident_may_not_read_the_log(app, client, places):
-    from app.auth import issue_token
-    from app.models import Account
+def test_a_resident_may_not_read_the_log(client, wechat_login):
+    _, resident, _ = wechat_login()
 
-    resident = Account(role="resident", openid="o-audit-reader")
-    db.session.add(resident)
-    raw, _ = issue_token(resident)
-    db.session.commit()
-
-    response = client.get(EVENTS, headers={"Authorization": f"Bearer {raw}"})
+    response = client.get(EVENTS, headers=resident)
 
     assert response.status_code == 403
     assert error_of(response)["code"] == "role_forbidden"

@@ -535,16 +535,10 @@ def test_bad_list_queries_get_a_422(client, roster, query, field):
     assert (error["code"], error["field"]) == ("validation_error", field)
 
 
-def test_residents_may_not_list_staff(app, client, places):
-    from app.auth import issue_token
-    from app.models import Role
+def test_residents_may_not_list_staff(client, wechat_login):
+    _, resident, _ = wechat_login()
 
-    resident = Account(role=Role.resident.value, openid="o-list-staff")
-    db.session.add(resident)
-    raw, _ = issue_token(resident)
-    db.session.commit()
-
-    response = client.get(STAFF, headers={"Authorization": f"Bearer {raw}"})
+    response = client.get(STAFF, headers=resident)
 
     assert response.status_code == 403
     assert error_of(response)["code"] == "role_forbidden"

@@ -12,7 +12,6 @@ from app.auth import issue_token, revoke_tokens
 from app.errors import APIError, Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
 from app.models import (
-    STAFF_ROLES,
     Account,
     AuthToken,
     Resident,
@@ -304,15 +303,29 @@ def create_staff(actor: Account, values: dict, ip: str | None) -> Account:
 
 def _managed_staff(actor: Account, account_id: int) -> Account:
     """Return a staff account the actor manages (its role and place), else 404."""
-    account = db.session.get(Account, account_id)
-    if (
-        account is None
-        or account.role not in STAFF_ROLES
-        or Role(account.role) not in _creatable_roles(actor)
-        or not _inside_scope(actor, account.scope_kind, account.scope_id)
-    ):
+    managed = _managed_by(actor)
+    account = None
+    if managed is not None:
+        account = db.session.scalar(sa.select(Account).where(Account.id == account_id, managed))
+    if account is None:
         raise NotFound("staff_not_found", f"No staff account {account_id} that you manage.")
     return account
+
+
+def _managed_by(actor: Account, role: str | None = None):
+    """Return the WHERE clause of the staff accounts `actor` manages (None: it manages nobody).
+
+    The one definition of "managed", for the list and for each single account: a role the
+    actor may give, placed inside the actor's own place; one indexed query at any scale.
+    """
+    roles = {r.value for r in _creatable_roles(actor)}
+    if role:
+        roles &= {role}
+    if not roles:
+        return None
+    inside = places_inside(actor.scope_kind, actor.scope_id)
+    in_area = [sa.and_(Account.scope_kind == k.value, Account.scope_id.in_(ids)) for k, ids in inside.items()]
+    return sa.and_(Account.role.in_(roles), sa.or_(*in_area))
 
 
 def _scope_ref(kind: str | None, place_id: int | None) -> dict:
@@ -378,22 +391,12 @@ def list_staff(
     actor: Account, page: int, per_page: int, role: str | None = None
 ) -> tuple[list[Account], int]:
     """Return the staff accounts the actor manages: roles it may create, inside its area."""
-    roles = {r.value for r in _creatable_roles(actor)}
-    if role:
-        roles &= {role}
-    if not roles:
+    managed = _managed_by(actor, role)
+    if managed is None:
         return [], 0
-    inside = places_inside(actor.scope_kind, actor.scope_id)
-    # One indexed query however many staff and places there are (province scale).
-    in_area = [sa.and_(Account.scope_kind == k.value, Account.scope_id.in_(ids)) for k, ids in inside.items()]
-    conditions = (Account.role.in_(roles), sa.or_(*in_area))
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(Account).where(*conditions))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(Account).where(managed))
     items = db.session.scalars(
-        sa.select(Account)
-        .where(*conditions)
-        .order_by(Account.id)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
+        sa.select(Account).where(managed).order_by(Account.id).limit(per_page).offset((page - 1) * per_page)
     )
     return list(items), total
 
