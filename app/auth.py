@@ -125,3 +125,12 @@ def get_in_scope(model, object_id: int, account: Account, code: str):
 def client_ip() -> str | None:
     """Return the caller's IP address (the proxy's view when behind one)."""
     return request.remote_addr if request else None
+
+
+def optional_account() -> Account | None:
+    """Return the caller's account when a token is sent (401 if it is bad), else None."""
+    if request.headers.get("Authorization") is None:
+        return None
+    account, auth_token = authenticate()
+    g.account, g.auth_token = account, auth_token
+    return account

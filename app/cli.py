@@ -21,6 +21,9 @@ def register_commands(app: Flask) -> None:
         fake_wechat,
         worker,
         purge_tokens,
+        expire_jobs,
+        rebuild_geo_index,
+        cron,
     ):
         app.cli.add_command(command)
 
@@ -164,3 +167,34 @@ def purge_tokens(days):
     job = enqueue("default", purge_expired_tokens, days)
     outcome = f", {job.return_value()} deleted" if job.is_finished else " (a worker will run it)"
     click.echo(f"job {job.id}: {job.get_status().value}{outcome}")
+
+
+@click.command("expire-jobs")
+def expire_jobs():
+    """Enqueue the expiry of jobs past their valid_until (`flask cron` does this every 5 minutes)."""
+    from app.jobs import enqueue
+    from app.jobs.maintenance import expire_jobs as expire
+
+    job = enqueue("default", expire)
+    outcome = f", {job.return_value()} expired" if job.is_finished else " (a worker will run it)"
+    click.echo(f"job {job.id}: {job.get_status().value}{outcome}")
+
+
+@click.command("rebuild-geo-index")
+def rebuild_geo_index():
+    """Rebuild the Redis GEO sets of published jobs and seekers from the database."""
+    from app.services import job_index
+
+    counts = job_index.rebuild()
+    click.echo(f"GEO index rebuilt: {counts['jobs']} jobs, {counts['seekers']} seekers")
+
+
+@click.command("cron")
+def cron():
+    """Run the periodic scheduler: job expiry every 5 minutes, token purge daily (run one)."""
+    from app.jobs.maintenance import SCHEDULE, build_cron
+
+    scheduler = build_cron(current_app.extensions["queue_redis"])
+    for name, interval in SCHEDULE:
+        click.echo(f"every {interval} s: {name} on the default queue")
+    scheduler.start()

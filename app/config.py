@@ -67,7 +67,17 @@ class Config:
     DEMO_ACCOUNTS = False
     DEMO_PASSWORD = env_str("DEMO_PASSWORD", "demo-pass-2026")
 
-    MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 10 * 1024 * 1024)
+    # Uploaded files (résumés, business licences) live here, under server-generated names.
+    STORAGE_DIR = env_str("STORAGE_DIR", str(BASE_DIR / "instance" / "storage"))
+    UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+    RESUME_FILES_MAX = env_int("RESUME_FILES_MAX", 5)
+    # A request may be a little larger than the largest file (multipart framing).
+    MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 11 * 1024 * 1024)
+
+    # Jobs: how long a post stays up, and how many distinct reports hide it for review.
+    JOB_VALID_DAYS = env_int("JOB_VALID_DAYS", 30)
+    JOB_MAX_VALID_DAYS = env_int("JOB_MAX_VALID_DAYS", 180)
+    JOB_REPORTS_TO_HIDE = env_int("JOB_REPORTS_TO_HIDE", 3)
 
     API_TITLE = "Huangshan 3-km employment circle API"
     API_VERSION = "v1"

@@ -114,8 +114,9 @@ def fake_wechat():
     fake.server.server_close()
 
 
-def _config(database_url, redis_url, fake_wechat) -> dict:
+def _config(database_url, redis_url, fake_wechat, storage_dir=None) -> dict:
     return {
+        **({"STORAGE_DIR": str(storage_dir)} if storage_dir else {}),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "REDIS_URL": redis_url,
         "QUEUE_REDIS_URL": redis_url,
@@ -142,9 +143,9 @@ def schema(database_url, redis_url, fake_wechat):
 
 
 @pytest.fixture
-def app(schema, redis_url, fake_wechat):
-    """Return an app bound to the test database and a clean Redis; empty tables afterwards."""
-    app = create_app("testing", _config(schema, redis_url, fake_wechat))
+def app(schema, redis_url, fake_wechat, tmp_path):
+    """Return an app on the test database, a clean Redis and its own file storage; empty tables after."""
+    app = create_app("testing", _config(schema, redis_url, fake_wechat, tmp_path / "storage"))
     with app.app_context():
         app.extensions["redis"].flushdb()
         if app.extensions["queue_redis"] is not app.extensions["redis"]:
@@ -294,5 +295,80 @@ def wechat_login(client, fake_wechat):
         assert response.status_code == 200, response.get_json()
         body = response.get_json()
         return body, {"Authorization": f"Bearer {body['token']}"}, codes
+
+    return factory
+
+
+_credit_sequence = itertools.count(1)
+
+
+def make_credit_code() -> str:
+    """Return a fresh valid unified social credit code (GB 32100 check character)."""
+    from app.services.credit_code import check_character
+
+    first17 = f"91341002MA{next(_credit_sequence):07d}"
+    return first17 + check_character(first17)
+
+
+@pytest.fixture
+def make_employer(client, wechat_login, places):
+    """Return a factory: make_employer(name=…, lat=…, lng=…, verified=True) -> (Employer, headers).
+
+    Registers through the API as a fresh WeChat user; `verified` sets the status directly.
+    """
+    from app.models import Employer
+
+    def factory(name="黄山测试茶业有限公司", lat=29.7160, lng=118.3180, verified=True, **fields):
+        _, headers, _ = wechat_login()
+        body = {
+            "name": name,
+            "credit_code": make_credit_code(),
+            "contact_name": "王经理",
+            "contact_phone": "13955550000",
+            "industry": "tea_processing",
+            "size": "small",
+            "address": "屯溪区测试路1号",
+            "lat": lat,
+            "lng": lng,
+            **fields,
+        }
+        response = client.post("/api/v1/employers", json=body, headers=headers)
+        assert response.status_code == 201, response.get_json()
+        employer = db.session.get(Employer, response.get_json()["id"])
+        if verified:
+            employer.status = "verified"
+            db.session.commit()
+        return employer, headers
+
+    return factory
+
+
+@pytest.fixture
+def make_job(client, app):
+    """Return a factory: make_job(employer_headers, publish=True, **fields) -> job id.
+
+    Creates through the API; `publish` puts it straight into search (review has its own tests).
+    """
+    from app.models import Job
+    from app.services import job_index
+
+    def factory(headers, publish=True, **fields):
+        body = {
+            "title": "茶叶分拣工",
+            "category": "tea_processing",
+            "kind": "regular",
+            "wage_min": 3000,
+            "wage_max": 4500,
+            **fields,
+        }
+        response = client.post("/api/v1/jobs", json=body, headers=headers)
+        assert response.status_code == 201, response.get_json()
+        job = db.session.get(Job, response.get_json()["id"])
+        if publish:
+            job.status = "published"
+            job.published_at = job.refreshed_at = job.created_at
+            db.session.commit()
+            job_index.sync_job(job)
+        return job.id
 
     return factory

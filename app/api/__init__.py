@@ -7,8 +7,20 @@ from app.extensions import ApiWithErrors
 
 def register_blueprints(app: Flask, api: ApiWithErrors) -> None:
     """Register every blueprint on the app and its OpenAPI document."""
-    from app.api import audit, auth, health, me, places, residents, staff
+    from app.api import (
+        applications,
+        audit,
+        auth,
+        employers,
+        health,
+        jobs,
+        me,
+        places,
+        residents,
+        resumes,
+        staff,
+    )
 
-    for module in (auth, me, residents, staff, places, audit):
+    for module in (auth, me, residents, staff, places, audit, employers, jobs, resumes, applications):
         api.register_blueprint(module.blp, url_prefix="/api/v1" + module.URL_PREFIX)
     app.register_blueprint(health.bp)

@@ -33,3 +33,24 @@ class PageSchema(ma.Schema):
 def page_schema(item_schema: type[ma.Schema], name: str) -> type[ma.Schema]:
     """Build a `{items: [...], page, per_page, total}` schema for `item_schema`."""
     return type(name, (PageSchema,), {"items": ma.fields.List(ma.fields.Nested(item_schema), required=True)})
+
+
+# OpenAPI of a multipart upload with one field `file`, and of a file download.
+UPLOAD_DOC = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}
+            }
+        },
+    }
+}
+FILE_DOC = {
+    "responses": {
+        "200": {
+            "description": "The file, as an attachment",
+            "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    }
+}

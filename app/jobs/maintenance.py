@@ -1,8 +1,31 @@
-"""Housekeeping jobs for the `default` queue."""
+"""Housekeeping jobs for the `default` queue, and the schedule `flask cron` runs them on."""
 
 from app.services.accounts import purge_expired_tokens as purge
+
+# (job function name, seconds between runs)
+SCHEDULE = (
+    ("expire_jobs", 300),
+    ("purge_expired_tokens", 24 * 3600),
+)
 
 
 def purge_expired_tokens(older_than_days: int = 7) -> int:
     """Delete tokens that expired or were revoked more than `older_than_days` ago."""
     return purge(older_than_days)
+
+
+def expire_jobs() -> int:
+    """Mark jobs past valid_until expired and take them out of search (search filters them anyway)."""
+    from app.services.jobs import expire_jobs as expire
+
+    return expire()
+
+
+def build_cron(connection):
+    """Return an RQ CronScheduler that enqueues every SCHEDULE job on the default queue."""
+    from rq.cron import CronScheduler
+
+    scheduler = CronScheduler(connection=connection, name="employment-circle-cron")
+    for name, interval in SCHEDULE:
+        scheduler.register(globals()[name], queue_name="default", interval=interval)
+    return scheduler

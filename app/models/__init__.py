@@ -3,6 +3,24 @@
 from app.models.accounts import STAFF_ROLES, Account, AuthToken, Role, ScopeKind
 from app.models.audit import AuditEvent
 from app.models.base import Base, utcnow
+from app.models.jobs import (
+    EDUCATION_ORDER,
+    Application,
+    ApplicationStatus,
+    Availability,
+    Education,
+    Employer,
+    EmployerSize,
+    EmployerStatus,
+    Job,
+    JobCategory,
+    JobKind,
+    JobReport,
+    JobStatus,
+    Resume,
+    ResumeFile,
+    WageUnit,
+)
 from app.models.places import (
     Circle,
     CircleArea,
@@ -25,6 +43,22 @@ from app.models.residents import (
 )
 
 __all__ = [
+    "EDUCATION_ORDER",
+    "Application",
+    "ApplicationStatus",
+    "Availability",
+    "Education",
+    "Employer",
+    "EmployerSize",
+    "EmployerStatus",
+    "Job",
+    "JobCategory",
+    "JobKind",
+    "JobReport",
+    "JobStatus",
+    "Resume",
+    "ResumeFile",
+    "WageUnit",
     "Account",
     "AuditEvent",
     "AuthToken",

@@ -123,3 +123,10 @@ def mask_address(value: str | None) -> str | None:
         return value
     keep = 6 if len(value) > 8 else max(len(value) // 2, 1)
     return value[:keep] + "****"
+
+
+def mask_name(value: str | None) -> str | None:
+    """Keep the family name (first character) only: 张秀英 → 张**."""
+    if not value:
+        return value
+    return value[0] + "*" * max(1, len(value) - 1)

@@ -334,6 +334,45 @@ def place_columns(community: Community | None) -> dict:
     }
 
 
+# How far from its recorded centre a point is still taken to lie in a community or township.
+LOCATE_COMMUNITY_M, LOCATE_TOWNSHIP_M = 1500, 15000
+
+
+def _nearest(model, lat: float, lng: float, within_m: float):
+    """Return the row of `model` (with lat/lng) nearest to a point within `within_m`, or None."""
+    from app.services.geo import bounding_box, distance_m
+
+    min_lat, max_lat, min_lng, max_lng = bounding_box(lat, lng, within_m)
+    rows = db.session.scalars(
+        sa.select(model).where(model.lat.between(min_lat, max_lat), model.lng.between(min_lng, max_lng))
+    )
+    best = min(((distance_m(lat, lng, r.lat, r.lng), r.id, r) for r in rows), default=None)
+    return best[2] if best and best[0] <= within_m else None
+
+
+def locate(lat: float | None, lng: float | None) -> dict:
+    """Return the place columns of a point: its nearest community, else its nearest township.
+
+    Communities and townships carry approximate centres only (no boundaries), so this is a
+    nearest-centre guess; a caller that knows the community should pass it instead.
+    """
+    if lat is None or lng is None:
+        return place_columns(None)
+    community = _nearest(Community, lat, lng, LOCATE_COMMUNITY_M)
+    if community is not None:
+        return place_columns(community)
+    township = _nearest(Township, lat, lng, LOCATE_TOWNSHIP_M)
+    if township is None:
+        return place_columns(None)
+    return {
+        "community_id": None,
+        "township_id": township.id,
+        "circle_id": township.circle_id,
+        "district_id": township.district_id,
+        "city_id": township.district.city_id,
+    }
+
+
 PLACE_MODELS = {
     ScopeKind.community: Community,
     ScopeKind.township: Township,

@@ -16,12 +16,14 @@ from app.models import (
     KeyGroup,
     Resident,
     ResidentKeyGroup,
+    Resume,
     Role,
     StatusChange,
     StatusSource,
     utcnow,
 )
-from app.services import audit
+from app.services import audit, job_index
+from app.services.geo import check_point
 from app.services.personal_data import (
     decrypt,
     encrypt,
@@ -174,6 +176,8 @@ def update_profile(account: Account, changes: dict) -> Resident:
         if "id_number_hmac" in str(exc.orig):
             raise _id_number_in_use("id_number") from None
         raise
+    # The home and the preferences decide where the resident is matched as a seeker.
+    job_index.sync_seeker(resident, db.session.get(Resume, resident.id))
     return resident
 
 
@@ -196,6 +200,7 @@ def _apply_profile(resident: Resident, account: Account, changes: dict) -> None:
                 "home_lat" if home[0] is None else "home_lng",
                 "Give both home_lat and home_lng, or clear both.",
             )
+        check_point(home[0], home[1], prefix="home_")
     community = False  # False: unchanged; None: cleared
     if "community_code" in changes:
         code = changes["community_code"]

@@ -1,0 +1,91 @@
+"""Employers: registration by a WeChat user, licence upload, verification by staff in scope."""
+
+from flask import request
+from flask_smorest import Blueprint
+
+from app.api.common import FILE_DOC, UPLOAD_DOC, page_schema
+from app.api.job_schemas import (
+    EmployerInputSchema,
+    EmployerQuerySchema,
+    EmployerSchema,
+    EmployerUpdateSchema,
+    VerifySchema,
+)
+from app.auth import auth_required, client_ip, current_account, staff_required
+from app.models import STAFF_ROLES, Role
+from app.services import employers
+
+URL_PREFIX = "/employers"
+blp = Blueprint("employers", __name__, description="Employers and their verification")
+
+EmployerPageSchema = page_schema(EmployerSchema, "EmployerPageSchema")
+
+
+@blp.post("")
+@auth_required(Role.resident, Role.employer)
+@blp.arguments(EmployerInputSchema)
+@blp.response(201, EmployerSchema)
+def register(values):
+    """Register my business (my account becomes an employer account; status pending)."""
+    return employers.register(current_account(), values, client_ip())
+
+
+@blp.get("/me")
+@auth_required(Role.employer)
+@blp.response(200, EmployerSchema)
+def get_mine():
+    """Return my business, with its verification status."""
+    return employers.employer_of(current_account())
+
+
+@blp.get("")
+@staff_required
+@blp.arguments(EmployerQuerySchema, location="query")
+@blp.response(200, EmployerPageSchema)
+def list_employers(args):
+    """List employers in my place (e.g. ?status=pending to verify)."""
+    items, total = employers.list_employers(current_account(), **args)
+    return {"items": items, "page": args["page"], "per_page": args["per_page"], "total": total}
+
+
+@blp.get("/<int:employer_id>")
+@auth_required(Role.employer, *STAFF_ROLES)
+@blp.response(200, EmployerSchema)
+def get_employer(employer_id):
+    """Return one employer to its owner or to staff in its place."""
+    return employers.get_employer(current_account(), employer_id)
+
+
+@blp.patch("/<int:employer_id>")
+@auth_required(Role.employer)
+@blp.arguments(EmployerUpdateSchema)
+@blp.response(200, EmployerSchema)
+def update_employer(values, employer_id):
+    """Edit my business (a verified one keeps its name, code and licence)."""
+    return employers.update(current_account(), employer_id, values, client_ip())
+
+
+@blp.post("/<int:employer_id>/licence")
+@auth_required(Role.employer)
+@blp.doc(**UPLOAD_DOC)
+@blp.response(200, EmployerSchema)
+def upload_licence(employer_id):
+    """Upload the business licence (JPG, PNG or PDF, ≤ 10 MB; type checked by content)."""
+    return employers.upload_licence(current_account(), employer_id, request.files.get("file"), client_ip())
+
+
+@blp.get("/<int:employer_id>/licence")
+@auth_required(Role.employer, *STAFF_ROLES)
+@blp.doc(**FILE_DOC)
+def download_licence(employer_id):
+    """Download the business licence (owner, or staff in the employer's place)."""
+    return employers.licence_download(current_account(), employer_id)
+
+
+@blp.post("/<int:employer_id>/verify")
+@staff_required
+@blp.arguments(VerifySchema)
+@blp.response(200, EmployerSchema)
+def verify(args, employer_id):
+    """Verify or reject an employer in my place (station staff, operators, admins); audited."""
+    return employers.verify(current_account(), employer_id, args["decision"], args.get("reason"), client_ip())

@@ -1,0 +1,197 @@
+"""Jobs: nearby search, details, the employer's life-cycle calls, review, reports, matching."""
+
+from flask_smorest import Blueprint
+
+from app.api.common import page_schema
+from app.api.job_schemas import (
+    CandidateArgsSchema,
+    CandidatePageSchema,
+    ContactSchema,
+    JobInputSchema,
+    JobSchema,
+    JobSummarySchema,
+    JobUpdateSchema,
+    ManagedQuerySchema,
+    ReportOutSchema,
+    ReportSchema,
+    ReviewSchema,
+    SearchArgsSchema,
+    SearchPageSchema,
+)
+from app.auth import auth_required, client_ip, current_account, optional_account
+from app.errors import ValidationFailed
+from app.models import STAFF_ROLES, Role
+from app.services import jobs, matching
+from app.services.geo import check_point
+from app.services.personal_data import mask_name
+from app.services.residents import age_of
+from app.services.search import MAX_RESULTS, SearchQuery, nearby_jobs
+
+URL_PREFIX = "/jobs"
+blp = Blueprint("jobs", __name__, description="Jobs within 3 km, and their life cycle")
+
+JobPageSchema = page_schema(JobSummarySchema, "JobPageSchema")
+
+
+def _search_point(args: dict) -> tuple[float, float]:
+    """The point to search from: the one given, else the caller's home."""
+    if args.get("lat") is not None or args.get("lng") is not None:
+        check_point(args.get("lat"), args.get("lng"))
+        return args["lat"], args["lng"]
+    account = optional_account()
+    if account is not None and account.role == Role.resident:
+        from app.services.residents import resident_of
+
+        resident = resident_of(account)
+        if resident.home_lat is not None and resident.home_lng is not None:
+            return resident.home_lat, resident.home_lng
+    raise ValidationFailed(
+        "lat", "Send lat and lng (GCJ-02), or log in with a home location set.", code="location_required"
+    )
+
+
+@blp.get("")
+@blp.arguments(SearchArgsSchema, location="query")
+@blp.response(200, SearchPageSchema)
+def search(args):
+    """Find live jobs near a point (default: my home), nearest first; each with distance_m."""
+    if args["page"] * args["per_page"] > MAX_RESULTS:
+        raise ValidationFailed(
+            "page", f"Search pages reach the nearest {MAX_RESULTS} jobs; narrow the filters."
+        )
+    lat, lng = _search_point(args)
+    query = SearchQuery(
+        lat=lat,
+        lng=lng,
+        **{
+            k: args.get(k)
+            for k in ("radius_m", "kind", "category", "wage_min", "q", "sort", "page", "per_page")
+        },
+    )
+    found = nearby_jobs(query)
+    return {
+        "items": [{"job": job, "distance_m": round(distance)} for job, distance in found.items],
+        "page": query.page,
+        "per_page": query.per_page,
+        "has_more": found.has_more,
+        "center": {"lat": lat, "lng": lng},
+        "radius_m": query.radius_m,
+    }
+
+
+@blp.get("/managed")
+@auth_required(Role.employer, *STAFF_ROLES)
+@blp.arguments(ManagedQuerySchema, location="query")
+@blp.response(200, JobPageSchema)
+def managed(args):
+    """List my business's jobs (employer) or the jobs in my place (staff; ?status=pending_review)."""
+    items, total = jobs.list_managed(current_account(), **args)
+    return {"items": items, "page": args["page"], "per_page": args["per_page"], "total": total}
+
+
+@blp.get("/<int:job_id>")
+@blp.response(200, JobSchema)
+def get_job(job_id):
+    """Return a job: a live one to anyone; others to their employer and staff in scope."""
+    return jobs.get_job(optional_account(), job_id)
+
+
+@blp.get("/<int:job_id>/contact")
+@auth_required(Role.resident)
+@blp.response(200, ContactSchema)
+def contact(job_id):
+    """Return the employer's contact name and phone for a live job (residents only; audited)."""
+    return jobs.reveal_contact(current_account(), job_id, client_ip()), {"Cache-Control": "no-store"}
+
+
+@blp.post("")
+@auth_required(Role.employer)
+@blp.arguments(JobInputSchema)
+@blp.response(201, JobSchema)
+def create(values):
+    """Create a draft job (location defaults to my business's)."""
+    return jobs.create(current_account(), values, client_ip())
+
+
+@blp.patch("/<int:job_id>")
+@auth_required(Role.employer)
+@blp.arguments(JobUpdateSchema)
+@blp.response(200, JobSchema)
+def update(values, job_id):
+    """Edit my job; a published job goes back to review."""
+    return jobs.update(current_account(), job_id, values, client_ip())
+
+
+@blp.post("/<int:job_id>/submit")
+@auth_required(Role.employer)
+@blp.response(200, JobSchema)
+def submit(job_id):
+    """Send my draft for review (verified employers only)."""
+    return jobs.submit(current_account(), job_id, client_ip())
+
+
+@blp.post("/<int:job_id>/review")
+@auth_required(*STAFF_ROLES)
+@blp.arguments(ReviewSchema)
+@blp.response(200, JobSchema)
+def review(args, job_id):
+    """Approve (publish) or reject a job pending review in my place (operators, station staff)."""
+    return jobs.review(current_account(), job_id, args["decision"], args.get("reason"), client_ip())
+
+
+@blp.post("/<int:job_id>/close")
+@auth_required(Role.employer)
+@blp.response(200, JobSchema)
+def close(job_id):
+    """Close my job (filled, or no longer offered)."""
+    return jobs.close(current_account(), job_id, client_ip())
+
+
+@blp.post("/<int:job_id>/refresh")
+@auth_required(Role.employer)
+@blp.response(200, JobSchema)
+def refresh(job_id):
+    """Put my job back on top of "newest" and run it another 30 days (revives an expired one)."""
+    return jobs.refresh(current_account(), job_id, client_ip())
+
+
+@blp.post("/<int:job_id>/reports")
+@auth_required(Role.resident)
+@blp.arguments(ReportSchema)
+@blp.response(201, ReportOutSchema)
+@blp.alt_response(200, schema=ReportOutSchema, description="Already reported by you: the first report")
+def report(args, job_id):
+    """Report a job (fraud, fees, false details …); 3 distinct reports hide it until staff review it."""
+    row, created = jobs.report(current_account(), job_id, args["reason"], client_ip())
+    return row, 201 if created else 200
+
+
+@blp.get("/<int:job_id>/candidates")
+@auth_required(Role.employer, *STAFF_ROLES)
+@blp.arguments(CandidateArgsSchema, location="query")
+@blp.response(200, CandidatePageSchema)
+def candidates(args, job_id):
+    """Seekers near my job whose wishes it fits, best first (personal data masked)."""
+    actor = current_account()
+    _, ranked = matching.candidates(actor, job_id, args["radius_m"], args["page"], args["per_page"])
+    is_staff = actor.role in STAFF_ROLES
+    items = []
+    for item in ranked:
+        seeker = item["seeker"]
+        resident, resume = seeker.resident, seeker.resume
+        items.append(
+            {
+                "resident_id": resident.id if is_staff else None,
+                "name": mask_name(resident.name),
+                "gender": resident.gender,
+                "age": age_of(resident),
+                "education": resume.education if resume else None,
+                "skills": resume.skills if resume else None,
+                "availability": resume.availability if resume else None,
+                "distance_m": round(item["distance_m"]),
+                "score": item["score"],
+                # Whether someone is hard to employ is for staff, not for employers.
+                "priority": seeker.priority if is_staff else None,
+            }
+        )
+    return {"items": items, "page": args["page"], "per_page": args["per_page"]}

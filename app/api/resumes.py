@@ -1,0 +1,88 @@
+"""Résumés: the resident's own (with files), and reading one as an employer or staff member."""
+
+from flask import request
+from flask_smorest import Blueprint
+
+from app.api.common import FILE_DOC, UPLOAD_DOC
+from app.api.job_schemas import (
+    RecommendArgsSchema,
+    RecommendedSchema,
+    ResumeFileSchema,
+    ResumeInputSchema,
+    ResumeSchema,
+)
+from app.auth import auth_required, client_ip, current_account
+from app.models import STAFF_ROLES, Role
+from app.services import matching, resumes
+
+URL_PREFIX = ""
+blp = Blueprint("resumes", __name__, description="Résumés, résumé files and recommended jobs")
+
+
+@blp.get("/me/resume")
+@auth_required(Role.resident)
+@blp.response(200, ResumeSchema)
+def get_own():
+    """Return my résumé (empty fields before the first save)."""
+    return resumes.get_own(current_account())
+
+
+@blp.put("/me/resume")
+@auth_required(Role.resident)
+@blp.arguments(ResumeInputSchema)
+@blp.response(200, ResumeSchema)
+def put_own(values):
+    """Save my résumé and what I am looking for (kinds, categories, wage, distance)."""
+    return resumes.put_own(current_account(), values)
+
+
+@blp.post("/me/resume/files")
+@auth_required(Role.resident)
+@blp.doc(**UPLOAD_DOC)
+@blp.response(201, ResumeFileSchema)
+def upload_file():
+    """Attach a PDF, DOC/DOCX, JPG or PNG (≤ 10 MB, type checked by content) to my résumé."""
+    return resumes.upload_file(current_account(), request.files.get("file"))
+
+
+@blp.get("/me/resume/files/<int:file_id>")
+@auth_required(Role.resident)
+@blp.doc(**FILE_DOC)
+def download_own_file(file_id):
+    """Download one of my résumé files."""
+    account = current_account()
+    resident = resumes.resident_of(account)
+    return resumes.download(account, resident.id, file_id, client_ip())
+
+
+@blp.delete("/me/resume/files/<int:file_id>")
+@auth_required(Role.resident)
+@blp.response(204)
+def delete_file(file_id):
+    """Delete one of my résumé files."""
+    resumes.delete_file(current_account(), file_id)
+
+
+@blp.get("/resumes/<int:resident_id>")
+@auth_required(Role.resident, Role.employer, *STAFF_ROLES)
+@blp.response(200, ResumeSchema)
+def read(resident_id):
+    """Read a résumé: its owner, an employer it was sent to (audited), or staff in scope."""
+    return resumes.read(current_account(), resident_id, client_ip()), {"Cache-Control": "no-store"}
+
+
+@blp.get("/resumes/<int:resident_id>/files/<int:file_id>")
+@auth_required(Role.resident, Role.employer, *STAFF_ROLES)
+@blp.doc(**FILE_DOC)
+def download_file(resident_id, file_id):
+    """Download a résumé file (same readers as the résumé; 404 for anyone else)."""
+    return resumes.download(current_account(), resident_id, file_id, client_ip())
+
+
+@blp.get("/me/recommended-jobs")
+@auth_required(Role.resident)
+@blp.arguments(RecommendArgsSchema, location="query")
+@blp.response(200, RecommendedSchema(many=True))
+def recommended(args):
+    """Live jobs that fit what I look for, best first (distance first, then fit)."""
+    return matching.recommended_jobs(current_account(), **args)

@@ -1,0 +1,150 @@
+"""Applications: a resident applies once per job; the employer moves it on; hired goes to the ledger."""
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from app.errors import Conflict, NotFound
+from app.extensions import db
+from app.models import (
+    Account,
+    Application,
+    ApplicationStatus,
+    EmploymentStatus,
+    Job,
+    Role,
+    StatusSource,
+    utcnow,
+)
+from app.services import audit
+from app.services.employers import employer_of
+from app.services.jobs import visible_clause
+from app.services.residents import record_status, resident_of
+
+S = ApplicationStatus
+# Where the employer may move an application from each status.
+EMPLOYER_MOVES = {
+    S.submitted: {S.viewed, S.interview, S.rejected},
+    S.viewed: {S.interview, S.hired, S.rejected},
+    S.interview: {S.hired, S.rejected},
+}
+# The applicant may withdraw until a decision is made.
+WITHDRAWABLE = frozenset({S.submitted, S.viewed, S.interview})
+
+
+def _existing(job_id: int, resident_id: int) -> Application | None:
+    return db.session.scalar(
+        sa.select(Application).where(Application.job_id == job_id, Application.resident_id == resident_id)
+    )
+
+
+def apply(account: Account, job_id: int, message: str | None, ip: str | None) -> tuple[Application, bool]:
+    """Apply to a live job; applying again returns the first application (created False)."""
+    resident = resident_of(account)
+    existing = _existing(job_id, resident.id)
+    if existing is not None:
+        return existing, False
+    job = db.session.scalar(sa.select(Job).where(Job.id == job_id, visible_clause()))
+    if job is None:
+        raise NotFound("job_not_found", f"No published job {job_id}.")
+    application = Application(
+        job_id=job.id,
+        resident_id=resident.id,
+        employer_id=job.employer_id,
+        message=message,
+        status=S.submitted.value,
+    )
+    db.session.add(application)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # Two taps at once: the unique key keeps one, and both callers get it.
+        db.session.rollback()
+        return _existing(job_id, resident.id), False
+    audit.record(
+        "application.create",
+        actor=account,
+        object_type="application",
+        object_id=application.id,
+        ip=ip,
+        detail={"job_id": job.id},
+    )
+    db.session.commit()
+    return application, True
+
+
+def list_applications(
+    actor: Account, page: int, per_page: int, job_id: int | None = None, status: str | None = None
+):
+    """Return a resident's own applications, or an employer's (for one job or all)."""
+    statement = sa.select(Application).options(joinedload(Application.job).joinedload(Job.employer))
+    if actor.role == Role.resident:
+        statement = statement.where(Application.resident_id == resident_of(actor).id)
+    else:
+        employer = employer_of(actor)
+        statement = statement.where(Application.employer_id == employer.id)
+    if job_id is not None:
+        statement = statement.where(Application.job_id == job_id)
+    if status:
+        statement = statement.where(Application.status == status)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(statement.subquery()))
+    items = db.session.scalars(
+        statement.order_by(Application.id.desc()).limit(per_page).offset((page - 1) * per_page)
+    )
+    return list(items), total
+
+
+def _mine(actor: Account, application_id: int) -> Application:
+    """Return an application of the actor (as applicant or as employer), or 404."""
+    statement = sa.select(Application).where(Application.id == application_id)
+    if actor.role == Role.resident:
+        statement = statement.where(Application.resident_id == resident_of(actor).id)
+    else:
+        statement = statement.where(Application.employer_id == employer_of(actor).id)
+    application = db.session.scalar(statement)
+    if application is None:
+        raise NotFound("application_not_found", f"No application {application_id} of yours.")
+    return application
+
+
+def get_application(actor: Account, application_id: int) -> Application:
+    """Return one application to its applicant or its employer."""
+    return _mine(actor, application_id)
+
+
+def change_status(actor: Account, application_id: int, status: str, ip: str | None) -> Application:
+    """Move an application on (employer) or withdraw it (applicant); anything else is 409."""
+    application = _mine(actor, application_id)
+    current, wanted = S(application.status), S(status)
+    if current == wanted:
+        return application
+    if actor.role == Role.resident:
+        allowed = {S.withdrawn} if current in WITHDRAWABLE else set()
+    else:
+        allowed = EMPLOYER_MOVES.get(current, set())
+    if wanted not in allowed:
+        raise Conflict(
+            "illegal_transition",
+            f"An application that is {current.value} cannot become {wanted.value}.",
+            field="status",
+        )
+    application.status = wanted.value
+    application.status_changed_at = utcnow()
+    if wanted is S.hired:
+        record_status(
+            application.resident,
+            EmploymentStatus.employed,
+            StatusSource.hire,
+            actor=actor,
+            note=f"hired through application {application.id} (job {application.job_id})",
+        )
+    audit.record(
+        "application.status",
+        actor=actor,
+        object_type="application",
+        object_id=application.id,
+        ip=ip,
+        detail={"from": current.value, "to": wanted.value},
+    )
+    db.session.commit()
+    return application

@@ -1,0 +1,145 @@
+"""Nearby job search: Redis GEOSEARCH for candidates in distance order, SQL for the filters.
+
+GEOSEARCH always runs with COUNT (a full 3 km circle downtown holds tens of thousands of
+jobs); the sets are split by kind, the most selective equality filter. When the SQL
+filters leave a page short, COUNT widens fourfold and only the new candidates are checked.
+When Redis fails, the same query answers from SQL (a box, then flat-earth distance).
+"""
+
+import logging
+from dataclasses import dataclass
+
+import redis
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
+from app.extensions import db
+from app.models import Job, utcnow
+from app.services import job_index
+from app.services.geo import bounding_box, distance_m, planar_sq_distance
+from app.services.jobs import visible_clause
+
+log = logging.getLogger(__name__)
+
+DEFAULT_RADIUS_M, MAX_RADIUS_M = 3000, 50000
+# The deepest result a distance-ordered search pages to (page × per_page).
+MAX_RESULTS = 1000
+ID_CHUNK = 500
+
+
+@dataclass
+class SearchQuery:
+    """What a nearby search asks for."""
+
+    lat: float
+    lng: float
+    radius_m: int = DEFAULT_RADIUS_M
+    kind: str | None = None
+    category: str | None = None
+    wage_min: int | None = None
+    q: str | None = None
+    sort: str = "distance"
+    page: int = 1
+    per_page: int = 20
+
+    @property
+    def has_sql_filters(self) -> bool:
+        """Tell whether filters beyond kind apply (they thin out the GEO candidates)."""
+        return bool(self.category or self.wage_min or self.q)
+
+
+@dataclass
+class SearchPage:
+    """One page of results: (job, metres) pairs, whether more follow, and which path answered."""
+
+    items: list[tuple[Job, float]]
+    has_more: bool
+    source: str
+
+
+def _filters(query: SearchQuery, now) -> list:
+    clauses = [visible_clause(now)]
+    if query.kind:
+        clauses.append(Job.kind == query.kind)
+    if query.category:
+        clauses.append(Job.category == query.category)
+    if query.wage_min:
+        clauses.append(Job.monthly_wage_max >= query.wage_min)
+    if query.q:
+        clauses.append(
+            sa.or_(
+                Job.title.contains(query.q, autoescape=True),
+                Job.description.contains(query.q, autoescape=True),
+            )
+        )
+    return clauses
+
+
+def _load(ids: list[int], clauses: list) -> dict[int, Job]:
+    """Load the jobs among `ids` that pass the filters, by primary key."""
+    found: dict[int, Job] = {}
+    for start in range(0, len(ids), ID_CHUNK):
+        chunk = ids[start : start + ID_CHUNK]
+        rows = db.session.scalars(
+            sa.select(Job).options(joinedload(Job.employer)).where(Job.id.in_(chunk), *clauses)
+        )
+        found.update((job.id, job) for job in rows)
+    return found
+
+
+def _by_redis(query: SearchQuery, needed: int) -> list[tuple[Job, float]]:
+    """Walk GEOSEARCH results outwards until `needed` jobs pass the filters or the circle ends."""
+    clauses = _filters(query, utcnow())
+    # Twice what a page needs; more when other filters will throw candidates away.
+    count = max(needed * (8 if query.has_sql_filters else 2), 20)
+    kept: list[tuple[Job, float]] = []
+    seen = 0
+    while True:
+        hits = job_index.search_jobs(query.lat, query.lng, query.radius_m, query.kind, count)
+        fresh = hits[seen:]
+        jobs = _load([job_id for job_id, _ in fresh], clauses)
+        kept.extend((jobs[job_id], dist) for job_id, dist in fresh if job_id in jobs)
+        seen = len(hits)
+        if len(kept) >= needed or len(hits) < count:
+            return kept
+        count *= 4
+
+
+def _by_sql(query: SearchQuery, needed: int) -> list[tuple[Job, float]]:
+    """The same search in SQL alone: a lat/lng box, then flat-earth distance for order and cut-off."""
+    min_lat, max_lat, min_lng, max_lng = bounding_box(query.lat, query.lng, query.radius_m)
+    sq_distance = planar_sq_distance(Job.lat, Job.lng, query.lat, query.lng)
+    statement = (
+        sa.select(Job)
+        .options(joinedload(Job.employer))
+        .where(
+            *_filters(query, utcnow()),
+            Job.lat.between(min_lat, max_lat),
+            Job.lng.between(min_lng, max_lng),
+            sq_distance <= query.radius_m**2,
+        )
+    )
+    if query.sort == "newest":
+        statement = statement.order_by(Job.refreshed_at.desc(), Job.id.desc())
+    else:
+        statement = statement.order_by(sq_distance, Job.id)
+    jobs = db.session.scalars(statement.limit(needed))
+    return [(job, distance_m(query.lat, query.lng, job.lat, job.lng)) for job in jobs]
+
+
+def nearby_jobs(query: SearchQuery) -> SearchPage:
+    """Return one page of live jobs within the radius, nearest (or newest) first."""
+    needed = query.page * query.per_page + 1
+    source = "sql"
+    if query.sort == "distance":
+        try:
+            found = _by_redis(query, needed)
+            source = "redis"
+        except redis.RedisError:
+            log.warning("GEO index unavailable; nearby search answered from SQL", exc_info=True)
+            found = _by_sql(query, needed)
+    else:
+        # Newest first needs every job in the circle, not the nearest few: SQL's box does that.
+        found = _by_sql(query, needed)
+    start = (query.page - 1) * query.per_page
+    return SearchPage(found[start : start + query.per_page], len(found) > query.page * query.per_page, source)
