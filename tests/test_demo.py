@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Account, Resident
+from app.models import Account, Employer, Job, Resident
 
 DEMO_PASSWORD = "demo-password-for-tests"
 
@@ -75,3 +75,28 @@ def test_create_admin_command_rejects_a_bad_place_and_short_password(runner, pla
     short = runner.invoke(args=["create-admin", "--username", "y-admin", "--password", "short"])
     assert bad_place.exit_code != 0 and "No city with code 999" in bad_place.output
     assert short.exit_code != 0 and "at least 10 characters" in short.output
+
+
+def test_demo_data_puts_verified_employers_and_jobs_around_every_tunxi_circle(
+    app, client, runner, places, fake_wechat
+):
+    app.config.update(DEMO_ACCOUNTS=True, DEMO_PASSWORD=DEMO_PASSWORD)
+    assert runner.invoke(args=["demo-data"]).exit_code == 0
+    assert runner.invoke(args=["demo-data"]).exit_code == 0
+    employers = db.session.scalars(sa.select(Employer)).all()
+    assert len(employers) == 8 and {e.status for e in employers} == {"verified"}
+    circles = {job.circle_id for job in db.session.scalars(sa.select(Job).where(Job.status == "published"))}
+    assert len(circles) == 6
+
+    # Jobs near 昱中街道 show up nearest first.
+    found = client.get("/api/v1/jobs", query_string={"lat": 29.716, "lng": 118.318})
+    items = found.get_json()["items"]
+    assert items and all(item["distance_m"] <= 3000 for item in items)
+    assert [item["distance_m"] for item in items] == sorted(item["distance_m"] for item in items)
+
+    # A demo employer logs in through the fake WeChat with its openid and sees its jobs.
+    codes = fake_wechat.codes("demo-employer-1")
+    token = client.post("/api/v1/auth/wechat-login", json={"code": codes["code"]}).get_json()["token"]
+    mine = client.get("/api/v1/jobs/managed", headers={"Authorization": f"Bearer {token}"})
+    assert mine.status_code == 200
+    assert {job["title"] for job in mine.get_json()["items"]} == {"茶叶包装工", "茶艺讲解员"}
