@@ -77,7 +77,9 @@ def list_applications(
     actor: Account, page: int, per_page: int, job_id: int | None = None, status: str | None = None
 ):
     """Return a resident's own applications, or an employer's (for one job or all)."""
-    statement = sa.select(Application).options(joinedload(Application.job).joinedload(Job.employer))
+    statement = sa.select(Application).options(
+        joinedload(Application.job).joinedload(Job.employer), joinedload(Application.resident)
+    )
     if actor.role == Role.resident:
         statement = statement.where(Application.resident_id == resident_of(actor).id)
     else:
