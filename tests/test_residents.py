@@ -229,14 +229,26 @@ def test_clearing_only_one_coordinate_is_refused(client, me):
 
 @pytest.mark.parametrize(
     ("changes", "field"),
-    [({"home_lat": 91, "home_lng": 118}, "home_lat"), ({"home_lat": 29, "home_lng": -181}, "home_lng")],
+    [
+        ({"home_lat": 91, "home_lng": 118}, "home_lat"),
+        ({"home_lat": 29, "home_lng": -181}, "home_lng"),
+        ({"home_lat": 48.85, "home_lng": 2.35}, "home_lng"),
+    ],
 )
-def test_coordinates_out_of_range_are_refused(client, me, changes, field):
+def test_coordinates_outside_china_are_refused(client, me, changes, field):
     _, headers = me
     response = client.patch(ME, json=changes, headers=headers)
     assert response.status_code == 422
-    assert error_of(response)["code"] == "validation_error"
+    assert error_of(response)["code"] == "coordinates_out_of_range"
     assert error_of(response)["field"] == field
+
+
+def test_swapped_home_coordinates_are_named(client, me):
+    _, headers = me
+    response = client.patch(ME, json={"home_lat": 118.318, "home_lng": 29.716}, headers=headers)
+    assert response.status_code == 422
+    assert error_of(response)["code"] == "coordinates_swapped"
+    assert error_of(response)["field"] == "home_lat"
 
 
 def test_patch_community_sets_the_place(client, me):

@@ -19,8 +19,8 @@ from app.services.places import describe_place
 from app.services.residents import age_of
 from app.services.search import DEFAULT_RADIUS_M, MAX_RADIUS_M
 
-LAT = validate.Range(min=-90, max=90)
-LNG = validate.Range(min=-180, max=180)
+# Coordinates are judged by services.geo.check_point (inside China, and naming a swapped
+# pair), not by a range here: a range check would answer a swapped pair with a vaguer error.
 WAGE = validate.Range(min=0, max=1_000_000)
 
 
@@ -53,8 +53,8 @@ class EmployerInputSchema(ma.Schema):
     industry = ma.fields.String(allow_none=True, validate=one_of(JobCategory))
     size = ma.fields.String(allow_none=True, validate=one_of(EmployerSize))
     address = ma.fields.String(allow_none=True, validate=validate.Length(max=255))
-    lat = ma.fields.Float(allow_none=True, validate=LAT)
-    lng = ma.fields.Float(allow_none=True, validate=LNG)
+    lat = ma.fields.Float(allow_none=True)
+    lng = ma.fields.Float(allow_none=True)
     community_code = ma.fields.String(
         validate=validate.Regexp(r"^\d{12}$"),
         metadata={"description": "The community the business is in; else placed by its location"},
@@ -124,8 +124,8 @@ class JobInputSchema(ma.Schema):
     )
     headcount = ma.fields.Integer(validate=validate.Range(min=1, max=10000))
     address = ma.fields.String(allow_none=True, validate=validate.Length(max=255))
-    lat = ma.fields.Float(validate=LAT, metadata={"description": "GCJ-02; default: the employer's"})
-    lng = ma.fields.Float(validate=LNG)
+    lat = ma.fields.Float(metadata={"description": "GCJ-02; default: the employer's"})
+    lng = ma.fields.Float()
     education = ma.fields.String(allow_none=True, validate=one_of(Education))
     skills = ma.fields.List(
         ma.fields.String(validate=validate.Length(min=1, max=20)),
@@ -187,8 +187,8 @@ class RecommendedSchema(JobHitSchema):
 class SearchArgsSchema(ma.Schema):
     """Nearby search: a point (default: your home), radius and filters."""
 
-    lat = ma.fields.Float(validate=LAT, metadata={"description": "GCJ-02; default: your home"})
-    lng = ma.fields.Float(validate=LNG)
+    lat = ma.fields.Float(metadata={"description": "GCJ-02; default: your home"})
+    lng = ma.fields.Float()
     radius_m = ma.fields.Integer(
         load_default=DEFAULT_RADIUS_M, validate=validate.Range(min=100, max=MAX_RADIUS_M)
     )
@@ -357,8 +357,8 @@ class ApplicationStatusSchema(ma.Schema):
 class RecommendArgsSchema(ma.Schema):
     """Optional point (default: home) and paging."""
 
-    lat = ma.fields.Float(validate=LAT)
-    lng = ma.fields.Float(validate=LNG)
+    lat = ma.fields.Float()
+    lng = ma.fields.Float()
     page = ma.fields.Integer(load_default=1, validate=validate.Range(min=1, max=25))
     per_page = ma.fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 

@@ -118,8 +118,9 @@ class ProfileUpdateSchema(ma.Schema):
     name = ma.fields.String(validate=validate.Length(min=1, max=64))
     id_number = ma.fields.String(validate=validate.Length(min=1, max=32))
     home_address = ma.fields.String(allow_none=True, validate=validate.Length(max=255))
-    home_lat = ma.fields.Float(allow_none=True, validate=validate.Range(min=-90, max=90))
-    home_lng = ma.fields.Float(allow_none=True, validate=validate.Range(min=-180, max=180))
+    # Judged by services.geo.check_point: inside China, and a swapped pair named as such.
+    home_lat = ma.fields.Float(allow_none=True, metadata={"description": "GCJ-02"})
+    home_lng = ma.fields.Float(allow_none=True)
     community_code = ma.fields.String(allow_none=True, validate=CODE_12)
     employment_status = ma.fields.String(validate=validate.OneOf([s.value for s in EmploymentStatus]))
     key_groups = ma.fields.List(ma.fields.String(validate=validate.OneOf([k.value for k in KeyGroup])))

@@ -359,7 +359,7 @@ def get_job(actor: Account | None, job_id: int) -> Job:
 
 
 def list_managed(actor: Account, page: int, per_page: int, status: str | None = None):
-    """Return an employer's own jobs, or the jobs in a staff member's place (pending first for review)."""
+    """Return an employer's own jobs, or the jobs in a staff member's place; newest first."""
     if actor.role in STAFF_ROLES:
         statement = sa.select(Job).where(scope_clause(Job, actor))
     else:

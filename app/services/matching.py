@@ -40,7 +40,7 @@ from app.models import (
 )
 from app.services import job_index
 from app.services.employers import employer_of
-from app.services.geo import bounding_box, distance_m
+from app.services.geo import bounding_box, check_point, distance_m
 from app.services.residents import resident_of
 from app.services.search import DEFAULT_RADIUS_M, SearchQuery, nearby_jobs
 
@@ -160,6 +160,7 @@ def _seekers(resident_ids: list[int]) -> dict[int, Seeker]:
 def recommended_jobs(account: Account, page: int, per_page: int, lat=None, lng=None) -> list[dict]:
     """Return live jobs that fit the resident, best first (from home, or from a given point)."""
     resident = resident_of(account)
+    check_point(lat, lng)
     lat = lat if lat is not None else resident.home_lat
     lng = lng if lng is not None else resident.home_lng
     if lat is None or lng is None:
