@@ -772,3 +772,21 @@ def test_withdrawn_verification_takes_the_employers_jobs_out_of_search(
     assert submit.status_code == 409
     assert error_of(submit)["code"] == "employer_not_verified"
     assert found_ids(client) == [other]
+
+
+def test_after_a_review_an_earlier_reporter_counts_again(client, make_employer, make_job, resident, reviewer):
+    _, boss = make_employer()
+    job_id = make_job(boss)
+    url = f"/api/v1/jobs/{job_id}/reports"
+    reporters = [resident() for _ in range(3)]
+    first_ids = [client.post(url, json={"reason": "虚假招聘"}, headers=h).get_json()["id"] for h in reporters]
+    client.post(f"/api/v1/jobs/{job_id}/review", json={"decision": "approved"}, headers=reviewer)
+
+    again = client.post(url, json={"reason": "还在收押金"}, headers=reporters[0])
+
+    assert again.status_code == 201
+    assert again.get_json()["id"] == first_ids[0]
+    assert again.get_json()["reason"] == "还在收押金"
+    assert db.session.get(Job, job_id).open_reports == 1
+    assert client.post(url, json={"reason": "重复"}, headers=reporters[0]).status_code == 200
+    assert db.session.get(Job, job_id).open_reports == 1

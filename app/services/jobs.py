@@ -260,17 +260,26 @@ def refresh(account: Account, job_id: int, ip: str | None) -> Job:
 
 
 def report(account: Account, job_id: int, reason: str, ip: str | None) -> tuple[JobReport, bool]:
-    """Record a resident's report; enough distinct ones hide the job until staff review it."""
+    """Record a resident's report; enough distinct ones hide the job until staff review it.
+
+    One open report per resident per job: reporting again returns it (created False). After
+    staff have reviewed the job, the same resident may report it again and is counted anew.
+    """
     job = db.session.scalar(sa.select(Job).where(Job.id == job_id, visible_clause()))
     existing = db.session.scalar(
         sa.select(JobReport).where(JobReport.job_id == job_id, JobReport.account_id == account.id)
     )
-    if existing is not None:
+    if existing is not None and (existing.cleared_at is None or job is None):
         return existing, False
     if job is None:
         raise NotFound("job_not_found", f"No published job {job_id}.")
-    row = JobReport(job_id=job.id, account_id=account.id, reason=reason.strip())
-    db.session.add(row)
+    if existing is not None:
+        # Reopen the row: the unique key keeps one report per resident per job.
+        row = existing
+        row.reason, row.created_at, row.cleared_at = reason.strip(), utcnow(), None
+    else:
+        row = JobReport(job_id=job.id, account_id=account.id, reason=reason.strip())
+        db.session.add(row)
     try:
         db.session.flush()
     except IntegrityError:
