@@ -3,13 +3,14 @@
 import io
 import re
 import zipfile
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Application, AuditEvent, ResumeFile
+from app.models import Application, AuditEvent, ResumeFile, utcnow
 
 ME = "/api/v1/me"
 RESUME = "/api/v1/me/resume"
@@ -51,6 +52,26 @@ def upload(client, headers, data: bytes, name: str = "cv.pdf"):
     )
 
 
+def upload_named(client, headers, data: bytes, filename: str):
+    """Attach a file, sending its filename as given (quotes escaped; the test client would cut it)."""
+    quoted = filename.replace("\\", "\\\\").replace('"', '\\"')
+    body = (
+        b"--BOUNDARY\r\n"
+        + f'Content-Disposition: form-data; name="file"; filename="{quoted}"\r\n'.encode()
+        + b"Content-Type: application/octet-stream\r\n\r\n"
+        + data
+        + b"\r\n--BOUNDARY--\r\n"
+    )
+    return client.post(
+        FILES, data=body, headers=headers, content_type="multipart/form-data; boundary=BOUNDARY"
+    )
+
+
+def fetch(client, url: str, headers):
+    """GET a download, buffered (so the file handle is closed before we look)."""
+    return client.get(url, headers=headers, buffered=True)
+
+
 def stored(app) -> list[Path]:
     """Return every file under the storage directory."""
     root = Path(app.config["STORAGE_DIR"])
@@ -68,7 +89,7 @@ def audit_actions(action: str) -> list[AuditEvent]:
 
 
 @pytest.fixture
-def resident(wechat_login, places):
+def resident(wechat_login):
     """Log in a fresh resident; return their auth headers."""
     _, headers, _ = wechat_login()
     return headers
@@ -95,7 +116,13 @@ def test_put_saves_the_resume_and_get_returns_it(client, resident):
     values = {
         "education": "senior_high",
         "experience": [
-            {"employer": "屯溪老街茶庄", "title": "拣茶工", "start": "2019-03", "end": "2022", "description": "拣茶"}
+            {
+                "employer": "屯溪老街茶庄",
+                "title": "拣茶工",
+                "start": "2019-03",
+                "end": "2022",
+                "description": "拣茶",
+            }
         ],
         "skills": ["拣茶", "包装"],
         "availability": "within_week",
@@ -270,9 +297,11 @@ def test_more_files_than_allowed_is_409_until_one_is_deleted(client, app, reside
 
 
 def test_download_returns_the_same_bytes_as_a_safe_attachment(client, resident):
-    file_id = upload(client, resident, PDF, '../../etc/pa"ss;wd.pdf').get_json()["id"]
+    uploaded = upload_named(client, resident, PDF, '../../etc/pa"ss;wd.pdf')
+    assert uploaded.status_code == 201, uploaded.get_json()
+    assert uploaded.get_json()["name"] == "passwd.pdf"
 
-    response = client.get(f"{FILES}/{file_id}", headers=resident)
+    response = fetch(client, f"{FILES}/{uploaded.get_json()['id']}", resident)
 
     assert response.status_code == 200
     assert response.data == PDF
@@ -290,10 +319,12 @@ def test_download_returns_the_same_bytes_as_a_safe_attachment(client, resident):
 def test_download_name_in_chinese_is_sent_encoded(client, resident):
     file_id = upload(client, resident, PDF, "李强简历.pdf").get_json()["id"]
 
-    response = client.get(f"{FILES}/{file_id}", headers=resident)
+    response = fetch(client, f"{FILES}/{file_id}", resident)
 
     assert response.status_code == 200
-    assert "filename*=UTF-8''%E6%9D%8E%E5%BC%BA%E7%AE%80%E5%8E%86.pdf" in response.headers["Content-Disposition"]
+    assert (
+        "filename*=UTF-8''%E6%9D%8E%E5%BC%BA%E7%AE%80%E5%8E%86.pdf" in response.headers["Content-Disposition"]
+    )
 
 
 def test_delete_removes_the_row_and_the_file_on_disk(client, app, resident):
@@ -307,7 +338,7 @@ def test_delete_removes_the_row_and_the_file_on_disk(client, app, resident):
     assert not gone_path.exists()
     assert [p.suffix for p in stored(app)] == [".png"]
     assert [row.id for row in file_rows()] == [keep["id"]]
-    assert client.get(f"{FILES}/{gone['id']}", headers=resident).status_code == 404
+    assert fetch(client, f"{FILES}/{gone['id']}", resident).status_code == 404
     assert client.delete(f"{FILES}/{gone['id']}", headers=resident).status_code == 404
     assert [f["id"] for f in client.get(RESUME, headers=resident).get_json()["files"]] == [keep["id"]]
 
@@ -316,7 +347,7 @@ def test_another_resident_cannot_download_or_delete_my_file(client, app, residen
     file_id = upload(client, resident, PDF).get_json()["id"]
     _, other, _ = wechat_login()
 
-    assert client.get(f"{FILES}/{file_id}", headers=other).status_code == 404
+    assert fetch(client, f"{FILES}/{file_id}", other).status_code == 404
     deleted = client.delete(f"{FILES}/{file_id}", headers=other)
 
     assert deleted.status_code == 404
@@ -333,7 +364,9 @@ def seeker(client, wechat_login, places):
     """A resident of 昱中一社区 with a bound phone, a résumé and one file: (resident id, headers, file id)."""
     _, headers, codes = wechat_login(phone="13812345678")
     assert client.post(PHONE, json={"code": codes["phone_code"]}, headers=headers).status_code == 200
-    profile = client.patch(ME, json={"name": "李强", "community_code": "341002002001", **HOME}, headers=headers)
+    profile = client.patch(
+        ME, json={"name": "李强", "community_code": "341002002001", **HOME}, headers=headers
+    )
     assert profile.status_code == 200, profile.get_json()
     resume = client.put(RESUME, json={"education": "senior_high", "skills": ["包装"]}, headers=headers)
     assert resume.status_code == 200, resume.get_json()
@@ -354,7 +387,7 @@ def applied(client, seeker, make_employer, make_job):
 def reads(client, headers, resident_id: int, file_id: int) -> tuple[int, int]:
     """Return the status codes of reading the résumé and downloading its file."""
     resume = client.get(f"/api/v1/resumes/{resident_id}", headers=headers)
-    download = client.get(f"/api/v1/resumes/{resident_id}/files/{file_id}", headers=headers)
+    download = fetch(client, f"/api/v1/resumes/{resident_id}/files/{file_id}", headers)
     return resume.status_code, download.status_code
 
 
@@ -406,11 +439,26 @@ def test_employer_applied_to_reads_the_resume_audited_and_marks_it_viewed(client
     assert event.detail["applications"] == [application_id]
 
 
+def test_marking_an_application_viewed_stamps_when_its_status_changed(client, seeker, applied):
+    resident_id, headers, _ = seeker
+    boss, application_id = applied
+    long_ago = utcnow() - timedelta(days=2)
+    db.session.get(Application, application_id).status_changed_at = long_ago
+    db.session.commit()
+
+    assert client.get(f"/api/v1/resumes/{resident_id}", headers=boss).status_code == 200
+
+    shown = client.get(f"/api/v1/applications/{application_id}", headers=headers).get_json()
+    assert shown["status"] == "viewed"
+    changed = datetime.fromisoformat(shown["status_changed_at"].replace("Z", "+00:00"))
+    assert changed.replace(tzinfo=None) > long_ago + timedelta(days=1)
+
+
 def test_employer_applied_to_downloads_the_file_audited_and_marks_it_viewed(client, seeker, applied):
     resident_id, _, file_id = seeker
     boss, application_id = applied
 
-    response = client.get(f"/api/v1/resumes/{resident_id}/files/{file_id}", headers=boss)
+    response = fetch(client, f"/api/v1/resumes/{resident_id}/files/{file_id}", boss)
 
     assert response.status_code == 200
     assert response.data == PDF
@@ -435,7 +483,9 @@ def test_each_employer_read_is_audited(client, seeker, applied):
 def test_employer_cannot_read_after_the_application_is_withdrawn(client, seeker, applied):
     resident_id, headers, file_id = seeker
     boss, application_id = applied
-    withdrawn = client.patch(f"/api/v1/applications/{application_id}", json={"status": "withdrawn"}, headers=headers)
+    withdrawn = client.patch(
+        f"/api/v1/applications/{application_id}", json={"status": "withdrawn"}, headers=headers
+    )
     assert withdrawn.status_code == 200, withdrawn.get_json()
 
     assert reads(client, boss, resident_id, file_id) == (404, 404)
@@ -447,7 +497,7 @@ def test_employer_cannot_read_a_file_of_another_resume(client, seeker, applied, 
     _, other, _ = wechat_login()
     other_file = upload(client, other, PNG, "other.png").get_json()["id"]
 
-    response = client.get(f"/api/v1/resumes/{resident_id}/files/{other_file}", headers=boss)
+    response = fetch(client, f"/api/v1/resumes/{resident_id}/files/{other_file}", boss)
 
     assert response.status_code == 404
     assert error_of(response)["code"] == "file_not_found"

@@ -7,8 +7,19 @@ from sqlalchemy.exc import IntegrityError
 from app.auth import scope_clause
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
-from app.models import STAFF_ROLES, Account, Employer, EmployerStatus, Role, utcnow
-from app.services import audit, files
+from app.models import (
+    STAFF_ROLES,
+    Account,
+    Application,
+    ApplicationStatus,
+    Employer,
+    EmployerStatus,
+    Resident,
+    Resume,
+    Role,
+    utcnow,
+)
+from app.services import audit, files, job_index
 from app.services.credit_code import parse_credit_code
 from app.services.geo import check_point
 from app.services.personal_data import decrypt, encrypt, lookup_hash, mask_phone, normalise_phone
@@ -95,16 +106,47 @@ def register(account: Account, values: dict, ip: str | None) -> Employer:
     except IntegrityError:
         db.session.rollback()
         raise _credit_code_taken() from None
+    seeker = _stop_seeking(account)
     audit.record(
         "employer.register",
         actor=account,
         object_type="employer",
         object_id=employer.id,
         ip=ip,
-        detail={"credit_code": code, "name": employer.name},
+        detail={"credit_code": code, "name": employer.name, "withdrawn_applications": seeker[2]},
     )
     db.session.commit()
+    if seeker[0] is not None:
+        job_index.sync_seeker(seeker[0], seeker[1])
     return employer
+
+
+def _stop_seeking(account: Account) -> tuple[Resident | None, Resume | None, list[int]]:
+    """Close the résumé and withdraw the live applications of a resident turning employer.
+
+    The account now acts as the business: it can no longer follow up applications or edit a
+    résumé, so leaving them open would show employers a candidate nobody answers for.
+    """
+    resident = db.session.scalar(sa.select(Resident).where(Resident.account_id == account.id))
+    if resident is None:
+        return None, None, []
+    resume = db.session.get(Resume, resident.id)
+    if resume is not None:
+        resume.open_to_work = False
+    live = list(
+        db.session.scalars(
+            sa.select(Application).where(
+                Application.resident_id == resident.id,
+                Application.status.in_(
+                    [ApplicationStatus.submitted, ApplicationStatus.viewed, ApplicationStatus.interview]
+                ),
+            )
+        )
+    )
+    for application in live:
+        application.status = ApplicationStatus.withdrawn.value
+        application.status_changed_at = utcnow()
+    return resident, resume, [a.id for a in live]
 
 
 def update(account: Account, employer_id: int, values: dict, ip: str | None) -> Employer:

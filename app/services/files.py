@@ -71,15 +71,20 @@ def path_of(storage_name: str) -> Path:
     return storage_root() / folder / name[:2] / name
 
 
+def _size(count: int) -> str:
+    """Say a byte count in MB or KB, as people read it."""
+    if count >= 1024 * 1024:
+        return f"{count / (1024 * 1024):g} MB"
+    return f"{count / 1024:g} KB" if count >= 1024 else f"{count} bytes"
+
+
 def read_upload(upload, field: str, allowed: tuple[FileType, ...], max_bytes: int) -> tuple[bytes, FileType]:
     """Read an uploaded file, refusing an empty, oversized or wrong-typed one."""
     if upload is None or not getattr(upload, "filename", None):
         raise ValidationFailed(field, "Attach a file in the form field 'file'.", code="file_missing")
     data = upload.stream.read(max_bytes + 1)
     if len(data) > max_bytes:
-        raise APIError(
-            413, "file_too_large", f"A file may be at most {max_bytes // (1024 * 1024)} MB.", field=field
-        )
+        raise APIError(413, "file_too_large", f"A file may be at most {_size(max_bytes)}.", field=field)
     if not data:
         raise ValidationFailed(field, "The file is empty.", code="file_empty")
     kind = sniff(data)

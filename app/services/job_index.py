@@ -11,7 +11,7 @@ import redis
 import sqlalchemy as sa
 
 from app.extensions import db, get_redis
-from app.models import Job, JobKind, JobStatus, Resident, Resume, utcnow
+from app.models import Account, Job, JobKind, JobStatus, Resident, Resume, Role, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +83,8 @@ def is_seeking(resident: Resident, resume: Resume | None) -> bool:
     return (
         resume is not None
         and resume.open_to_work
-        and resident.account_id is not None
+        and resident.account is not None
+        and resident.account.role == Role.resident
         and resident.home_lat is not None
         and resident.home_lng is not None
     )
@@ -148,9 +149,10 @@ def rebuild() -> dict:
     seekers = db.session.execute(
         sa.select(Resident.id, Resident.home_lat, Resident.home_lng)
         .join(Resume, Resume.resident_id == Resident.id)
+        .join(Account, Account.id == Resident.account_id)
         .where(
             Resume.open_to_work.is_(True),
-            Resident.account_id.is_not(None),
+            Account.role == Role.resident,
             Resident.home_lat.is_not(None),
             Resident.home_lng.is_not(None),
         )

@@ -151,7 +151,8 @@ def _seekers(resident_ids: list[int]) -> dict[int, Seeker]:
     rows = db.session.execute(
         sa.select(Resident, Resume)
         .join(Resume, Resume.resident_id == Resident.id)
-        .where(Resident.id.in_(resident_ids), Resume.open_to_work.is_(True))
+        .join(Account, Account.id == Resident.account_id)
+        .where(Resident.id.in_(resident_ids), Resume.open_to_work.is_(True), Account.role == Role.resident)
     ).all()
     priority = priority_ids([r.id for r, _ in rows])
     return {r.id: Seeker(r, resume, r.id in priority) for r, resume in rows}
@@ -205,9 +206,10 @@ def _nearby_seekers(job: Job, radius_m: int) -> list[tuple[int, float]]:
     rows = db.session.execute(
         sa.select(Resident.id, Resident.home_lat, Resident.home_lng)
         .join(Resume, Resume.resident_id == Resident.id)
+        .join(Account, Account.id == Resident.account_id)
         .where(
             Resume.open_to_work.is_(True),
-            Resident.account_id.is_not(None),
+            Account.role == Role.resident,
             Resident.home_lat.between(min_lat, max_lat),
             Resident.home_lng.between(min_lng, max_lng),
         )

@@ -15,6 +15,7 @@ from app.models import (
     Resume,
     ResumeFile,
     Role,
+    utcnow,
 )
 from app.services import audit, files, job_index
 from app.services.employers import employer_of
@@ -165,9 +166,11 @@ def _access(actor: Account, resident_id: int) -> tuple[Resident, str, list[Appli
 
 
 def _mark_viewed(applications: list[Application]) -> None:
+    """Move the employer's submitted applications to viewed: the applicant sees they were read."""
     for application in applications:
         if application.status == ApplicationStatus.submitted:
             application.status = ApplicationStatus.viewed.value
+            application.status_changed_at = utcnow()
 
 
 def read(actor: Account, resident_id: int, ip: str | None) -> dict:
