@@ -51,10 +51,25 @@ def contact_phone(employer: Employer) -> str | None:
 
 
 def _place_of(values: dict, lat: float | None, lng: float | None) -> dict:
-    """Place columns from the given community, else from the location."""
+    """Place columns from the given community, else from the location; 422 outside our places.
+
+    An employer with no place would be out of every staff member's reach, so nobody could
+    ever verify it.
+    """
     if values.get("community_code"):
         return place_columns(community_by_code(values["community_code"]))
-    return locate(lat, lng)
+    if lat is None or lng is None:
+        raise ValidationFailed(
+            "lat", "Give the business's location (lat, lng) or its community_code.", code="location_required"
+        )
+    places = locate(lat, lng)
+    if places["city_id"] is None:
+        raise ValidationFailed(
+            "lat",
+            "This location is outside the area this service covers; give the community_code if it is inside.",
+            code="outside_service_area",
+        )
+    return places
 
 
 def _credit_code_taken() -> Conflict:
@@ -180,7 +195,7 @@ def update(account: Account, employer_id: int, values: dict, ip: str | None) -> 
         employer.lat, employer.lng = lat, lng
         for name, value in _place_of(values, lat, lng).items():
             setattr(employer, name, value)
-    if employer.status == EmployerStatus.rejected:
+    if employer.status == EmployerStatus.rejected and values:
         employer.status = EmployerStatus.pending.value
     audit.record(
         "employer.update",
