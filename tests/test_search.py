@@ -540,10 +540,29 @@ def test_a_point_outside_china_is_422(client, point, field):
 # ---- rebuilding the index -------------------------------------------------------------------
 
 
-def test_rebuild_command_restores_search_after_redis_is_emptied(app, client, runner, rings):
+def test_search_rebuilds_an_index_that_redis_lost(app, client, rings):
+    everything = found(client, radius_m=4000)
+    app.extensions["redis"].flushdb()  # a Redis restart without persistence
+
+    assert found(client, radius_m=4000) == everything
+    assert app.extensions["redis"].exists("geo:ready")
+    assert app.extensions["redis"].zcard("geo:jobs:all") == 4
+
+
+def test_while_another_process_rebuilds_search_answers_from_sql(app, client, rings):
     everything = found(client, radius_m=4000)
     app.extensions["redis"].flushdb()
-    assert found(client, radius_m=4000) == []  # an empty index is not a Redis failure
+    app.extensions["redis"].set("geo:rebuild-lock", "1")
+
+    assert found(client, radius_m=4000) == everything
+    assert not app.extensions["redis"].exists("geo:jobs:all")
+
+
+def test_rebuild_command_restores_search_after_the_sets_are_emptied(app, client, runner, rings):
+    everything = found(client, radius_m=4000)
+    for kind in ("all", "regular", "part_time", "gig", "public_welfare", "internship"):
+        app.extensions["redis"].delete(f"geo:jobs:{kind}")
+    assert found(client, radius_m=4000) == []  # an empty set is not a Redis failure
 
     db.session.commit()
     result = runner.invoke(args=["rebuild-geo-index"])

@@ -17,6 +17,11 @@ log = logging.getLogger(__name__)
 
 JOBS_ALL = "geo:jobs:all"
 SEEKERS = "geo:seekers"
+# Set by a finished rebuild. Missing means Redis lost the sets (it restarted without
+# persistence, or it is the in-process fakeredis of a fresh process): rebuild before use.
+READY = "geo:ready"
+REBUILD_LOCK = "geo:rebuild-lock"
+REBUILD_LOCK_SECONDS = 600
 REBUILD_BATCH = 5000
 
 
@@ -59,6 +64,25 @@ def unindex_jobs(job_ids: list[int]) -> None:
         pipe.execute()
     except redis.RedisError:
         log.warning("GEO index: could not remove %d jobs", len(job_ids), exc_info=True)
+
+
+def ensure_built() -> bool:
+    """Tell whether the sets are complete, rebuilding them first when Redis has lost them.
+
+    Only one process rebuilds (a Redis lock); the others answer from SQL meanwhile (False).
+    Raises RedisError when Redis is down.
+    """
+    connection = get_redis()
+    if connection.exists(READY):
+        return True
+    if not connection.set(REBUILD_LOCK, "1", nx=True, ex=REBUILD_LOCK_SECONDS):
+        return False
+    try:
+        log.warning("GEO index missing; rebuilding it from the database")
+        rebuild()
+    finally:
+        connection.delete(REBUILD_LOCK)
+    return True
 
 
 def search_jobs(
@@ -171,5 +195,6 @@ def rebuild() -> dict:
             swap.rename(key + ":rebuild", key)
         else:
             swap.delete(key)
+    swap.set(READY, "1")
     swap.execute()
     return counts

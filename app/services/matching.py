@@ -199,7 +199,8 @@ def _job_for_candidates(actor: Account, job_id: int) -> Job:
 def _nearby_seekers(job: Job, radius_m: int) -> list[tuple[int, float]]:
     """Return (resident id, metres) of seekers near the job: Redis, or SQL when Redis fails."""
     try:
-        return job_index.search_seekers(job.lat, job.lng, radius_m, POOL)
+        if job_index.ensure_built():
+            return job_index.search_seekers(job.lat, job.lng, radius_m, POOL)
     except redis.RedisError:
         log.warning("GEO index unavailable; candidates answered from SQL", exc_info=True)
     min_lat, max_lat, min_lng, max_lng = bounding_box(job.lat, job.lng, radius_m)

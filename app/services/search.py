@@ -146,8 +146,11 @@ def nearby_jobs(query: SearchQuery) -> SearchPage:
     source = "sql"
     if query.sort == "distance":
         try:
-            found = _by_redis(query, needed)
-            source = "redis"
+            if job_index.ensure_built():
+                found = _by_redis(query, needed)
+                source = "redis"
+            else:
+                found = _by_sql(query, needed)  # another process is rebuilding the index
         except redis.RedisError:
             log.warning("GEO index unavailable; nearby search answered from SQL", exc_info=True)
             found = _by_sql(query, needed)
