@@ -94,6 +94,14 @@ def test_demo_data_puts_verified_employers_and_jobs_around_every_tunxi_circle(
     assert items and all(item["distance_m"] <= 3000 for item in items)
     assert [item["distance_m"] for item in items] == sorted(item["distance_m"] for item in items)
 
+    # A logged-in resident can call the employer of the nearest job.
+    codes = fake_wechat.codes()
+    token = client.post("/api/v1/auth/wechat-login", json={"code": codes["code"]}).get_json()["token"]
+    contact = client.get(
+        f"/api/v1/jobs/{items[0]['job']['id']}/contact", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert contact.get_json()["contact_phone"].startswith("1390001")
+
     # A demo employer logs in through the fake WeChat with its openid and sees its jobs.
     codes = fake_wechat.codes("demo-employer-1")
     token = client.post("/api/v1/auth/wechat-login", json={"code": codes["code"]}).get_json()["token"]

@@ -10,7 +10,7 @@ from app.models import Account, Employer, EmployerStatus, Job, JobStatus, Reside
 from app.services import accounts, job_index, places
 from app.services.credit_code import check_character
 from app.services.jobs import monthly
-from app.services.personal_data import id_check_character, lookup_hash
+from app.services.personal_data import encrypt, id_check_character, lookup_hash, mask_phone
 from app.services.residents import record_status, set_community, set_id_number, set_key_groups, set_phone
 
 DEMO_COMMUNITIES = Path(__file__).resolve().parent.parent / "data" / "demo_communities.csv"
@@ -161,12 +161,16 @@ def _demo_employers() -> list[dict]:
             db.session.add(account)
             db.session.flush()
         employer = db.session.scalar(sa.select(Employer).where(Employer.account_id == account.id))
+        phone = f"1390001{number:04d}"
         if employer is None:
             employer = Employer(
                 account_id=account.id,
                 name=name,
                 credit_code=demo_credit_code(number),
                 contact_name="演示联系人",
+                contact_phone_enc=encrypt(phone, "phone"),
+                contact_phone_hmac=lookup_hash(phone, "phone"),
+                contact_phone_hint=mask_phone(phone),
                 industry=industry,
                 size="small",
                 address=address,
