@@ -22,32 +22,12 @@ from app.auth import auth_required, client_ip, current_account, optional_account
 from app.errors import ValidationFailed
 from app.models import STAFF_ROLES, Role
 from app.services import jobs, matching
-from app.services.geo import check_point
-from app.services.personal_data import mask_name
-from app.services.residents import age_of
-from app.services.search import MAX_RESULTS, SearchQuery, nearby_jobs
+from app.services.search import MAX_RESULTS, SearchQuery, nearby_jobs, search_origin
 
 URL_PREFIX = "/jobs"
 blp = Blueprint("jobs", __name__, description="Jobs within 3 km, and their life cycle")
 
 JobPageSchema = page_schema(JobSummarySchema, "JobPageSchema")
-
-
-def _search_point(args: dict) -> tuple[float, float]:
-    """The point to search from: the one given, else the caller's home."""
-    if args.get("lat") is not None or args.get("lng") is not None:
-        check_point(args.get("lat"), args.get("lng"))
-        return args["lat"], args["lng"]
-    account = optional_account()
-    if account is not None and account.role == Role.resident:
-        from app.services.residents import resident_of
-
-        resident = resident_of(account)
-        if resident.home_lat is not None and resident.home_lng is not None:
-            return resident.home_lat, resident.home_lng
-    raise ValidationFailed(
-        "lat", "Send lat and lng (GCJ-02), or log in with a home location set.", code="location_required"
-    )
 
 
 @blp.get("")
@@ -59,7 +39,7 @@ def search(args):
         raise ValidationFailed(
             "page", f"Search pages reach the nearest {MAX_RESULTS} jobs; narrow the filters."
         )
-    lat, lng = _search_point(args)
+    lat, lng = search_origin(args.get("lat"), args.get("lng"), optional_account)
     query = SearchQuery(
         lat=lat,
         lng=lng,
@@ -172,26 +152,5 @@ def report(args, job_id):
 @blp.response(200, CandidatePageSchema)
 def candidates(args, job_id):
     """Seekers near my job whose wishes it fits, best first (personal data masked)."""
-    actor = current_account()
-    _, ranked = matching.candidates(actor, job_id, args["radius_m"], args["page"], args["per_page"])
-    is_staff = actor.role in STAFF_ROLES
-    items = []
-    for item in ranked:
-        seeker = item["seeker"]
-        resident, resume = seeker.resident, seeker.resume
-        items.append(
-            {
-                "resident_id": resident.id if is_staff else None,
-                "name": mask_name(resident.name),
-                "gender": resident.gender,
-                "age": age_of(resident),
-                "education": resume.education if resume else None,
-                "skills": resume.skills if resume else None,
-                "availability": resume.availability if resume else None,
-                "distance_m": round(item["distance_m"]),
-                "score": item["score"],
-                # Whether someone is hard to employ is for staff, not for employers.
-                "priority": seeker.priority if is_staff else None,
-            }
-        )
+    items = matching.candidates(current_account(), job_id, args["radius_m"], args["page"], args["per_page"])
     return {"items": items, "page": args["page"], "per_page": args["per_page"]}

@@ -50,9 +50,7 @@ def upload_file():
 @blp.doc(**FILE_DOC)
 def download_own_file(file_id):
     """Download one of my résumé files."""
-    account = current_account()
-    resident = resumes.resident_of(account)
-    return resumes.download(account, resident.id, file_id, client_ip())
+    return resumes.download_own(current_account(), file_id, client_ip())
 
 
 @blp.delete("/me/resume/files/<int:file_id>")

@@ -41,7 +41,8 @@ from app.models import (
 from app.services import job_index
 from app.services.employers import employer_of
 from app.services.geo import bounding_box, check_point, distance_m
-from app.services.residents import resident_of
+from app.services.personal_data import mask_name
+from app.services.residents import age_of, resident_of
 from app.services.search import DEFAULT_RADIUS_M, SearchQuery, nearby_jobs
 
 log = logging.getLogger(__name__)
@@ -235,4 +236,24 @@ def candidates(
             )
     ranked.sort(key=lambda item: (-item["score"], item["distance_m"], item["seeker"].resident.id))
     start = (page - 1) * per_page
-    return job, ranked[start : start + per_page]
+    is_staff = actor.role in STAFF_ROLES
+    return [_candidate_view(item, is_staff) for item in ranked[start : start + per_page]]
+
+
+def _candidate_view(item: dict, is_staff: bool) -> dict:
+    """Show a candidate with the family name only; ids and priority to staff alone."""
+    seeker = item["seeker"]
+    resident, resume = seeker.resident, seeker.resume
+    return {
+        "resident_id": resident.id if is_staff else None,
+        "name": mask_name(resident.name),
+        "gender": resident.gender,
+        "age": age_of(resident),
+        "education": resume.education if resume else None,
+        "skills": resume.skills if resume else None,
+        "availability": resume.availability if resume else None,
+        "distance_m": round(item["distance_m"]),
+        "score": item["score"],
+        # Whether someone is hard to employ is for staff, not for employers.
+        "priority": seeker.priority if is_staff else None,
+    }

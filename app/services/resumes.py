@@ -193,6 +193,11 @@ def read(actor: Account, resident_id: int, ip: str | None) -> dict:
     return view(resident, resume_of(resident), phone)
 
 
+def download_own(account: Account, file_id: int, ip: str | None):
+    """Send one of the resident's own résumé files."""
+    return download(account, resident_of(account).id, file_id, ip)
+
+
 def download(actor: Account, resident_id: int, file_id: int, ip: str | None):
     """Send a résumé file to someone allowed to read the résumé (employers audited); else 404."""
     resident, how, applications = _access(actor, resident_id)

@@ -13,11 +13,13 @@ import redis
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
+from app.errors import ValidationFailed
 from app.extensions import db
-from app.models import Job, utcnow
+from app.models import Job, Role, utcnow
 from app.services import job_index
-from app.services.geo import bounding_box, distance_m, planar_sq_distance
+from app.services.geo import bounding_box, check_point, distance_m, planar_sq_distance
 from app.services.jobs import visible_clause
+from app.services.residents import resident_of
 
 log = logging.getLogger(__name__)
 
@@ -138,6 +140,24 @@ def _by_sql(query: SearchQuery, needed: int) -> list[tuple[Job, float]]:
         statement = statement.order_by(sq_distance, Job.id)
     jobs = db.session.scalars(statement.limit(needed))
     return [(job, distance_m(query.lat, query.lng, job.lat, job.lng)) for job in jobs]
+
+
+def search_origin(lat: float | None, lng: float | None, caller) -> tuple[float, float]:
+    """Return the point to search from: the one given, else the logged-in resident's home.
+
+    `caller` is called only when no point is given (it reads the optional login).
+    """
+    if lat is not None or lng is not None:
+        check_point(lat, lng)
+        return lat, lng
+    account = caller()
+    if account is not None and account.role == Role.resident:
+        resident = resident_of(account)
+        if resident.home_lat is not None and resident.home_lng is not None:
+            return resident.home_lat, resident.home_lng
+    raise ValidationFailed(
+        "lat", "Send lat and lng (GCJ-02), or log in with a home location set.", code="location_required"
+    )
 
 
 def nearby_jobs(query: SearchQuery) -> SearchPage:
