@@ -790,3 +790,43 @@ def test_after_a_review_an_earlier_reporter_counts_again(client, make_employer, 
     assert db.session.get(Job, job_id).open_reports == 1
     assert client.post(url, json={"reason": "重复"}, headers=reporters[0]).status_code == 200
     assert db.session.get(Job, job_id).open_reports == 1
+
+
+def test_a_create_retried_with_its_client_id_makes_one_job(client, make_employer):
+    _, boss = make_employer()
+    body = {
+        "title": "茶叶分拣工",
+        "category": "tea_processing",
+        "kind": "regular",
+        "client_id": "c0ffee-0001",
+    }
+
+    first = client.post("/api/v1/jobs", json=body, headers=boss)
+    again = client.post("/api/v1/jobs", json=body, headers=boss)
+    other = client.post("/api/v1/jobs", json={**body, "client_id": "c0ffee-0002"}, headers=boss)
+
+    assert (first.status_code, again.status_code, other.status_code) == (201, 200, 201)
+    assert again.get_json()["id"] == first.get_json()["id"] != other.get_json()["id"]
+    assert "client_id" not in first.get_json()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Job)) == 2
+
+
+def test_a_retried_review_returns_the_first_decision(client, make_employer, make_job, reviewer):
+    _, boss = make_employer()
+    approved_job = make_job(boss, publish=False)
+    rejected_job = make_job(boss, publish=False)
+    for job_id in (approved_job, rejected_job):
+        client.post(f"/api/v1/jobs/{job_id}/submit", headers=boss)
+    url = "/api/v1/jobs/{}/review"
+    approve, reject = {"decision": "approved"}, {"decision": "rejected", "reason": "工资写清楚"}
+
+    assert client.post(url.format(approved_job), json=approve, headers=reviewer).status_code == 200
+    retried = client.post(url.format(approved_job), json=approve, headers=reviewer)
+    assert (retried.status_code, retried.get_json()["status"]) == (200, "published")
+    assert client.post(url.format(approved_job), json=reject, headers=reviewer).status_code == 409
+
+    assert client.post(url.format(rejected_job), json=reject, headers=reviewer).status_code == 200
+    retried = client.post(url.format(rejected_job), json=reject, headers=reviewer)
+    assert (retried.status_code, retried.get_json()["status"]) == (200, "draft")
+    reviews = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "job.review")).all()
+    assert len(reviews) == 2

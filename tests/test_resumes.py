@@ -533,3 +533,13 @@ def test_employer_sees_the_phone_masked_until_interview(client, seeker, applied)
 
     assert full.get_json()["phone"] == "13812345678"
     assert [e.detail["phone"] for e in audit_actions("resume.read")] == [False, True]
+
+
+def test_uploading_the_same_bytes_again_keeps_one_copy(client, app, resident):
+    first = upload(client, resident, PDF, "简历.pdf")
+    again = upload(client, resident, PDF, "简历(1).pdf")
+
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.get_json()["id"] == first.get_json()["id"]
+    assert len(file_rows()) == 1
+    assert len(stored(app)) == 1

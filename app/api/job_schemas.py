@@ -135,6 +135,13 @@ class JobInputSchema(ma.Schema):
     valid_until = ma.fields.DateTime(
         metadata={"description": "ISO 8601; without an offset it is UTC. Default: 30 days on; at most 180"}
     )
+    client_id = ma.fields.String(
+        validate=validate.Length(min=8, max=64),
+        load_only=True,
+        metadata={
+            "description": "Create only: a client-made id (e.g. a UUID) so a retried create is applied once"
+        },
+    )
 
 
 class JobSummarySchema(ma.Schema):

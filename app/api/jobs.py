@@ -88,9 +88,11 @@ def contact(job_id):
 @auth_required(Role.employer)
 @blp.arguments(JobInputSchema)
 @blp.response(201, JobSchema)
+@blp.alt_response(200, schema=JobSchema, description="Created before with this client_id: the first job")
 def create(values):
-    """Create a draft job (location defaults to my business's)."""
-    return jobs.create(current_account(), values, client_ip())
+    """Create a draft job (location defaults to my business's); a client_id makes a retry safe."""
+    job, created = jobs.create(current_account(), values, client_ip())
+    return job, 201 if created else 200
 
 
 @blp.patch("/<int:job_id>")

@@ -40,9 +40,11 @@ def put_own(values):
 @auth_required(Role.resident)
 @blp.doc(**UPLOAD_DOC)
 @blp.response(201, ResumeFileSchema)
+@blp.alt_response(200, schema=ResumeFileSchema, description="These bytes are attached already: that file")
 def upload_file():
     """Attach a PDF, DOC/DOCX, JPG or PNG (≤ 10 MB, type checked by content) to my résumé."""
-    return resumes.upload_file(current_account(), request.files.get("file"))
+    row, created = resumes.upload_file(current_account(), request.files.get("file"))
+    return row, 201 if created else 200
 
 
 @blp.get("/me/resume/files/<int:file_id>")

@@ -149,10 +149,13 @@ class Job(PlaceColumns, TimestampMixin, Base):
         sa.Index("ix_jobs_status_refreshed_at", "status", "refreshed_at"),
         sa.Index("ix_jobs_status_lat_lng", "status", "lat", "lng"),
         sa.Index("ix_jobs_status_valid_until", "status", "valid_until"),
+        # A create retried with the same client_id finds the first job instead of a second.
+        sa.UniqueConstraint("employer_id", "client_id", name="uq_jobs_employer_id_client_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     employer_id: Mapped[int] = mapped_column(sa.ForeignKey("employers.id"), index=True)
+    client_id: Mapped[str | None] = mapped_column(sa.String(64))
     title: Mapped[str] = mapped_column(sa.String(64))
     description: Mapped[str | None] = mapped_column(sa.Text())
     category: Mapped[str] = mapped_column(sa.String(32))

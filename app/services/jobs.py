@@ -108,16 +108,33 @@ def _apply(job: Job, employer: Employer, values: dict) -> None:
         setattr(job, name, value)
 
 
-def create(account: Account, values: dict, ip: str | None) -> Job:
-    """Create a draft job for the account's employer (verification is needed to publish, not to draft)."""
+def create(account: Account, values: dict, ip: str | None) -> tuple[Job, bool]:
+    """Create a draft job for the account's employer (verification is needed to publish, not to draft).
+
+    With a `client_id`, a retried create returns the first job (created False).
+    """
     employer = employer_of(account)
-    job = Job(employer=employer, status=JobStatus.draft.value, headcount=1)
+    client_id = values.get("client_id")
+    if client_id:
+        existing = db.session.scalar(
+            sa.select(Job).where(Job.employer_id == employer.id, Job.client_id == client_id)
+        )
+        if existing is not None:
+            return existing, False
+    job = Job(employer=employer, status=JobStatus.draft.value, headcount=1, client_id=client_id)
     _apply(job, employer, values)
     db.session.add(job)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # The same create arriving twice at once: the unique key keeps the first.
+        db.session.rollback()
+        return db.session.scalar(
+            sa.select(Job).where(Job.employer_id == employer.id, Job.client_id == client_id)
+        ), False
     audit.record("job.create", actor=account, object_type="job", object_id=job.id, ip=ip)
     db.session.commit()
-    return job
+    return job, True
 
 
 def _own_job(account: Account, job_id: int) -> Job:
@@ -186,11 +203,22 @@ def _job_in_scope(actor: Account, job_id: int) -> Job:
     return job
 
 
+def _already_decided(job: Job, decision: str, reason: str | None) -> bool:
+    """Tell whether this exact review decision was the last one made on the job."""
+    if job.reviewed_at is None:
+        return False
+    if decision == "approved":
+        return job.status == JobStatus.published and job.reviewed_at >= (job.refreshed_at or job.reviewed_at)
+    return job.status == JobStatus.draft and job.review_reason == reason
+
+
 def review(actor: Account, job_id: int, decision: str, reason: str | None, ip: str | None) -> Job:
     """Approve (publish) or reject (back to draft, with the reason) a job pending review."""
     if Role(actor.role) not in REVIEW_ROLES:
         raise Forbidden("role_forbidden", "Only operators and station staff review jobs.")
     job = _job_in_scope(actor, job_id)
+    if _already_decided(job, decision, reason):
+        return job  # a retried review: the first one stands
     if job.status != JobStatus.pending_review:
         raise _conflict(job, "reviewed")
     now = utcnow()

@@ -1,5 +1,7 @@
 """Résumés and their files: the owner edits; employers applied to and staff in scope read."""
 
+import hashlib
+
 import sqlalchemy as sa
 from flask import current_app
 
@@ -90,14 +92,24 @@ def list_files_of(resident_id: int) -> list[ResumeFile]:
     )
 
 
-def upload_file(account: Account, upload) -> ResumeFile:
-    """Store a PDF, DOC/DOCX, JPG or PNG (type by content) under a server-generated name."""
+def upload_file(account: Account, upload) -> tuple[ResumeFile, bool]:
+    """Store a PDF, DOC/DOCX, JPG or PNG (type by content) under a server-generated name.
+
+    Uploading the same bytes again returns the file already attached (created False).
+    """
     resident = resident_of(account)
     limit = current_app.config["RESUME_FILES_MAX"]
     count = db.session.scalar(sa.select(sa.func.count()).where(ResumeFile.resident_id == resident.id))
     if count >= limit:
         raise Conflict("too_many_files", f"A résumé holds at most {limit} files; delete one first.")
     data, kind = files.read_upload(upload, "file", files.RESUME_TYPES, current_app.config["UPLOAD_MAX_BYTES"])
+    same = db.session.scalar(
+        sa.select(ResumeFile).where(
+            ResumeFile.resident_id == resident.id, ResumeFile.sha256 == hashlib.sha256(data).hexdigest()
+        )
+    )
+    if same is not None:
+        return same, False  # the same bytes again (a retried upload): keep one copy
     storage_name, digest = files.store("resumes", data, kind)
     row = ResumeFile(
         resident_id=resident.id,
@@ -114,7 +126,7 @@ def upload_file(account: Account, upload) -> ResumeFile:
         db.session.rollback()
         files.remove(storage_name)
         raise
-    return row
+    return row, True
 
 
 def delete_file(account: Account, file_id: int) -> None:

@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-29 04:51:02.262128
+Create Date: 2026-11-29 05:38:38.992604
 
 """
 from alembic import op
@@ -70,6 +70,7 @@ def upgrade():
     op.create_table('jobs',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('employer_id', sa.Integer(), nullable=False),
+    sa.Column('client_id', sa.String(length=64), nullable=True),
     sa.Column('title', sa.String(length=64), nullable=False),
     sa.Column('description', sa.Text(), nullable=True),
     sa.Column('category', sa.String(length=32), nullable=False),
@@ -109,7 +110,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['employer_id'], ['employers.id'], name=op.f('fk_jobs_employer_id_employers')),
     sa.ForeignKeyConstraint(['reviewed_by_id'], ['accounts.id'], name=op.f('fk_jobs_reviewed_by_id_accounts')),
     sa.ForeignKeyConstraint(['township_id'], ['townships.id'], name=op.f('fk_jobs_township_id_townships')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_jobs'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_jobs')),
+    sa.UniqueConstraint('employer_id', 'client_id', name='uq_jobs_employer_id_client_id')
     )
     with op.batch_alter_table('jobs', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_jobs_circle_id'), ['circle_id'], unique=False)
