@@ -830,3 +830,20 @@ def test_a_retried_review_returns_the_first_decision(client, make_employer, make
     assert (retried.status_code, retried.get_json()["status"]) == (200, "draft")
     reviews = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "job.review")).all()
     assert len(reviews) == 2
+
+
+def test_the_job_detail_names_the_contact_to_residents_only_with_the_phone_masked(
+    client, make_employer, make_job, resident
+):
+    _, boss = make_employer()
+    job_id = make_job(boss)
+
+    anonymous = client.get(f"/api/v1/jobs/{job_id}").get_json()
+    as_owner = client.get(f"/api/v1/jobs/{job_id}", headers=boss).get_json()
+    as_resident = client.get(f"/api/v1/jobs/{job_id}", headers=resident()).get_json()
+
+    assert anonymous["contact"] is None and as_owner["contact"] is None
+    assert as_resident["contact"] == {"name": "王经理", "phone": "139****0000"}
+    assert (
+        db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "employer.contact_read")) is None
+    )

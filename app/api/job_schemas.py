@@ -1,6 +1,7 @@
 """Schemas for employers, jobs, résumés, applications and matching."""
 
 import marshmallow as ma
+from flask import g
 from marshmallow import validate
 
 from app.api.common import PageArgsSchema, UtcDateTime
@@ -13,6 +14,7 @@ from app.models import (
     JobCategory,
     JobKind,
     JobStatus,
+    Role,
     WageUnit,
 )
 from app.services.places import describe_place
@@ -164,8 +166,24 @@ class JobSummarySchema(ma.Schema):
     valid_until = UtcDateTime()
 
 
+class JobContactSchema(ma.Schema):
+    """Who to call about a job: the name, and the phone masked (GET /jobs/{id}/contact gives it)."""
+
+    name = ma.fields.String(allow_none=True)
+    phone = ma.fields.String(allow_none=True, metadata={"description": "Masked: 139****0000"})
+
+
 class JobSchema(JobSummarySchema):
-    """One job in full (the employer's contact is a separate, resident-only call)."""
+    """One job in full; the employer's contact only for a logged-in resident."""
+
+    contact = ma.fields.Method(
+        "get_contact",
+        allow_none=True,
+        metadata={
+            "description": "Logged-in residents only (else null); the full phone is GET /jobs/{id}/contact",
+            "type": "object",
+        },
+    )
 
     description = ma.fields.String(allow_none=True)
     education = ma.fields.String(allow_none=True)
@@ -176,6 +194,15 @@ class JobSchema(JobSummarySchema):
     community = _place("community", "community_id")
     circle = _place("circle", "circle_id")
     created_at = UtcDateTime()
+
+    def get_contact(self, job):
+        """Show the contact to the logged-in resident of this request only."""
+        account = g.get("account")
+        if account is None or account.role != Role.resident:
+            return None
+        return JobContactSchema().dump(
+            {"name": job.employer.contact_name, "phone": job.employer.contact_phone_hint}
+        )
 
 
 class JobHitSchema(ma.Schema):
