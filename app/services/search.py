@@ -11,11 +11,11 @@ from dataclasses import dataclass
 
 import redis
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, load_only
 
 from app.errors import ValidationFailed
 from app.extensions import db
-from app.models import Job, Role, utcnow
+from app.models import Employer, Job, Role, utcnow
 from app.services import job_index
 from app.services.geo import bounding_box, check_point, distance_m, planar_sq_distance
 from app.services.jobs import visible_clause
@@ -79,13 +79,44 @@ def _filters(query: SearchQuery, now) -> list:
     return clauses
 
 
+# What a search result shows and matching weighs: reading only these columns (and three of
+# the employer's) halves the time PyMySQL spends decoding rows.
+RESULT_COLUMNS = (
+    Job.id,
+    Job.employer_id,
+    Job.title,
+    Job.category,
+    Job.kind,
+    Job.wage_min,
+    Job.wage_max,
+    Job.wage_unit,
+    Job.monthly_wage_max,
+    Job.headcount,
+    Job.address,
+    Job.lat,
+    Job.lng,
+    Job.education,
+    Job.skills,
+    Job.status,
+    Job.refreshed_at,
+    Job.valid_until,
+)
+
+
+def _result_options():
+    return (
+        load_only(*RESULT_COLUMNS),
+        joinedload(Job.employer).load_only(Employer.id, Employer.name, Employer.status),
+    )
+
+
 def _load(ids: list[int], clauses: list) -> dict[int, Job]:
     """Load the jobs among `ids` that pass the filters, by primary key."""
     found: dict[int, Job] = {}
     for start in range(0, len(ids), ID_CHUNK):
         chunk = ids[start : start + ID_CHUNK]
         rows = db.session.scalars(
-            sa.select(Job).options(joinedload(Job.employer)).where(Job.id.in_(chunk), *clauses)
+            sa.select(Job).options(*_result_options()).where(Job.id.in_(chunk), *clauses)
         )
         found.update((job.id, job) for job in rows)
     return found
@@ -94,8 +125,9 @@ def _load(ids: list[int], clauses: list) -> dict[int, Job]:
 def _by_redis(query: SearchQuery, needed: int) -> list[tuple[Job, float]]:
     """Walk GEOSEARCH results outwards until `needed` jobs pass the filters or the circle ends."""
     clauses = _filters(query, utcnow())
-    # Twice what a page needs; more when other filters will throw candidates away.
-    count = max(needed * (8 if query.has_sql_filters else 2), 20)
+    # A little over what a page needs (only stale entries drop out); 8× when other filters
+    # will throw candidates away.
+    count = needed * 8 if query.has_sql_filters else needed + max(needed // 4, 4)
     kept: list[tuple[Job, float]] = []
     seen = 0
     while True:
@@ -126,7 +158,7 @@ def _by_sql(query: SearchQuery, needed: int) -> list[tuple[Job, float]]:
     sq_distance = planar_sq_distance(Job.lat, Job.lng, query.lat, query.lng)
     statement = (
         sa.select(Job)
-        .options(joinedload(Job.employer))
+        .options(*_result_options())
         .where(
             *_filters(query, utcnow()),
             Job.lat.between(min_lat, max_lat),
