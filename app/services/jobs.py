@@ -1,6 +1,6 @@
 """Job posts: the life cycle draft → pending_review → published → closed | expired, and reports."""
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -64,8 +64,7 @@ def visible_clause(now: datetime | None = None):
 
 
 def _naive(moment: datetime) -> datetime:
-    from datetime import UTC
-
+    """Convert to naive UTC as stored; a time without an offset is taken as UTC."""
     return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo is not None else moment
 
 
