@@ -96,9 +96,12 @@ def list_applications(
     return list(items), total
 
 
-def _mine(actor: Account, application_id: int) -> Application:
+def _mine(actor: Account, application_id: int, for_update: bool = False) -> Application:
     """Return an application of the actor (as applicant or as employer), or 404."""
     statement = sa.select(Application).where(Application.id == application_id)
+    if for_update:
+        # Two taps on "hired" at once must not record the hire twice: the second waits here.
+        statement = statement.with_for_update()
     if actor.role == Role.resident:
         statement = statement.where(Application.resident_id == resident_of(actor).id)
     else:
@@ -116,7 +119,7 @@ def get_application(actor: Account, application_id: int) -> Application:
 
 def change_status(actor: Account, application_id: int, status: str, ip: str | None) -> Application:
     """Move an application on (employer) or withdraw it (applicant); anything else is 409."""
-    application = _mine(actor, application_id)
+    application = _mine(actor, application_id, for_update=True)
     current, wanted = S(application.status), S(status)
     if current == wanted:
         return application
