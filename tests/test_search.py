@@ -694,3 +694,20 @@ def test_planar_distance_agrees_with_haversine_within_the_search_radius(app):
     expression = geo.planar_sq_distance(sa.literal(point["lat"]), sa.literal(point["lng"]), *CENTER)
     planar = math.sqrt(db.session.scalar(sa.select(expression)))
     assert planar == pytest.approx(geo.distance_m(*CENTER, point["lat"], point["lng"]), abs=1)
+
+
+def test_a_job_published_while_the_index_rebuilds_is_not_lost(app, client, rings, monkeypatch):
+    late = rings["300m"][0]
+    job = db.session.get(Job, late)
+    job.updated_at = utcnow() + timedelta(seconds=5)  # changed after the rebuild read the table
+    db.session.commit()
+    fill = job_index._fill
+
+    def fill_without_the_late_job(connection, rows, keys_of):
+        fill(connection, [row for row in rows if getattr(row, "id", None) != late], keys_of)
+
+    monkeypatch.setattr(job_index, "_fill", fill_without_the_late_job)
+    job_index.rebuild()
+
+    assert app.extensions["redis"].zscore("geo:jobs:all", str(late)) is not None
+    assert late in found(client, radius_m=4000)

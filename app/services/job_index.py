@@ -6,6 +6,7 @@ Writes happen after the database commit; a Redis failure there is logged, not ra
 """
 
 import logging
+from datetime import timedelta
 
 import redis
 import sqlalchemy as sa
@@ -197,4 +198,19 @@ def rebuild() -> dict:
             swap.delete(key)
     swap.set(READY, "1")
     swap.execute()
+    # A second of slack: MySQL DATETIME columns keep whole seconds.
+    _catch_up(now - timedelta(seconds=1))
     return counts
+
+
+def _catch_up(since) -> None:
+    """Re-sync what changed while the rebuild read the database: the swap may have hidden it."""
+    for job in db.session.scalars(sa.select(Job).where(Job.updated_at >= since)):
+        sync_job(job)
+    changed = db.session.execute(
+        sa.select(Resident, Resume)
+        .outerjoin(Resume, Resume.resident_id == Resident.id)
+        .where(sa.or_(Resident.updated_at >= since, Resume.updated_at >= since))
+    )
+    for resident, resume in changed:
+        sync_seeker(resident, resume)
