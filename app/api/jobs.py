@@ -19,10 +19,9 @@ from app.api.job_schemas import (
     SearchPageSchema,
 )
 from app.auth import auth_required, client_ip, current_account, optional_account
-from app.errors import ValidationFailed
 from app.models import STAFF_ROLES, Role
 from app.services import jobs, matching
-from app.services.search import MAX_RESULTS, SearchQuery, nearby_jobs, search_origin
+from app.services.search import SearchQuery, nearby_jobs, search_origin
 
 URL_PREFIX = "/jobs"
 blp = Blueprint("jobs", __name__, description="Jobs within 3 km, and their life cycle")
@@ -35,10 +34,6 @@ JobPageSchema = page_schema(JobSummarySchema, "JobPageSchema")
 @blp.response(200, SearchPageSchema)
 def search(args):
     """Find live jobs near a point (default: my home), nearest first; each with distance_m."""
-    if args["page"] * args["per_page"] > MAX_RESULTS:
-        raise ValidationFailed(
-            "page", f"Search pages reach the nearest {MAX_RESULTS} jobs; narrow the filters."
-        )
     lat, lng = search_origin(args.get("lat"), args.get("lng"), optional_account)
     query = SearchQuery(
         lat=lat,

@@ -225,7 +225,7 @@ def upload_licence(account: Account, employer_id: int, upload, ip: str | None) -
     data, kind = files.read_upload(
         upload, "file", files.LICENCE_TYPES, current_app.config["UPLOAD_MAX_BYTES"]
     )
-    storage_name, _ = files.store("licences", data, kind)
+    storage_name = files.store("licences", data, kind)
     previous = employer.licence_file
     employer.licence_file, employer.licence_content_type = storage_name, kind.content_type
     employer.licence_uploaded_at = utcnow()
@@ -234,12 +234,7 @@ def upload_licence(account: Account, employer_id: int, upload, ip: str | None) -
     audit.record(
         "employer.licence_upload", actor=account, object_type="employer", object_id=employer.id, ip=ip
     )
-    try:
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        files.remove(storage_name)
-        raise
+    files.commit_or_remove(storage_name)
     files.remove(previous)
     return employer
 

@@ -1,6 +1,5 @@
 """Uploaded files on disk: type by content (magic bytes), server-generated names, safe downloads."""
 
-import hashlib
 import io
 import os
 import re
@@ -13,6 +12,7 @@ from pathlib import Path
 from flask import current_app, send_file
 
 from app.errors import APIError, ValidationFailed
+from app.extensions import db
 
 
 @dataclass(frozen=True)
@@ -99,8 +99,8 @@ def read_upload(upload, field: str, allowed: tuple[FileType, ...], max_bytes: in
     return data, kind
 
 
-def store(folder: str, data: bytes, kind: FileType) -> tuple[str, str]:
-    """Write bytes under a new random name; return (storage name, sha256)."""
+def store(folder: str, data: bytes, kind: FileType) -> str:
+    """Write bytes under a new random name; return the storage name."""
     storage_name = f"{folder}/{secrets.token_hex(16)}.{kind.ext}"
     path = path_of(storage_name)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -111,7 +111,17 @@ def store(folder: str, data: bytes, kind: FileType) -> tuple[str, str]:
         os.fsync(handle.fileno())
     # Appear whole or not at all.
     os.replace(temporary, path)
-    return storage_name, hashlib.sha256(data).hexdigest()
+    return storage_name
+
+
+def commit_or_remove(storage_name: str) -> None:
+    """Commit the row that names a just-stored file; if the commit fails, delete the file too."""
+    try:
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        remove(storage_name)
+        raise
 
 
 def remove(storage_name: str | None) -> None:

@@ -90,17 +90,33 @@ def search_jobs(
     lat: float, lng: float, radius_m: float, kind: str | None, count: int
 ) -> list[tuple[int, float]]:
     """Return up to `count` (job id, metres) nearest first within the radius; raises RedisError."""
+    return _nearest(jobs_key(kind), lat, lng, radius_m, count)
+
+
+def _nearest(key: str, lat: float, lng: float, radius_m: float, count: int) -> list[tuple[int, float]]:
+    """GEOSEARCH one set: up to `count` (member id, metres), nearest first (always with COUNT)."""
     hits = get_redis().geosearch(
-        jobs_key(kind),
-        longitude=lng,
-        latitude=lat,
-        radius=radius_m,
-        unit="m",
-        sort="ASC",
-        count=count,
-        withdist=True,
+        key, longitude=lng, latitude=lat, radius=radius_m, unit="m", sort="ASC", count=count, withdist=True
     )
     return [(int(member), float(dist)) for member, dist in hits]
+
+
+def seekers_select(*columns):
+    """SELECT `columns` of seekers: residents with a resident account, an open résumé and a home.
+
+    The SQL twin of `is_seeking()`; the rebuild, the candidates and their SQL fallback use it.
+    """
+    return (
+        sa.select(*columns)
+        .join(Resume, Resume.resident_id == Resident.id)
+        .join(Account, Account.id == Resident.account_id)
+        .where(
+            Resume.open_to_work.is_(True),
+            Account.role == Role.resident,
+            Resident.home_lat.is_not(None),
+            Resident.home_lng.is_not(None),
+        )
+    )
 
 
 def is_seeking(resident: Resident, resume: Resume | None) -> bool:
@@ -128,17 +144,7 @@ def sync_seeker(resident: Resident, resume: Resume | None) -> None:
 
 def search_seekers(lat: float, lng: float, radius_m: float, count: int) -> list[tuple[int, float]]:
     """Return up to `count` (resident id, metres) nearest first; raises RedisError."""
-    hits = get_redis().geosearch(
-        SEEKERS,
-        longitude=lng,
-        latitude=lat,
-        radius=radius_m,
-        unit="m",
-        sort="ASC",
-        count=count,
-        withdist=True,
-    )
-    return [(int(member), float(dist)) for member, dist in hits]
+    return _nearest(SEEKERS, lat, lng, radius_m, count)
 
 
 def _fill(connection, rows, keys_of) -> None:
@@ -172,16 +178,9 @@ def rebuild() -> dict:
 
     _fill(connection, jobs, job_keys_of)
     seekers = db.session.execute(
-        sa.select(Resident.id, Resident.home_lat, Resident.home_lng)
-        .join(Resume, Resume.resident_id == Resident.id)
-        .join(Account, Account.id == Resident.account_id)
-        .where(
-            Resume.open_to_work.is_(True),
-            Account.role == Role.resident,
-            Resident.home_lat.is_not(None),
-            Resident.home_lng.is_not(None),
+        seekers_select(Resident.id, Resident.home_lat, Resident.home_lng).execution_options(
+            yield_per=REBUILD_BATCH
         )
-        .execution_options(yield_per=REBUILD_BATCH)
     )
 
     def seeker_keys_of(row):

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from app.auth import scope_clause
-from app.errors import NotFound, ValidationFailed
+from app.errors import NotFound
 from app.extensions import db
 from app.models import (
     EDUCATION_ORDER,
@@ -40,10 +40,10 @@ from app.models import (
 )
 from app.services import job_index
 from app.services.employers import employer_of
-from app.services.geo import bounding_box, check_point, distance_m
+from app.services.geo import bounding_box, distance_m
 from app.services.personal_data import mask_name
 from app.services.residents import age_of, resident_of
-from app.services.search import DEFAULT_RADIUS_M, SearchQuery, nearby_jobs
+from app.services.search import DEFAULT_RADIUS_M, SearchQuery, nearby_jobs, search_origin
 
 log = logging.getLogger(__name__)
 
@@ -150,10 +150,7 @@ def priority_ids(resident_ids: list[int]) -> set[int]:
 def _seekers(resident_ids: list[int]) -> dict[int, Seeker]:
     """Load seekers (with open résumés) by id, with their priority flag."""
     rows = db.session.execute(
-        sa.select(Resident, Resume)
-        .join(Resume, Resume.resident_id == Resident.id)
-        .join(Account, Account.id == Resident.account_id)
-        .where(Resident.id.in_(resident_ids), Resume.open_to_work.is_(True), Account.role == Role.resident)
+        job_index.seekers_select(Resident, Resume).where(Resident.id.in_(resident_ids))
     ).all()
     priority = priority_ids([r.id for r, _ in rows])
     return {r.id: Seeker(r, resume, r.id in priority) for r, resume in rows}
@@ -162,13 +159,7 @@ def _seekers(resident_ids: list[int]) -> dict[int, Seeker]:
 def recommended_jobs(account: Account, page: int, per_page: int, lat=None, lng=None) -> list[dict]:
     """Return live jobs that fit the resident, best first (from home, or from a given point)."""
     resident = resident_of(account)
-    check_point(lat, lng)
-    lat = lat if lat is not None else resident.home_lat
-    lng = lng if lng is not None else resident.home_lng
-    if lat is None or lng is None:
-        raise ValidationFailed(
-            "lat", "Set your home location, or send lat and lng.", code="location_required"
-        )
+    lat, lng = search_origin(lat, lng, lambda: account)
     seeker = Seeker(resident, db.session.get(Resume, resident.id), bool(priority_ids([resident.id])))
     found = nearby_jobs(SearchQuery(lat=lat, lng=lng, radius_m=seeker.radius_m, per_page=POOL)).items
     ranked = sorted(
@@ -206,24 +197,16 @@ def _nearby_seekers(job: Job, radius_m: int) -> list[tuple[int, float]]:
         log.warning("GEO index unavailable; candidates answered from SQL", exc_info=True)
     min_lat, max_lat, min_lng, max_lng = bounding_box(job.lat, job.lng, radius_m)
     rows = db.session.execute(
-        sa.select(Resident.id, Resident.home_lat, Resident.home_lng)
-        .join(Resume, Resume.resident_id == Resident.id)
-        .join(Account, Account.id == Resident.account_id)
-        .where(
-            Resume.open_to_work.is_(True),
-            Account.role == Role.resident,
-            Resident.home_lat.between(min_lat, max_lat),
-            Resident.home_lng.between(min_lng, max_lng),
+        job_index.seekers_select(Resident.id, Resident.home_lat, Resident.home_lng).where(
+            Resident.home_lat.between(min_lat, max_lat), Resident.home_lng.between(min_lng, max_lng)
         )
     )
     found = sorted((distance_m(job.lat, job.lng, r.home_lat, r.home_lng), r.id) for r in rows)
     return [(rid, d) for d, rid in found if d <= radius_m][:POOL]
 
 
-def candidates(
-    actor: Account, job_id: int, radius_m: int, page: int, per_page: int
-) -> tuple[Job, list[dict]]:
-    """Return seekers near a job whose wishes it fits, best first (for its employer and staff in scope)."""
+def candidates(actor: Account, job_id: int, radius_m: int, page: int, per_page: int) -> list[dict]:
+    """Return seekers near a job whose wishes it fits, best first, masked for the actor."""
     job = _job_for_candidates(actor, job_id)
     near = _nearby_seekers(job, radius_m)
     seekers = _seekers([rid for rid, _ in near])

@@ -103,14 +103,13 @@ def upload_file(account: Account, upload) -> tuple[ResumeFile, bool]:
     if count >= limit:
         raise Conflict("too_many_files", f"A résumé holds at most {limit} files; delete one first.")
     data, kind = files.read_upload(upload, "file", files.RESUME_TYPES, current_app.config["UPLOAD_MAX_BYTES"])
+    digest = hashlib.sha256(data).hexdigest()
     same = db.session.scalar(
-        sa.select(ResumeFile).where(
-            ResumeFile.resident_id == resident.id, ResumeFile.sha256 == hashlib.sha256(data).hexdigest()
-        )
+        sa.select(ResumeFile).where(ResumeFile.resident_id == resident.id, ResumeFile.sha256 == digest)
     )
     if same is not None:
         return same, False  # the same bytes again (a retried upload): keep one copy
-    storage_name, digest = files.store("resumes", data, kind)
+    storage_name = files.store("resumes", data, kind)
     row = ResumeFile(
         resident_id=resident.id,
         storage_name=storage_name,
@@ -120,12 +119,7 @@ def upload_file(account: Account, upload) -> tuple[ResumeFile, bool]:
         sha256=digest,
     )
     db.session.add(row)
-    try:
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        files.remove(storage_name)
-        raise
+    files.commit_or_remove(storage_name)
     return row, True
 
 

@@ -194,6 +194,10 @@ def search_origin(lat: float | None, lng: float | None, caller) -> tuple[float, 
 
 def nearby_jobs(query: SearchQuery) -> SearchPage:
     """Return one page of live jobs within the radius, nearest (or newest) first."""
+    if query.page * query.per_page > MAX_RESULTS:
+        raise ValidationFailed(
+            "page", f"Search pages reach the nearest {MAX_RESULTS} jobs; narrow the filters."
+        )
     needed = query.page * query.per_page + 1
     source = "sql"
     if query.sort == "distance":
