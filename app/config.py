@@ -79,6 +79,21 @@ class Config:
     JOB_MAX_VALID_DAYS = env_int("JOB_MAX_VALID_DAYS", 180)
     JOB_REPORTS_TO_HIDE = env_int("JOB_REPORTS_TO_HIDE", 3)
 
+    # QR codes: HMAC keys by version ("1:secret,2:secret"; unset: derived from SECRET_KEY),
+    # the version new codes are signed with, and how long a rotating code lives.
+    QR_KEYS = env_str("QR_KEYS")
+    QR_KEY_VERSION = env_int("QR_KEY_VERSION", 1)
+    QR_ROTATING_SECONDS = env_int("QR_ROTATING_SECONDS", 30)
+    QR_ROTATING_GRACE_SECONDS = env_int("QR_ROTATING_GRACE_SECONDS", 20)
+    # Signed links to the live screen and poster pages stay valid this long.
+    STATION_PAGE_LINK_SECONDS = env_int("STATION_PAGE_LINK_SECONDS", 16 * 3600)
+    # A second check-in at the same place within this many minutes returns the first one.
+    CHECK_IN_REPEAT_MINUTES = env_int("CHECK_IN_REPEAT_MINUTES", 30)
+    # Event check-in opens this many minutes before the start.
+    EVENT_CHECK_IN_EARLY_MINUTES = env_int("EVENT_CHECK_IN_EARLY_MINUTES", 60)
+    # Queue numbers and "today" follow the city's clock.
+    LOCAL_TIMEZONE = env_str("LOCAL_TIMEZONE", "Asia/Shanghai")
+
     API_TITLE = "Huangshan 3-km employment circle API"
     API_VERSION = "v1"
     OPENAPI_VERSION = "3.0.3"

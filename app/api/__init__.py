@@ -11,7 +11,9 @@ def register_blueprints(app: Flask, api: ApiWithErrors) -> None:
         applications,
         audit,
         auth,
+        check_ins,
         employers,
+        events,
         health,
         jobs,
         me,
@@ -19,8 +21,14 @@ def register_blueprints(app: Flask, api: ApiWithErrors) -> None:
         residents,
         resumes,
         staff,
+        stations,
     )
 
-    for module in (auth, me, residents, staff, places, audit, employers, jobs, resumes, applications):
+    modules = (auth, me, residents, staff, places, audit, employers, jobs, resumes, applications)
+    modules += (stations, check_ins, events)
+    for module in modules:
         api.register_blueprint(module.blp, url_prefix="/api/v1" + module.URL_PREFIX)
     app.register_blueprint(health.bp)
+    from app import pages
+
+    app.register_blueprint(pages.bp)

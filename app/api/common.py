@@ -15,6 +15,14 @@ class UtcDateTime(ma.fields.DateTime):
         return super()._serialize(value, attr, obj, **kwargs)
 
 
+class AwareInputDateTime(ma.fields.AwareDateTime):
+    """An input datetime that must carry its offset (e.g. +08:00); loaded as naive UTC."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        return moment.astimezone(UTC).replace(tzinfo=None)
+
+
 class PageArgsSchema(ma.Schema):
     """?page=&per_page= (per_page at most 100)."""
 

@@ -28,7 +28,6 @@ from app.models.places import (
     Community,
     CommunityKind,
     District,
-    Station,
     Township,
     TownshipKind,
 )
@@ -40,6 +39,19 @@ from app.models.residents import (
     ResidentKeyGroup,
     StatusChange,
     StatusSource,
+)
+from app.models.stations import (
+    CheckIn,
+    CheckInVia,
+    Event,
+    EventKind,
+    EventSignup,
+    EventStatus,
+    Purpose,
+    QrTokenUse,
+    QueueCounter,
+    Station,
+    StationStaff,
 )
 
 __all__ = [
@@ -78,6 +90,16 @@ __all__ = [
     "STAFF_ROLES",
     "ScopeKind",
     "Station",
+    "StationStaff",
+    "CheckIn",
+    "CheckInVia",
+    "Event",
+    "EventKind",
+    "EventSignup",
+    "EventStatus",
+    "Purpose",
+    "QrTokenUse",
+    "QueueCounter",
     "StatusChange",
     "StatusSource",
     "Township",

@@ -1,4 +1,4 @@
-"""Places: city ⊃ district ⊃ circle ⊃ township ⊃ community, and service stations."""
+"""Places: city ⊃ district ⊃ circle ⊃ township ⊃ community."""
 
 from enum import StrEnum
 
@@ -131,21 +131,3 @@ class Community(TimestampMixin, Base):
 
     township: Mapped[Township] = relationship(back_populates="communities")
     circle: Mapped[Circle | None] = relationship()
-
-
-class Station(TimestampMixin, Base):
-    """A circle's service station (服务站); QR codes and check-in come with their own feature."""
-
-    __tablename__ = "stations"
-    __table_args__ = (sa.Index("ix_stations_lat_lng", "lat", "lng"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(sa.String(128))
-    circle_id: Mapped[int] = mapped_column(sa.ForeignKey("circles.id"), index=True)
-    address: Mapped[str | None] = mapped_column(sa.String(255))
-    lat: Mapped[float | None]
-    lng: Mapped[float | None]
-    hours: Mapped[str | None] = mapped_column(sa.String(128))
-    phone: Mapped[str | None] = mapped_column(sa.String(32))
-
-    circle: Mapped[Circle] = relationship()

@@ -6,12 +6,25 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Account, Employer, EmployerStatus, Job, JobStatus, Resident, Role, StatusSource, utcnow
+from app.models import (
+    Account,
+    Employer,
+    EmployerStatus,
+    Job,
+    JobStatus,
+    Resident,
+    Role,
+    Station,
+    StationStaff,
+    StatusSource,
+    utcnow,
+)
 from app.services import accounts, job_index, places
 from app.services.credit_code import check_character
 from app.services.jobs import monthly
 from app.services.personal_data import encrypt, id_check_character, lookup_hash, mask_phone
 from app.services.residents import record_status, set_community, set_id_number, set_key_groups, set_phone
+from app.services.stations import station_places
 
 DEMO_COMMUNITIES = Path(__file__).resolve().parent.parent / "data" / "demo_communities.csv"
 
@@ -211,6 +224,44 @@ def _demo_employers() -> list[dict]:
     return created
 
 
+# One demo station per Tunxi circle: (circle key, name, address, lat, lng) — approximate.
+DEMO_STATIONS = (
+    ("chengzhong", "城中就业圈服务站", "屯溪区昱中街道 (演示地址)", 29.7155, 118.3175),
+    ("chengdong", "城东就业圈服务站", "屯溪区昱东街道 (演示地址)", 29.7220, 118.3380),
+    ("chengxi", "城西就业圈服务站", "屯溪区昱西街道 (演示地址)", 29.7120, 118.2910),
+    ("jiangnan", "江南新城就业圈服务站", "屯溪区阳湖镇 (演示地址)", 29.6995, 118.3295),
+    ("gongye", "工业园区就业圈服务站", "屯溪区奕棋镇 (演示地址)", 29.7345, 118.2685),
+    ("gaoxin", "高新区就业圈服务站", "黄山高新区新潭镇 (演示地址)", 29.7595, 118.3295),
+)
+
+
+def _demo_stations() -> list[dict]:
+    """Create one station per Tunxi circle (the 城中 one staffed by demo-station-staff)."""
+    created = []
+    staff = db.session.scalar(sa.select(Account).where(Account.username == "demo-station-staff"))
+    for key, name, address, lat, lng in DEMO_STATIONS:
+        circle = places.find_place("circle", f"341002-{key}")
+        code = f"341002-{key}-01"
+        station = db.session.scalar(sa.select(Station).where(Station.code == code))
+        if station is None and circle is not None:
+            station = Station(
+                code=code,
+                name=name,
+                address=address,
+                lat=lat,
+                lng=lng,
+                hours="周一至周五 8:30-12:00, 14:00-17:30",
+                phone="0559-2500000",
+                **station_places(circle, lat, lng),
+            )
+            if key == "chengzhong" and staff is not None:
+                station.staff_rows = [StationStaff(account_id=staff.id)]
+            db.session.add(station)
+        if station is not None:
+            created.append({"code": code, "name": name})
+    return created
+
+
 def demo_id_number(birth: str, sequence: str) -> str:
     """Build a valid 屯溪区 ID-card number for a demo resident."""
     first17 = f"341002{birth}{sequence}"
@@ -244,6 +295,13 @@ def create_demo_data(password: str) -> dict:
             db.session.flush()
         residents.append({"id": resident.id, "name": name, "community": community_code})
     employers = _demo_employers()
+    stations = _demo_stations()
     db.session.commit()
     job_index.rebuild()
-    return {"communities": report.as_dict(), "staff": staff, "residents": residents, "employers": employers}
+    return {
+        "communities": report.as_dict(),
+        "staff": staff,
+        "residents": residents,
+        "employers": employers,
+        "stations": stations,
+    }

@@ -1,0 +1,67 @@
+"""Check-ins: a resident scans a station's or an event's code; staff serve and count visits."""
+
+from flask_smorest import Blueprint
+
+from app.api.station_schemas import (
+    CheckInInputSchema,
+    CheckInSchema,
+    CheckInStaffSchema,
+    CountsArgsSchema,
+    DailyCountsSchema,
+    ServeSchema,
+)
+from app.auth import auth_required, current_account, staff_required
+from app.models import Role
+from app.services import check_ins
+
+URL_PREFIX = "/check-ins"
+blp = Blueprint("check_ins", __name__, description="Check-in at stations and events")
+
+
+def _result(row, repeated: bool):
+    row.repeated = repeated
+    row.next_steps = check_ins.next_steps(current_account(), row)
+    return row
+
+
+@blp.post("")
+@auth_required(Role.resident, Role.employer)
+@blp.arguments(CheckInInputSchema)
+@blp.response(201, CheckInSchema)
+@blp.alt_response(200, schema=CheckInSchema, description="Already checked in: the earlier check-in")
+def check_in(values):
+    """Check in with a scanned code; returns the day's queue number and what to do next.
+
+    The same client_id returns the first result; checking in again at the same place within
+    30 minutes returns the existing check-in (both 200).
+    """
+    row, created = check_ins.check_in(current_account(), values)
+    return _result(row, not created), 201 if created else 200
+
+
+@blp.get("/<int:check_in_id>")
+@auth_required(Role.resident, Role.employer)
+@blp.response(200, CheckInSchema)
+def get_mine(check_in_id):
+    """Return one of my check-ins (e.g. to show the queue number again)."""
+    return _result(check_ins.get_mine(current_account(), check_in_id), True)
+
+
+@blp.patch("/<int:check_in_id>")
+@staff_required
+@blp.arguments(ServeSchema)
+@blp.response(200, CheckInStaffSchema)
+def serve(values, check_in_id):
+    """Mark a visitor served, with an outcome note and a follow-up flag (staff in scope)."""
+    row = check_ins.serve(current_account(), check_in_id, values)
+    row.person = check_ins.people([row]).get(row.resident_id)
+    return row
+
+
+@blp.get("/counts")
+@staff_required
+@blp.arguments(CountsArgsSchema, location="query")
+@blp.response(200, DailyCountsSchema)
+def counts(args):
+    """Count check-ins (and how many were served) per station per local day in my place."""
+    return {"items": check_ins.daily_counts(current_account(), **args)}

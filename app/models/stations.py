@@ -1,0 +1,197 @@
+"""Service stations, their staff, events, check-ins and the counters behind queue numbers."""
+
+from datetime import date, datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.base import Base, TimestampMixin, utcnow
+from app.models.places import Circle
+from app.models.residents import PlaceColumns
+
+
+class Purpose(StrEnum):
+    """Why someone came to a station (来访事由)."""
+
+    consult = "consult"  # 咨询
+    job_seeking = "job_seeking"  # 求职
+    registration = "registration"  # 就业/失业登记
+    policy = "policy"  # 政策咨询
+    claim = "claim"  # 补贴申领
+    training = "training"  # 培训
+    event = "event"  # 活动 (招聘会等)
+    other = "other"  # 其他
+
+
+class EventKind(StrEnum):
+    """What sort of event an event is."""
+
+    job_fair = "job_fair"  # 招聘会
+    training = "training"  # 培训
+    policy_talk = "policy_talk"  # 政策宣讲
+    other = "other"
+
+
+class EventStatus(StrEnum):
+    """Whether an event still takes place."""
+
+    scheduled = "scheduled"
+    cancelled = "cancelled"
+
+
+class CheckInVia(StrEnum):
+    """Which kind of code a check-in was made with."""
+
+    printed = "printed"  # the station's printed poster
+    rotating = "rotating"  # the station's live screen
+    event = "event"  # an event's live screen
+
+
+class Station(PlaceColumns, TimestampMixin, Base):
+    """A circle's service station (服务站), with its QR code settings.
+
+    The place columns come from the circle and from the station's location, so staff
+    scoping is the same one equality as for people-data.
+    """
+
+    __tablename__ = "stations"
+    __table_args__ = (sa.Index("ix_stations_lat_lng", "lat", "lng"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Printed on the QR code's URL, so it never changes: `<district short code>-<circle key>-NN`.
+    code: Mapped[str] = mapped_column(sa.String(48), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(128))
+    circle_id: Mapped[int] = mapped_column(sa.ForeignKey("circles.id"), index=True)
+    address: Mapped[str | None] = mapped_column(sa.String(255))
+    lat: Mapped[float | None]
+    lng: Mapped[float | None]
+    hours: Mapped[str | None] = mapped_column(sa.String(128))
+    phone: Mapped[str | None] = mapped_column(sa.String(32))
+    require_location: Mapped[bool] = mapped_column(default=False)
+    geofence_m: Mapped[int] = mapped_column(default=500)
+    # Bumped by a rotation: printed codes of an older version stop working.
+    qr_version: Mapped[int] = mapped_column(default=1)
+    qr_rotated_at: Mapped[datetime | None] = mapped_column(sa.DateTime())
+    is_active: Mapped[bool] = mapped_column(default=True)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("accounts.id"))
+
+    circle: Mapped[Circle] = relationship()
+    staff_rows: Mapped[list["StationStaff"]] = relationship(
+        cascade="all, delete-orphan", order_by="StationStaff.account_id"
+    )
+
+    @property
+    def staff_ids(self) -> list[int]:
+        """Return the ids of the staff accounts assigned to the station."""
+        return [row.account_id for row in self.staff_rows]
+
+
+class StationStaff(Base):
+    """A staff account assigned to work at a station."""
+
+    __tablename__ = "station_staff"
+
+    station_id: Mapped[int] = mapped_column(sa.ForeignKey("stations.id"), primary_key=True)
+    account_id: Mapped[int] = mapped_column(sa.ForeignKey("accounts.id"), primary_key=True, index=True)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(), default=utcnow)
+
+
+class Event(PlaceColumns, TimestampMixin, Base):
+    """A job fair, training session or talk: at a station or at a place of its own."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(sa.String(128))
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    description: Mapped[str | None] = mapped_column(sa.Text())
+    station_id: Mapped[int | None] = mapped_column(sa.ForeignKey("stations.id"), index=True)
+    address: Mapped[str | None] = mapped_column(sa.String(255))
+    lat: Mapped[float | None]
+    lng: Mapped[float | None]
+    starts_at: Mapped[datetime] = mapped_column(sa.DateTime(), index=True)
+    ends_at: Mapped[datetime] = mapped_column(sa.DateTime())
+    capacity: Mapped[int | None]
+    require_location: Mapped[bool] = mapped_column(default=False)
+    geofence_m: Mapped[int] = mapped_column(default=500)
+    status: Mapped[str] = mapped_column(sa.String(16), default=EventStatus.scheduled.value)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("accounts.id"))
+
+    station: Mapped[Station | None] = relationship()
+
+
+class EventSignup(Base):
+    """One person's sign-up (报名) for an event; cancelling keeps the row."""
+
+    __tablename__ = "event_signups"
+    __table_args__ = (
+        sa.UniqueConstraint("event_id", "account_id", name="uq_event_signups_event_id_account_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id"))
+    account_id: Mapped[int] = mapped_column(sa.ForeignKey("accounts.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(), default=utcnow)
+    cancelled_at: Mapped[datetime | None] = mapped_column(sa.DateTime())
+
+
+class CheckIn(PlaceColumns, TimestampMixin, Base):
+    """One visit (签到) to a station or an event, with its queue number and how it was served.
+
+    The place columns are the station's (or the event's), so counts per place are one
+    indexed equality.
+    """
+
+    __tablename__ = "check_ins"
+    __table_args__ = (
+        sa.UniqueConstraint("account_id", "client_id", name="uq_check_ins_account_id_client_id"),
+        # The database itself guarantees that no two check-ins share a queue number.
+        sa.UniqueConstraint("queue_key", "queue_number", name="uq_check_ins_queue_key_queue_number"),
+        sa.Index("ix_check_ins_station_id_day", "station_id", "day"),
+        sa.Index("ix_check_ins_account_id_created_at", "account_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(sa.ForeignKey("accounts.id"))
+    resident_id: Mapped[int | None] = mapped_column(sa.ForeignKey("residents.id"), index=True)
+    client_id: Mapped[str] = mapped_column(sa.String(64))
+    station_id: Mapped[int | None] = mapped_column(sa.ForeignKey("stations.id"))
+    event_id: Mapped[int | None] = mapped_column(sa.ForeignKey("events.id"), index=True)
+    purpose: Mapped[str] = mapped_column(sa.String(16))
+    via: Mapped[str] = mapped_column(sa.String(16))
+    # The station's local (Asia/Shanghai) day, the day the queue number belongs to.
+    day: Mapped[date]
+    queue_key: Mapped[str] = mapped_column(sa.String(48))
+    queue_number: Mapped[int]
+    lat: Mapped[float | None]
+    lng: Mapped[float | None]
+    distance_m: Mapped[float | None]
+    signed_up: Mapped[bool | None]
+    served_at: Mapped[datetime | None] = mapped_column(sa.DateTime())
+    served_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("accounts.id"))
+    outcome_note: Mapped[str | None] = mapped_column(sa.String(500))
+    follow_up: Mapped[bool] = mapped_column(default=False)
+
+    station: Mapped[Station | None] = relationship()
+    event: Mapped[Event | None] = relationship()
+
+
+class QueueCounter(Base):
+    """The last queue number handed out for one queue (a station's day, or an event)."""
+
+    __tablename__ = "queue_counters"
+
+    key: Mapped[str] = mapped_column(sa.String(48), primary_key=True)
+    last: Mapped[int] = mapped_column(default=0)
+    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(), default=utcnow)
+
+
+class QrTokenUse(Base):
+    """A rotating code one account has used: each is accepted once per person."""
+
+    __tablename__ = "qr_token_uses"
+
+    account_id: Mapped[int] = mapped_column(sa.ForeignKey("accounts.id"), primary_key=True)
+    token_key: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    used_at: Mapped[datetime] = mapped_column(sa.DateTime(), default=utcnow, index=True)

@@ -1,0 +1,95 @@
+"""HTML pages outside the API: the QR landing page, the live screen and the printable poster."""
+
+from flask import Blueprint, abort, render_template, request
+
+from app.extensions import db
+from app.models import Event, Station
+from app.services import qr_codes
+from app.services.events import signup_count
+
+bp = Blueprint("pages", __name__, template_folder="../templates")
+
+# The live screen reloads itself this often; a code lives QR_ROTATING_SECONDS plus a grace.
+LIVE_REFRESH_SECONDS = 5
+NO_STORE = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
+
+
+@bp.app_template_filter("local_time")
+def local_time(moment) -> str:
+    """Format a naive-UTC moment on the city's clock, e.g. 2026-12-05 09:00."""
+    from zoneinfo import ZoneInfo
+
+    from flask import current_app
+
+    zone = ZoneInfo(current_app.config["LOCAL_TIMEZONE"])
+    return moment.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+
+def _html(body: str, status: int = 200):
+    return body, status, {"Content-Type": "text/html; charset=utf-8", **NO_STORE}
+
+
+@bp.get("/s/<path:code>")
+def landing(code):
+    """What a station's or event's QR URL shows outside WeChat: scan it with WeChat instead."""
+    station = event = None
+    if code.startswith(qr_codes.EVENT_CODE_PREFIX) and code[len(qr_codes.EVENT_CODE_PREFIX) :].isdigit():
+        event = db.session.get(Event, int(code[len(qr_codes.EVENT_CODE_PREFIX) :]))
+        station = event.station if event is not None else None
+    else:
+        station = db.session.scalar(db.select(Station).where(Station.code == code))
+    if station is None and event is None:
+        return _html(render_template("pages/not_found.html"), 404)
+    return _html(render_template("pages/landing.html", station=station, event=event))
+
+
+def _signed() -> None:
+    """Refuse a staff page without a genuine, unexpired signed link (minted by the API)."""
+    if not qr_codes.check_page_link(request.path, request.args.get("exp"), request.args.get("sig")):
+        abort(403)
+
+
+@bp.get("/stations/<int:station_id>/live")
+def station_live(station_id):
+    """A full-screen rotating code for a station's screen (a signed link from the API)."""
+    _signed()
+    station = db.get_or_404(Station, station_id)
+    data = qr_codes.station_url(station, qr_codes.rotating_token(station))
+    return _html(
+        render_template(
+            "pages/live.html",
+            title=station.name,
+            subtitle=station.circle.name,
+            svg=qr_codes.svg(data),
+            refresh=LIVE_REFRESH_SECONDS,
+            active=station.is_active,
+        )
+    )
+
+
+@bp.get("/events/<int:event_id>/live")
+def event_live(event_id):
+    """A full-screen rotating code for an event's entrance."""
+    _signed()
+    event = db.get_or_404(Event, event_id)
+    data = qr_codes.event_url(event, qr_codes.event_token(event))
+    return _html(
+        render_template(
+            "pages/live.html",
+            title=event.title,
+            subtitle=f"已报名 {signup_count(event.id)} 人"
+            + (f" / 限 {event.capacity} 人" if event.capacity else ""),
+            svg=qr_codes.svg(data),
+            refresh=LIVE_REFRESH_SECONDS,
+            active=event.status == "scheduled",
+        )
+    )
+
+
+@bp.get("/stations/<int:station_id>/poster")
+def station_poster(station_id):
+    """A printable A4 poster with the station's printed code (a signed link from the API)."""
+    _signed()
+    station = db.get_or_404(Station, station_id)
+    data = qr_codes.station_url(station, qr_codes.printed_token(station))
+    return _html(render_template("pages/poster.html", station=station, svg=qr_codes.svg(data)))

@@ -1,0 +1,245 @@
+"""Events (job fairs, training sessions, talks): scheduling in scope, sign-ups within capacity."""
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from app.auth import SCOPE_COLUMNS, get_in_scope
+from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.extensions import db
+from app.models import Account, Event, EventSignup, EventStatus, Role, ScopeKind, Station, utcnow
+from app.services import audit
+from app.services.geo import check_point
+from app.services.places import locate
+from app.services.stations import MANAGE_ROLES, circle_by_code, get_station
+
+# Who may schedule and edit events: station managers, station staff, township admins.
+ORGANISE_ROLES = MANAGE_ROLES | {Role.station_staff, Role.township_admin}
+EDITABLE = ("title", "kind", "description", "address", "capacity", "require_location", "geofence_m")
+
+
+def _in_scope(event: Event, account: Account) -> bool:
+    if account.scope_kind is None or account.scope_id is None:
+        return False
+    return getattr(event, SCOPE_COLUMNS[ScopeKind(account.scope_kind)]) == account.scope_id
+
+
+def _place(event: Event, actor: Account, values: dict) -> None:
+    """Place an event at a station in scope, or at its own location inside our places."""
+    if values.get("station_id") is not None:
+        station = get_station(actor, values["station_id"])
+        event.station_id = station.id
+        columns = {name: getattr(station, name) for name in SCOPE_COLUMNS.values()}
+        event.address = values.get("address") or station.address
+        return _set_columns(event, columns)
+    lat, lng = values.get("lat"), values.get("lng")
+    if lat is None or lng is None:
+        raise ValidationFailed(
+            "station_id", "Give the event's station_id, or its lat and lng.", code="location_required"
+        )
+    check_point(lat, lng)
+    columns = locate(lat, lng)
+    if columns["city_id"] is None:
+        raise ValidationFailed(
+            "lat", "This location is outside the area this service covers.", code="outside_service_area"
+        )
+    event.station_id, event.lat, event.lng = None, lat, lng
+    return _set_columns(event, columns)
+
+
+def _set_columns(event: Event, columns: dict) -> None:
+    for name, value in columns.items():
+        setattr(event, name, value)
+
+
+def _check_window(event: Event) -> None:
+    if event.ends_at <= event.starts_at:
+        raise ValidationFailed("ends_at", "An event must end after it starts.", code="invalid_time_window")
+    if event.ends_at - event.starts_at > timedelta(days=14):
+        raise ValidationFailed("ends_at", "An event lasts at most 14 days.", code="invalid_time_window")
+
+
+def create(actor: Account, values: dict, ip: str | None) -> Event:
+    """Schedule an event at a station or a location inside the actor's place."""
+    if actor.role not in ORGANISE_ROLES:
+        raise Forbidden("role_forbidden", "Your role may not organise events.")
+    event = Event(
+        starts_at=values["starts_at"],
+        ends_at=values["ends_at"],
+        status=EventStatus.scheduled.value,
+        created_by_id=actor.id,
+    )
+    for name in EDITABLE:
+        if name in values:
+            setattr(event, name, values[name])
+    _place(event, actor, values)
+    if not _in_scope(event, actor):
+        raise Forbidden("out_of_scope", "This place is outside your area.")
+    _check_window(event)
+    db.session.add(event)
+    db.session.flush()
+    audit.record(
+        "event.create",
+        actor=actor,
+        object_type="event",
+        object_id=event.id,
+        ip=ip,
+        detail={"title": event.title},
+    )
+    db.session.commit()
+    return event
+
+
+def get_event(event_id: int) -> Event:
+    """Return any event (events are public), or 404."""
+    event = db.session.get(Event, event_id)
+    if event is None:
+        raise NotFound("event_not_found", f"No event {event_id}.")
+    return event
+
+
+def get_in_my_scope(actor: Account, event_id: int) -> Event:
+    """Return an event in the staff member's place, or 404."""
+    return get_in_scope(Event, event_id, actor, "event_not_found")
+
+
+def update(actor: Account, event_id: int, values: dict, ip: str | None) -> Event:
+    """Edit or cancel an event in the actor's place; capacity never drops below the sign-ups."""
+    if actor.role not in ORGANISE_ROLES:
+        raise Forbidden("role_forbidden", "Your role may not organise events.")
+    event = get_in_scope(Event, event_id, actor, "event_not_found")
+    for name in (*EDITABLE, "starts_at", "ends_at", "status"):
+        if name in values:
+            setattr(event, name, values[name])
+    if "station_id" in values or "lat" in values or "lng" in values:
+        _place(event, actor, {"station_id": event.station_id, "lat": event.lat, "lng": event.lng, **values})
+        if not _in_scope(event, actor):
+            raise Forbidden("out_of_scope", "This place is outside your area.")
+    _check_window(event)
+    if event.capacity is not None and signup_count(event.id) > event.capacity:
+        raise ValidationFailed(
+            "capacity", "More people have signed up than this capacity.", code="capacity_below_signups"
+        )
+    audit.record(
+        "event.update",
+        actor=actor,
+        object_type="event",
+        object_id=event.id,
+        ip=ip,
+        detail={"fields": sorted(values)},
+    )
+    db.session.commit()
+    return event
+
+
+def list_events(
+    page: int, per_page: int, circle: str | None = None, include_past: bool = False
+) -> tuple[list, int]:
+    """Return one page of scheduled events, soonest first (not yet ended unless include_past)."""
+    statement = sa.select(Event).where(Event.status == EventStatus.scheduled)
+    if not include_past:
+        statement = statement.where(Event.ends_at >= utcnow())
+    if circle:
+        statement = statement.where(Event.circle_id == circle_by_code(circle).id)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(statement.subquery()))
+    events = db.session.scalars(
+        statement.order_by(Event.starts_at, Event.id).limit(per_page).offset((page - 1) * per_page)
+    )
+    return list(events), total
+
+
+def signup_count(event_id: int) -> int:
+    """Return how many live sign-ups an event has."""
+    return db.session.scalar(
+        sa.select(sa.func.count()).where(EventSignup.event_id == event_id, EventSignup.cancelled_at.is_(None))
+    )
+
+
+def signup_counts(event_ids: list[int]) -> dict[int, int]:
+    """Return live sign-up counts of several events in one query."""
+    if not event_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(EventSignup.event_id, sa.func.count())
+        .where(EventSignup.event_id.in_(event_ids), EventSignup.cancelled_at.is_(None))
+        .group_by(EventSignup.event_id)
+    )
+    return dict(rows.all())
+
+
+def my_signup(account: Account | None, event_id: int) -> EventSignup | None:
+    """Return the caller's live sign-up for an event, if any."""
+    if account is None:
+        return None
+    return db.session.scalar(
+        sa.select(EventSignup).where(
+            EventSignup.event_id == event_id,
+            EventSignup.account_id == account.id,
+            EventSignup.cancelled_at.is_(None),
+        )
+    )
+
+
+def sign_up(account: Account, event_id: int) -> tuple[EventSignup, bool]:
+    """Sign up for an event within its capacity; signing up again returns the same sign-up."""
+    # Lock the event row: the capacity check and the insert must not interleave.
+    event = db.session.scalar(sa.select(Event).where(Event.id == event_id).with_for_update())
+    if event is None:
+        raise NotFound("event_not_found", f"No event {event_id}.")
+    signup = db.session.scalar(
+        sa.select(EventSignup).where(EventSignup.event_id == event.id, EventSignup.account_id == account.id)
+    )
+    if signup is not None and signup.cancelled_at is None:
+        db.session.rollback()
+        return signup, False
+    if event.status == EventStatus.cancelled:
+        raise ValidationFailed("event_id", "This event was cancelled.", code="event_cancelled")
+    if event.ends_at < utcnow():
+        raise ValidationFailed("event_id", "This event is over.", code="event_over")
+    if event.capacity is not None and signup_count(event.id) >= event.capacity:
+        raise Conflict("event_full", "This event is full.")
+    if signup is None:
+        signup = EventSignup(event_id=event.id, account_id=account.id)
+        db.session.add(signup)
+    else:
+        signup.cancelled_at, signup.created_at = None, utcnow()
+    db.session.commit()
+    return signup, True
+
+
+def cancel_signup(account: Account, event_id: int) -> None:
+    """Cancel the caller's sign-up (a no-op when there is none)."""
+    signup = my_signup(account, get_event(event_id).id)
+    if signup is not None:
+        signup.cancelled_at = utcnow()
+        db.session.commit()
+
+
+def list_signups(actor: Account, event_id: int) -> list[tuple[EventSignup, object]]:
+    """Return an event's live sign-ups with the people behind them (staff in scope)."""
+    from app.models import Resident
+
+    event = get_in_my_scope(actor, event_id)
+    return list(
+        db.session.execute(
+            sa.select(EventSignup, Resident)
+            .outerjoin(Resident, Resident.account_id == EventSignup.account_id)
+            .where(EventSignup.event_id == event.id, EventSignup.cancelled_at.is_(None))
+            .order_by(EventSignup.created_at, EventSignup.id)
+        ).all()
+    )
+
+
+def station_events_today(station: Station) -> list[Event]:
+    """Return a station's scheduled events running now (for its live screen)."""
+    now = utcnow()
+    return list(
+        db.session.scalars(
+            sa.select(Event).where(
+                Event.station_id == station.id,
+                Event.status == EventStatus.scheduled,
+                Event.starts_at <= now,
+                Event.ends_at >= now,
+            )
+        )
+    )
