@@ -191,7 +191,7 @@ def rebuild_geo_index():
 
 @click.command("cron")
 def cron():
-    """Run the periodic scheduler: job expiry every 5 minutes, token purge daily (run one)."""
+    """Run the periodic scheduler (job expiry, token and QR-code-use purges; run one)."""
     from app.jobs.maintenance import SCHEDULE, build_cron
 
     scheduler = build_cron(current_app.extensions["queue_redis"])

@@ -7,8 +7,8 @@ import sqlalchemy as sa
 
 from app.extensions import db, get_queue
 from app.jobs import enqueue
-from app.jobs.maintenance import purge_expired_tokens
-from app.models import AuthToken, utcnow
+from app.jobs.maintenance import purge_expired_tokens, purge_qr_token_uses
+from app.models import AuthToken, QrTokenUse, utcnow
 
 
 def test_purge_job_deletes_only_long_ended_tokens(app, client, staff_headers):
@@ -41,3 +41,21 @@ def test_purge_tokens_command_reports_the_job(runner):
 def test_unknown_queue_is_refused(app):
     with pytest.raises(ValueError, match="nope"):
         get_queue("nope")
+
+
+def test_purge_job_forgets_only_long_expired_qr_code_uses(app, wechat_login):
+    body, _, _ = wechat_login()
+    account_id = body["account"]["id"]
+    db.session.add_all(
+        [
+            QrTokenUse(account_id=account_id, token_key="r:1:1:100", used_at=utcnow() - timedelta(hours=25)),
+            QrTokenUse(account_id=account_id, token_key="r:1:1:200", used_at=utcnow() - timedelta(minutes=1)),
+        ]
+    )
+    db.session.commit()
+
+    job = enqueue("default", purge_qr_token_uses, 24)
+
+    assert job.is_finished and job.return_value() == 1
+    # A code used a minute ago is still remembered, so it cannot be replayed.
+    assert set(db.session.scalars(sa.select(QrTokenUse.token_key))) == {"r:1:1:200"}

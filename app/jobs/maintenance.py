@@ -6,6 +6,7 @@ from app.services.accounts import purge_expired_tokens as purge
 SCHEDULE = (
     ("expire_jobs", 300),
     ("purge_expired_tokens", 24 * 3600),
+    ("purge_qr_token_uses", 3600),
 )
 
 
@@ -19,6 +20,13 @@ def expire_jobs() -> int:
     from app.services.jobs import expire_jobs as expire
 
     return expire()
+
+
+def purge_qr_token_uses(older_than_hours: int = 24) -> int:
+    """Forget which rotating QR codes were used once they are long expired."""
+    from app.services.check_ins import purge_token_uses
+
+    return purge_token_uses(older_than_hours)
 
 
 def build_cron(connection):

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from app.auth import SCOPE_COLUMNS, get_in_scope
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
-from app.models import Account, Event, EventSignup, EventStatus, Role, ScopeKind, Station, utcnow
+from app.models import Account, Event, EventSignup, EventStatus, Role, ScopeKind, utcnow
 from app.services import audit
 from app.services.geo import check_point
 from app.services.places import locate
@@ -107,7 +107,7 @@ def update(actor: Account, event_id: int, values: dict, ip: str | None) -> Event
     """Edit or cancel an event in the actor's place; capacity never drops below the sign-ups."""
     if actor.role not in ORGANISE_ROLES:
         raise Forbidden("role_forbidden", "Your role may not organise events.")
-    event = get_in_scope(Event, event_id, actor, "event_not_found")
+    event = get_in_my_scope(actor, event_id)
     for name in (*EDITABLE, "starts_at", "ends_at", "status"):
         if name in values:
             setattr(event, name, values[name])
@@ -227,19 +227,4 @@ def list_signups(actor: Account, event_id: int) -> list[tuple[EventSignup, objec
             .where(EventSignup.event_id == event.id, EventSignup.cancelled_at.is_(None))
             .order_by(EventSignup.created_at, EventSignup.id)
         ).all()
-    )
-
-
-def station_events_today(station: Station) -> list[Event]:
-    """Return a station's scheduled events running now (for its live screen)."""
-    now = utcnow()
-    return list(
-        db.session.scalars(
-            sa.select(Event).where(
-                Event.station_id == station.id,
-                Event.status == EventStatus.scheduled,
-                Event.starts_at <= now,
-                Event.ends_at >= now,
-            )
-        )
     )
