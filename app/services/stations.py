@@ -93,7 +93,10 @@ def _set_staff(station: Station, staff_ids: list[int]) -> None:
                 f"Account {account_id} works outside this station's place.",
                 code="staff_out_of_scope",
             )
-    station.staff_rows = [StationStaff(account_id=account_id) for account_id in wanted]
+    # Keep the rows that stay (a new row with the same key would clash with the old one).
+    kept = [row for row in station.staff_rows if row.account_id in wanted]
+    have = {row.account_id for row in kept}
+    station.staff_rows = kept + [StationStaff(account_id=i) for i in wanted if i not in have]
 
 
 def _apply(station: Station, values: dict) -> None:
