@@ -1,6 +1,6 @@
 """HTML pages outside the API: the QR landing page, the live screen and the printable poster."""
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, render_template, request
 
 from app.extensions import db
 from app.models import Event, Station
@@ -39,21 +39,30 @@ def landing(code):
     else:
         station = db.session.scalar(db.select(Station).where(Station.code == code))
     if station is None and event is None:
-        return _html(render_template("pages/not_found.html"), 404)
+        return _missing()
     return _html(render_template("pages/landing.html", station=station, event=event))
 
 
-def _signed() -> None:
-    """Refuse a staff page without a genuine, unexpired signed link (minted by the API)."""
+def _refused():
+    """Return the HTML answer to a staff page without a genuine, unexpired signed link."""
     if not qr_codes.check_page_link(request.path, request.args.get("exp"), request.args.get("sig")):
-        abort(403)
+        return _html(render_template("pages/link_invalid.html"), 403)
+    return None
+
+
+def _missing():
+    return _html(render_template("pages/not_found.html"), 404)
 
 
 @bp.get("/stations/<int:station_id>/live")
 def station_live(station_id):
     """A full-screen rotating code for a station's screen (a signed link from the API)."""
-    _signed()
-    station = db.get_or_404(Station, station_id)
+    refused = _refused()
+    if refused:
+        return refused
+    station = db.session.get(Station, station_id)
+    if station is None:
+        return _missing()
     data = qr_codes.station_url(station, qr_codes.rotating_token(station))
     return _html(
         render_template(
@@ -70,8 +79,12 @@ def station_live(station_id):
 @bp.get("/events/<int:event_id>/live")
 def event_live(event_id):
     """A full-screen rotating code for an event's entrance."""
-    _signed()
-    event = db.get_or_404(Event, event_id)
+    refused = _refused()
+    if refused:
+        return refused
+    event = db.session.get(Event, event_id)
+    if event is None:
+        return _missing()
     data = qr_codes.event_url(event, qr_codes.event_token(event))
     return _html(
         render_template(
@@ -89,7 +102,11 @@ def event_live(event_id):
 @bp.get("/stations/<int:station_id>/poster")
 def station_poster(station_id):
     """A printable A4 poster with the station's printed code (a signed link from the API)."""
-    _signed()
-    station = db.get_or_404(Station, station_id)
+    refused = _refused()
+    if refused:
+        return refused
+    station = db.session.get(Station, station_id)
+    if station is None:
+        return _missing()
     data = qr_codes.station_url(station, qr_codes.printed_token(station))
     return _html(render_template("pages/poster.html", station=station, svg=qr_codes.svg(data)))

@@ -40,6 +40,13 @@ def station_places(circle: Circle, lat: float, lng: float) -> dict:
     edge would hand the station to the wrong township's staff).
     """
     located = locate(lat, lng)
+    if located["district_id"] != circle.district_id:
+        # A typo in the coordinates would otherwise tell residents far away they are in this circle.
+        raise ValidationFailed(
+            "lat",
+            f"This location is not in {circle.district.name}, the circle's district.",
+            code="outside_circle",
+        )
     in_circle = located["circle_id"] == circle.id
     return {
         "community_id": located["community_id"] if in_circle else None,
