@@ -27,9 +27,10 @@ EventPageSchema = page_schema(EventSchema, "EventPageSchema")
 def _decorate(items: list, account=None) -> list:
     """Attach sign-up counts (one query) and the caller's own sign-up to events for output."""
     counts = events.signup_counts([event.id for event in items])
+    mine = events.signed_up_ids(account, [event.id for event in items]) if account is not None else set()
     for event in items:
         event.signup_total = counts.get(event.id, 0)
-        event.mine = events.my_signup(account, event.id) is not None if account is not None else None
+        event.mine = event.id in mine if account is not None else None
     return items
 
 
@@ -39,7 +40,12 @@ def _decorate(items: list, account=None) -> list:
 def list_events(args):
     """List upcoming events, soonest first (public)."""
     items, total = events.list_events(**args)
-    return {"items": _decorate(items), "page": args["page"], "per_page": args["per_page"], "total": total}
+    return {
+        "items": _decorate(items, optional_account()),
+        "page": args["page"],
+        "per_page": args["per_page"],
+        "total": total,
+    }
 
 
 @blp.post("")

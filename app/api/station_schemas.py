@@ -332,7 +332,11 @@ class EventSchema(ma.Schema):
     status = ma.fields.String(required=True)
     station = ma.fields.Nested(StationPublicSchema, allow_none=True)
     circle = ma.fields.Function(
-        lambda event: _circle(event.station) if event.station is not None else None,
+        lambda event: (
+            None
+            if event.circle is None
+            else {"code": place_code("circle", event.circle), "name": event.circle.name}
+        ),
         allow_none=True,
         metadata={"type": "object"},
     )

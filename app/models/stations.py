@@ -119,6 +119,7 @@ class Event(PlaceColumns, TimestampMixin, Base):
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("accounts.id"))
 
     station: Mapped[Station | None] = relationship()
+    circle: Mapped[Circle | None] = relationship()
 
 
 class EventSignup(Base):

@@ -142,7 +142,10 @@ def _recent(account_id: int, station: Station | None, event: Event | None) -> Ch
     if event is not None:
         statement = statement.where(CheckIn.event_id == event.id)
     else:
-        statement = statement.where(CheckIn.station_id == station.id, CheckIn.event_id.is_(None))
+        # The same local day too: a scan after midnight starts the new day's queue.
+        statement = statement.where(
+            CheckIn.station_id == station.id, CheckIn.event_id.is_(None), CheckIn.day == local_day()
+        )
     return db.session.scalar(statement.order_by(CheckIn.id.desc()).limit(1))
 
 

@@ -107,12 +107,17 @@ def update(actor: Account, event_id: int, values: dict, ip: str | None) -> Event
     """Edit or cancel an event in the actor's place; capacity never drops below the sign-ups."""
     if actor.role not in ORGANISE_ROLES:
         raise Forbidden("role_forbidden", "Your role may not organise events.")
-    event = get_in_my_scope(actor, event_id)
+    get_in_my_scope(actor, event_id)
+    # Locked, like a sign-up, so a capacity cut and a sign-up cannot cross.
+    db.session.commit()
+    event = db.session.scalar(sa.select(Event).where(Event.id == event_id).with_for_update())
     for name in (*EDITABLE, "starts_at", "ends_at", "status"):
         if name in values:
             setattr(event, name, values[name])
     if "station_id" in values or "lat" in values or "lng" in values:
-        _place(event, actor, {"station_id": event.station_id, "lat": event.lat, "lng": event.lng, **values})
+        # A new lat/lng without a station_id moves the event off its station to that point.
+        current = {"station_id": event.station_id if "lat" not in values and "lng" not in values else None}
+        _place(event, actor, {**current, "lat": event.lat, "lng": event.lng, **values})
         if not _in_scope(event, actor):
             raise Forbidden("out_of_scope", "This place is outside your area.")
     _check_window(event)
@@ -167,6 +172,21 @@ def signup_counts(event_ids: list[int]) -> dict[int, int]:
     return dict(rows.all())
 
 
+def signed_up_ids(account: Account, event_ids: list[int]) -> set[int]:
+    """Return which of these events the account has a live sign-up for, in one query."""
+    if not event_ids:
+        return set()
+    return set(
+        db.session.scalars(
+            sa.select(EventSignup.event_id).where(
+                EventSignup.event_id.in_(event_ids),
+                EventSignup.account_id == account.id,
+                EventSignup.cancelled_at.is_(None),
+            )
+        )
+    )
+
+
 def my_signup(account: Account | None, event_id: int) -> EventSignup | None:
     """Return the caller's live sign-up for an event, if any."""
     if account is None:
@@ -182,7 +202,9 @@ def my_signup(account: Account | None, event_id: int) -> EventSignup | None:
 
 def sign_up(account: Account, event_id: int) -> tuple[EventSignup, bool]:
     """Sign up for an event within its capacity; signing up again returns the same sign-up."""
-    # Lock the event row: the capacity check and the insert must not interleave.
+    # Lock the event row: the capacity check and the insert must not interleave. A fresh
+    # transaction first, so the count after the lock sees every sign-up committed before it.
+    db.session.commit()
     event = db.session.scalar(sa.select(Event).where(Event.id == event_id).with_for_update())
     if event is None:
         raise NotFound("event_not_found", f"No event {event_id}.")

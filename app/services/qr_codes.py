@@ -149,6 +149,8 @@ def parse(url_or_token: str) -> Token:
     except ValueError:
         raise _invalid() from None
     key = _keys().get(key_version)
+    if key is None and not 1 <= key_version < current_app.config["QR_KEY_VERSION"]:
+        raise _invalid()  # a key version never issued: forged
     if key is None:
         raise APIError(
             422,
