@@ -3,7 +3,7 @@
 from flask import Blueprint, render_template, request
 
 from app.extensions import db
-from app.models import Event, Station
+from app.models import Event, EventStatus, Station
 from app.services import qr_codes
 from app.services.events import signup_count
 
@@ -43,70 +43,60 @@ def landing(code):
     return _html(render_template("pages/landing.html", station=station, event=event))
 
 
-def _refused():
-    """Return the HTML answer to a staff page without a genuine, unexpired signed link."""
-    if not qr_codes.check_page_link(request.path, request.args.get("exp"), request.args.get("sig")):
-        return _html(render_template("pages/link_invalid.html"), 403)
-    return None
-
-
 def _missing():
     return _html(render_template("pages/not_found.html"), 404)
+
+
+def _signed_object(model, object_id: int):
+    """Return (the page's object, None), or (None, an HTML refusal) without a genuine signed link.
+
+    The live screen and the poster open only from links minted by staff (see docs/STATIONS.md).
+    """
+    if not qr_codes.check_page_link(request.path, request.args.get("exp"), request.args.get("sig")):
+        return None, _html(render_template("pages/link_invalid.html"), 403)
+    found = db.session.get(model, object_id)
+    return (found, None) if found is not None else (None, _missing())
+
+
+def _live(title: str, subtitle: str, data: str, active: bool):
+    return _html(
+        render_template(
+            "pages/live.html",
+            title=title,
+            subtitle=subtitle,
+            svg=qr_codes.svg(data),
+            refresh=LIVE_REFRESH_SECONDS,
+            active=active,
+        )
+    )
 
 
 @bp.get("/stations/<int:station_id>/live")
 def station_live(station_id):
     """A full-screen rotating code for a station's screen (a signed link from the API)."""
-    refused = _refused()
-    if refused:
-        return refused
-    station = db.session.get(Station, station_id)
-    if station is None:
-        return _missing()
+    station, refusal = _signed_object(Station, station_id)
+    if refusal:
+        return refusal
     data = qr_codes.station_url(station, qr_codes.rotating_token(station))
-    return _html(
-        render_template(
-            "pages/live.html",
-            title=station.name,
-            subtitle=station.circle.name,
-            svg=qr_codes.svg(data),
-            refresh=LIVE_REFRESH_SECONDS,
-            active=station.is_active,
-        )
-    )
+    return _live(station.name, station.circle.name, data, station.is_active)
 
 
 @bp.get("/events/<int:event_id>/live")
 def event_live(event_id):
     """A full-screen rotating code for an event's entrance."""
-    refused = _refused()
-    if refused:
-        return refused
-    event = db.session.get(Event, event_id)
-    if event is None:
-        return _missing()
+    event, refusal = _signed_object(Event, event_id)
+    if refusal:
+        return refusal
+    signups = f"已报名 {signup_count(event.id)} 人" + (f" / 限 {event.capacity} 人" if event.capacity else "")
     data = qr_codes.event_url(event, qr_codes.event_token(event))
-    return _html(
-        render_template(
-            "pages/live.html",
-            title=event.title,
-            subtitle=f"已报名 {signup_count(event.id)} 人"
-            + (f" / 限 {event.capacity} 人" if event.capacity else ""),
-            svg=qr_codes.svg(data),
-            refresh=LIVE_REFRESH_SECONDS,
-            active=event.status == "scheduled",
-        )
-    )
+    return _live(event.title, signups, data, event.status == EventStatus.scheduled)
 
 
 @bp.get("/stations/<int:station_id>/poster")
 def station_poster(station_id):
     """A printable A4 poster with the station's printed code (a signed link from the API)."""
-    refused = _refused()
-    if refused:
-        return refused
-    station = db.session.get(Station, station_id)
-    if station is None:
-        return _missing()
+    station, refusal = _signed_object(Station, station_id)
+    if refusal:
+        return refusal
     data = qr_codes.station_url(station, qr_codes.printed_token(station))
     return _html(render_template("pages/poster.html", station=station, svg=qr_codes.svg(data)))
