@@ -94,6 +94,18 @@ class Config:
     # Queue numbers and "today" follow the city's clock.
     LOCAL_TIMEZONE = env_str("LOCAL_TIMEZONE", "Asia/Shanghai")
 
+    # Grid work (the plan's rules): visit days a month, and which visits the phone may send.
+    VISIT_DAYS_TARGET = env_int("VISIT_DAYS_TARGET", 10)
+    VISIT_FUTURE_MINUTES = env_int("VISIT_FUTURE_MINUTES", 5)
+    VISIT_MAX_AGE_DAYS = env_int("VISIT_MAX_AGE_DAYS", 45)
+    VISIT_BATCH_MAX = env_int("VISIT_BATCH_MAX", 100)
+    # Working age for zero-employment households (inclusive, in whole years).
+    WORKING_AGE_MIN = env_int("WORKING_AGE_MIN", 16)
+    WORKING_AGE_MAX = env_int("WORKING_AGE_MAX", 59)
+    # A college graduate counts as a key group until this many years after graduating.
+    GRADUATE_KEY_GROUP_YEARS = env_int("GRADUATE_KEY_GROUP_YEARS", 2)
+    HOUSEHOLD_IMPORT_MAX_ROWS = env_int("HOUSEHOLD_IMPORT_MAX_ROWS", 20000)
+
     API_TITLE = "Huangshan 3-km employment circle API"
     API_VERSION = "v1"
     OPENAPI_VERSION = "3.0.3"

@@ -3,6 +3,17 @@
 from app.models.accounts import STAFF_ROLES, Account, AuthToken, Role, ScopeKind
 from app.models.audit import AuditEvent
 from app.models.base import Base, utcnow
+from app.models.grid import (
+    AssistanceAction,
+    AssistanceKind,
+    GridAssignment,
+    LedgerSnapshot,
+    Need,
+    NeedKind,
+    Visit,
+    VisitOutcome,
+    ZeroEmploymentCase,
+)
 from app.models.jobs import (
     EDUCATION_ORDER,
     Application,
@@ -55,6 +66,15 @@ from app.models.stations import (
 )
 
 __all__ = [
+    "AssistanceAction",
+    "AssistanceKind",
+    "GridAssignment",
+    "LedgerSnapshot",
+    "Need",
+    "NeedKind",
+    "Visit",
+    "VisitOutcome",
+    "ZeroEmploymentCase",
     "EDUCATION_ORDER",
     "Application",
     "ApplicationStatus",

@@ -58,14 +58,22 @@ class PlaceColumns:
 
 
 class Household(PlaceColumns, TimestampMixin, Base):
-    """A household (户): residents living at one address."""
+    """A household (户): residents living at one address, one of them its head."""
 
     __tablename__ = "households"
+    __table_args__ = (
+        # The key the community's own ledger uses (户编号); an import matches households by it.
+        sa.UniqueConstraint("community_id", "key", name="uq_households_community_id_key"),
+        sa.Index("ix_households_zero_employment_since", "zero_employment_since"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str | None] = mapped_column(sa.String(64))
     address: Mapped[str | None] = mapped_column(sa.String(255))
     lat: Mapped[float | None]
     lng: Mapped[float | None]
+    # Set while the household is a zero-employment household (零就业家庭), to the day it became one.
+    zero_employment_since: Mapped[date | None]
 
     members: Mapped[list["Resident"]] = relationship(back_populates="household")
 
@@ -88,6 +96,7 @@ class Resident(PlaceColumns, TimestampMixin, Base):
     gender: Mapped[str | None] = mapped_column(sa.String(8))
     birth_date: Mapped[date | None]
     household_id: Mapped[int | None] = mapped_column(sa.ForeignKey("households.id"), index=True)
+    is_household_head: Mapped[bool] = mapped_column(default=False)
     home_address: Mapped[str | None] = mapped_column(sa.String(255))
     home_lat: Mapped[float | None]
     home_lng: Mapped[float | None]
@@ -109,12 +118,17 @@ class Resident(PlaceColumns, TimestampMixin, Base):
 
     @property
     def key_groups(self) -> list[str]:
-        """Return the resident's key groups, sorted."""
-        return sorted(row.key_group for row in self.key_group_rows)
+        """Return the resident's current key groups, sorted."""
+        return sorted(row.key_group for row in self.key_group_rows if row.is_current())
 
 
 class ResidentKeyGroup(Base):
-    """One key group of one resident (a row each, so staff can filter by group)."""
+    """One key group of one resident (a row each, so staff can filter by group).
+
+    The row holds the latest period: `since`, and `until` once it ended or when it ends by
+    rule (a college graduate is one until two years after graduating). Adding the group again
+    starts a new period in the same row.
+    """
 
     __tablename__ = "resident_key_groups"
     __table_args__ = (sa.Index("ix_resident_key_groups_key_group", "key_group", "resident_id"),)
@@ -122,8 +136,17 @@ class ResidentKeyGroup(Base):
     resident_id: Mapped[int] = mapped_column(sa.ForeignKey("residents.id"), primary_key=True)
     key_group: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(), default=utcnow)
+    since: Mapped[date | None]
+    until: Mapped[date | None]
+    source: Mapped[str | None] = mapped_column(sa.String(16))
+    # The staff member who set (and so verified) it; None when the resident declared it.
+    verified_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("accounts.id"))
 
     resident: Mapped[Resident] = relationship(back_populates="key_group_rows")
+
+    def is_current(self, today: date | None = None) -> bool:
+        """Tell whether the group applies today (no end, or an end not yet passed)."""
+        return self.until is None or self.until >= (today or date.today())
 
 
 class StatusChange(Base):

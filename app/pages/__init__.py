@@ -1,10 +1,12 @@
 """HTML pages outside the API: the QR landing page, the live screen and the printable poster."""
 
+from datetime import UTC
+
 from flask import Blueprint, render_template, request
 
 from app.extensions import db
 from app.models import Event, EventStatus, Station
-from app.services import qr_codes
+from app.services import clock, qr_codes
 from app.services.events import signup_count
 
 bp = Blueprint("pages", __name__, template_folder="../templates")
@@ -17,12 +19,7 @@ NO_STORE = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
 @bp.app_template_filter("local_time")
 def local_time(moment) -> str:
     """Format a naive-UTC moment on the city's clock, e.g. 2026-12-05 09:00."""
-    from zoneinfo import ZoneInfo
-
-    from flask import current_app
-
-    zone = ZoneInfo(current_app.config["LOCAL_TIMEZONE"])
-    return moment.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    return moment.replace(tzinfo=UTC).astimezone(clock.zone()).strftime("%Y-%m-%d %H:%M")
 
 
 def _html(body: str, status: int = 200):

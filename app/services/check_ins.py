@@ -4,8 +4,7 @@ The database is the source of truth: replay protection and queue numbers live in
 check-in works the same whether Redis answers or not.
 """
 
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -32,6 +31,7 @@ from app.models import (
     utcnow,
 )
 from app.services import qr_codes
+from app.services.clock import local_day
 from app.services.geo import check_point, distance_m
 from app.services.stations import get_station
 
@@ -44,19 +44,6 @@ VIA_BY_KIND = {
     qr_codes.ROTATING: CheckInVia.rotating,
     qr_codes.EVENT: CheckInVia.event,
 }
-
-
-def local_now() -> datetime:
-    """Return the current time on the city's clock (aware)."""
-    return datetime.now(ZoneInfo(current_app.config["LOCAL_TIMEZONE"]))
-
-
-def local_day(moment: datetime | None = None) -> date:
-    """Return the city's calendar day of a naive-UTC moment (default now)."""
-    zone = ZoneInfo(current_app.config["LOCAL_TIMEZONE"])
-    if moment is None:
-        return datetime.now(zone).date()
-    return moment.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone).date()
 
 
 def _revoked() -> APIError:

@@ -1,0 +1,44 @@
+"""The city's clock: local days, months and quarters (every DATETIME column holds naive UTC)."""
+
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+
+
+def zone() -> ZoneInfo:
+    """Return the city's time zone (LOCAL_TIMEZONE)."""
+    return ZoneInfo(current_app.config["LOCAL_TIMEZONE"])
+
+
+def local_now() -> datetime:
+    """Return the current time on the city's clock (aware)."""
+    return datetime.now(zone())
+
+
+def local_day(moment: datetime | None = None) -> date:
+    """Return the city's calendar day of a naive-UTC moment (default now)."""
+    if moment is None:
+        return local_now().date()
+    return moment.replace(tzinfo=UTC).astimezone(zone()).date()
+
+
+def month_start(day: date) -> date:
+    """Return the first day of the day's month."""
+    return day.replace(day=1)
+
+
+def month_end(day: date) -> date:
+    """Return the last day of the day's month."""
+    following = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return following - timedelta(days=1)
+
+
+def quarter_start(day: date) -> date:
+    """Return the first day of the day's quarter."""
+    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+def utc_start_of(day: date) -> datetime:
+    """Return the naive-UTC moment the city's day begins."""
+    return datetime(day.year, day.month, day.day, tzinfo=zone()).astimezone(UTC).replace(tzinfo=None)
