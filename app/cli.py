@@ -23,6 +23,7 @@ def register_commands(app: Flask) -> None:
         purge_tokens,
         expire_jobs,
         rebuild_geo_index,
+        snapshot_ledger,
         cron,
     ):
         app.cli.add_command(command)
@@ -177,6 +178,24 @@ def expire_jobs():
 
     job = enqueue("default", expire)
     outcome = f", {job.return_value()} expired" if job.is_finished else " (a worker will run it)"
+    click.echo(f"job {job.id}: {job.get_status().value}{outcome}")
+
+
+@click.command("snapshot-ledger")
+@click.option("--month", default=None, help="YYYY-MM (default: this month, on the city's clock).")
+def snapshot_ledger(month):
+    """Enqueue the monthly ledger snapshot per community (`flask cron` runs it daily for this month)."""
+    from app.jobs import enqueue
+    from app.jobs.maintenance import snapshot_ledger as snapshot
+    from app.services.ledger import parse_month
+
+    if month:
+        try:
+            parse_month(month)
+        except APIError as error:
+            raise click.BadParameter(error.message, param_hint="--month") from None
+    job = enqueue("default", snapshot, month)
+    outcome = f", {job.return_value()} communities" if job.is_finished else " (a worker will run it)"
     click.echo(f"job {job.id}: {job.get_status().value}{outcome}")
 
 

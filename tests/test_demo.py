@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Account, Employer, Job, Resident
+from app.models import Account, Employer, Household, Job, Resident
 
 DEMO_PASSWORD = "demo-password-for-tests"
 
@@ -20,9 +20,13 @@ def test_demo_data_supports_the_readme_walk_through(app, client, runner, places,
     first = runner.invoke(args=["demo-data"])
     again = runner.invoke(args=["demo-data"])
     assert first.exit_code == 0 and again.exit_code == 0, first.output + again.output
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Resident)) == 6  # idempotent
+    # Six named residents, and three households of 3, 2 and 3 people in each of 18 communities.
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Resident)) == 6 + 18 * 8  # idempotent
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Household)) == 18 * 3
     usernames = set(db.session.scalars(sa.select(Account.username).where(Account.username.is_not(None))))
-    assert usernames == {"demo-city-admin", "demo-operator", "demo-grid-worker", "demo-station-staff"}
+    grid_workers = {name for name in usernames if name.startswith("demo-grid-3410")}
+    assert len(grid_workers) == 17  # one per demo community; 341002002001 has demo-grid-worker
+    assert usernames - grid_workers == {"demo-city-admin", "demo-operator", "demo-grid-worker", "demo-station-staff"}
 
     # 1. A resident logs in with WeChat, reads and edits the profile.
     codes = fake_wechat.codes()
@@ -38,7 +42,7 @@ def test_demo_data_supports_the_readme_walk_through(app, client, runner, places,
     assert client.get("/api/v1/me", headers=resident).get_json()["name"] == "赵敏"
 
     # 2. Staff log in with the demo password.
-    for username in sorted(usernames):
+    for username in sorted(usernames - grid_workers) + sorted(grid_workers)[:1]:
         response = client.post("/api/v1/auth/login", json={"username": username, "password": DEMO_PASSWORD})
         assert response.status_code == 200, username
     token = client.post(
@@ -46,9 +50,12 @@ def test_demo_data_supports_the_readme_walk_through(app, client, runner, places,
     ).get_json()["token"]
     staff = {"Authorization": f"Bearer {token}"}
 
-    # 3. The grid worker sees their community (three demo residents and the new one) only.
+    # 3. The grid worker sees their community (three demo residents, eight household members and
+    #    the new one) only, and has a non-empty checklist.
     listed = client.get("/api/v1/residents", headers=staff).get_json()
-    assert listed["total"] == 4
+    assert listed["total"] == 3 + 8 + 1
+    checklist = client.get("/api/v1/grid/checklist", headers=staff).get_json()
+    assert checklist["remaining"] == 3 and len(checklist["items"]) == 3
     elsewhere = db.session.scalar(
         sa.select(Resident.id).where(Resident.community_id.is_not(None), Resident.name == "刘洋")
     )

@@ -14,7 +14,9 @@ def register_blueprints(app: Flask, api: ApiWithErrors) -> None:
         check_ins,
         employers,
         events,
+        grid,
         health,
+        households,
         jobs,
         me,
         places,
@@ -25,7 +27,7 @@ def register_blueprints(app: Flask, api: ApiWithErrors) -> None:
     )
 
     modules = (auth, me, residents, staff, places, audit, employers, jobs, resumes, applications)
-    modules += (stations, check_ins, events)
+    modules += (stations, check_ins, events, households, grid)
     for module in modules:
         api.register_blueprint(module.blp, url_prefix="/api/v1" + module.URL_PREFIX)
     app.register_blueprint(health.bp)

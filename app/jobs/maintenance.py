@@ -7,6 +7,7 @@ SCHEDULE = (
     ("expire_jobs", 300),
     ("purge_expired_tokens", 24 * 3600),
     ("purge_qr_token_uses", 3600),
+    ("snapshot_ledger", 24 * 3600),
 )
 
 
@@ -27,6 +28,13 @@ def purge_qr_token_uses(older_than_hours: int = 24) -> int:
     from app.services.check_ins import purge_token_uses
 
     return purge_token_uses(older_than_hours)
+
+
+def snapshot_ledger(month: str | None = None) -> int:
+    """Write the ledger snapshot of a month (default this month) per community; return how many."""
+    from app.services.ledger import snapshot
+
+    return snapshot(month)
 
 
 def build_cron(connection):

@@ -1,5 +1,6 @@
 """Demo data for the embedded default: communities, staff accounts and residents in 屯溪区."""
 
+import csv
 from datetime import timedelta
 from pathlib import Path
 
@@ -262,6 +263,89 @@ def _demo_stations() -> list[dict]:
     return created
 
 
+# Households per demo community: (key suffix, members), each member being
+# (given name, birth date, sex digit, status, key groups, household head).
+# The third household of each community has nobody in work: a zero-employment household.
+DEMO_HOUSEHOLDS = (
+    (
+        "01",
+        (
+            ("建国", "19700305", "1", "employed", [], True),
+            ("秀兰", "19720611", "2", "flexible", ["flexible_worker"], False),
+            ("浩然", "20020908", "1", "unemployed", ["college_graduate"], False),
+        ),
+    ),
+    (
+        "02",
+        (
+            ("志强", "19650120", "3", "retired", [], True),
+            ("丽娟", "19900417", "4", "employed", ["migrant_worker"], False),
+        ),
+    ),
+    (
+        "03",
+        (
+            ("永军", "19780823", "5", "unemployed_registered", ["hard_to_employ"], True),
+            ("桂芳", "19800214", "6", "unemployed", [], False),
+            ("子涵", "20100509", "7", "student", [], False),
+        ),
+    ),
+)
+DEMO_SURNAMES = "王李张刘陈杨黄赵吴周徐孙胡朱高林何郭"
+
+
+def _demo_households(password: str) -> dict:
+    """Give every demo community three households and a grid worker assigned to it; safe to run again."""
+    from app.models import GridAssignment, Household
+    from app.services import zero_employment
+
+    made = {"households": 0, "grid_workers": []}
+    communities = list(csv.DictReader(DEMO_COMMUNITIES.read_text(encoding="utf-8").splitlines()))
+    for number, row in enumerate(communities):
+        community = places.community_by_code(row["code"])
+        username = "demo-grid-worker" if row["code"] == "341002002001" else f"demo-grid-{row['code']}"
+        worker = db.session.scalar(sa.select(Account).where(Account.username == username))
+        if worker is None:
+            worker, _ = accounts.create_admin(
+                username, password, "grid_worker", "community", row["code"], f"演示 网格员 {community.name}"
+            )
+        if db.session.get(GridAssignment, (worker.id, community.id)) is None:
+            db.session.add(GridAssignment(account_id=worker.id, community_id=community.id))
+        made["grid_workers"].append(username)
+        surname = DEMO_SURNAMES[number % len(DEMO_SURNAMES)]
+        for index, (suffix, members) in enumerate(DEMO_HOUSEHOLDS):
+            key = f"DEMO-{suffix}"
+            household = db.session.scalar(
+                sa.select(Household).where(Household.community_id == community.id, Household.key == key)
+            )
+            if household is not None:
+                continue
+            household = Household(
+                key=key,
+                address=f"{community.name}演示小区{index + 1}栋{101 + number}室",
+                lat=float(row["lat"]) + 0.0012 * (index - 1),
+                lng=float(row["lng"]) + 0.0009 * ((number % 3) - 1),
+                **places.place_columns(community),
+            )
+            db.session.add(household)
+            db.session.flush()
+            made["households"] += 1
+            for given, birth, sex, status, groups, head in members:
+                # Sequence: the community's number and the sex digit (odd male, even female).
+                id_number = demo_id_number(birth, f"{number:02d}{sex}")
+                resident = Resident(name=surname + given, household=household, is_household_head=head)
+                db.session.add(resident)
+                set_id_number(resident, id_number)
+                set_community(resident, community)
+                set_key_groups(resident, groups)
+                record_status(
+                    resident, status, StatusSource.staff, note="demo data", recompute_household=False
+                )
+            db.session.flush()
+            zero_employment.recompute(household.id, StatusSource.staff)
+    return made
+
+
 def demo_id_number(birth: str, sequence: str) -> str:
     """Build a valid 屯溪区 ID-card number for a demo resident."""
     first17 = f"341002{birth}{sequence}"
@@ -296,6 +380,7 @@ def create_demo_data(password: str) -> dict:
         residents.append({"id": resident.id, "name": name, "community": community_code})
     employers = _demo_employers()
     stations = _demo_stations()
+    grid = _demo_households(password)
     db.session.commit()
     job_index.rebuild()
     return {
@@ -304,4 +389,6 @@ def create_demo_data(password: str) -> dict:
         "residents": residents,
         "employers": employers,
         "stations": stations,
+        "households": grid["households"],
+        "grid_workers": grid["grid_workers"],
     }

@@ -147,3 +147,25 @@ def download(storage_name: str, content_type: str, download_name: str):
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+def read_spreadsheet(upload, field: str = "file") -> bytes:
+    """Read an uploaded XLSX or CSV (text) file within UPLOAD_MAX_BYTES; 415 for anything else."""
+    if upload is None or not getattr(upload, "filename", None):
+        raise ValidationFailed(field, "Attach a file in the form field 'file'.", code="file_missing")
+    max_bytes = current_app.config["UPLOAD_MAX_BYTES"]
+    data = upload.stream.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise APIError(413, "file_too_large", f"A file may be at most {_size(max_bytes)}.", field=field)
+    if not data:
+        raise ValidationFailed(field, "The file is empty.", code="file_empty")
+    if data.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                if "xl/workbook.xml" in archive.namelist():
+                    return data
+        except (zipfile.BadZipFile, ValueError):
+            pass
+    elif b"\x00" not in data[:4096] and sniff(data) is None:
+        return data  # text: a CSV
+    raise APIError(415, "file_type_not_allowed", "Send an XLSX or a CSV file.", field=field)

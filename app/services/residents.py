@@ -1,8 +1,9 @@
 """Residents: own profile, staff lists in scope, audited reveal, and the status ledger core."""
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -10,6 +11,7 @@ from app.auth import get_in_scope, scoped
 from app.errors import Conflict, Forbidden, ValidationFailed
 from app.extensions import db
 from app.models import (
+    STAFF_ROLES,
     Account,
     Community,
     EmploymentStatus,
@@ -23,6 +25,7 @@ from app.models import (
     utcnow,
 )
 from app.services import audit, job_index
+from app.services.clock import local_day
 from app.services.geo import check_point
 from app.services.personal_data import (
     decrypt,
@@ -62,12 +65,18 @@ def record_status(
     actor: Account | None = None,
     note: str | None = None,
     occurred_at: datetime | None = None,
+    recompute_household: bool = True,
 ) -> StatusChange | None:
     """Change a resident's employment status and append it to the history.
 
     The only way a status changes. Returns None (and writes nothing) when the status is
-    already `status`. Does not commit: the caller's transaction holds the change.
+    already `status`. Registered unemployment brings the `registered_unemployed` key group
+    with it, and the household's zero-employment flag is recomputed. Does not commit: the
+    caller's transaction holds the change. A caller changing several members at once passes
+    recompute_household=False and recomputes once at the end.
     """
+    from app.services import zero_employment
+
     status = EmploymentStatus(status).value
     source = StatusSource(source).value
     if resident.employment_status == status:
@@ -82,7 +91,15 @@ def record_status(
         occurred_at=occurred_at or utcnow(),
     )
     db.session.add(change)
+    was_registered = resident.employment_status == EmploymentStatus.unemployed_registered
     resident.employment_status = status
+    # The registered_unemployed key group follows the status (失业登记 ⇔ 登记失业人员).
+    if status == EmploymentStatus.unemployed_registered:
+        add_key_group(resident, KeyGroup.registered_unemployed, source, actor)
+    elif was_registered:
+        end_key_group(resident, KeyGroup.registered_unemployed)
+    if recompute_household and resident.household_id is not None:
+        zero_employment.recompute(resident.household_id, source)
     return change
 
 
@@ -123,27 +140,73 @@ def set_phone(resident: Resident, raw: str, field: str = "phone") -> None:
     resident.phone_hint = mask_phone(value)
 
 
+def _key_group_row(resident: Resident, group: KeyGroup) -> ResidentKeyGroup | None:
+    return next((row for row in resident.key_group_rows if row.key_group == group.value), None)
+
+
+def add_key_group(
+    resident: Resident,
+    group: KeyGroup,
+    source: str,
+    actor: Account | None = None,
+    since: date | None = None,
+) -> ResidentKeyGroup:
+    """Start (or restart) a key-group period; staff who set it are its verifier.
+
+    A college graduate counts until GRADUATE_KEY_GROUP_YEARS after `since` (the graduation
+    day when known, else today).
+    """
+    today = local_day()
+    row = _key_group_row(resident, group)
+    if row is not None and row.is_current(today) and row.since is not None:
+        return row
+    if row is None:
+        row = ResidentKeyGroup(key_group=group.value)
+        resident.key_group_rows.append(row)
+    row.since = since or today
+    row.until = None
+    if group == KeyGroup.college_graduate:
+        years = current_app.config["GRADUATE_KEY_GROUP_YEARS"]
+        row.until = row.since.replace(year=row.since.year + years) - timedelta(days=1)
+    row.source = StatusSource(source).value
+    row.verified_by_id = actor.id if actor is not None and actor.role in STAFF_ROLES else None
+    return row
+
+
+def end_key_group(resident: Resident, group: KeyGroup) -> None:
+    """End a current key-group period: it applied until yesterday (the row keeps the period)."""
+    today = local_day()
+    row = _key_group_row(resident, group)
+    if row is not None and row.is_current(today):
+        row.until = today - timedelta(days=1)
+
+
 def set_key_groups(
-    resident: Resident, groups: list[str], allowed: frozenset | None = None, field: str = "key_groups"
+    resident: Resident,
+    groups: list[str],
+    allowed: frozenset | None = None,
+    field: str = "key_groups",
+    source: str = StatusSource.staff,
+    actor: Account | None = None,
 ) -> None:
-    """Replace the resident's key groups (limited to `allowed` when given)."""
+    """Make the resident's current key groups exactly `groups` (only `allowed` may change when given)."""
     wanted = set()
     for group in groups:
         try:
             wanted.add(KeyGroup(group))
         except ValueError:
             raise ValidationFailed(field, f"Unknown key group '{group}'.") from None
-    current = {KeyGroup(row.key_group) for row in resident.key_group_rows}
+    today = local_day()
+    current = {KeyGroup(row.key_group) for row in resident.key_group_rows if row.is_current(today)}
     if allowed is not None and (wanted ^ current) - allowed:
         names = ", ".join(sorted(g.value for g in (wanted ^ current) - allowed))
         raise ValidationFailed(
             field, f"Only staff can set or clear: {names}.", code="key_group_not_self_declarable"
         )
-    for row in list(resident.key_group_rows):
-        if KeyGroup(row.key_group) not in wanted:
-            resident.key_group_rows.remove(row)
+    for group in sorted(current - wanted):
+        end_key_group(resident, group)
     for group in sorted(wanted - current):
-        resident.key_group_rows.append(ResidentKeyGroup(key_group=group.value))
+        add_key_group(resident, group, source, actor)
 
 
 def set_community(resident: Resident, community: Community | None) -> None:
@@ -208,7 +271,13 @@ def _apply_profile(resident: Resident, account: Account, changes: dict) -> None:
     if changes.get("id_number"):
         set_id_number(resident, changes["id_number"])
     if "key_groups" in changes:
-        set_key_groups(resident, changes["key_groups"], allowed=SELF_DECLARED_KEY_GROUPS)
+        set_key_groups(
+            resident,
+            changes["key_groups"],
+            allowed=SELF_DECLARED_KEY_GROUPS,
+            source=StatusSource.self,
+            actor=account,
+        )
     for name in ("name", "home_address", "seek_kinds", "seek_categories", "seek_wage_min", "seek_radius_m"):
         if name in changes:
             setattr(resident, name, changes[name])
@@ -254,7 +323,9 @@ def list_residents(
     if key_group:
         statement = statement.where(
             sa.exists().where(
-                ResidentKeyGroup.resident_id == Resident.id, ResidentKeyGroup.key_group == key_group
+                ResidentKeyGroup.resident_id == Resident.id,
+                ResidentKeyGroup.key_group == key_group,
+                sa.or_(ResidentKeyGroup.until.is_(None), ResidentKeyGroup.until >= local_day()),
             )
         )
     total = db.session.scalar(sa.select(sa.func.count()).select_from(statement.subquery()))

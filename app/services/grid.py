@@ -1,0 +1,441 @@
+"""Grid work: assigning communities, the checklist as a walking route, progress, offline visit batches."""
+
+import math
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from marshmallow import ValidationError
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from app.auth import SCOPE_COLUMNS, get_in_scope
+from app.errors import Forbidden, NotFound, ValidationFailed, validation_fields
+from app.extensions import db
+from app.models import (
+    Account,
+    Community,
+    GridAssignment,
+    Household,
+    KeyGroup,
+    Need,
+    Resident,
+    Role,
+    ScopeKind,
+    StatusSource,
+    Visit,
+    VisitOutcome,
+    utcnow,
+)
+from app.services import zero_employment
+from app.services.accounts import get_staff
+from app.services.clock import local_day, month_end, month_start, quarter_start
+from app.services.geo import check_point, distance_m
+from app.services.households import visible
+from app.services.places import community_by_code, place_columns
+from app.services.residents import record_status, set_key_groups
+
+# Who assigns grid workers: operators and the admins above them (the plan: the operator runs the circle).
+ASSIGN_ROLES = frozenset({Role.operator, Role.township_admin, Role.district_admin, Role.city_admin})
+# Who records visits: grid workers, and operators who visit themselves.
+VISIT_ROLES = frozenset({Role.grid_worker, Role.operator})
+CHECKLIST_MAX = 200
+
+
+# ---- assignment -----------------------------------------------------------------------------
+
+
+def _grid_worker(actor: Account, account_id: int) -> Account:
+    """Return a grid worker the actor manages (see accounts.get_staff), or 404."""
+    worker = get_staff(actor, account_id)
+    if worker.role != Role.grid_worker:
+        raise ValidationFailed("account_id", "This account is not a grid worker.", code="not_a_grid_worker")
+    return worker
+
+
+def communities_of(account_id: int) -> list[Community]:
+    """Return the communities assigned to a grid worker, by code."""
+    return list(
+        db.session.scalars(
+            sa.select(Community)
+            .join(GridAssignment, GridAssignment.community_id == Community.id)
+            .where(GridAssignment.account_id == account_id)
+            .order_by(Community.code)
+        )
+    )
+
+
+def set_communities(actor: Account, account_id: int, codes: list[str]) -> list[Community]:
+    """Make a grid worker's communities exactly `codes`, each inside the actor's and the worker's place."""
+    if actor.role not in ASSIGN_ROLES:
+        raise Forbidden("role_forbidden", "Your role may not assign grid workers.")
+    worker = _grid_worker(actor, account_id)
+    wanted = []
+    for code in dict.fromkeys(codes):
+        community = community_by_code(code, "community_codes")
+        columns = place_columns(community)
+        for who, label in ((actor, "your area"), (worker, "the grid worker's area")):
+            if columns[SCOPE_COLUMNS[ScopeKind(who.scope_kind)]] != who.scope_id:
+                raise ValidationFailed(
+                    "community_codes", f"Community {code} is outside {label}.", code="community_out_of_scope"
+                )
+        wanted.append(community)
+    db.session.execute(sa.delete(GridAssignment).where(GridAssignment.account_id == worker.id))
+    for community in wanted:
+        db.session.add(
+            GridAssignment(account_id=worker.id, community_id=community.id, assigned_by_id=actor.id)
+        )
+    db.session.commit()
+    return communities_of(worker.id)
+
+
+def get_communities(actor: Account, account_id: int) -> list[Community]:
+    """Return a grid worker's communities (staff in scope)."""
+    return communities_of(_grid_worker(actor, account_id).id)
+
+
+# ---- checklist ------------------------------------------------------------------------------
+
+
+def _met_this_quarter(today: date):
+    return sa.select(Visit.household_id).where(
+        Visit.outcome == VisitOutcome.met, Visit.visit_day >= quarter_start(today), Visit.visit_day <= today
+    )
+
+
+def walking_order(households: list[Household], lat: float | None, lng: float | None, limit: int) -> list:
+    """Order households as a walk: from the start, always the nearest unvisited next (nearest neighbour).
+
+    Distances are flat-earth at the start's latitude (exact enough across a community, and
+    cheap: n·limit comparisons). Households without a location come last, by address.
+    """
+    located = [h for h in households if h.lat is not None and h.lng is not None]
+    unlocated = sorted(
+        (h for h in households if h.lat is None or h.lng is None), key=lambda h: (h.address or "", h.id)
+    )
+    if lat is None or lng is None:
+        if not located:
+            return [(h, None) for h in unlocated[:limit]]
+        lat, lng = located[0].lat, located[0].lng
+    scale = math.cos(math.radians(lat))
+    route, here = [], (lat, lng)
+    remaining = located
+    while remaining and len(route) < limit:
+        best = min(
+            range(len(remaining)),
+            key=lambda i: (
+                (remaining[i].lat - here[0]) ** 2 + ((remaining[i].lng - here[1]) * scale) ** 2,
+                remaining[i].id,
+            ),
+        )
+        stop = remaining.pop(best)
+        route.append((stop, round(distance_m(here[0], here[1], stop.lat, stop.lng), 1)))
+        here = (stop.lat, stop.lng)
+    route += [(h, None) for h in unlocated[: max(0, limit - len(route))]]
+    return route
+
+
+def checklist(actor: Account, lat: float | None, lng: float | None, limit: int) -> dict:
+    """Return the worker's households not yet met this quarter as a walking route, and open follow-ups."""
+    check_point(lat, lng)
+    today = local_day()
+    statement = visible(sa.select(Household), Household, actor).where(
+        Household.id.not_in(_met_this_quarter(today))
+    )
+    households = list(
+        db.session.scalars(
+            statement.options(selectinload(Household.members).selectinload(Resident.key_group_rows))
+        )
+    )
+    route = walking_order(households, lat, lng, min(limit, CHECKLIST_MAX))
+    last = _last_visits([household.id for household, _ in route])
+    needs = list(
+        db.session.scalars(
+            sa.select(Need)
+            .where(
+                Need.closed_at.is_(None),
+                Need.household_id.in_(visible(sa.select(Household.id), Household, actor)),
+            )
+            .order_by(Need.created_at, Need.id)
+        )
+    )
+    people = (
+        {
+            resident.id: resident
+            for resident in db.session.scalars(
+                sa.select(Resident).where(Resident.id.in_({n.resident_id for n in needs}))
+            )
+        }
+        if needs
+        else {}
+    )
+    return {
+        "quarter_start": quarter_start(today),
+        "remaining": len(households),
+        "items": [
+            {"household": household, "distance_m": metres, "last_visit": last.get(household.id)}
+            for household, metres in route
+        ],
+        "follow_ups": [{"need": need, "resident": people.get(need.resident_id)} for need in needs],
+    }
+
+
+def _last_visits(household_ids: list[int]) -> dict[int, Visit]:
+    """Return the latest visit of each household, in one query."""
+    if not household_ids:
+        return {}
+    latest = (
+        sa.select(Visit.household_id, sa.func.max(Visit.visited_at).label("at"))
+        .where(Visit.household_id.in_(household_ids))
+        .group_by(Visit.household_id)
+        .subquery()
+    )
+    visits = db.session.scalars(
+        sa.select(Visit).join(
+            latest, sa.and_(Visit.household_id == latest.c.household_id, Visit.visited_at == latest.c.at)
+        )
+    )
+    return {visit.household_id: visit for visit in visits}
+
+
+def close_need(actor: Account, need_id: int) -> Need:
+    """Close a follow-up (it was dealt with); closing twice is harmless."""
+    need = db.session.scalar(
+        sa.select(Need).where(
+            Need.id == need_id, Need.household_id.in_(visible(sa.select(Household.id), Household, actor))
+        )
+    )
+    if need is None:
+        raise NotFound("need_not_found", f"No follow-up {need_id} in your area.")
+    if need.closed_at is None:
+        need.closed_at, need.closed_by_id = utcnow(), actor.id
+        db.session.commit()
+    return need
+
+
+# ---- progress -------------------------------------------------------------------------------
+
+
+def progress(actor: Account, as_of: date | None = None) -> dict:
+    """Return this month's visit days against the target (pro-rated) and this quarter's coverage."""
+    today = as_of or local_day()
+    first, last = month_start(today), month_end(today)
+    visit_days = db.session.scalar(
+        sa.select(sa.func.count(sa.distinct(Visit.visit_day))).where(
+            Visit.worker_id == actor.id, Visit.visit_day.between(first, today)
+        )
+    )
+    target = current_app.config["VISIT_DAYS_TARGET"]
+    # Pro-rated: by day d of an n-day month, floor(target · d / n) visit days are due.
+    expected = target * today.day // last.day
+    quarter = quarter_start(today)
+    return {
+        "as_of": today,
+        "month": {
+            "visit_days": visit_days,
+            "target": target,
+            "expected_by_now": expected,
+            "on_track": visit_days >= expected,
+        },
+        "quarter": {"start": quarter, "communities": _coverage(actor, quarter, today)},
+    }
+
+
+def _coverage(actor: Account, start: date, end: date) -> list[dict]:
+    """Per community the worker works on: households, those met this quarter, and attempts."""
+    households = visible(sa.select(Household.community_id, sa.func.count()), Household, actor).group_by(
+        Household.community_id
+    )
+    totals = dict(db.session.execute(households).all())
+    in_window = sa.and_(Visit.visit_day.between(start, end), Visit.community_id.in_(list(totals)))
+    met = dict(
+        db.session.execute(
+            sa.select(Visit.community_id, sa.func.count(sa.distinct(Visit.household_id)))
+            .where(in_window, Visit.outcome == VisitOutcome.met)
+            .group_by(Visit.community_id)
+        ).all()
+    )
+    attempts = {}
+    for community_id, outcome, count in db.session.execute(
+        sa.select(Visit.community_id, Visit.outcome, sa.func.count())
+        .where(in_window, Visit.outcome.in_([VisitOutcome.not_home, VisitOutcome.refused]))
+        .group_by(Visit.community_id, Visit.outcome)
+    ):
+        attempts.setdefault(community_id, {})[outcome] = count
+    names = {c.id: c for c in db.session.scalars(sa.select(Community).where(Community.id.in_(list(totals))))}
+    rows = []
+    for community_id in sorted(totals, key=lambda i: names[i].code if i in names else ""):
+        total, done = totals[community_id], met.get(community_id, 0)
+        rows.append(
+            {
+                "community": {"code": names[community_id].code, "name": names[community_id].name}
+                if community_id in names
+                else None,
+                "households": total,
+                "met": done,
+                "coverage": round(done / total, 4) if total else 0.0,
+                "target": 1.0,
+                "not_home": attempts.get(community_id, {}).get(VisitOutcome.not_home, 0),
+                "refused": attempts.get(community_id, {}).get(VisitOutcome.refused, 0),
+            }
+        )
+    return rows
+
+
+# ---- visits ---------------------------------------------------------------------------------
+
+
+def record_visits(actor: Account, items: list, schema) -> list[dict]:
+    """Apply a batch of visits from a phone's offline queue, each once and on its own.
+
+    Each item is answered applied, duplicate (its client_id was applied before) or rejected
+    with the reason; a rejected item never undoes the others, because each applied item is
+    committed by itself.
+    """
+    if actor.role not in VISIT_ROLES:
+        raise Forbidden("role_forbidden", "Your role may not record visits.")
+    if len(items) > current_app.config["VISIT_BATCH_MAX"]:
+        raise ValidationFailed(
+            "visits",
+            f"Send at most {current_app.config['VISIT_BATCH_MAX']} visits at a time.",
+            code="batch_too_large",
+        )
+    results = []
+    for index, raw in enumerate(items):
+        client_id = raw.get("client_id") if isinstance(raw, dict) else None
+        try:
+            results.append({"index": index, **_one_visit(actor, raw, schema)})
+        except ValidationError as error:
+            db.session.rollback()
+            fields = validation_fields({"messages": {"json": error.messages}})
+            results.append(_rejected(index, client_id, "validation_error", "Invalid visit.", fields))
+        except ValidationFailed as error:
+            db.session.rollback()
+            results.append(_rejected(index, client_id, error.code, error.message, error.fields))
+    return results
+
+
+def _rejected(index: int, client_id, code: str, message: str, fields=None) -> dict:
+    return {
+        "index": index,
+        "client_id": client_id,
+        "result": "rejected",
+        "error": {"code": code, "message": message, "fields": fields},
+    }
+
+
+def _existing(actor: Account, client_id: str) -> Visit | None:
+    return db.session.scalar(
+        sa.select(Visit).where(Visit.worker_id == actor.id, Visit.client_id == client_id)
+    )
+
+
+def _one_visit(actor: Account, raw, schema) -> dict:
+    values = schema.load(raw if isinstance(raw, dict) else {})
+    found = _existing(actor, values["client_id"])
+    if found is not None:
+        return {"client_id": values["client_id"], "result": "duplicate", "visit_id": found.id}
+    now = utcnow()
+    if values["visited_at"] > now + timedelta(minutes=current_app.config["VISIT_FUTURE_MINUTES"]):
+        raise ValidationFailed(
+            "visited_at",
+            "This visit is dated in the future; check the phone's clock.",
+            code="visited_at_in_future",
+        )
+    if values["visited_at"] < now - timedelta(days=current_app.config["VISIT_MAX_AGE_DAYS"]):
+        raise ValidationFailed(
+            "visited_at",
+            f"Visits older than {current_app.config['VISIT_MAX_AGE_DAYS']} days cannot be sent.",
+            code="visited_at_too_old",
+        )
+    check_point(values.get("lat"), values.get("lng"))
+    household = db.session.scalar(
+        visible(sa.select(Household), Household, actor).where(Household.id == values["household_id"])
+    )
+    if household is None:
+        raise ValidationFailed(
+            "household_id", f"No household {values['household_id']} in your area.", code="household_not_found"
+        )
+    members = {member.id: member for member in household.members}
+    updates = values.get("members") or []
+    for update in updates:
+        if update["resident_id"] not in members:
+            raise ValidationFailed(
+                "members",
+                f"Resident {update['resident_id']} is not a member of this household.",
+                code="not_a_member",
+            )
+    if updates and values["outcome"] != VisitOutcome.met:
+        raise ValidationFailed(
+            "members", "Member updates need a visit where the household was met.", code="updates_need_met"
+        )
+    visit = Visit(
+        worker_id=actor.id,
+        client_id=values["client_id"],
+        household_id=household.id,
+        visited_at=values["visited_at"],
+        visit_day=local_day(values["visited_at"]),
+        lat=values.get("lat"),
+        lng=values.get("lng"),
+        outcome=values["outcome"],
+        notes=values.get("notes"),
+        member_updates=[{**u} for u in updates] or None,
+        **{name: getattr(household, name) for name in SCOPE_COLUMNS.values()},
+    )
+    db.session.add(visit)
+    db.session.flush()
+    changed = 0
+    for update in updates:
+        member = members[update["resident_id"]]
+        if update.get("key_groups") is not None:
+            groups = set(update["key_groups"])
+            # Registered unemployment follows the status: a visit neither grants nor ends it.
+            current = set(member.key_groups)
+            groups = (groups - {KeyGroup.registered_unemployed}) | (
+                current & {KeyGroup.registered_unemployed}
+            )
+            set_key_groups(member, sorted(groups), field="members", source=StatusSource.visit, actor=actor)
+        if update.get("employment_status"):
+            changed += (
+                record_status(
+                    member,
+                    update["employment_status"],
+                    StatusSource.visit,
+                    actor=actor,
+                    occurred_at=values["visited_at"],
+                    note=f"visit {visit.id}",
+                    recompute_household=False,
+                )
+                is not None
+            )
+        open_kinds = set(
+            db.session.scalars(
+                sa.select(Need.kind).where(Need.resident_id == member.id, Need.closed_at.is_(None))
+            )
+        )
+        for kind in dict.fromkeys(update.get("needs") or []):
+            if kind not in open_kinds:
+                db.session.add(
+                    Need(resident_id=member.id, household_id=household.id, visit_id=visit.id, kind=kind)
+                )
+    if updates:
+        zero_employment.recompute(household.id, StatusSource.visit)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        found = _existing(actor, values["client_id"])
+        if found is None:
+            raise
+        return {"client_id": values["client_id"], "result": "duplicate", "visit_id": found.id}
+    return {
+        "client_id": values["client_id"],
+        "result": "applied",
+        "visit_id": visit.id,
+        "status_changes": changed,
+    }
+
+
+def status_history(actor: Account, resident_id: int) -> Resident:
+    """Return a resident in the actor's place with their status changes (oldest first)."""
+    return get_in_scope(Resident, resident_id, actor, "resident_not_found")
