@@ -26,7 +26,8 @@ def test_demo_data_supports_the_readme_walk_through(app, client, runner, places,
     usernames = set(db.session.scalars(sa.select(Account.username).where(Account.username.is_not(None))))
     grid_workers = {name for name in usernames if name.startswith("demo-grid-3410")}
     assert len(grid_workers) == 17  # one per demo community; 341002002001 has demo-grid-worker
-    assert usernames - grid_workers == {"demo-city-admin", "demo-operator", "demo-grid-worker", "demo-station-staff"}
+    named = {"demo-city-admin", "demo-operator", "demo-grid-worker", "demo-station-staff"}
+    assert usernames - grid_workers == named
 
     # 1. A resident logs in with WeChat, reads and edits the profile.
     codes = fake_wechat.codes()

@@ -1,5 +1,7 @@
 """Residents: the own profile (/me), staff lists and details inside their place, audited reveal."""
 
+from datetime import timedelta
+
 import pytest
 import sqlalchemy as sa
 
@@ -364,8 +366,10 @@ def test_self_declarable_key_groups(client, me):
     assert count(ResidentKeyGroup) == 2
     response = client.patch(ME, json={"key_groups": ["veteran"]}, headers=headers)
     assert response.get_json()["key_groups"] == ["veteran"]
-    rows = db.session.scalars(sa.select(ResidentKeyGroup.key_group)).all()
-    assert rows == ["veteran"]
+    # The cleared group keeps its period as history: it applied until yesterday.
+    rows = {row.key_group: row for row in db.session.scalars(sa.select(ResidentKeyGroup))}
+    assert rows["veteran"].until is None and rows["veteran"].source == "self"
+    assert rows["college_graduate"].until < rows["college_graduate"].since + timedelta(days=1)
     assert resident_of_account(account_id).key_groups == ["veteran"]
 
 
