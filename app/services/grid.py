@@ -103,11 +103,12 @@ def _met_this_quarter(today: date):
     )
 
 
-def walking_order(households: list[Household], lat: float | None, lng: float | None, limit: int) -> list:
-    """Order households as a walk: from the start, always the nearest unvisited next (nearest neighbour).
+def walking_order(households: list, lat: float | None, lng: float | None, limit: int) -> list:
+    """Order households as a walk: from the start, always the nearest one not yet on the route.
 
-    Distances are flat-earth at the start's latitude (exact enough across a community, and
-    cheap: n·limit comparisons). Households without a location come last, by address.
+    Nearest-neighbour order; takes anything with id, lat, lng and address. Distances are flat-earth at the start's
+    latitude (exact enough across a community, and cheap: n·limit comparisons); ties go to the
+    lower id. Households without a location come last, by address.
     """
     located = [h for h in households if h.lat is not None and h.lng is not None]
     unlocated = sorted(
@@ -116,19 +117,19 @@ def walking_order(households: list[Household], lat: float | None, lng: float | N
     if lat is None or lng is None:
         if not located:
             return [(h, None) for h in unlocated[:limit]]
-        lat, lng = located[0].lat, located[0].lng
+        first = min(located, key=lambda h: h.id)
+        lat, lng = first.lat, first.lng
     scale = math.cos(math.radians(lat))
+    points = [(h.lat, h.lng * scale, h.id, h) for h in located]
     route, here = [], (lat, lng)
-    remaining = located
-    while remaining and len(route) < limit:
-        best = min(
-            range(len(remaining)),
-            key=lambda i: (
-                (remaining[i].lat - here[0]) ** 2 + ((remaining[i].lng - here[1]) * scale) ** 2,
-                remaining[i].id,
-            ),
-        )
-        stop = remaining.pop(best)
+    while points and len(route) < limit:
+        y0, x0 = here[0], here[1] * scale
+        best, best_key = 0, None
+        for index, (y, x, ident, _) in enumerate(points):
+            key = ((y - y0) ** 2 + (x - x0) ** 2, ident)
+            if best_key is None or key < best_key:
+                best, best_key = index, key
+        stop = points.pop(best)[3]
         route.append((stop, round(distance_m(here[0], here[1], stop.lat, stop.lng), 1)))
         here = (stop.lat, stop.lng)
     route += [(h, None) for h in unlocated[: max(0, limit - len(route))]]
@@ -136,19 +137,29 @@ def walking_order(households: list[Household], lat: float | None, lng: float | N
 
 
 def checklist(actor: Account, lat: float | None, lng: float | None, limit: int) -> dict:
-    """Return the worker's households not yet met this quarter as a walking route, and open follow-ups."""
+    """Return the worker's households not yet met this quarter as a walking route, and open follow-ups.
+
+    The route is planned on light rows (id, location, address); only its stops are loaded
+    with their members.
+    """
     check_point(lat, lng)
     today = local_day()
-    statement = visible(sa.select(Household), Household, actor).where(
-        Household.id.not_in(_met_this_quarter(today))
-    )
-    households = list(
-        db.session.scalars(
-            statement.options(selectinload(Household.members).selectinload(Resident.key_group_rows))
+    pending = db.session.execute(
+        visible(
+            sa.select(Household.id, Household.lat, Household.lng, Household.address), Household, actor
+        ).where(Household.id.not_in(_met_this_quarter(today)))
+    ).all()
+    route = walking_order(pending, lat, lng, min(limit, CHECKLIST_MAX))
+    ids = [row.id for row, _ in route]
+    loaded = {
+        household.id: household
+        for household in db.session.scalars(
+            sa.select(Household)
+            .where(Household.id.in_(ids))
+            .options(selectinload(Household.members).selectinload(Resident.key_group_rows))
         )
-    )
-    route = walking_order(households, lat, lng, min(limit, CHECKLIST_MAX))
-    last = _last_visits([household.id for household, _ in route])
+    }
+    last = _last_visits(ids)
     needs = list(
         db.session.scalars(
             sa.select(Need)
@@ -171,10 +182,10 @@ def checklist(actor: Account, lat: float | None, lng: float | None, limit: int) 
     )
     return {
         "quarter_start": quarter_start(today),
-        "remaining": len(households),
+        "remaining": len(pending),
         "items": [
-            {"household": household, "distance_m": metres, "last_visit": last.get(household.id)}
-            for household, metres in route
+            {"household": loaded[row.id], "distance_m": metres, "last_visit": last.get(row.id)}
+            for row, metres in route
         ],
         "follow_ups": [{"need": need, "resident": people.get(need.resident_id)} for need in needs],
     }
