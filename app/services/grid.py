@@ -106,9 +106,10 @@ def _met_this_quarter(today: date):
 def walking_order(households: list, lat: float | None, lng: float | None, limit: int) -> list:
     """Order households as a walk: from the start, always the nearest one not yet on the route.
 
-    Nearest-neighbour order; takes anything with id, lat, lng and address. Distances are flat-earth at the start's
-    latitude (exact enough across a community, and cheap: n·limit comparisons); ties go to the
-    lower id. Households without a location come last, by address.
+    Nearest-neighbour order; takes anything with id, lat, lng and address. Distances are
+    flat-earth at the start's latitude (exact enough across a community, and cheap: n·limit
+    comparisons); ties go to the lower id. Households without a location come last, by address.
+    Without a start, the walk starts at the household with the lowest id.
     """
     located = [h for h in households if h.lat is not None and h.lng is not None]
     unlocated = sorted(
