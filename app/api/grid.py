@@ -22,7 +22,7 @@ from app.api.grid_schemas import (
     VisitInputSchema,
     VisitResultsSchema,
 )
-from app.auth import auth_required, current_account, staff_required
+from app.auth import auth_required, client_ip, current_account, staff_required
 from app.models import Role
 from app.services import grid, ledger, zero_employment
 from app.services.places import community_by_code
@@ -43,14 +43,15 @@ def _assigned(account_id: int, communities) -> dict:
 @blp.response(200, AssignedSchema)
 def set_communities(args, account_id):
     """Assign a grid worker to exactly these communities (operators and admins, in scope)."""
-    return _assigned(account_id, grid.set_communities(current_account(), account_id, args["community_codes"]))
+    communities = grid.set_communities(current_account(), account_id, args["community_codes"], client_ip())
+    return _assigned(account_id, communities)
 
 
 @blp.get("/grid-workers/<int:account_id>/communities")
 @staff_required
 @blp.response(200, AssignedSchema)
 def get_communities(account_id):
-    """Return a grid worker's communities."""
+    """Return a grid worker's communities (a grid worker may read their own)."""
     return _assigned(account_id, grid.get_communities(current_account(), account_id))
 
 

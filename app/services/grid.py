@@ -27,7 +27,7 @@ from app.models import (
     VisitOutcome,
     utcnow,
 )
-from app.services import zero_employment
+from app.services import audit, zero_employment
 from app.services.accounts import get_staff
 from app.services.clock import local_day, month_end, month_start, quarter_start
 from app.services.geo import check_point, distance_m
@@ -65,7 +65,9 @@ def communities_of(account_id: int) -> list[Community]:
     )
 
 
-def set_communities(actor: Account, account_id: int, codes: list[str]) -> list[Community]:
+def set_communities(
+    actor: Account, account_id: int, codes: list[str], ip: str | None = None
+) -> list[Community]:
     """Make a grid worker's communities exactly `codes`, each inside the actor's and the worker's place."""
     if actor.role not in ASSIGN_ROLES:
         raise Forbidden("role_forbidden", "Your role may not assign grid workers.")
@@ -85,12 +87,23 @@ def set_communities(actor: Account, account_id: int, codes: list[str]) -> list[C
         db.session.add(
             GridAssignment(account_id=worker.id, community_id=community.id, assigned_by_id=actor.id)
         )
+    # Assignments decide who sees residents' data: audited like staff changes.
+    audit.record(
+        "grid.assign",
+        actor=actor,
+        object_type="account",
+        object_id=worker.id,
+        ip=ip,
+        detail={"communities": [community.code for community in wanted]},
+    )
     db.session.commit()
     return communities_of(worker.id)
 
 
 def get_communities(actor: Account, account_id: int) -> list[Community]:
-    """Return a grid worker's communities (staff in scope)."""
+    """Return a grid worker's communities (to the worker, and to staff who manage them)."""
+    if account_id == actor.id and actor.role == Role.grid_worker:
+        return communities_of(actor.id)
     return communities_of(_grid_worker(actor, account_id).id)
 
 

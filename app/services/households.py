@@ -91,7 +91,7 @@ XLSX_MAGIC = b"PK\x03\x04"
 TEMPLATE_EXAMPLE = {
     "household_key": "YZ-001",
     "name": "王芳",
-    "id_number": "341002198803120241",
+    "id_number": "341002198803120240",
     "phone": "13900000001",
     "address": "屯溪区昱中街道示例路1号",
     "community_code": "341002002001",
@@ -334,7 +334,13 @@ def _apply_row(
         for member in household.members:
             member.is_household_head = False
     resident.is_household_head = values["is_head"]
-    set_key_groups(resident, values["key_groups"], source=StatusSource.staff, actor=actor)
+    # registered_unemployed follows the status (see record_status), whatever the cell says.
+    groups = set(values["key_groups"]) - {KeyGroup.registered_unemployed}
+    if (
+        values.get("employment_status") or resident.employment_status
+    ) == EmploymentStatus.unemployed_registered:
+        groups.add(KeyGroup.registered_unemployed)
+    set_key_groups(resident, sorted(groups), source=StatusSource.staff, actor=actor)
     if values.get("employment_status"):
         # The household is recomputed once at the end of the import, not row by row.
         record_status(
