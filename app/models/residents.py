@@ -145,8 +145,12 @@ class ResidentKeyGroup(Base):
     resident: Mapped[Resident] = relationship(back_populates="key_group_rows")
 
     def is_current(self, today: date | None = None) -> bool:
-        """Tell whether the group applies today (no end, or an end not yet passed)."""
-        return self.until is None or self.until >= (today or date.today())
+        """Tell whether the group applies on `today` (default: the city's today)."""
+        if today is None:
+            from app.services.clock import local_day
+
+            today = local_day()
+        return self.until is None or self.until >= today
 
 
 class StatusChange(Base):

@@ -25,6 +25,7 @@ from app.models import (
     StatusSource,
     Visit,
     VisitOutcome,
+    ZeroEmploymentCase,
     utcnow,
 )
 from app.services import audit, zero_employment
@@ -87,6 +88,16 @@ def set_communities(
         db.session.add(
             GridAssignment(account_id=worker.id, community_id=community.id, assigned_by_id=actor.id)
         )
+    # Open cases of these communities that nobody had go to this worker.
+    db.session.execute(
+        sa.update(ZeroEmploymentCase)
+        .where(
+            ZeroEmploymentCase.community_id.in_([community.id for community in wanted]),
+            ZeroEmploymentCase.cleared_at.is_(None),
+            ZeroEmploymentCase.assigned_to_id.is_(None),
+        )
+        .values(assigned_to_id=worker.id)
+    )
     # Assignments decide who sees residents' data: audited like staff changes.
     audit.record(
         "grid.assign",
@@ -272,6 +283,9 @@ def _coverage(actor: Account, start: date, end: date) -> list[dict]:
         Household.community_id
     )
     totals = dict(db.session.execute(households).all())
+    if actor.role == Role.grid_worker:  # an assigned community without households shows as 0 of 0
+        for community in communities_of(actor.id):
+            totals.setdefault(community.id, 0)
     in_window = sa.and_(Visit.visit_day.between(start, end), Visit.community_id.in_(list(totals)))
     met = dict(
         db.session.execute(
@@ -407,6 +421,28 @@ def _one_visit(actor: Account, raw, schema) -> dict:
         member_updates=[{**u} for u in updates] or None,
         **{name: getattr(household, name) for name in SCOPE_COLUMNS.values()},
     )
+    try:
+        # A resend racing its first copy: the loser's insert fails here or at the commit.
+        changed = _apply_visit(actor, visit, household, members, updates, values)
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        found = _existing(actor, values["client_id"])
+        if found is None:
+            raise
+        return {"client_id": values["client_id"], "result": "duplicate", "visit_id": found.id}
+    return {
+        "client_id": values["client_id"],
+        "result": "applied",
+        "visit_id": visit.id,
+        "status_changes": changed,
+    }
+
+
+def _apply_visit(
+    actor: Account, visit: Visit, household: Household, members: dict, updates: list, values: dict
+) -> int:
+    """Write a checked visit and its member updates; return how many statuses changed."""
     db.session.add(visit)
     db.session.flush()
     changed = 0
@@ -445,20 +481,7 @@ def _one_visit(actor: Account, raw, schema) -> dict:
                 )
     if updates:
         zero_employment.recompute(household.id, StatusSource.visit)
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        found = _existing(actor, values["client_id"])
-        if found is None:
-            raise
-        return {"client_id": values["client_id"], "result": "duplicate", "visit_id": found.id}
-    return {
-        "client_id": values["client_id"],
-        "result": "applied",
-        "visit_id": visit.id,
-        "status_changes": changed,
-    }
+    return changed
 
 
 def status_history(actor: Account, resident_id: int) -> Resident:

@@ -127,7 +127,12 @@ def trend(
 ) -> list[dict]:
     """Return the snapshots summed per month over the actor's place (or one community in it)."""
     last = parse_month(month_to, "to") if month_to else local_day().replace(day=1)
-    first = parse_month(month_from, "from") if month_from else date(last.year - 1, last.month, 1)
+    # Default: the last 12 months, `to` included.
+    first = (
+        parse_month(month_from, "from")
+        if month_from
+        else date(last.year - (last.month < 12), last.month % 12 + 1, 1)
+    )
     if first > last:
         raise ValidationFailed("from", "'from' must not be after 'to'.", code="invalid_month_range")
     statement = visible(sa.select(LedgerSnapshot), LedgerSnapshot, actor).where(

@@ -167,7 +167,11 @@ def add_key_group(
     row.until = None
     if group == KeyGroup.college_graduate:
         years = current_app.config["GRADUATE_KEY_GROUP_YEARS"]
-        row.until = row.since.replace(year=row.since.year + years) - timedelta(days=1)
+        try:
+            anniversary = row.since.replace(year=row.since.year + years)
+        except ValueError:  # 29 February, in a year without one
+            anniversary = row.since.replace(year=row.since.year + years, day=28)
+        row.until = anniversary - timedelta(days=1)
     row.source = StatusSource(source).value
     row.verified_by_id = actor.id if actor is not None and actor.role in STAFF_ROLES else None
     return row
@@ -380,6 +384,6 @@ def age_of(resident: Resident, today=None) -> int | None:
     """Return the resident's age in whole years, from the birth date in the ID number."""
     if resident.birth_date is None:
         return None
-    today = today or utcnow().date()
+    today = today or local_day()
     born = resident.birth_date
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app.auth import scope_clause
-from app.errors import NotFound, ValidationFailed
+from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
 from app.models import (
     Account,
@@ -27,16 +27,11 @@ from app.models import (
     utcnow,
 )
 from app.services.clock import local_day
+from app.services.residents import age_of
 
 WORKING = frozenset({EmploymentStatus.employed, EmploymentStatus.flexible})
 LABOUR_FORCE = WORKING | {EmploymentStatus.unemployed, EmploymentStatus.unemployed_registered}
 PLACE_COLUMNS = ("community_id", "township_id", "circle_id", "district_id", "city_id")
-
-
-def _age(birth: date | None, today: date) -> int | None:
-    if birth is None:
-        return None
-    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
 
 
 def is_zero_employment(members: list[Resident], today: date) -> bool:
@@ -46,7 +41,7 @@ def is_zero_employment(members: list[Resident], today: date) -> bool:
         return False
     return any(
         member.employment_status in LABOUR_FORCE
-        and (age := _age(member.birth_date, today)) is not None
+        and (age := age_of(member, today)) is not None
         and low <= age <= high
         for member in members
     )
@@ -153,7 +148,11 @@ def days_open(case: ZeroEmploymentCase) -> int:
 
 def add_action(actor: Account, case_id: int, values: dict) -> AssistanceAction:
     """Record help given to a household (a job recommended, training, a public-welfare post)."""
+    if actor.role == Role.supervisor:
+        raise Forbidden("role_forbidden", "Supervisors watch; they do not record help.")
     case = get_case(actor, case_id)
+    if case.cleared_at is not None:
+        raise Conflict("case_cleared", "This household has work again; its case is closed.")
     if values.get("job_id") is not None and db.session.get(Job, values["job_id"]) is None:
         raise ValidationFailed("job_id", f"No job {values['job_id']}.", code="job_not_found")
     if values.get("resident_id") is not None:
