@@ -109,6 +109,18 @@ def scope_clause(model, account: Account):
     return getattr(model, SCOPE_COLUMNS[ScopeKind(account.scope_kind)]) == account.scope_id
 
 
+def in_scope(place_ids, account: Account) -> bool:
+    """Tell whether a row (or a dict of place columns) lies in a staff account's place.
+
+    The same rule as scope_clause, in Python, for a row already loaded or about to be written.
+    """
+    if account.role not in STAFF_ROLES or account.scope_kind is None or account.scope_id is None:
+        return False
+    column = SCOPE_COLUMNS[ScopeKind(account.scope_kind)]
+    value = place_ids[column] if isinstance(place_ids, dict) else getattr(place_ids, column)
+    return value == account.scope_id
+
+
 def scoped(statement, model, account: Account):
     """Limit a SELECT of people-data to the account's place."""
     return statement.where(scope_clause(model, account))

@@ -4,10 +4,10 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from app.auth import SCOPE_COLUMNS, get_in_scope
+from app.auth import SCOPE_COLUMNS, get_in_scope, in_scope
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
-from app.models import Account, Event, EventSignup, EventStatus, Role, ScopeKind, utcnow
+from app.models import Account, Event, EventSignup, EventStatus, Role, utcnow
 from app.services import audit
 from app.services.geo import check_point
 from app.services.places import locate
@@ -16,12 +16,6 @@ from app.services.stations import MANAGE_ROLES, circle_by_code, get_station
 # Who may schedule and edit events: station managers, station staff, township admins.
 ORGANISE_ROLES = MANAGE_ROLES | {Role.station_staff, Role.township_admin}
 EDITABLE = ("title", "kind", "description", "address", "capacity", "require_location", "geofence_m")
-
-
-def _in_scope(event: Event, account: Account) -> bool:
-    if account.scope_kind is None or account.scope_id is None:
-        return False
-    return getattr(event, SCOPE_COLUMNS[ScopeKind(account.scope_kind)]) == account.scope_id
 
 
 def _place(event: Event, actor: Account, values: dict) -> None:
@@ -73,7 +67,7 @@ def create(actor: Account, values: dict, ip: str | None) -> Event:
         if name in values:
             setattr(event, name, values[name])
     _place(event, actor, values)
-    if not _in_scope(event, actor):
+    if not in_scope(event, actor):
         raise Forbidden("out_of_scope", "This place is outside your area.")
     _check_window(event)
     db.session.add(event)
@@ -118,7 +112,7 @@ def update(actor: Account, event_id: int, values: dict, ip: str | None) -> Event
         # A new lat/lng without a station_id moves the event off its station to that point.
         current = {"station_id": event.station_id if "lat" not in values and "lng" not in values else None}
         _place(event, actor, {**current, "lat": event.lat, "lng": event.lng, **values})
-        if not _in_scope(event, actor):
+        if not in_scope(event, actor):
             raise Forbidden("out_of_scope", "This place is outside your area.")
     _check_window(event)
     if event.capacity is not None and signup_count(event.id) > event.capacity:

@@ -9,7 +9,7 @@ from marshmallow import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from app.auth import SCOPE_COLUMNS, get_in_scope
+from app.auth import SCOPE_COLUMNS, get_in_scope, in_scope
 from app.errors import Forbidden, NotFound, ValidationFailed, validation_fields
 from app.extensions import db
 from app.models import (
@@ -21,7 +21,6 @@ from app.models import (
     Need,
     Resident,
     Role,
-    ScopeKind,
     StatusSource,
     Visit,
     VisitOutcome,
@@ -78,7 +77,7 @@ def set_communities(
         community = community_by_code(code, "community_codes")
         columns = place_columns(community)
         for who, label in ((actor, "your area"), (worker, "the grid worker's area")):
-            if columns[SCOPE_COLUMNS[ScopeKind(who.scope_kind)]] != who.scope_id:
+            if not in_scope(columns, who):
                 raise ValidationFailed(
                     "community_codes", f"Community {code} is outside {label}.", code="community_out_of_scope"
                 )

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from app.auth import SCOPE_COLUMNS, scope_clause
+from app.auth import in_scope, scope_clause
 from app.errors import APIError, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
 from app.models import (
@@ -21,7 +21,6 @@ from app.models import (
     KeyGroup,
     Resident,
     Role,
-    ScopeKind,
     StatusSource,
 )
 from app.services import audit, zero_employment
@@ -368,8 +367,7 @@ def _snapshot(resident: Resident) -> tuple:
 
 
 def _in_scope(community: Community, actor: Account) -> bool:
-    columns = place_columns(community)
-    if columns[SCOPE_COLUMNS[ScopeKind(actor.scope_kind)]] != actor.scope_id:
+    if not in_scope(place_columns(community), actor):
         return False
     if actor.role == Role.grid_worker:
         return (

@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from app.auth import SCOPE_COLUMNS, get_in_scope, scoped
+from app.auth import get_in_scope, in_scope, scoped
 from app.errors import Conflict, Forbidden, ValidationFailed
 from app.extensions import db
 from app.models import Account, Circle, Role, ScopeKind, Station, StationStaff, utcnow
@@ -55,13 +55,6 @@ def station_places(circle: Circle, lat: float, lng: float) -> dict:
         "district_id": circle.district_id,
         "city_id": circle.district.city_id,
     }
-
-
-def in_scope(station: Station, account: Account) -> bool:
-    """Tell whether a station lies in a staff account's place (the same rule as scope_clause)."""
-    if account.scope_kind is None or account.scope_id is None:
-        return False
-    return getattr(station, SCOPE_COLUMNS[ScopeKind(account.scope_kind)]) == account.scope_id
 
 
 def _require(actor: Account, roles: frozenset, what: str) -> None:
