@@ -1089,3 +1089,18 @@ def test_an_assignment_is_audited_and_the_worker_reads_their_own(client, staff_h
     own = client.get(assignment_url(worker.id), headers=login(worker.username))
     assert own.status_code == 200
     assert [c["code"] for c in own.get_json()["communities"]] == [YUZHONG_1]
+
+
+def test_moving_the_only_worker_out_flags_the_household_left_behind(client, staff_headers):
+    _, headers = staff_headers(*YUZHONG_ADMIN)
+    jobless = row(name="李明", id_number=make_id_number(birth="19800101"), employment_status="unemployed")
+    worker = row(name="李华", id_number=make_id_number(birth="19820202"), is_head="否")
+    imported(client, headers, [jobless, worker])
+    assert household(YUZHONG_1, "YZ-001").zero_employment_since is None
+
+    # Only the mover is in the second file: the household left behind is recomputed all the same.
+    report = imported(client, headers, [{**worker, "household_key": "YZ-002", "is_head": "是"}])
+
+    assert report["updated"] == 1
+    assert household(YUZHONG_1, "YZ-001").zero_employment_since is not None
+    assert household(YUZHONG_1, "YZ-002").zero_employment_since is None

@@ -454,6 +454,8 @@ def import_households(actor: Account, data: bytes, filename: str | None, ip: str
         seen_ids[digest] = line
         household, created = _household(community, values)
         report.households_created += created
+        if resident is not None and resident.household_id not in (None, household.id):
+            touched.add(resident.household_id)  # the household they left is recomputed too
         changed = _apply_row(resident, household, community, values, actor)
         if resident is None:
             report.imported += 1
