@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check -q
 
-.PHONY: run test lint format clean
+.PHONY: run test worker lint format clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,11 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
 
 run: $(VENV)/.runtime
 	bash scripts/run-dev.sh
+
+# An RQ worker for pushes and housekeeping (SimpleWorker, with the scheduler for quiet hours and
+# retries). Needs REDIS_URL (and DATABASE_URL) as the API uses them.
+worker: $(VENV)/.runtime
+	FLASK_APP=wsgi.py $(VENV)/bin/flask worker push default
 
 test: $(VENV)/.dev
 	bash scripts/test.sh

@@ -106,6 +106,50 @@ class Config:
     GRADUATE_KEY_GROUP_YEARS = env_int("GRADUATE_KEY_GROUP_YEARS", 2)
     HOUSEHOLD_IMPORT_MAX_ROWS = env_int("HOUSEHOLD_IMPORT_MAX_ROWS", 20000)
 
+    # Push (WeChat subscribe messages). Each template: its WeChat id (from the mini-program's
+    # console), one_time or long_term, the page it opens, and the function building its data.
+    PUSH_TEMPLATES = {
+        "job_match": {
+            "template_id": env_str("PUSH_TEMPLATE_JOB_MATCH", "tmpl-job-match"),
+            "kind": "one_time",
+            "page": "pages/jobs/detail",
+            "build": "app.services.push_templates:job_match",
+        },
+        "application_update": {
+            "template_id": env_str("PUSH_TEMPLATE_APPLICATION_UPDATE", "tmpl-application-update"),
+            "kind": "one_time",
+            "page": "pages/applications/detail",
+            "build": "app.services.push_templates:application_update",
+        },
+        "checkin_followup": {
+            "template_id": env_str("PUSH_TEMPLATE_CHECKIN_FOLLOWUP", "tmpl-checkin-followup"),
+            "kind": "one_time",
+            "page": "pages/checkin/result",
+            "build": "app.services.push_templates:checkin_followup",
+        },
+        "visit_notice": {
+            "template_id": env_str("PUSH_TEMPLATE_VISIT_NOTICE", "tmpl-visit-notice"),
+            "kind": "long_term",
+            "page": "pages/me/index",
+            "build": "app.services.push_templates:visit_notice",
+        },
+        "policy_notice": {
+            "template_id": env_str("PUSH_TEMPLATE_POLICY_NOTICE", "tmpl-policy-notice"),
+            "kind": "long_term",
+            "page": "pages/policy/detail",
+            "build": "app.services.push_templates:policy_notice",
+        },
+    }
+    PUSH_DAILY_CAP = env_int("PUSH_DAILY_CAP", 3)
+    PUSH_QUIET_START = env_str("PUSH_QUIET_START", "21:00")
+    PUSH_QUIET_END = env_str("PUSH_QUIET_END", "08:00")
+    # Sends per second across every worker (WeChat limits a mini-program's sending rate).
+    PUSH_QPS = env_int("PUSH_QPS", 50)
+    # Seekers this close to a new job are weighed; each seeker's own radius then applies.
+    PUSH_SEARCH_RADIUS_M = env_int("PUSH_SEARCH_RADIUS_M", 10_000)
+    PUSH_BATCH = env_int("PUSH_BATCH", 500)
+    PUSH_MAX_ATTEMPTS = env_int("PUSH_MAX_ATTEMPTS", 5)
+
     API_TITLE = "Huangshan 3-km employment circle API"
     API_VERSION = "v1"
     OPENAPI_VERSION = "3.0.3"

@@ -20,6 +20,7 @@ def register_blueprints(app: Flask, api: ApiWithErrors) -> None:
         jobs,
         me,
         places,
+        push,
         residents,
         resumes,
         staff,
@@ -27,7 +28,7 @@ def register_blueprints(app: Flask, api: ApiWithErrors) -> None:
     )
 
     modules = (auth, me, residents, staff, places, audit, employers, jobs, resumes, applications)
-    modules += (stations, check_ins, events, households, grid)
+    modules += (stations, check_ins, events, households, grid, push)
     for module in modules:
         api.register_blueprint(module.blp, url_prefix="/api/v1" + module.URL_PREFIX)
     app.register_blueprint(health.bp)

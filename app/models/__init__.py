@@ -42,6 +42,7 @@ from app.models.places import (
     Township,
     TownshipKind,
 )
+from app.models.push import Push, PushPreference, PushQuota, PushStatus, SubscriptionReport
 from app.models.residents import (
     EmploymentStatus,
     Household,
@@ -66,6 +67,11 @@ from app.models.stations import (
 )
 
 __all__ = [
+    "Push",
+    "PushPreference",
+    "PushQuota",
+    "PushStatus",
+    "SubscriptionReport",
     "AssistanceAction",
     "AssistanceKind",
     "GridAssignment",

@@ -19,6 +19,7 @@ from app.models import (
 from app.services import audit
 from app.services.employers import employer_of
 from app.services.jobs import visible_clause
+from app.services.push import NOTIFIED_STATUSES, enqueue_after_commit
 from app.services.residents import record_status, resident_of
 
 S = ApplicationStatus
@@ -152,4 +153,8 @@ def change_status(actor: Account, application_id: int, status: str, ip: str | No
         detail={"from": current.value, "to": wanted.value},
     )
     db.session.commit()
+    if wanted.value in NOTIFIED_STATUSES:
+        from app.jobs.push import notify_application
+
+        enqueue_after_commit(notify_application, application.id, wanted.value)
     return application

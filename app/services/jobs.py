@@ -252,6 +252,11 @@ def review(actor: Account, job_id: int, decision: str, reason: str | None, ip: s
     )
     db.session.commit()
     job_index.sync_job(job)
+    if decision == "approved":
+        from app.jobs.push import match_and_push
+        from app.services.push import enqueue_after_commit
+
+        enqueue_after_commit(match_and_push, job.id)
     return job
 
 

@@ -1,0 +1,88 @@
+"""Push: what each person agreed to receive (subscribe-message quotas), their preferences, and each push."""
+
+from datetime import date, datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.models.base import Base, JSONText, TimestampMixin, utcnow
+from app.models.residents import PlaceColumns
+
+
+class PushStatus(StrEnum):
+    """Where a push is."""
+
+    pending = "pending"  # enqueued, to be sent now
+    scheduled = "scheduled"  # held for the end of the quiet hours
+    sending = "sending"  # claimed by a worker, the WeChat call under way
+    sent = "sent"
+    skipped = "skipped"  # not sent by rule: no quota, opted out, daily cap
+    failed = "failed"  # WeChat refused it, or retries ran out
+
+
+class PushQuota(Base):
+    """One person's subscription to one template: a one-time count, or a long-term yes/no."""
+
+    __tablename__ = "push_quotas"
+
+    account_id: Mapped[int] = mapped_column(sa.ForeignKey("accounts.id"), primary_key=True)
+    template_key: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    # What wx.requestSubscribeMessage last answered: accept, reject or ban.
+    status: Mapped[str] = mapped_column(sa.String(16))
+    # One-time templates: sends left (each "accept" adds one). Long-term: unused.
+    remaining: Mapped[int] = mapped_column(default=0)
+    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(), default=utcnow, onupdate=utcnow)
+
+
+class SubscriptionReport(Base):
+    """A report of wx.requestSubscribeMessage's answer, by its client id: a retried report counts once."""
+
+    __tablename__ = "subscription_reports"
+
+    account_id: Mapped[int] = mapped_column(sa.ForeignKey("accounts.id"), primary_key=True)
+    client_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(), default=utcnow, index=True)
+
+
+class PushPreference(TimestampMixin, Base):
+    """A person's push settings: kinds switched off, a daily cap on job pushes, quiet hours."""
+
+    __tablename__ = "push_preferences"
+
+    account_id: Mapped[int] = mapped_column(sa.ForeignKey("accounts.id"), primary_key=True)
+    disabled_kinds: Mapped[list] = mapped_column(JSONText(), default=list)
+    daily_cap: Mapped[int | None]
+    quiet_start: Mapped[str | None] = mapped_column(sa.String(5))  # HH:MM, city time
+    quiet_end: Mapped[str | None] = mapped_column(sa.String(5))
+
+
+class Push(PlaceColumns, Base):
+    """One message to one person about one thing; the unique key makes a fan-out safe to repeat."""
+
+    __tablename__ = "pushes"
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "account_id", "kind", "object_type", "object_id", name="uq_pushes_account_id_kind_object"
+        ),
+        sa.Index("ix_pushes_day_status", "day", "status"),
+        sa.Index("ix_pushes_account_id_day", "account_id", "day"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(sa.ForeignKey("accounts.id"))
+    kind: Mapped[str] = mapped_column(sa.String(32))  # a template key: job_match, application_update …
+    object_type: Mapped[str] = mapped_column(sa.String(32))
+    object_id: Mapped[str] = mapped_column(sa.String(64))
+    status: Mapped[str] = mapped_column(sa.String(16), default=PushStatus.pending.value)
+    score: Mapped[float | None]
+    data: Mapped[dict] = mapped_column(JSONText())  # the template's data fields, within WeChat's limits
+    page: Mapped[str | None] = mapped_column(sa.String(255))
+    # The city's day the push counts against (the daily cap), and when it may go.
+    day: Mapped[date]
+    send_after: Mapped[datetime] = mapped_column(sa.DateTime())
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(sa.String(255))
+    msgid: Mapped[str | None] = mapped_column(sa.String(32))
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(sa.DateTime())

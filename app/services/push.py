@@ -1,0 +1,584 @@
+"""Push: subscriptions and preferences, the fan-out of a new job, and sending one push.
+
+The flow: publishing a job enqueues `jobs.push.match_and_push(job_id)`; it finds the seekers
+nearby whose wishes the job fits, keeps those who may receive it, writes one push row each
+(unique per person, kind and object, so repeating the fan-out adds nothing) and enqueues the
+sends in batches. `send(push_id)` claims the row, takes one unit of quota atomically, waits
+for the global rate limit and calls WeChat.
+"""
+
+import logging
+import time as clock_time
+from datetime import UTC, date, datetime, timedelta
+
+import redis
+import requests
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.dialects import mysql, postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from wechatpy.exceptions import WeChatClientException
+
+from app.auth import scoped
+from app.errors import ValidationFailed
+from app.extensions import db, get_redis
+from app.models import (
+    Account,
+    Application,
+    Job,
+    Push,
+    PushPreference,
+    PushQuota,
+    PushStatus,
+    Resident,
+    SubscriptionReport,
+    utcnow,
+)
+from app.services import clock, job_index
+from app.services.geo import bounding_box, distance_m
+from app.services.push_templates import by_template_id, template
+from app.wechat.client import TokenRefreshBusy
+
+log = logging.getLogger(__name__)
+
+ANSWERS = ("accept", "reject", "ban", "filter")
+# WeChat answers that a send may be retried after: rate limited, system busy.
+RETRYABLE_ERRORS = frozenset({45009, -1})
+NO_QUOTA_ERROR = 43101
+PLACE = ("community_id", "township_id", "circle_id", "district_id", "city_id")
+
+
+class PushRetry(Exception):
+    """Raised by a send that should be tried again later (RQ's Retry takes it from there)."""
+
+
+# ---- subscriptions and preferences ----------------------------------------------------------
+
+
+def _quota(account_id: int, key: str) -> PushQuota:
+    row = db.session.get(PushQuota, (account_id, key), with_for_update=True)
+    if row is None:
+        row = PushQuota(account_id=account_id, template_key=key, status="reject", remaining=0)
+        db.session.add(row)
+        db.session.flush()
+    return row
+
+
+def record_subscriptions(account: Account, client_id: str, results: dict) -> dict:
+    """Record what wx.requestSubscribeMessage answered; each one-time "accept" adds one send.
+
+    The mini-program passes the answer on as it is (with its errMsg key, ignored). A report
+    is applied once per client_id, so a retried request adds nothing.
+    """
+    ignored = [key for key, answer in results.items() if by_template_id(key) is None or answer not in ANSWERS]
+    if db.session.get(SubscriptionReport, (account.id, client_id)) is None:
+        db.session.add(SubscriptionReport(account_id=account.id, client_id=client_id))
+        try:
+            db.session.flush()
+        except IntegrityError:  # the same report, a moment ago
+            db.session.rollback()
+            return {"ignored": ignored, **subscriptions(account)}
+        for template_id, answer in results.items():
+            key = by_template_id(template_id)
+            if key is None or answer not in ANSWERS:
+                continue
+            row = _quota(account.id, key)
+            row.status = "reject" if answer == "filter" else answer
+            if answer == "accept" and template(key)["kind"] == "one_time":
+                row.remaining += 1
+            elif answer == "ban":
+                row.remaining = 0
+        db.session.commit()
+    return {"ignored": ignored, **subscriptions(account)}
+
+
+def preferences(account_id: int) -> dict:
+    """Return a person's push settings, defaults filled in."""
+    return _settings(db.session.get(PushPreference, account_id))
+
+
+def _settings(row: PushPreference | None) -> dict:
+    config = current_app.config
+    return {
+        "disabled_kinds": sorted(row.disabled_kinds or []) if row else [],
+        "daily_cap": row.daily_cap if row and row.daily_cap is not None else config["PUSH_DAILY_CAP"],
+        "quiet_start": row.quiet_start if row and row.quiet_start else config["PUSH_QUIET_START"],
+        "quiet_end": row.quiet_end if row and row.quiet_end else config["PUSH_QUIET_END"],
+    }
+
+
+def subscriptions(account: Account) -> dict:
+    """Return each template with what the person agreed to, and their preferences."""
+    rows = {
+        row.template_key: row
+        for row in db.session.scalars(sa.select(PushQuota).where(PushQuota.account_id == account.id))
+    }
+    items = []
+    for key, settings in current_app.config["PUSH_TEMPLATES"].items():
+        row = rows.get(key)
+        items.append(
+            {
+                "key": key,
+                "template_id": settings["template_id"],
+                "kind": settings["kind"],
+                "status": row.status if row else None,
+                "remaining": row.remaining if row and settings["kind"] == "one_time" else None,
+                "can_send": _can_send(settings["kind"], row),
+            }
+        )
+    return {"templates": items, "preferences": preferences(account.id)}
+
+
+def _can_send(kind: str, row: PushQuota | None) -> bool:
+    if row is None:
+        return False
+    return row.remaining > 0 if kind == "one_time" else row.status == "accept"
+
+
+def _hhmm(value: str, field: str) -> str:
+    try:
+        hours, minutes = (int(part) for part in value.split(":"))
+    except ValueError:
+        raise ValidationFailed(field, "Give a time as HH:MM.", code="invalid_time") from None
+    if not (0 <= hours < 24 and 0 <= minutes < 60):
+        raise ValidationFailed(field, "Give a time as HH:MM.", code="invalid_time")
+    return f"{hours:02d}:{minutes:02d}"
+
+
+def update_preferences(account: Account, values: dict) -> dict:
+    """Change a person's push settings (kinds off, daily cap, quiet hours)."""
+    row = db.session.get(PushPreference, account.id)
+    if row is None:
+        row = PushPreference(account_id=account.id, disabled_kinds=[])
+        db.session.add(row)
+    if "disabled_kinds" in values:
+        unknown = set(values["disabled_kinds"]) - set(current_app.config["PUSH_TEMPLATES"])
+        if unknown:
+            raise ValidationFailed("disabled_kinds", f"Unknown kinds: {', '.join(sorted(unknown))}.")
+        row.disabled_kinds = sorted(set(values["disabled_kinds"]))
+    if "daily_cap" in values:
+        row.daily_cap = values["daily_cap"]
+    for name in ("quiet_start", "quiet_end"):
+        if name in values:
+            setattr(row, name, _hhmm(values[name], name) if values[name] else None)
+    db.session.commit()
+    return subscriptions(account)
+
+
+# ---- when a push may go ---------------------------------------------------------------------
+
+
+def _minutes(hhmm: str) -> int:
+    hours, minutes = hhmm.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def send_after(prefs: dict, now: datetime | None = None) -> tuple[datetime, bool]:
+    """Return when a push made now may go (naive UTC) and whether it waits for the quiet hours' end."""
+    local = (now or clock.local_now()).astimezone(clock.zone())
+    start, end = _minutes(prefs["quiet_start"]), _minutes(prefs["quiet_end"])
+    minute = local.hour * 60 + local.minute
+    quiet = (start <= minute or minute < end) if start > end else (start <= minute < end)
+    if not quiet or start == end:
+        return _utc(local), False
+    wake = local.replace(hour=end // 60, minute=end % 60, second=0, microsecond=0)
+    if wake <= local:
+        wake += timedelta(days=1)
+    return _utc(wake), True
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+# ---- the fan-out ----------------------------------------------------------------------------
+
+
+def _nearby_seekers(job: Job, radius_m: int) -> list[tuple[int, float]]:
+    """Return (resident id, metres) of every seeker within `radius_m`: Redis GEO, else SQL."""
+    try:
+        if job_index.ensure_built():
+            return job_index.search_seekers(job.lat, job.lng, radius_m, 1_000_000)
+    except redis.RedisError:
+        log.warning("GEO index unavailable; push fan-out reads seekers from SQL", exc_info=True)
+    min_lat, max_lat, min_lng, max_lng = bounding_box(job.lat, job.lng, radius_m)
+    rows = db.session.execute(
+        job_index.seekers_select(Resident.id, Resident.home_lat, Resident.home_lng).where(
+            Resident.home_lat.between(min_lat, max_lat), Resident.home_lng.between(min_lng, max_lng)
+        )
+    )
+    found = ((r.id, distance_m(job.lat, job.lng, r.home_lat, r.home_lng)) for r in rows)
+    return sorted((item for item in found if item[1] <= radius_m), key=lambda item: item[1])
+
+
+def _receivers(account_ids: list[int], key: str) -> dict[int, dict]:
+    """Return, with their settings, the accounts that may receive `key`: active, opted in, with quota."""
+    kind = template(key)["kind"]
+    quotas = {
+        row.account_id: row
+        for row in db.session.scalars(
+            sa.select(PushQuota).where(PushQuota.account_id.in_(account_ids), PushQuota.template_key == key)
+        )
+    }
+    prefs_rows = {
+        row.account_id: row
+        for row in db.session.scalars(
+            sa.select(PushPreference).where(PushPreference.account_id.in_(account_ids))
+        )
+    }
+    active = set(
+        db.session.scalars(
+            sa.select(Account.id).where(
+                Account.id.in_(account_ids), Account.is_active.is_(True), Account.openid.is_not(None)
+            )
+        )
+    )
+    found = {}
+    for account_id in account_ids:
+        settings = _settings(prefs_rows.get(account_id))
+        if (
+            account_id in active
+            and _can_send(kind, quotas.get(account_id))
+            and key not in settings["disabled_kinds"]
+        ):
+            found[account_id] = settings
+    return found
+
+
+def _insert_ignoring_duplicates(rows: list[dict]) -> int:
+    """Insert push rows; a row whose (account, kind, object) exists already is left alone.
+
+    Returns how many rows were new.
+    """
+    if not rows:
+        return 0
+    dialect = db.session.get_bind().dialect.name
+    if dialect in ("mysql", "mariadb"):
+        statement = mysql.insert(Push).values(rows).prefix_with("IGNORE")
+    elif dialect == "postgresql":
+        statement = postgresql.insert(Push).values(rows).on_conflict_do_nothing()
+    else:
+        statement = sqlite.insert(Push).values(rows).on_conflict_do_nothing()
+    return db.session.execute(statement).rowcount
+
+
+def fan_out_job(job_id: int) -> dict:
+    """Create the job_match pushes of a published job and enqueue their sends; safe to repeat."""
+    from app.services.matching import Seeker, _seekers, fits, score
+
+    job = db.session.get(Job, job_id)
+    if job is None or not job_index.is_searchable(job):
+        return {"created": 0, "enqueued": 0}
+    config = current_app.config
+    near = _nearby_seekers(job, config["PUSH_SEARCH_RADIUS_M"])
+    created = 0
+    for start in range(0, len(near), config["PUSH_BATCH"]):
+        batch = near[start : start + config["PUSH_BATCH"]]
+        seekers: dict[int, Seeker] = _seekers([rid for rid, _ in batch])
+        fitting = [
+            (seekers[rid], metres)
+            for rid, metres in batch
+            if rid in seekers and seekers[rid].resident.account_id and fits(job, seekers[rid], metres)
+        ]
+        receivers = _receivers([s.resident.account_id for s, _ in fitting], "job_match")
+        rows = []
+        for seeker, metres in fitting:
+            account_id = seeker.resident.account_id
+            if account_id not in receivers:
+                continue
+            rows.append(
+                _row(
+                    account_id,
+                    "job_match",
+                    "job",
+                    job.id,
+                    receivers[account_id],
+                    template("job_match")["builder"](job, distance_m=metres),
+                    page=f"{template('job_match')['page']}?id={job.id}",
+                    score=score(job, seeker, metres, seeker.radius_m),
+                    place=seeker.resident,
+                )
+            )
+        created += _insert_ignoring_duplicates(rows)
+        db.session.commit()
+    enqueued = enqueue_sends(
+        sa.and_(Push.kind == "job_match", Push.object_type == "job", Push.object_id == str(job.id))
+    )
+    return {"created": created, "enqueued": enqueued}
+
+
+def _row(account_id, key, object_type, object_id, prefs, data, page, score=None, place=None) -> dict:
+    at, waits = send_after(prefs)
+    return {
+        "account_id": account_id,
+        "kind": key,
+        "object_type": object_type,
+        "object_id": str(object_id),
+        "status": (PushStatus.scheduled if waits else PushStatus.pending).value,
+        "score": score,
+        "data": data,
+        "page": page,
+        "day": clock.local_day(at),
+        "send_after": at,
+        "attempts": 0,
+        "created_at": utcnow(),
+        **{name: getattr(place, name, None) for name in PLACE},
+    }
+
+
+def enqueue_sends(where) -> int:
+    """Enqueue the sends of the unsent pushes matching `where`: now, or at the quiet hours' end.
+
+    A push enqueued twice is sent once: `send()` claims the row first.
+    """
+    from rq import Queue, Retry
+
+    from app.extensions import get_queue
+    from app.jobs.push import send_push
+
+    rows = db.session.execute(
+        sa.select(Push.id, Push.status, Push.send_after)
+        .where(where, Push.status.in_([PushStatus.pending, PushStatus.scheduled]))
+        .order_by(Push.score.desc(), Push.id)
+    ).all()
+    queue = get_queue("push")
+    retry = Retry(max=current_app.config["PUSH_MAX_ATTEMPTS"] - 1, interval=[10, 30, 90, 270])
+    now = utcnow()
+    due = [row.id for row in rows if row.status == PushStatus.pending or row.send_after <= now]
+    for start in range(0, len(due), 1000):
+        queue.enqueue_many(
+            [Queue.prepare_data(send_push, (push_id,), retry=retry) for push_id in due[start : start + 1000]]
+        )
+    due_now = set(due)
+    for row in rows:
+        if row.id not in due_now:
+            queue.enqueue_at(row.send_after.replace(tzinfo=UTC), send_push, row.id, retry=retry)
+    return len(rows)
+
+
+def notify_application(application_id: int, status: str) -> int:
+    """Push an application's new status to the applicant (when they may receive it)."""
+    application = db.session.get(Application, application_id)
+    if application is None:
+        return 0
+    resident = db.session.get(Resident, application.resident_id)
+    if resident is None or resident.account_id is None:
+        return 0
+    receivers = _receivers([resident.account_id], "application_update")
+    if resident.account_id not in receivers:
+        return 0
+    job = db.session.get(Job, application.job_id)
+    settings = template("application_update")
+    row = _row(
+        resident.account_id,
+        "application_update",
+        "application",
+        f"{application.id}:{status}",
+        receivers[resident.account_id],
+        settings["builder"](application, job, status, utcnow()),
+        page=f"{settings['page']}?id={application.id}",
+        place=resident,
+    )
+    _insert_ignoring_duplicates([row])
+    db.session.commit()
+    return enqueue_sends(
+        sa.and_(
+            Push.account_id == resident.account_id,
+            Push.kind == "application_update",
+            Push.object_id == f"{application.id}:{status}",
+        )
+    )
+
+
+# Application statuses worth a message: each one-time send is precious to the person.
+NOTIFIED_STATUSES = frozenset({"interview", "hired", "rejected"})
+
+
+def enqueue_after_commit(func, *args) -> None:
+    """Enqueue a push job once the caller's change is committed; never fail the caller for it."""
+    from app.jobs import enqueue
+
+    try:
+        enqueue("push", func, *args)
+    except Exception:  # the change stands; a push lost to a queue outage is logged
+        db.session.rollback()
+        log.exception("push: could not enqueue %s%s", getattr(func, "__name__", func), args)
+
+
+# ---- sending one push -----------------------------------------------------------------------
+
+
+def _claim(push_id: int) -> bool:
+    """Take a push for sending; False when another worker has it or it is done."""
+    result = db.session.execute(
+        sa.update(Push)
+        .where(Push.id == push_id, Push.status.in_([PushStatus.pending, PushStatus.scheduled]))
+        .values(status=PushStatus.sending.value, attempts=Push.attempts + 1)
+    )
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def _finish(push: Push, status: PushStatus, error: str | None = None, **values) -> str:
+    push.status, push.last_error = status.value, error
+    for name, value in values.items():
+        setattr(push, name, value)
+    db.session.commit()
+    return status.value
+
+
+def _over_cap(push: Push) -> bool:
+    """Tell whether the daily cap leaves no room for this job push, best-scored first.
+
+    Pushes due at the same time (the morning after the quiet hours) compete: this one goes
+    only when fewer than `cap` pushes were sent today or rank above it.
+    """
+    cap = preferences(push.account_id)["daily_cap"]
+    same_day = sa.and_(Push.account_id == push.account_id, Push.kind == "job_match", Push.day == push.day)
+    sent = db.session.scalar(sa.select(sa.func.count()).where(same_day, Push.status == PushStatus.sent))
+    better = db.session.scalar(
+        sa.select(sa.func.count()).where(
+            same_day,
+            Push.id != push.id,
+            Push.status.in_([PushStatus.pending, PushStatus.scheduled, PushStatus.sending]),
+            Push.send_after <= utcnow(),
+            sa.or_(
+                Push.score > (push.score or 0), sa.and_(Push.score == (push.score or 0), Push.id < push.id)
+            ),
+        )
+    )
+    return sent + better >= cap
+
+
+def _take_quota(push: Push) -> bool:
+    """Take one send from the person's quota for this template, atomically."""
+    kind = template(push.kind)["kind"]
+    where = sa.and_(PushQuota.account_id == push.account_id, PushQuota.template_key == push.kind)
+    if kind == "long_term":
+        return db.session.scalar(sa.select(PushQuota.status).where(where)) == "accept"
+    result = db.session.execute(
+        sa.update(PushQuota).where(where, PushQuota.remaining > 0).values(remaining=PushQuota.remaining - 1)
+    )
+    return result.rowcount == 1
+
+
+def _give_back_quota(push: Push) -> None:
+    if template(push.kind)["kind"] == "one_time":
+        db.session.execute(
+            sa.update(PushQuota)
+            .where(PushQuota.account_id == push.account_id, PushQuota.template_key == push.kind)
+            .values(remaining=PushQuota.remaining + 1)
+        )
+
+
+def take_send_slot(wait_seconds: float = 5.0) -> None:
+    """Wait for a slot under the global send rate (PUSH_QPS per second, whatever the workers).
+
+    A bucket of PUSH_QPS tokens refilled every second: one counter per second in Redis. Should
+    Redis fail, the send goes ahead (WeChat's own limit answers 45009, which is retried).
+    """
+    limit = current_app.config["PUSH_QPS"]
+    deadline = clock_time.monotonic() + wait_seconds
+    while True:
+        second = int(clock_time.time())
+        key = f"push:rate:{second}"
+        try:
+            pipe = get_redis().pipeline()
+            pipe.incr(key)
+            pipe.expire(key, 5)
+            taken = pipe.execute()[0]
+        except redis.RedisError:
+            return
+        if taken <= limit or clock_time.monotonic() > deadline:
+            return
+        clock_time.sleep(max(0.0, second + 1 - clock_time.time()) + 0.001)
+
+
+def send(push_id: int) -> str:
+    """Send one push; return its final or current status. Raises PushRetry to be tried again."""
+    from app.wechat import wechat
+
+    if not _claim(push_id):
+        return "not_pending"
+    push = db.session.get(Push, push_id)
+    account = db.session.get(Account, push.account_id)
+    if account is None or not account.is_active or not account.openid:
+        return _finish(push, PushStatus.skipped, "no_wechat_account")
+    if push.kind in preferences(push.account_id)["disabled_kinds"]:
+        return _finish(push, PushStatus.skipped, "opted_out")
+    if push.kind == "job_match" and _over_cap(push):
+        return _finish(push, PushStatus.skipped, "daily_cap")
+    if not _take_quota(push):
+        return _finish(push, PushStatus.skipped, "no_quota")
+    db.session.commit()
+    take_send_slot()
+    settings = template(push.kind)
+    try:
+        answer = wechat.client.wxa.send_subscribe_message(
+            account.openid, settings["template_id"], push.data, push.page
+        )
+    except WeChatClientException as exc:
+        error = f"{exc.errcode} {exc.errmsg}"[:255]
+        if exc.errcode == NO_QUOTA_ERROR:
+            # Final: WeChat says the person has no quota left (or refused); believe it.
+            db.session.execute(
+                sa.update(PushQuota)
+                .where(PushQuota.account_id == push.account_id, PushQuota.template_key == push.kind)
+                .values(remaining=0)
+            )
+            return _finish(push, PushStatus.failed, error)
+        if exc.errcode in RETRYABLE_ERRORS:
+            return _retry_or_fail(push, error)
+        return _finish(push, PushStatus.failed, error)
+    except (requests.RequestException, TokenRefreshBusy) as exc:
+        return _retry_or_fail(push, f"network: {exc.__class__.__name__}"[:255])
+    return _finish(push, PushStatus.sent, None, msgid=str(answer.get("msgid") or ""), sent_at=utcnow())
+
+
+def _retry_or_fail(push: Push, error: str) -> str:
+    """Give the quota back; ask RQ to retry while attempts remain (only workers retry)."""
+    _give_back_quota(push)
+    retries_left = push.attempts < current_app.config["PUSH_MAX_ATTEMPTS"]
+    if retries_left and current_app.config["RQ_ASYNC"]:
+        _finish(push, PushStatus.pending, error)
+        raise PushRetry(error)
+    return _finish(push, PushStatus.failed, error)
+
+
+# ---- staff views ----------------------------------------------------------------------------
+
+
+def list_pushes(
+    actor: Account, page: int, per_page: int, status=None, kind=None, day: date | None = None
+) -> tuple[list[Push], int]:
+    """Return one page of pushes to people in the actor's place, newest first."""
+    statement = scoped(sa.select(Push), Push, actor)
+    if status:
+        statement = statement.where(Push.status == status)
+    if kind:
+        statement = statement.where(Push.kind == kind)
+    if day:
+        statement = statement.where(Push.day == day)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(statement.subquery()))
+    items = db.session.scalars(
+        statement.order_by(Push.id.desc()).limit(per_page).offset((page - 1) * per_page)
+    )
+    return list(items), total
+
+
+def daily_counts(actor: Account, date_from: date | None = None, date_to: date | None = None) -> list[dict]:
+    """Return pushes per local day, kind and status in the actor's place (default the last 7 days)."""
+    date_to = date_to or clock.local_day()
+    date_from = date_from or date_to - timedelta(days=6)
+    if date_from > date_to:
+        raise ValidationFailed("from", "'from' must not be after 'to'.", code="invalid_date_range")
+    rows = db.session.execute(
+        scoped(
+            sa.select(Push.day, Push.kind, Push.status, sa.func.count())
+            .where(Push.day.between(date_from, date_to))
+            .group_by(Push.day, Push.kind, Push.status),
+            Push,
+            actor,
+        ).order_by(Push.day, Push.kind, Push.status)
+    ).all()
+    return [{"date": day, "kind": kind, "status": status, "count": n} for day, kind, status, n in rows]
