@@ -4,13 +4,13 @@ from flask_smorest import Blueprint
 
 from app.api.common import page_schema
 from app.api.station_schemas import (
-    CheckInListArgsSchema,
     CheckInListSchema,
     EventInputSchema,
     EventQuerySchema,
     EventSchema,
     EventUpdateSchema,
     PageLinksSchema,
+    ServedArgsSchema,
     SignupListSchema,
     SignupSchema,
 )
@@ -107,7 +107,7 @@ def list_signups(event_id):
 
 @blp.get("/<int:event_id>/check-ins")
 @staff_required
-@blp.arguments(CheckInListArgsSchema, location="query")
+@blp.arguments(ServedArgsSchema, location="query")
 @blp.response(200, CheckInListSchema)
 def list_check_ins(args, event_id):
     """List an event's check-ins in queue order (staff in the event's place)."""

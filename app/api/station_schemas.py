@@ -245,11 +245,16 @@ class CheckInStaffSchema(ma.Schema):
     follow_up = ma.fields.Boolean(required=True)
 
 
-class CheckInListArgsSchema(ma.Schema):
+class ServedArgsSchema(ma.Schema):
+    """?served= of a check-in list."""
+
+    served = ma.fields.Boolean()
+
+
+class CheckInListArgsSchema(ServedArgsSchema):
     """?date=&served= of a station's check-in list."""
 
     date = ma.fields.Date(metadata={"description": "Local day, YYYY-MM-DD; default today"})
-    served = ma.fields.Boolean()
 
 
 class CheckInListSchema(ma.Schema):

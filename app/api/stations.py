@@ -121,8 +121,8 @@ def qr_svg(args, station_id):
 def page_links(station_id):
     """Mint signed links to the station's live screen and poster, to open in a browser."""
     station = stations.get_station(current_account(), station_id)
-    live_url, expires = qr_codes.page_link(f"/stations/{station.id}/live")
-    poster_url, _ = qr_codes.page_link(f"/stations/{station.id}/poster")
+    live_url, expires = qr_codes.page_link(f"/stations/{station.id}/live", station.qr_version)
+    poster_url, _ = qr_codes.page_link(f"/stations/{station.id}/poster", station.qr_version)
     return {
         "live_url": live_url,
         "poster_url": poster_url,

@@ -49,9 +49,10 @@ def _signed_object(model, object_id: int):
 
     The live screen and the poster open only from links minted by staff (see docs/STATIONS.md).
     """
-    if not qr_codes.check_page_link(request.path, request.args.get("exp"), request.args.get("sig")):
-        return None, _html(render_template("pages/link_invalid.html"), 403)
     found = db.session.get(model, object_id)
+    version = getattr(found, "qr_version", 0)
+    if not qr_codes.check_page_link(request.path, version, request.args.get("exp"), request.args.get("sig")):
+        return None, _html(render_template("pages/link_invalid.html"), 403)
     return (found, None) if found is not None else (None, _missing())
 
 

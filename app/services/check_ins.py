@@ -66,6 +66,8 @@ def _resolve(token: qr_codes.Token) -> tuple[Station | None, Event | None]:
         qr_codes.check_window(token)
         if event.status == EventStatus.cancelled:
             raise ValidationFailed(qr_codes.FIELD, "This event was cancelled.", code="event_cancelled")
+        if event.station is not None and not event.station.is_active:
+            raise ValidationFailed(qr_codes.FIELD, "This station is closed.", code="station_inactive")
         now = utcnow()
         opens = event.starts_at - timedelta(minutes=current_app.config["EVENT_CHECK_IN_EARLY_MINUTES"])
         if not opens <= now <= event.ends_at:
@@ -167,7 +169,10 @@ def check_in(account: Account, values: dict) -> tuple[CheckIn, bool]:
     once per person.
     """
     client_id = values["client_id"]
-    found = _by_client_id(account.id, client_id)
+    # Plain ids from here on: after the commit below, touching `account` would reload it with
+    # a plain SELECT before the lock, and on MariaDB that SELECT would fix the read snapshot.
+    account_id = account.id
+    found = _by_client_id(account_id, client_id)
     if found is not None:
         return found, False
     token = qr_codes.parse(values["url_or_token"])
@@ -175,32 +180,43 @@ def check_in(account: Account, values: dict) -> tuple[CheckIn, bool]:
     metres = _check_location(station, event, values.get("lat"), values.get("lng"))
 
     # One person's check-ins go one at a time: the repeat and replay rules read, then write.
-    # A fresh transaction first, so reads after the lock see everything committed before it.
+    # A fresh transaction whose first statement is the lock, so the reads after it see
+    # everything committed before it (SQLite has no row locks: there the unique keys decide).
     db.session.commit()
-    db.session.execute(sa.select(Account.id).where(Account.id == account.id).with_for_update())
-    found = _by_client_id(account.id, client_id)
+    db.session.execute(sa.select(Account.id).where(Account.id == account_id).with_for_update())
+    found = _by_client_id(account_id, client_id)
     if found is not None:
         db.session.rollback()
         return found, False
     if token.kind != qr_codes.PRINTED:
-        if db.session.get(QrTokenUse, (account.id, token.use_key)) is not None:
+        replayed = db.session.get(QrTokenUse, (account_id, token.use_key)) is not None
+        if not replayed:
+            db.session.add(QrTokenUse(account_id=account_id, token_key=token.use_key))
+            try:
+                db.session.flush()
+            except IntegrityError:  # the same code, a moment ago, where nothing serialised us
+                db.session.rollback()
+                found = _by_client_id(account_id, client_id)
+                if found is not None:
+                    return found, False
+                replayed = True
+        if replayed:
             db.session.rollback()
             raise Conflict(
                 "token_replayed",
                 "You have already used this code: scan the code on the screen again.",
                 field=qr_codes.FIELD,
             )
-        db.session.add(QrTokenUse(account_id=account.id, token_key=token.use_key))
-    recent = _recent(account.id, station, event)
+    recent = _recent(account_id, station, event)
     if recent is not None:
         db.session.commit()
         return recent, False
 
-    resident_id = db.session.scalar(sa.select(Resident.id).where(Resident.account_id == account.id))
+    resident_id = db.session.scalar(sa.select(Resident.id).where(Resident.account_id == account_id))
     owner = event if event is not None else station
     day = local_day()
     row = CheckIn(
-        account_id=account.id,
+        account_id=account_id,
         resident_id=resident_id,
         client_id=client_id,
         station_id=station.id if station is not None else None,
@@ -211,7 +227,7 @@ def check_in(account: Account, values: dict) -> tuple[CheckIn, bool]:
         lat=values.get("lat"),
         lng=values.get("lng"),
         distance_m=metres,
-        signed_up=_signed_up(account.id, event.id) if event is not None else None,
+        signed_up=_signed_up(account_id, event.id) if event is not None else None,
         community_id=owner.community_id,
         township_id=owner.township_id,
         circle_id=owner.circle_id,
@@ -226,7 +242,7 @@ def check_in(account: Account, values: dict) -> tuple[CheckIn, bool]:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        found = _by_client_id(account.id, client_id)
+        found = _by_client_id(account_id, client_id)
         if found is None:
             raise
         return found, False
@@ -295,7 +311,7 @@ def list_for_station(actor: Account, station_id: int, day: date | None, served: 
     """Return a station's check-ins of one local day (default today), in queue order."""
     station = get_station(actor, station_id)
     statement = sa.select(CheckIn).where(
-        CheckIn.station_id == station.id, CheckIn.day == (day or local_day())
+        CheckIn.station_id == station.id, CheckIn.event_id.is_(None), CheckIn.day == (day or local_day())
     )
     return _listing(statement, served)
 
@@ -341,7 +357,7 @@ def daily_counts(
     date_from = date_from or date_to - timedelta(days=6)
     if date_from > date_to:
         raise ValidationFailed("from", "'from' must not be after 'to'.", code="invalid_date_range")
-    if (date_to - date_from).days > 366:
+    if (date_to - date_from).days + 1 > 366:
         raise ValidationFailed("from", "Ask for at most 366 days at a time.", code="date_range_too_long")
     served = sa.func.sum(sa.case((CheckIn.served_at.is_not(None), 1), else_=0))
     statement = scoped(

@@ -3,11 +3,12 @@
 from datetime import timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from app.auth import SCOPE_COLUMNS, get_in_scope, in_scope
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
-from app.models import Account, Event, EventSignup, EventStatus, Role, utcnow
+from app.models import Account, Circle, Event, EventSignup, EventStatus, Role, Station, utcnow
 from app.services import audit
 from app.services.geo import check_point
 from app.services.places import locate
@@ -22,7 +23,8 @@ def _place(event: Event, actor: Account, values: dict) -> None:
     """Place an event at a station in scope, or at its own location inside our places."""
     if values.get("station_id") is not None:
         station = get_station(actor, values["station_id"])
-        event.station_id = station.id
+        # At a station the station's point counts: a point of its own would mislead the geofence.
+        event.station_id, event.lat, event.lng = station.id, None, None
         columns = {name: getattr(station, name) for name in SCOPE_COLUMNS.values()}
         event.address = values.get("address") or station.address
         return _set_columns(event, columns)
@@ -142,7 +144,13 @@ def list_events(
         statement = statement.where(Event.circle_id == circle_by_code(circle).id)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(statement.subquery()))
     events = db.session.scalars(
-        statement.order_by(Event.starts_at, Event.id).limit(per_page).offset((page - 1) * per_page)
+        statement.options(
+            selectinload(Event.station).selectinload(Station.circle).selectinload(Circle.district),
+            selectinload(Event.circle).selectinload(Circle.district),
+        )
+        .order_by(Event.starts_at, Event.id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
     )
     return list(events), total
 

@@ -158,7 +158,7 @@ def parse(url_or_token: str) -> Token:
             "This QR code was signed with a retired key; ask the station for a new one.",
             field=FIELD,
         )
-    if not hmac.compare_digest(_signature(key, body), signature):
+    if not _same(_signature(key, body), signature):
         raise _invalid()
     return Token(pieces[0][0], key_version, object_id, version, moment, code)
 
@@ -197,25 +197,32 @@ def svg(data: str) -> str:
     return code.make_image().to_string(encoding="unicode")
 
 
-def page_signature(path: str, expires: int) -> str:
-    """Return the signature of a link to a staff page (its path and expiry)."""
-    return _signature(_keys()[current_app.config["QR_KEY_VERSION"]], f"page:{path}:{expires}")
+def page_signature(path: str, version: int, expires: int) -> str:
+    """Return the signature of a link to a staff page: its path, the code version, its expiry.
+
+    Signing the station's code version means a rotation also voids the links minted before it.
+    """
+    return _signature(_keys()[current_app.config["QR_KEY_VERSION"]], f"page:{path}:{version}:{expires}")
 
 
-def page_link(path: str) -> tuple[str, datetime]:
+def page_link(path: str, version: int = 0) -> tuple[str, datetime]:
     """Return a signed absolute link to a staff page and when it expires."""
     expires = int(time.time()) + current_app.config["STATION_PAGE_LINK_SECONDS"]
-    return public_url(f"{path}?exp={expires}&sig={page_signature(path, expires)}"), datetime.fromtimestamp(
-        expires, UTC
-    )
+    signature = page_signature(path, version, expires)
+    return public_url(f"{path}?exp={expires}&sig={signature}"), datetime.fromtimestamp(expires, UTC)
 
 
-def check_page_link(path: str, expires: str | None, signature: str | None) -> bool:
-    """Tell whether a staff page link is genuine and unexpired."""
+def check_page_link(path: str, version: int, expires: str | None, signature: str | None) -> bool:
+    """Tell whether a staff page link is genuine, unexpired and of the current code version."""
     try:
         expires_at = int(expires or "")
     except ValueError:
         return False
     if expires_at < time.time():
         return False
-    return hmac.compare_digest(page_signature(path, expires_at), signature or "")
+    return _same(page_signature(path, version, expires_at), signature or "")
+
+
+def _same(expected: str, given: str) -> bool:
+    """Compare signatures in constant time; anything not ASCII is simply wrong (no TypeError)."""
+    return hmac.compare_digest(expected.encode(), given.encode("utf-8", "replace"))
