@@ -18,10 +18,12 @@ from app.models import (
     ResidentKeyGroup,
     StatusChange,
     Visit,
+    utcnow,
 )
 from app.services import grid as grid_service
 from app.services.clock import local_day, quarter_start
 from app.services.places import community_by_code, place_columns
+from app.services.residents import record_status
 
 GRID = "/api/v1/grid"
 YUZHONG_1, YUZHONG_2 = "341002002001", "341002002002"  # both in 昱中 township (circle chengzhong)
@@ -790,6 +792,7 @@ def test_status_changes_only_when_it_changes_with_source_visit(client, grid_work
     worker, headers = grid_worker([YUZHONG_1])
     first, _ = two_homes
     m1, m2 = members_of(first)
+    backdate_the_ledger()
     at = now() - timedelta(hours=2)
 
     [a] = send(
@@ -953,12 +956,45 @@ def test_needs_open_once_per_kind_until_closed(client, grid_worker, two_homes):
 # ---- status history ---------------------------------------------------------------------------
 
 
+def backdate_the_ledger(days: int = 10) -> None:
+    """Date every recorded status change `days` back, so visits of the last days are newer."""
+    db.session.execute(sa.update(StatusChange).values(occurred_at=utcnow() - timedelta(days=days)))
+    db.session.commit()
+
+
+def test_a_visit_older_than_the_ledger_keeps_only_its_needs(client, grid_worker, make_household):
+    worker, headers = grid_worker([YUZHONG_1])
+    home = make_household(members=(("unemployed", ()),))
+    [member] = members_of(home)
+    backdate_the_ledger()
+    # Hired today: a newer word on this person than the offline visit of three days ago.
+    record_status(db.session.get(Resident, member.id), "employed", "hire")
+    db.session.commit()
+
+    [result] = send(
+        client,
+        headers,
+        visit(
+            home.id,
+            at=now() - timedelta(days=3),
+            members=[{"resident_id": member.id, "employment_status": "unemployed", "needs": ["training"]}],
+        ),
+    )
+
+    assert (result["result"], result["status_changes"], result["stale_updates"]) == ("applied", 0, 1)
+    assert db.session.get(Resident, member.id).employment_status == "employed"
+    assert [n.kind for n in db.session.scalars(sa.select(Need).where(Need.resident_id == member.id))] == [
+        "training"
+    ]
+
+
 def test_status_history_shows_changes_and_key_group_periods(
     client, grid_worker, staff_headers, make_household
 ):
     worker, headers = grid_worker([YUZHONG_1], scope=("community", YUZHONG_1))
     home = make_household(members=(("unemployed", ("migrant_worker",)),))
     [member] = members_of(home)
+    backdate_the_ledger()
     at = now() - timedelta(days=2)
     [first] = send(
         client,

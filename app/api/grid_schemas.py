@@ -280,6 +280,11 @@ class VisitResultSchema(ma.Schema):
     result = ma.fields.String(required=True, metadata={"description": "applied, duplicate or rejected"})
     visit_id = ma.fields.Integer()
     status_changes = ma.fields.Integer()
+    stale_updates = ma.fields.Integer(
+        metadata={
+            "description": "Members whose status and key groups predate the ledger's latest change (skipped)"
+        }
+    )
     error = ma.fields.Dict()
 
 

@@ -21,6 +21,7 @@ from app.models import (
     Need,
     Resident,
     Role,
+    StatusChange,
     StatusSource,
     Visit,
     VisitOutcome,
@@ -87,16 +88,25 @@ def set_communities(
         db.session.add(
             GridAssignment(account_id=worker.id, community_id=community.id, assigned_by_id=actor.id)
         )
-    # Open cases of these communities that nobody had go to this worker.
-    db.session.execute(
-        sa.update(ZeroEmploymentCase)
-        .where(
-            ZeroEmploymentCase.community_id.in_([community.id for community in wanted]),
+    db.session.flush()
+    # Open cases follow the assignment: those of communities the worker left go to whoever
+    # works there now, and those nobody (working there) had go to this worker.
+    for case in db.session.scalars(
+        sa.select(ZeroEmploymentCase).where(
             ZeroEmploymentCase.cleared_at.is_(None),
-            ZeroEmploymentCase.assigned_to_id.is_(None),
+            sa.or_(
+                ZeroEmploymentCase.assigned_to_id == worker.id,
+                ZeroEmploymentCase.community_id.in_([community.id for community in wanted]),
+            ),
         )
-        .values(assigned_to_id=worker.id)
-    )
+    ):
+        holders = set(
+            db.session.scalars(
+                sa.select(GridAssignment.account_id).where(GridAssignment.community_id == case.community_id)
+            )
+        )
+        if case.assigned_to_id not in holders:
+            case.assigned_to_id = zero_employment.grid_worker_of(case.community_id)
     # Assignments decide who sees residents' data: audited like staff changes.
     audit.record(
         "grid.assign",
@@ -235,6 +245,8 @@ def _last_visits(household_ids: list[int]) -> dict[int, Visit]:
 
 def close_need(actor: Account, need_id: int) -> Need:
     """Close a follow-up (it was dealt with); closing twice is harmless."""
+    if actor.role == Role.supervisor:
+        raise Forbidden("role_forbidden", "Supervisors watch; they do not close follow-ups.")
     need = db.session.scalar(
         sa.select(Need).where(
             Need.id == need_id, Need.household_id.in_(visible(sa.select(Household.id), Household, actor))
@@ -422,7 +434,7 @@ def _one_visit(actor: Account, raw, schema) -> dict:
     )
     try:
         # A resend racing its first copy: the loser's insert fails here or at the commit.
-        changed = _apply_visit(actor, visit, household, members, updates, values)
+        changed, stale = _apply_visit(actor, visit, household, members, updates, values)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
@@ -435,18 +447,33 @@ def _one_visit(actor: Account, raw, schema) -> dict:
         "result": "applied",
         "visit_id": visit.id,
         "status_changes": changed,
+        "stale_updates": stale,
     }
 
 
 def _apply_visit(
     actor: Account, visit: Visit, household: Household, members: dict, updates: list, values: dict
-) -> int:
-    """Write a checked visit and its member updates; return how many statuses changed."""
+) -> tuple[int, int]:
+    """Write a checked visit and its member updates; return (statuses changed, stale updates skipped)."""
     db.session.add(visit)
     db.session.flush()
-    changed = 0
+    if visit.outcome == VisitOutcome.met and household.lat is None and visit.lat is not None:
+        household.lat, household.lng = visit.lat, visit.lng  # the worker stood at the door
+    changed = stale = 0
     for update in updates:
         member = members[update["resident_id"]]
+        latest = db.session.scalar(
+            sa.select(sa.func.max(StatusChange.occurred_at)).where(StatusChange.resident_id == member.id)
+        )
+        if (
+            latest is not None
+            and latest > visit.visited_at
+            and (update.get("employment_status") or update.get("key_groups") is not None)
+        ):
+            # An offline visit older than the ledger's latest word on this person: its status
+            # and key groups are out of date, so only its needs are kept.
+            stale += 1
+            update = {"needs": update.get("needs")}
         if update.get("key_groups") is not None:
             groups = set(update["key_groups"])
             # Registered unemployment follows the status: a visit neither grants nor ends it.
@@ -480,7 +507,7 @@ def _apply_visit(
                 )
     if updates:
         zero_employment.recompute(household.id, StatusSource.visit)
-    return changed
+    return changed, stale
 
 
 def status_history(actor: Account, resident_id: int) -> Resident:

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import itertools
 import re
 from dataclasses import dataclass, field
 
@@ -24,6 +25,7 @@ from app.models import (
     StatusSource,
 )
 from app.services import audit, zero_employment
+from app.services.geo import check_point
 from app.services.personal_data import lookup_hash, normalise_phone, parse_id_number
 from app.services.places import place_columns
 from app.services.residents import (
@@ -63,6 +65,8 @@ HEADER_ALIASES = {
     "就业状态": "employment_status",
     "重点群体": "key_groups",
     "户主": "is_head",
+    "纬度": "lat",
+    "经度": "lng",
 }
 STATUS_ALIASES = {
     "就业": "employed",
@@ -188,8 +192,11 @@ def _cell(value) -> str:
     return str(value).strip()
 
 
-def read_rows(data: bytes) -> list[tuple[int, dict]]:
-    """Parse an uploaded CSV (UTF-8, with or without BOM, or GB18030) or XLSX into (line, row) pairs."""
+def read_rows(data: bytes, max_rows: int = 20000) -> list[tuple[int, dict]]:
+    """Parse an uploaded CSV (UTF-8, with or without BOM, or GB18030) or XLSX into (line, row) pairs.
+
+    Reading stops one row past `max_rows`: a huge file is refused without being read whole.
+    """
     if data.startswith(XLSX_MAGIC):
         from openpyxl import load_workbook
 
@@ -197,7 +204,8 @@ def read_rows(data: bytes) -> list[tuple[int, dict]]:
             sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
         except Exception:  # openpyxl raises many kinds for a damaged file
             raise ValidationFailed("file", "This XLSX file cannot be read.", code="file_unreadable") from None
-        table = [[_cell(value) for value in row] for row in sheet.iter_rows(values_only=True)]
+        rows = itertools.islice(sheet.iter_rows(values_only=True), max_rows + 2)
+        table = [[_cell(value) for value in row] for row in rows]
     else:
         try:
             text = data.decode("utf-8-sig")
@@ -208,7 +216,8 @@ def read_rows(data: bytes) -> list[tuple[int, dict]]:
                 raise ValidationFailed(
                     "file", "Save the CSV file as UTF-8.", code="file_unreadable"
                 ) from None
-        table = [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text))]
+        lines = itertools.islice(csv.reader(io.StringIO(text)), max_rows + 2)
+        table = [[cell.strip() for cell in row] for row in lines]
     if not table:
         raise ValidationFailed("file", "The file is empty.", code="file_empty")
     header = [HEADER_ALIASES.get(name, name.lower()) for name in table[0]]
@@ -243,6 +252,8 @@ def _parse_row(row: dict) -> tuple[dict, list[dict]]:
     values.update(
         {name: row.get(name) or None for name in ("household_key", "name", "address", "community_code")}
     )
+    # Keys are matched case-blind on every database (MariaDB compares text without case anyway).
+    values["household_key"] = values["household_key"].upper() if values["household_key"] else None
     if values["household_key"] and len(values["household_key"]) > 64:
         fail("household_key", "too_long", "At most 64 characters.")
     if values["name"] and len(values["name"]) > 64:
@@ -259,7 +270,8 @@ def _parse_row(row: dict) -> tuple[dict, list[dict]]:
                 f"Unknown employment status '{row['employment_status']}'.",
             )
     groups = [part.strip() for part in re.split(r"[;,，；、|]", row.get("key_groups") or "") if part.strip()]
-    values["key_groups"] = []
+    # A column missing from the file leaves that field as it is (None); an empty cell clears it.
+    values["key_groups"] = [] if "key_groups" in row else None
     for group in groups:
         try:
             values["key_groups"].append(_choice(group, KEY_GROUP_ALIASES, KeyGroup))
@@ -268,7 +280,14 @@ def _parse_row(row: dict) -> tuple[dict, list[dict]]:
     head = (row.get("is_head") or "").strip().lower()
     if head not in YES | NO:
         fail("is_head", "invalid_flag", "Write 是 or 否 (or 1 / 0).")
-    values["is_head"] = head in YES
+    values["is_head"] = head in YES if "is_head" in row else None
+    values["lat"] = values["lng"] = None
+    if row.get("lat") or row.get("lng"):
+        try:
+            values["lat"], values["lng"] = float(row.get("lat") or ""), float(row.get("lng") or "")
+            check_point(values["lat"], values["lng"])
+        except (ValueError, APIError):
+            fail("lat", "invalid_location", "Give both lat and lng, GCJ-02, inside China.")
     values["id_number"], values["phone"] = row.get("id_number") or None, row.get("phone") or None
     return values, errors
 
@@ -309,6 +328,8 @@ def _household(community: Community, values: dict) -> tuple[Household, bool]:
         db.session.flush()
     if values["address"]:
         household.address = values["address"]
+    if values.get("lat") is not None:
+        household.lat, household.lng = values["lat"], values["lng"]
     return household, created
 
 
@@ -329,17 +350,18 @@ def _apply_row(
     if resident.community_id != community.id:
         set_community(resident, community)
     resident.household = household
-    if values["is_head"] and not resident.is_household_head:
-        for member in household.members:
-            member.is_household_head = False
-    resident.is_household_head = values["is_head"]
-    # registered_unemployed follows the status (see record_status), whatever the cell says.
-    groups = set(values["key_groups"]) - {KeyGroup.registered_unemployed}
-    if (
-        values.get("employment_status") or resident.employment_status
-    ) == EmploymentStatus.unemployed_registered:
-        groups.add(KeyGroup.registered_unemployed)
-    set_key_groups(resident, sorted(groups), source=StatusSource.staff, actor=actor)
+    if values["is_head"] is not None:
+        if values["is_head"] and not resident.is_household_head:
+            for member in household.members:
+                member.is_household_head = False
+        resident.is_household_head = values["is_head"]
+    if values["key_groups"] is not None:
+        # registered_unemployed follows the status (see record_status), whatever the cell says.
+        groups = set(values["key_groups"]) - {KeyGroup.registered_unemployed}
+        status = values.get("employment_status") or resident.employment_status
+        if status == EmploymentStatus.unemployed_registered:
+            groups.add(KeyGroup.registered_unemployed)
+        set_key_groups(resident, sorted(groups), source=StatusSource.staff, actor=actor)
     if values.get("employment_status"):
         # The household is recomputed once at the end of the import, not row by row.
         record_status(
@@ -392,7 +414,7 @@ def import_households(actor: Account, data: bytes, filename: str | None, ip: str
 
     if actor.role not in IMPORT_ROLES:
         raise Forbidden("role_forbidden", "Your role may not import households.")
-    rows = read_rows(data)
+    rows = read_rows(data, current_app.config["HOUSEHOLD_IMPORT_MAX_ROWS"])
     if len(rows) > current_app.config["HOUSEHOLD_IMPORT_MAX_ROWS"]:
         raise ValidationFailed(
             "file",
@@ -426,7 +448,9 @@ def import_households(actor: Account, data: bytes, filename: str | None, ip: str
         digest, personal_errors = _personal(values)
         errors += personal_errors
         resident = None
-        if digest is not None:
+        # Look the person up only for a row that could be imported here: a refused row must
+        # not tell the importer whether an ID number is registered elsewhere.
+        if digest is not None and not errors:
             if digest in seen_ids:
                 errors.append(
                     {

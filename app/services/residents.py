@@ -160,6 +160,9 @@ def add_key_group(
     row = _key_group_row(resident, group)
     if row is not None and row.is_current(today) and row.since is not None:
         return row
+    if group == KeyGroup.college_graduate and row is not None and row.since is not None:
+        # Graduating happens once: listing the group again must not restart its two years.
+        return row
     if row is None:
         row = ResidentKeyGroup(key_group=group.value)
         resident.key_group_rows.append(row)

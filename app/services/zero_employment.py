@@ -61,11 +61,13 @@ def grid_worker_of(community_id: int | None) -> int | None:
 
 
 def open_case(household_id: int) -> ZeroEmploymentCase | None:
-    """Return the household's open case, if any."""
+    """Return the household's open case, if any (a locking read: see recompute)."""
     return db.session.scalar(
-        sa.select(ZeroEmploymentCase).where(
-            ZeroEmploymentCase.household_id == household_id, ZeroEmploymentCase.cleared_at.is_(None)
-        )
+        sa.select(ZeroEmploymentCase)
+        .where(ZeroEmploymentCase.household_id == household_id, ZeroEmploymentCase.cleared_at.is_(None))
+        .order_by(ZeroEmploymentCase.id)
+        .limit(1)
+        .with_for_update()
     )
 
 
@@ -74,7 +76,9 @@ def recompute(household_id: int, source: str) -> bool:
 
     Does not commit: it runs inside the transaction of the change that caused it.
     """
-    household = db.session.get(Household, household_id)
+    # Locked, and the case read with a locking read: two changes at once in one household must
+    # not open two cases (on MariaDB a plain read would see an older snapshot).
+    household = db.session.get(Household, household_id, with_for_update=True)
     if household is None:
         return False
     members = list(db.session.scalars(sa.select(Resident).where(Resident.household_id == household_id)))
