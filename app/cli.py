@@ -203,6 +203,10 @@ def snapshot_ledger(month):
         except APIError as error:
             raise click.BadParameter(error.message, param_hint="--month") from None
     job = enqueue("default", snapshot, month)
+    if job.is_failed:  # run inline (no worker): say why, e.g. a frozen month
+        result = job.latest_result()
+        reason = (result.exc_string or "").strip().splitlines()[-1] if result else "failed"
+        raise click.ClickException(f"job {job.id} failed: {reason}")
     outcome = f", {job.return_value()} communities" if job.is_finished else " (a worker will run it)"
     click.echo(f"job {job.id}: {job.get_status().value}{outcome}")
 

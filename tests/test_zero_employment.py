@@ -908,7 +908,12 @@ def test_snapshot_ledger_command(runner, ledger_people):
     assert "finished, 3 communities" in result.output
     assert again.exit_code == 0 and default.exit_code == 0, again.output + default.output
     assert set(snapshots(month)) == {YZ1, YZ2, LJ1}
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(LedgerSnapshot)) == 3
+    # The default run also gives last month its final figures, once: then it is frozen.
+    last_month = month_label(previous_month(local_day()))
+    assert set(snapshots(last_month)) == {YZ1, YZ2, LJ1}
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(LedgerSnapshot)) == 6
+    frozen = runner.invoke(args=["snapshot-ledger", "--month", last_month])
+    assert frozen.exit_code != 0 and "frozen" in frozen.output
 
 
 @pytest.mark.parametrize("month", ["2026-13", "2026-1", "May", "2026/05"])

@@ -23,6 +23,22 @@ class AwareInputDateTime(ma.fields.AwareDateTime):
         return moment.astimezone(UTC).replace(tzinfo=None)
 
 
+class ClientId(ma.fields.String):
+    """A client-made id for an idempotent write (8–64 of A-Z a-z 0-9 _ . : -), compared case-blind.
+
+    MariaDB compares text without case, SQLite with it: lower-casing makes both agree.
+    """
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault(
+            "validate", validate.Regexp(r"^[A-Za-z0-9_.:-]{8,64}$", error="8–64 letters, digits, or _ . : -")
+        )
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return super()._deserialize(value, attr, data, **kwargs).lower()
+
+
 class PageArgsSchema(ma.Schema):
     """?page=&per_page= (per_page at most 100)."""
 

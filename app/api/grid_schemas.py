@@ -3,14 +3,12 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from app.api.common import AwareInputDateTime, PageArgsSchema, UtcDateTime
+from app.api.common import AwareInputDateTime, ClientId, PageArgsSchema, UtcDateTime
 from app.api.job_schemas import one_of
 from app.models import AssistanceKind, EmploymentStatus, KeyGroup, NeedKind, VisitOutcome
 from app.services.personal_data import mask_address
 from app.services.places import describe_place
 from app.services.residents import age_of
-
-CLIENT_ID = validate.Regexp(r"^[A-Za-z0-9_.:-]{8,64}$", error="8–64 letters, digits, or _ . : -")
 
 
 class KeyGroupPeriodSchema(ma.Schema):
@@ -252,7 +250,7 @@ class MemberUpdateSchema(ma.Schema):
 class VisitInputSchema(ma.Schema):
     """One visit from the phone's queue."""
 
-    client_id = ma.fields.String(required=True, validate=CLIENT_ID)
+    client_id = ClientId(required=True)
     visited_at = AwareInputDateTime(
         required=True, metadata={"description": "The phone's clock, with its offset"}
     )

@@ -4,7 +4,7 @@ import marshmallow as ma
 from flask_smorest import Blueprint
 from marshmallow import validate
 
-from app.api.common import PageArgsSchema, UtcDateTime, page_schema
+from app.api.common import ClientId, PageArgsSchema, UtcDateTime, page_schema
 from app.auth import auth_required, current_account, staff_required
 from app.models import PushStatus, Role
 from app.services import push
@@ -18,10 +18,8 @@ KINDS = ("job_match", "application_update", "checkin_followup", "visit_notice", 
 class SubscriptionReportSchema(ma.Schema):
     """What wx.requestSubscribeMessage answered, passed on as it is."""
 
-    client_id = ma.fields.String(
-        required=True,
-        validate=validate.Regexp(r"^[A-Za-z0-9_.:-]{8,64}$"),
-        metadata={"description": "A client-made id: a retried report counts once"},
+    client_id = ClientId(
+        required=True, metadata={"description": "A client-made id: a retried report counts once"}
     )
     results = ma.fields.Dict(
         keys=ma.fields.String(),

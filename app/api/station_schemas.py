@@ -3,13 +3,11 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from app.api.common import AwareInputDateTime, PageArgsSchema, UtcDateTime
+from app.api.common import AwareInputDateTime, ClientId, PageArgsSchema, UtcDateTime
 from app.api.job_schemas import one_of
 from app.models import EventKind, EventStatus, Purpose
 from app.services.personal_data import mask_name
 from app.services.places import place_code
-
-CLIENT_ID = validate.Regexp(r"^[A-Za-z0-9_.:-]{8,64}$", error="8–64 letters, digits, or _ . : -")
 
 
 def _circle(station) -> dict | None:
@@ -176,9 +174,8 @@ class CheckInInputSchema(ma.Schema):
     lat = ma.fields.Float(allow_none=True)
     lng = ma.fields.Float(allow_none=True)
     purpose = ma.fields.String(required=True, validate=one_of(Purpose))
-    client_id = ma.fields.String(
+    client_id = ClientId(
         required=True,
-        validate=CLIENT_ID,
         metadata={"description": "A client-made id (e.g. a UUID): a retried check-in is applied once"},
     )
 

@@ -1,5 +1,8 @@
 """Housekeeping jobs for the `default` queue, and the schedule `flask cron` runs them on."""
 
+import contextlib
+from datetime import timedelta
+
 from app.services.accounts import purge_expired_tokens as purge
 
 # (job function name, seconds between runs)
@@ -7,7 +10,7 @@ SCHEDULE = (
     ("expire_jobs", 300),
     ("purge_expired_tokens", 24 * 3600),
     ("purge_qr_token_uses", 3600),
-    ("snapshot_ledger", 24 * 3600),
+    ("snapshot_ledger", 3600),
 )
 
 
@@ -31,9 +34,18 @@ def purge_qr_token_uses(older_than_hours: int = 24) -> int:
 
 
 def snapshot_ledger(month: str | None = None) -> int:
-    """Write the ledger snapshot of a month (default this month) per community; return how many."""
+    """Write the ledger snapshot of a month (default: this month, after freezing the last one).
+
+    Returns how many communities the month has rows for.
+    """
+    from app.errors import APIError
+    from app.services.clock import local_day
     from app.services.ledger import snapshot
 
+    if month is None:
+        previous = (local_day().replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+        with contextlib.suppress(APIError):  # frozen already
+            snapshot(previous)  # the past month's last run, once, early in the new month
     return snapshot(month)
 
 

@@ -31,7 +31,7 @@ from app.models import (
 from app.services import audit, zero_employment
 from app.services.accounts import get_staff
 from app.services.clock import local_day, month_end, month_start, quarter_start
-from app.services.geo import check_point, distance_m
+from app.services.geo import check_point, distance_m, planar_sq_distance
 from app.services.households import visible
 from app.services.places import community_by_code, place_columns
 from app.services.residents import record_status, set_key_groups
@@ -41,6 +41,10 @@ ASSIGN_ROLES = frozenset({Role.operator, Role.township_admin, Role.district_admi
 # Who records visits: grid workers, and operators who visit themselves.
 VISIT_ROLES = frozenset({Role.grid_worker, Role.operator})
 CHECKLIST_MAX = 200
+# The route is planned among at most this many unmet households nearest the start.
+CHECKLIST_CANDIDATES = 5000
+# Open follow-ups listed with the checklist, oldest first.
+FOLLOW_UPS_MAX = 200
 
 
 # ---- assignment -----------------------------------------------------------------------------
@@ -178,11 +182,21 @@ def checklist(actor: Account, lat: float | None, lng: float | None, limit: int) 
     """
     check_point(lat, lng)
     today = local_day()
-    pending = db.session.execute(
-        visible(
-            sa.select(Household.id, Household.lat, Household.lng, Household.address), Household, actor
-        ).where(Household.id.not_in(_met_this_quarter(today)))
-    ).all()
+    unmet = visible(sa.select(Household.id), Household, actor).where(
+        Household.id.not_in(_met_this_quarter(today))
+    )
+    remaining = db.session.scalar(sa.select(sa.func.count()).select_from(unmet.subquery()))
+    candidates = visible(
+        sa.select(Household.id, Household.lat, Household.lng, Household.address), Household, actor
+    ).where(Household.id.not_in(_met_this_quarter(today)))
+    # An operator of a district may have 100,000 unmet households: the route is planned among
+    # the nearest CHECKLIST_CANDIDATES (unlocated ones last), which is where the walk goes anyway.
+    if lat is not None:
+        candidates = candidates.order_by(
+            sa.case((Household.lat.is_(None), 1), else_=0),
+            planar_sq_distance(Household.lat, Household.lng, lat, lng),
+        )
+    pending = db.session.execute(candidates.order_by(Household.id).limit(CHECKLIST_CANDIDATES)).all()
     route = walking_order(pending, lat, lng, min(limit, CHECKLIST_MAX))
     ids = [row.id for row, _ in route]
     loaded = {
@@ -202,6 +216,7 @@ def checklist(actor: Account, lat: float | None, lng: float | None, limit: int) 
                 Need.household_id.in_(visible(sa.select(Household.id), Household, actor)),
             )
             .order_by(Need.created_at, Need.id)
+            .limit(FOLLOW_UPS_MAX)
         )
     )
     people = (
@@ -216,7 +231,7 @@ def checklist(actor: Account, lat: float | None, lng: float | None, limit: int) 
     )
     return {
         "quarter_start": quarter_start(today),
-        "remaining": len(pending),
+        "remaining": remaining,
         "items": [
             {"household": loaded[row.id], "distance_m": metres, "last_visit": last.get(row.id)}
             for row, metres in route
@@ -354,7 +369,8 @@ def record_visits(actor: Account, items: list, schema) -> list[dict]:
     for index, raw in enumerate(items):
         client_id = raw.get("client_id") if isinstance(raw, dict) else None
         try:
-            results.append({"index": index, **_one_visit(actor, raw, schema)})
+            # The client_id exactly as sent (ids are compared case-blind), for the phone to match.
+            results.append({"index": index, **_one_visit(actor, raw, schema), "client_id": client_id})
         except ValidationError as error:
             db.session.rollback()
             fields = validation_fields({"messages": {"json": error.messages}})

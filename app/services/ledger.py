@@ -35,14 +35,29 @@ def parse_month(text: str | None, field: str = "month") -> date:
 def snapshot(month: str | None = None) -> int:
     """Write one month's counts per community (default: this month), replacing that month's rows.
 
-    The counts are the ledger as it stands when this runs: `flask cron` runs it daily for the
-    current month, so a month's last run freezes it. Key groups count when current on the
-    month's last day; zero-employment households when their case was open at the month's end.
+    The counts are the ledger as it stands when this runs: `flask cron` runs it hourly for the
+    current month, and once more for the past month in the first hour of a new one, which
+    freezes it: a frozen month is never rewritten (422 month_frozen), and a future month is
+    refused. Key groups count when current on the month's last day; zero-employment households
+    when their case was open at the month's end.
     """
-    first = parse_month(month) if month else local_day().replace(day=1)
+    this_month = local_day().replace(day=1)
+    first = parse_month(month) if month else this_month
     last = month_end(first)
     label = first.strftime("%Y-%m")
     end_utc = utc_start_of(last + timedelta(days=1))  # the month's end on the city's clock
+    if first > this_month:
+        raise ValidationFailed("month", f"{label} has not begun.", code="future_month")
+    if first < this_month:
+        written = db.session.scalar(
+            sa.select(sa.func.max(LedgerSnapshot.created_at)).where(LedgerSnapshot.month == label)
+        )
+        if written is not None and written >= end_utc:
+            raise ValidationFailed(
+                "month",
+                f"{label} was frozen after it ended; its figures are kept as they were.",
+                code="month_frozen",
+            )
     counts: dict[int, dict] = {}
 
     def row(community_id: int) -> dict:

@@ -8,6 +8,7 @@ for the global rate limit and calls WeChat.
 """
 
 import logging
+import re
 import time as clock_time
 from datetime import UTC, date, datetime, timedelta
 
@@ -136,10 +137,9 @@ def _can_send(kind: str, row: PushQuota | None) -> bool:
 
 
 def _hhmm(value: str, field: str) -> str:
-    try:
-        hours, minutes = (int(part) for part in value.split(":"))
-    except ValueError:
-        raise ValidationFailed(field, "Give a time as HH:MM.", code="invalid_time") from None
+    if not re.fullmatch(r"\d{1,2}:\d{2}", value):
+        raise ValidationFailed(field, "Give a time as HH:MM.", code="invalid_time")
+    hours, minutes = (int(part) for part in value.split(":"))
     if not (0 <= hours < 24 and 0 <= minutes < 60):
         raise ValidationFailed(field, "Give a time as HH:MM.", code="invalid_time")
     return f"{hours:02d}:{minutes:02d}"
@@ -297,6 +297,7 @@ def fan_out_job(job_id: int) -> dict:
                     page=f"{template('job_match')['page']}?id={job.id}",
                     score=score(job, seeker, metres, seeker.radius_m),
                     place=seeker.resident,
+                    fallback=job,
                 )
             )
         created += _insert_ignoring_duplicates(rows)
@@ -307,8 +308,13 @@ def fan_out_job(job_id: int) -> dict:
     return {"created": created, "enqueued": enqueued}
 
 
-def _row(account_id, key, object_type, object_id, prefs, data, page, score=None, place=None) -> dict:
+def _row(
+    account_id, key, object_type, object_id, prefs, data, page, score=None, place=None, fallback=None
+) -> dict:
+    """Build one push row; its place is the person's, else (no community yet) the job's, so staff see it."""
     at, waits = send_after(prefs)
+    if place is None or getattr(place, "community_id", None) is None and fallback is not None:
+        place = fallback
     return {
         "account_id": account_id,
         "kind": key,
@@ -378,6 +384,7 @@ def notify_application(application_id: int, status: str) -> int:
         settings["builder"](application, job, status, utcnow()),
         page=f"{settings['page']}?id={application.id}",
         place=resident,
+        fallback=job,
     )
     _insert_ignoring_duplicates([row])
     db.session.commit()
@@ -425,6 +432,11 @@ def _finish(push: Push, status: PushStatus, error: str | None = None, **values) 
         setattr(push, name, value)
     db.session.commit()
     return status.value
+
+
+def _job_live(job_id: int) -> bool:
+    job = db.session.get(Job, job_id)
+    return job is not None and job_index.is_searchable(job)
 
 
 def _over_cap(push: Push) -> bool:
@@ -506,6 +518,9 @@ def send(push_id: int) -> str:
         return _finish(push, PushStatus.skipped, "no_wechat_account")
     if push.kind in preferences(push.account_id)["disabled_kinds"]:
         return _finish(push, PushStatus.skipped, "opted_out")
+    if push.object_type == "job" and not _job_live(int(push.object_id)):
+        # Closed, expired or back in review since the push was made (say overnight).
+        return _finish(push, PushStatus.skipped, "job_not_live")
     if push.kind == "job_match" and _over_cap(push):
         return _finish(push, PushStatus.skipped, "daily_cap")
     if not _take_quota(push):
