@@ -46,6 +46,8 @@ ANSWERS = ("accept", "reject", "ban", "filter")
 # WeChat answers that a send may be retried after: rate limited, system busy.
 RETRYABLE_ERRORS = frozenset({45009, -1})
 NO_QUOTA_ERROR = 43101
+# Seconds before each retry of a send (backoff); with more retries RQ repeats the first wait.
+RETRY_WAITS = (10, 30, 90, 270)
 PLACE = ("community_id", "township_id", "circle_id", "district_id", "city_id")
 
 
@@ -348,7 +350,9 @@ def enqueue_sends(where) -> int:
         .order_by(Push.score.desc(), Push.id)
     ).all()
     queue = get_queue("push")
-    retry = Retry(max=current_app.config["PUSH_MAX_ATTEMPTS"] - 1, interval=[10, 30, 90, 270])
+    retries = current_app.config["PUSH_MAX_ATTEMPTS"] - 1
+    # RQ takes the waits from the end of the list: give it exactly one per retry.
+    retry = Retry(max=retries, interval=RETRY_WAITS[:retries]) if retries > 0 else None
     now = utcnow()
     due = [row.id for row in rows if row.status == PushStatus.pending or row.send_after <= now]
     for start in range(0, len(due), 1000):
