@@ -153,7 +153,7 @@ def worker(queues, burst, fork):
     """Run an RQ worker with the scheduler on QUEUES (default: default push exchange).
 
     By default a SimpleWorker: jobs run in this process, in the app context, with no fork per
-    job (about 4× the throughput of the forking worker for short jobs such as one push).
+    job (much cheaper for short jobs such as one push; bench/ measures by how much).
     """
     from rq import SimpleWorker, Worker
 

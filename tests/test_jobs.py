@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from app.extensions import db, get_queue
 from app.jobs import enqueue
 from app.jobs.maintenance import purge_expired_tokens, purge_qr_token_uses
-from app.models import AuthToken, QrTokenUse, utcnow
+from app.models import AuthToken, QrTokenUse, QueueCounter, utcnow
 
 
 def test_purge_job_deletes_only_long_ended_tokens(app, client, staff_headers):
@@ -54,8 +54,19 @@ def test_purge_job_forgets_only_long_expired_qr_code_uses(app, wechat_login):
     )
     db.session.commit()
 
+    db.session.add_all(
+        [
+            QueueCounter(key="s1:2026-01-01", last=40, updated_at=utcnow() - timedelta(days=3)),
+            QueueCounter(key="s1:today", last=2, updated_at=utcnow()),
+            QueueCounter(key="e7", last=9, updated_at=utcnow() - timedelta(days=3)),
+        ]
+    )
+    db.session.commit()
+
     job = enqueue("default", purge_qr_token_uses, 24)
 
     assert job.is_finished and job.return_value() == 1
     # A code used a minute ago is still remembered, so it cannot be replayed.
     assert set(db.session.scalars(sa.select(QrTokenUse.token_key))) == {"r:1:1:200"}
+    # Past days' station counters go; today's, and an event's (its queue spans its days), stay.
+    assert set(db.session.scalars(sa.select(QueueCounter.key))) == {"s1:today", "e7"}

@@ -796,3 +796,10 @@ def test_the_api_document_lists_the_station_routes(client):
     assert "security" not in paths["/api/v1/stations/nearest"]["get"]
     assert paths["/api/v1/stations"]["post"]["security"] == [{"bearer": []}]
     assert "image/png" in paths["/api/v1/stations/{station_id}/qr.png"]["get"]["responses"]["200"]["content"]
+
+
+def test_minting_page_links_is_audited(client, station, operator):
+    assert client.post(f"{STATIONS}/{station['id']}/page-links", headers=operator[1]).status_code == 200
+
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "station.page_links"))
+    assert (event.actor_id, event.object_id) == (operator[0].id, str(station["id"]))

@@ -120,15 +120,7 @@ def qr_svg(args, station_id):
 @blp.response(200, PageLinksSchema)
 def page_links(station_id):
     """Mint signed links to the station's live screen and poster, to open in a browser."""
-    station = stations.get_station(current_account(), station_id)
-    live_url, expires = qr_codes.page_link(f"/stations/{station.id}/live", station.qr_version)
-    poster_url, _ = qr_codes.page_link(f"/stations/{station.id}/poster", station.qr_version)
-    return {
-        "live_url": live_url,
-        "poster_url": poster_url,
-        "qr_url": qr_codes.station_url(station, qr_codes.printed_token(station)),
-        "expires_at": expires,
-    }
+    return stations.page_links(current_account(), station_id, client_ip())
 
 
 @blp.get("/<int:station_id>/check-ins")

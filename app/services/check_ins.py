@@ -393,8 +393,17 @@ def daily_counts(
 
 
 def purge_token_uses(older_than_hours: int = 24) -> int:
-    """Forget rotating-code uses older than any code can live; return how many rows went."""
+    """Forget rotating-code uses older than any code can live, and past days' queue counters.
+
+    Returns how many code uses went. A station's counter is needed only on its day (the
+    numbers themselves stay on the check-ins); event counters stay while the event lives.
+    """
     cutoff = utcnow() - timedelta(hours=older_than_hours)
     result = db.session.execute(sa.delete(QrTokenUse).where(QrTokenUse.used_at < cutoff))
+    db.session.execute(
+        sa.delete(QueueCounter).where(
+            QueueCounter.key.like("s%"), QueueCounter.updated_at < utcnow() - timedelta(days=2)
+        )
+    )
     db.session.commit()
     return result.rowcount

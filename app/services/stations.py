@@ -253,3 +253,20 @@ def rotate(actor: Account, station_id: int, ip: str | None) -> Station:
     db.session.commit()
     db.session.refresh(station)
     return station
+
+
+def page_links(actor: Account, station_id: int, ip: str | None) -> dict:
+    """Mint signed links to a station's live screen and poster (audited: they can check people in)."""
+    from app.services import qr_codes
+
+    station = get_station(actor, station_id)
+    audit.record("station.page_links", actor=actor, object_type="station", object_id=station.id, ip=ip)
+    db.session.commit()
+    live_url, expires = qr_codes.page_link(f"/stations/{station.id}/live", station.qr_version)
+    poster_url, _ = qr_codes.page_link(f"/stations/{station.id}/poster", station.qr_version)
+    return {
+        "live_url": live_url,
+        "poster_url": poster_url,
+        "qr_url": qr_codes.station_url(station, qr_codes.printed_token(station)),
+        "expires_at": expires,
+    }
