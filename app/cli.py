@@ -155,12 +155,11 @@ def worker(queues, burst, fork):
     By default a SimpleWorker: jobs run in this process, in the app context, with no fork per
     job (much cheaper for short jobs such as one push; bench/ measures by how much).
     """
-    from rq import SimpleWorker, Worker
-
     from app.extensions import QUEUE_NAMES, get_queue
+    from app.jobs import AppForkWorker, AppWorker
 
     names = queues or QUEUE_NAMES
-    worker_class = Worker if fork else SimpleWorker
+    worker_class = AppForkWorker if fork else AppWorker
     worker_class([get_queue(name) for name in names], connection=current_app.extensions["queue_redis"]).work(
         with_scheduler=True, burst=burst
     )

@@ -9,6 +9,7 @@ import socket
 import threading
 import time
 import uuid
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -81,6 +82,12 @@ class Calls:
     def sends(self) -> list[int]:
         """Return the errcode of each send since the start."""
         return [errcode for path, errcode in self.all() if path == SEND_PATH]
+
+
+@pytest.fixture(autouse=True)
+def never_quiet(app):
+    """Sends here go at once whatever the hour the suite runs (quiet hours have their own tests)."""
+    app.config["PUSH_QUIET_START"] = app.config["PUSH_QUIET_END"] = "00:00"
 
 
 @pytest.fixture
@@ -691,3 +698,73 @@ def test_flask_worker_burst_sends_the_queued_pushes(app, runner, fake_wechat, pe
     assert result.exit_code == 0, result.output
     assert stored(push_id).status == "sent"
     assert len(messages(fake_wechat, openid)) == 1
+
+
+# ---------------------------------------------------------------- after the review
+
+
+@pytest.mark.parametrize(
+    ("error", "status", "quota_back"),
+    [
+        (WeChatClientException(None, "502 Bad Gateway"), "failed", True),  # a 5xx: retryable, then given up
+        (WeChatClientException(47003, "argument invalid! data.thing1.value"), "failed", True),  # refused
+        (requests.ReadTimeout("read timed out"), "failed", False),  # maybe delivered: never resent
+    ],
+)
+def test_errors_after_the_call_keep_or_return_the_quota_as_delivery_may_have_happened(
+    app, fake_wechat, person, make_push, monkeypatch, error, status, quota_back
+):
+    account_id, openid, _ = person(quota=2, fake_quota=0)
+    push_id = make_push(account_id)
+    failing_sends(monkeypatch, error, times=10)
+
+    assert send_push(push_id) == status
+
+    assert remaining(account_id) == (2 if quota_back else 1)
+    assert stored(push_id).status == status
+
+
+def test_a_push_reached_in_the_quiet_hours_is_held_for_their_end(
+    app, fake_wechat, person, make_push, monkeypatch
+):
+    app.config["PUSH_QUIET_START"], app.config["PUSH_QUIET_END"] = "21:00", "08:00"
+    account_id, openid, _ = person(quota=1, fake_quota=1)
+    push_id = make_push(account_id)  # made in the day, reached by a backlog at 21:30
+    night = datetime(2026, 12, 1, 21, 30, tzinfo=clock.zone())
+    monkeypatch.setattr(clock, "local_now", lambda: night)
+
+    assert send_push(push_id) == "scheduled"
+
+    row = stored(push_id)
+    assert row.send_after == datetime(2026, 12, 2, 0, 0)  # 08:00 in Shanghai, as UTC
+    assert messages(fake_wechat, openid) == [] and remaining(account_id) == 1
+
+
+def test_a_failure_before_the_call_leaves_no_push_sending_and_returns_the_quota(
+    app, fake_wechat, person, make_push, monkeypatch
+):
+    account_id, openid, _ = person(quota=1, fake_quota=1)
+    push_id = make_push(account_id)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the cache Redis went away")
+
+    monkeypatch.setattr(push_service, "take_send_slot", broken)
+
+    assert send_push(push_id) == "failed"  # inline: no worker will retry
+
+    assert stored(push_id).status == "failed" and "RuntimeError" in stored(push_id).last_error
+    assert remaining(account_id) == 1 and messages(fake_wechat, openid) == []
+
+
+def test_a_push_on_its_way_counts_against_the_cap_whatever_its_score(app, person, make_push, monkeypatch):
+    account_id, _, headers = person(quota=3, fake_quota=0)
+    low, high = make_push(account_id), make_push(account_id)
+    db.session.execute(sa.update(Push).where(Push.id == low).values(status="sending", score=10))
+    db.session.execute(sa.update(Push).where(Push.id == high).values(score=90))
+    db.session.commit()
+    app.config["PUSH_DAILY_CAP"] = 1
+
+    assert send_push(high) == "skipped"
+
+    assert stored(high).last_error == "daily_cap"

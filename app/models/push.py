@@ -67,6 +67,8 @@ class Push(PlaceColumns, Base):
         ),
         sa.Index("ix_pushes_day_status", "day", "status"),
         sa.Index("ix_pushes_account_id_day", "account_id", "day"),
+        # The fan-out finds one job's unsent pushes by it.
+        sa.Index("ix_pushes_object", "object_type", "object_id", "kind", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -59,12 +59,26 @@ class PushRetry(Exception):
 
 
 def _quota(account_id: int, key: str) -> PushQuota:
-    row = db.session.get(PushQuota, (account_id, key), with_for_update=True)
-    if row is None:
-        row = PushQuota(account_id=account_id, template_key=key, status="reject", remaining=0)
-        db.session.add(row)
-        db.session.flush()
-    return row
+    """Return a person's quota row of a template, locked; made first if missing.
+
+    Inserted with "ignore duplicates" before the lock: two first reports at once would
+    otherwise both lock a missing row (a gap lock on MariaDB) and deadlock on the insert.
+    """
+    values = {
+        "account_id": account_id,
+        "template_key": key,
+        "status": "reject",
+        "remaining": 0,
+        "updated_at": utcnow(),
+    }
+    dialect = db.session.get_bind().dialect.name
+    if dialect in ("mysql", "mariadb"):
+        db.session.execute(mysql.insert(PushQuota).values(values).prefix_with("IGNORE"))
+    elif dialect == "postgresql":
+        db.session.execute(postgresql.insert(PushQuota).values(values).on_conflict_do_nothing())
+    else:
+        db.session.execute(sqlite.insert(PushQuota).values(values).on_conflict_do_nothing())
+    return db.session.get(PushQuota, (account_id, key), with_for_update=True, populate_existing=True)
 
 
 def record_subscriptions(account: Account, client_id: str, results: dict) -> dict:
@@ -273,7 +287,7 @@ def fan_out_job(job_id: int) -> dict:
         return {"created": 0, "enqueued": 0}
     config = current_app.config
     near = _nearby_seekers(job, config["PUSH_SEARCH_RADIUS_M"])
-    created = 0
+    created = enqueued = 0
     for start in range(0, len(near), config["PUSH_BATCH"]):
         batch = near[start : start + config["PUSH_BATCH"]]
         seekers: dict[int, Seeker] = _seekers([rid for rid, _ in batch])
@@ -304,9 +318,15 @@ def fan_out_job(job_id: int) -> dict:
             )
         created += _insert_ignoring_duplicates(rows)
         db.session.commit()
-    enqueued = enqueue_sends(
-        sa.and_(Push.kind == "job_match", Push.object_type == "job", Push.object_id == str(job.id))
-    )
+        # Enqueued batch by batch: a fan-out that dies half-way leaves nothing unsent behind.
+        enqueued += enqueue_sends(
+            sa.and_(
+                Push.kind == "job_match",
+                Push.object_type == "job",
+                Push.object_id == str(job.id),
+                Push.account_id.in_([row["account_id"] for row in rows] or [0]),
+            )
+        )
     return {"created": created, "enqueued": enqueued}
 
 
@@ -334,12 +354,21 @@ def _row(
     }
 
 
+def _retry():
+    """Return RQ's Retry for a send: PUSH_MAX_ATTEMPTS tries in all, backing off."""
+    from rq import Retry
+
+    retries = current_app.config["PUSH_MAX_ATTEMPTS"] - 1
+    # RQ takes the waits from the end of the list: give it exactly one per retry.
+    return Retry(max=retries, interval=list(RETRY_WAITS[:retries])) if retries > 0 else None
+
+
 def enqueue_sends(where) -> int:
     """Enqueue the sends of the unsent pushes matching `where`: now, or at the quiet hours' end.
 
     A push enqueued twice is sent once: `send()` claims the row first.
     """
-    from rq import Queue, Retry
+    from rq import Queue
 
     from app.extensions import get_queue
     from app.jobs.push import send_push
@@ -350,9 +379,7 @@ def enqueue_sends(where) -> int:
         .order_by(Push.score.desc(), Push.id)
     ).all()
     queue = get_queue("push")
-    retries = current_app.config["PUSH_MAX_ATTEMPTS"] - 1
-    # RQ takes the waits from the end of the list: give it exactly one per retry.
-    retry = Retry(max=retries, interval=RETRY_WAITS[:retries]) if retries > 0 else None
+    retry = _retry()
     now = utcnow()
     due = [row.id for row in rows if row.status == PushStatus.pending or row.send_after <= now]
     for start in range(0, len(due), 1000):
@@ -406,11 +433,16 @@ NOTIFIED_STATUSES = frozenset({"interview", "hired", "rejected"})
 
 
 def enqueue_after_commit(func, *args) -> None:
-    """Enqueue a push job once the caller's change is committed; never fail the caller for it."""
+    """Enqueue a push job once the caller's change is committed; never fail the caller for it.
+
+    The job is retried (it is safe to repeat: the push rows' unique key sees to that).
+    """
+    from rq import Retry
+
     from app.jobs import enqueue
 
     try:
-        enqueue("push", func, *args)
+        enqueue("push", func, *args, retry=Retry(max=3, interval=[30, 120, 600]))
     except Exception:  # the change stands; a push lost to a queue outage is logged
         db.session.rollback()
         log.exception("push: could not enqueue %s%s", getattr(func, "__name__", func), args)
@@ -456,10 +488,17 @@ def _over_cap(push: Push) -> bool:
         sa.select(sa.func.count()).where(
             same_day,
             Push.id != push.id,
-            Push.status.in_([PushStatus.pending, PushStatus.scheduled, PushStatus.sending]),
-            Push.send_after <= utcnow(),
             sa.or_(
-                Push.score > (push.score or 0), sa.and_(Push.score == (push.score or 0), Push.id < push.id)
+                # One already on its way counts whatever its score: it may be delivered.
+                Push.status == PushStatus.sending,
+                sa.and_(
+                    Push.status.in_([PushStatus.pending, PushStatus.scheduled]),
+                    Push.send_after <= utcnow(),
+                    sa.or_(
+                        Push.score > (push.score or 0),
+                        sa.and_(Push.score == (push.score or 0), Push.id < push.id),
+                    ),
+                ),
             ),
         )
     )
@@ -511,25 +550,50 @@ def take_send_slot(wait_seconds: float = 5.0) -> None:
 
 
 def send(push_id: int) -> str:
-    """Send one push; return its final or current status. Raises PushRetry to be tried again."""
-    from app.wechat import wechat
+    """Send one push; return its final or current status. Raises PushRetry to be tried again.
 
+    Whatever goes wrong after the claim, the push never stays `sending`: before WeChat was
+    called the quota goes back and the push is retried; after a call whose outcome is unknown
+    (a read timeout, an unusable answer) it is failed, never resent, so nobody gets it twice.
+    """
     if not _claim(push_id):
         return "not_pending"
     push = db.session.get(Push, push_id)
+    progress = {"quota_taken": False}
+    try:
+        return _send_claimed(push, progress)
+    except PushRetry:
+        raise
+    except Exception as exc:  # a bug or an outage before the call: never leave it `sending`
+        db.session.rollback()
+        push = db.session.get(Push, push_id)
+        log.exception("push %s: send failed before WeChat answered", push_id)
+        return _retry_or_fail(
+            push, f"error: {exc.__class__.__name__}"[:255], give_back=progress["quota_taken"]
+        )
+
+
+def _send_claimed(push: Push, progress: dict) -> str:
+    from app.wechat import wechat
+
     account = db.session.get(Account, push.account_id)
     if account is None or not account.is_active or not account.openid:
         return _finish(push, PushStatus.skipped, "no_wechat_account")
-    if push.kind in preferences(push.account_id)["disabled_kinds"]:
+    prefs = preferences(push.account_id)
+    if push.kind in prefs["disabled_kinds"]:
         return _finish(push, PushStatus.skipped, "opted_out")
     if push.object_type == "job" and not _job_live(int(push.object_id)):
         # Closed, expired or back in review since the push was made (say overnight).
         return _finish(push, PushStatus.skipped, "job_not_live")
+    at, waits = send_after(prefs)
+    if waits:  # made before the quiet hours, but reached only now (a backlog, a retry)
+        return _reschedule(push, at)
     if push.kind == "job_match" and _over_cap(push):
         return _finish(push, PushStatus.skipped, "daily_cap")
     if not _take_quota(push):
         return _finish(push, PushStatus.skipped, "no_quota")
     db.session.commit()
+    progress["quota_taken"] = True
     take_send_slot()
     settings = template(push.kind)
     try:
@@ -546,17 +610,35 @@ def send(push_id: int) -> str:
                 .values(remaining=0)
             )
             return _finish(push, PushStatus.failed, error)
-        if exc.errcode in RETRYABLE_ERRORS:
+        if exc.errcode in RETRYABLE_ERRORS or exc.errcode is None:  # None: an HTTP 5xx
             return _retry_or_fail(push, error)
+        _give_back_quota(push)  # refused (a bad field, template or openid): nothing was delivered
         return _finish(push, PushStatus.failed, error)
-    except (requests.RequestException, TokenRefreshBusy) as exc:
+    except requests.ReadTimeout:
+        # WeChat may have delivered it: resending could message the person twice.
+        return _finish(push, PushStatus.failed, "timeout: outcome unknown, not resent")
+    except (requests.RequestException, TokenRefreshBusy, redis.RedisError) as exc:
         return _retry_or_fail(push, f"network: {exc.__class__.__name__}"[:255])
+    if not isinstance(answer, dict):
+        return _finish(push, PushStatus.failed, "unusable answer from WeChat: outcome unknown, not resent")
     return _finish(push, PushStatus.sent, None, msgid=str(answer.get("msgid") or ""), sent_at=utcnow())
 
 
-def _retry_or_fail(push: Push, error: str) -> str:
+def _reschedule(push: Push, at: datetime) -> str:
+    """Hold a push for the end of the person's quiet hours."""
+    from app.extensions import get_queue
+    from app.jobs.push import send_push
+
+    push.status, push.send_after, push.attempts = PushStatus.scheduled.value, at, push.attempts - 1
+    db.session.commit()
+    get_queue("push").enqueue_at(at.replace(tzinfo=UTC), send_push, push.id, retry=_retry())
+    return PushStatus.scheduled.value
+
+
+def _retry_or_fail(push: Push, error: str, give_back: bool = True) -> str:
     """Give the quota back; ask RQ to retry while attempts remain (only workers retry)."""
-    _give_back_quota(push)
+    if give_back:
+        _give_back_quota(push)
     retries_left = push.attempts < current_app.config["PUSH_MAX_ATTEMPTS"]
     if retries_left and current_app.config["RQ_ASYNC"]:
         _finish(push, PushStatus.pending, error)
@@ -591,6 +673,8 @@ def daily_counts(actor: Account, date_from: date | None = None, date_to: date | 
     date_from = date_from or date_to - timedelta(days=6)
     if date_from > date_to:
         raise ValidationFailed("from", "'from' must not be after 'to'.", code="invalid_date_range")
+    if (date_to - date_from).days + 1 > 366:
+        raise ValidationFailed("from", "Ask for at most 366 days at a time.", code="date_range_too_long")
     rows = db.session.execute(
         scoped(
             sa.select(Push.day, Push.kind, Push.status, sa.func.count())
