@@ -755,7 +755,7 @@ def test_another_days_list_is_empty(client, admin, visits):
     response = list_check_ins(client, admin, visits.station["id"], date=yesterday)
 
     assert response.status_code == 200, response.get_json()
-    assert response.get_json() == {"items": [], "total": 0}
+    assert response.get_json() == {"items": [], "page": 1, "per_page": 200, "total": 0}
 
 
 def test_the_list_needs_a_staff_login(client, visits):

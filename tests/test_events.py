@@ -729,7 +729,7 @@ def test_event_check_ins_are_listed_for_staff_in_scope_only(client, organiser, r
 
     assert out_of_scope.status_code == 404
     assert error_of(out_of_scope)["code"] == "event_not_found"
-    assert served_only.get_json() == {"items": [], "total": 0}
+    assert served_only.get_json() == {"items": [], "page": 1, "per_page": 200, "total": 0}
 
 
 def test_event_check_in_at_a_station_event_names_the_station(client, organiser, resident):
@@ -984,3 +984,16 @@ def test_a_new_location_moves_an_event_off_its_station(client, organiser):
     assert moved.get_json()["station"] is None
     assert (moved.get_json()["lat"], moved.get_json()["lng"]) == (29.7100, 118.3050)
     assert moved.get_json()["circle"]["code"] == "341002-chengzhong"
+
+
+def test_sign_ups_and_check_ins_come_in_pages(client, organiser, resident):
+    event = create_event(client, organiser[1])
+    for name in ("张一", "张二", "张三"):
+        assert sign_up(client, event["id"], resident(name)[1]).status_code == 201
+
+    first = client.get(f"{EVENTS}/{event['id']}/signups?per_page=2", headers=organiser[1]).get_json()
+    second = client.get(f"{EVENTS}/{event['id']}/signups?per_page=2&page=2", headers=organiser[1]).get_json()
+
+    assert (len(first["items"]), len(second["items"]), first["total"], second["total"]) == (2, 1, 3, 3)
+    too_many = client.get(f"{EVENTS}/{event['id']}/check-ins?per_page=501", headers=organiser[1])
+    assert too_many.status_code == 422

@@ -18,7 +18,7 @@ from rq.job import Job as RqJob
 from rq.registry import ScheduledJobRegistry
 
 from app.extensions import db, get_queue
-from app.models import Account, Job, Push, PushQuota, SubscriptionReport
+from app.models import Account, Job, Push, PushQuota, SubscriptionReport, utcnow
 from app.services import clock, push_templates
 from app.services import push as push_service
 
@@ -1069,3 +1069,34 @@ def test_a_push_to_someone_without_a_community_is_seen_by_the_staff_of_the_jobs_
     _, city = staff_headers("city_admin", "city", "341000000000")
     listed = client.get("/api/v1/pushes", headers=city).get_json()
     assert [item["id"] for item in listed["items"]] == [row.id]
+
+
+def test_a_revived_expired_job_reaches_seekers_who_came_since_and_nobody_twice(
+    client, daytime, fake_wechat, seeker, make_employer, make_job, staff_headers
+):
+    first = seeker(accepts=2, granted=2)
+    _, boss = make_employer()
+    job_id = publish(client, staff_headers, make_job, boss)
+    job = db.session.get(Job, job_id)
+    job.status = "expired"
+    db.session.commit()
+    newcomer = seeker()
+
+    revived = client.post(f"/api/v1/jobs/{job_id}/refresh", headers=boss)
+
+    assert revived.status_code == 200, revived.get_json()
+    assert len(messages(fake_wechat, newcomer.openid)) == 1
+    assert len(messages(fake_wechat, first.openid)) == 1  # not a second time
+
+
+def test_old_subscription_reports_are_forgotten_by_the_hourly_purge(app, client, wechat_login):
+    from app.jobs.maintenance import purge_qr_token_uses
+
+    _, headers, _ = wechat_login()
+    assert report(client, headers, {JOB_MATCH: "accept"}, client_id="old-report-1").status_code == 200
+    db.session.execute(sa.update(SubscriptionReport).values(created_at=utcnow() - timedelta(days=8)))
+    db.session.commit()
+
+    purge_qr_token_uses()
+
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(SubscriptionReport)) == 0

@@ -9,6 +9,7 @@ from app.api.station_schemas import (
     EventQuerySchema,
     EventSchema,
     EventUpdateSchema,
+    ListPageArgsSchema,
     PageLinksSchema,
     ServedArgsSchema,
     SignupListSchema,
@@ -94,15 +95,16 @@ def cancel_signup(event_id):
 
 @blp.get("/<int:event_id>/signups")
 @staff_required
+@blp.arguments(ListPageArgsSchema, location="query")
 @blp.response(200, SignupListSchema)
-def list_signups(event_id):
-    """List an event's sign-ups (staff in the event's place; people masked)."""
-    rows = events.list_signups(current_account(), event_id)
+def list_signups(args, event_id):
+    """List an event's sign-ups, oldest first (staff in the event's place; people masked)."""
+    rows, total = events.list_signups(current_account(), event_id, args["page"], args["per_page"])
     items = []
     for signup, resident in rows:
         signup.person = resident
         items.append(signup)
-    return {"items": items, "total": len(items)}
+    return {"items": items, "page": args["page"], "per_page": args["per_page"], "total": total}
 
 
 @blp.get("/<int:event_id>/check-ins")
@@ -112,11 +114,13 @@ def list_signups(event_id):
 def list_check_ins(args, event_id):
     """List an event's check-ins in queue order (staff in the event's place)."""
     event = events.get_in_my_scope(current_account(), event_id)
-    items = check_ins.list_for_event(current_account(), event, args.get("served"))
+    items, total = check_ins.list_for_event(
+        current_account(), event, args.get("served"), args["page"], args["per_page"]
+    )
     people = check_ins.people(items)
     for row in items:
         row.person = people.get(row.resident_id)
-    return {"items": items, "total": len(items)}
+    return {"items": items, "page": args["page"], "per_page": args["per_page"], "total": total}
 
 
 @blp.post("/<int:event_id>/page-links")

@@ -242,8 +242,15 @@ class CheckInStaffSchema(ma.Schema):
     follow_up = ma.fields.Boolean(required=True)
 
 
-class ServedArgsSchema(ma.Schema):
-    """?served= of a check-in list."""
+class ListPageArgsSchema(ma.Schema):
+    """?page=&per_page= of a day's list (per_page up to 500: a job fair's desk wants it whole)."""
+
+    page = ma.fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
+    per_page = ma.fields.Integer(load_default=200, validate=validate.Range(min=1, max=500))
+
+
+class ServedArgsSchema(ListPageArgsSchema):
+    """?served=&page=&per_page= of a check-in list."""
 
     served = ma.fields.Boolean()
 
@@ -255,9 +262,11 @@ class CheckInListArgsSchema(ServedArgsSchema):
 
 
 class CheckInListSchema(ma.Schema):
-    """A day's check-ins in queue order."""
+    """One page of check-ins in queue order."""
 
     items = ma.fields.List(ma.fields.Nested(CheckInStaffSchema), required=True)
+    page = ma.fields.Integer(required=True)
+    per_page = ma.fields.Integer(required=True)
     total = ma.fields.Integer(required=True)
 
 
@@ -383,7 +392,9 @@ class SignupStaffSchema(ma.Schema):
 
 
 class SignupListSchema(ma.Schema):
-    """An event's live sign-ups."""
+    """One page of an event's live sign-ups."""
 
     items = ma.fields.List(ma.fields.Nested(SignupStaffSchema), required=True)
+    page = ma.fields.Integer(required=True)
+    per_page = ma.fields.Integer(required=True)
     total = ma.fields.Integer(required=True)

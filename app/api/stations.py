@@ -129,8 +129,10 @@ def page_links(station_id):
 @blp.response(200, CheckInListSchema)
 def list_check_ins(args, station_id):
     """List one day's check-ins at a station in my place, in queue order (default today)."""
-    items = check_ins.list_for_station(current_account(), station_id, args.get("date"), args.get("served"))
+    items, total = check_ins.list_for_station(
+        current_account(), station_id, args.get("date"), args.get("served"), args["page"], args["per_page"]
+    )
     people = check_ins.people(items)
     for row in items:
         row.person = people.get(row.resident_id)
-    return {"items": items, "total": len(items)}
+    return {"items": items, "page": args["page"], "per_page": args["per_page"], "total": total}

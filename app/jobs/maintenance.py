@@ -27,9 +27,11 @@ def expire_jobs() -> int:
 
 
 def purge_qr_token_uses(older_than_hours: int = 24) -> int:
-    """Forget which rotating QR codes were used once they are long expired."""
+    """Forget which rotating QR codes were used once they are long expired (and old push reports)."""
     from app.services.check_ins import purge_token_uses
+    from app.services.push import purge_subscription_reports
 
+    purge_subscription_reports()
     return purge_token_uses(older_than_hours)
 
 

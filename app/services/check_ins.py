@@ -10,7 +10,6 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
 
 from app.auth import get_in_scope, scoped
 from app.errors import APIError, Conflict, Forbidden, ValidationFailed
@@ -297,28 +296,32 @@ def get_mine(account: Account, check_in_id: int) -> CheckIn:
     return row
 
 
-def _listing(statement, served: bool | None):
+def _listing(statement, served: bool | None, page: int, per_page: int) -> tuple[list[CheckIn], int]:
     if served is not None:
         statement = statement.where(CheckIn.served_at.is_not(None) if served else CheckIn.served_at.is_(None))
-    return list(
-        db.session.scalars(
-            statement.options(selectinload(CheckIn.station)).order_by(CheckIn.queue_number, CheckIn.id)
-        )
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(statement.subquery()))
+    items = db.session.scalars(
+        statement.order_by(CheckIn.queue_number, CheckIn.id).limit(per_page).offset((page - 1) * per_page)
     )
+    return list(items), total
 
 
-def list_for_station(actor: Account, station_id: int, day: date | None, served: bool | None) -> list[CheckIn]:
-    """Return a station's check-ins of one local day (default today), in queue order."""
+def list_for_station(
+    actor: Account, station_id: int, day: date | None, served: bool | None, page: int = 1, per_page: int = 200
+) -> tuple[list[CheckIn], int]:
+    """Return one page of a station's check-ins of one local day (default today), in queue order."""
     station = get_station(actor, station_id)
     statement = sa.select(CheckIn).where(
         CheckIn.station_id == station.id, CheckIn.event_id.is_(None), CheckIn.day == (day or local_day())
     )
-    return _listing(statement, served)
+    return _listing(statement, served, page, per_page)
 
 
-def list_for_event(actor: Account, event: Event, served: bool | None) -> list[CheckIn]:
-    """Return an event's check-ins in queue order (the caller checked the event's scope)."""
-    return _listing(sa.select(CheckIn).where(CheckIn.event_id == event.id), served)
+def list_for_event(
+    actor: Account, event: Event, served: bool | None, page: int = 1, per_page: int = 200
+) -> tuple[list[CheckIn], int]:
+    """Return one page of an event's check-ins in queue order (the caller checked the event's scope)."""
+    return _listing(sa.select(CheckIn).where(CheckIn.event_id == event.id), served, page, per_page)
 
 
 def people(check_ins: list[CheckIn]) -> dict[int, Resident]:

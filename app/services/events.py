@@ -239,16 +239,21 @@ def cancel_signup(account: Account, event_id: int) -> None:
         db.session.commit()
 
 
-def list_signups(actor: Account, event_id: int) -> list[tuple[EventSignup, object]]:
-    """Return an event's live sign-ups with the people behind them (staff in scope)."""
+def list_signups(
+    actor: Account, event_id: int, page: int = 1, per_page: int = 200
+) -> tuple[list[tuple[EventSignup, object]], int]:
+    """Return one page of an event's live sign-ups with the people behind them, and the total."""
     from app.models import Resident
 
     event = get_in_my_scope(actor, event_id)
-    return list(
+    rows = list(
         db.session.execute(
             sa.select(EventSignup, Resident)
             .outerjoin(Resident, Resident.account_id == EventSignup.account_id)
             .where(EventSignup.event_id == event.id, EventSignup.cancelled_at.is_(None))
             .order_by(EventSignup.created_at, EventSignup.id)
+            .limit(per_page)
+            .offset((page - 1) * per_page)
         ).all()
     )
+    return rows, signup_count(event.id)

@@ -278,7 +278,8 @@ def refresh(account: Account, job_id: int, ip: str | None) -> Job:
     job = _own_job(account, job_id)
     if job.status not in (JobStatus.published, JobStatus.expired):
         raise _conflict(job, "refreshed")
-    if job.status == JobStatus.expired:
+    revived = job.status == JobStatus.expired
+    if revived:
         # Unchanged content that passed review once goes back up without a new review.
         _require_verified(job.employer)
     now = utcnow()
@@ -288,6 +289,11 @@ def refresh(account: Account, job_id: int, ip: str | None) -> Job:
     audit.record("job.refresh", actor=account, object_type="job", object_id=job.id, ip=ip)
     db.session.commit()
     job_index.sync_job(job)
+    if revived:  # published again: seekers who came since hear of it (nobody hears twice)
+        from app.jobs.push import match_and_push
+        from app.services.push import enqueue_after_commit
+
+        enqueue_after_commit(match_and_push, job.id)
     return job
 
 

@@ -685,3 +685,11 @@ def daily_counts(actor: Account, date_from: date | None = None, date_to: date | 
         ).order_by(Push.day, Push.kind, Push.status)
     ).all()
     return [{"date": day, "kind": kind, "status": status, "count": n} for day, kind, status, n in rows]
+
+
+def purge_subscription_reports(older_than_days: int = 7) -> int:
+    """Forget the client ids of subscription reports once no phone would retry them."""
+    cutoff = utcnow() - timedelta(days=older_than_days)
+    result = db.session.execute(sa.delete(SubscriptionReport).where(SubscriptionReport.created_at < cutoff))
+    db.session.commit()
+    return result.rowcount
