@@ -623,7 +623,7 @@ def test_candidates_answer_from_sql_when_redis_is_down(
     )
     without = {job_id: candidates(client, job_id, station) for job_id in (welfare, regular)}
 
-    assert "candidates answered from SQL" in caplog.text
+    assert "read from SQL" in caplog.text
 
     for job_id in (welfare, regular):
         assert [i["resident_id"] for i in without[job_id]] == [i["resident_id"] for i in with_redis[job_id]]

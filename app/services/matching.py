@@ -188,13 +188,16 @@ def _job_for_candidates(actor: Account, job_id: int) -> Job:
     return job
 
 
-def _nearby_seekers(job: Job, radius_m: int) -> list[tuple[int, float]]:
-    """Return (resident id, metres) of seekers near the job: Redis, or SQL when Redis fails."""
+def nearby_seekers(job: Job, radius_m: int, count: int = POOL) -> list[tuple[int, float]]:
+    """Return up to `count` (resident id, metres) of seekers near a job, nearest first.
+
+    From the Redis GEO set of seekers, or from SQL (a lat/lng box) when Redis fails.
+    """
     try:
         if job_index.ensure_built():
-            return job_index.search_seekers(job.lat, job.lng, radius_m, POOL)
+            return job_index.search_seekers(job.lat, job.lng, radius_m, count)
     except redis.RedisError:
-        log.warning("GEO index unavailable; candidates answered from SQL", exc_info=True)
+        log.warning("GEO index unavailable; seekers near job %s read from SQL", job.id, exc_info=True)
     min_lat, max_lat, min_lng, max_lng = bounding_box(job.lat, job.lng, radius_m)
     rows = db.session.execute(
         job_index.seekers_select(Resident.id, Resident.home_lat, Resident.home_lng).where(
@@ -202,13 +205,13 @@ def _nearby_seekers(job: Job, radius_m: int) -> list[tuple[int, float]]:
         )
     )
     found = sorted((distance_m(job.lat, job.lng, r.home_lat, r.home_lng), r.id) for r in rows)
-    return [(rid, d) for d, rid in found if d <= radius_m][:POOL]
+    return [(rid, d) for d, rid in found if d <= radius_m][:count]
 
 
 def candidates(actor: Account, job_id: int, radius_m: int, page: int, per_page: int) -> list[dict]:
     """Return seekers near a job whose wishes it fits, best first, masked for the actor."""
     job = _job_for_candidates(actor, job_id)
-    near = _nearby_seekers(job, radius_m)
+    near = nearby_seekers(job, radius_m)
     seekers = _seekers([rid for rid, _ in near])
     ranked = []
     for rid, distance in near:

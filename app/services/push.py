@@ -36,7 +36,6 @@ from app.models import (
     utcnow,
 )
 from app.services import clock, job_index
-from app.services.geo import bounding_box, distance_m
 from app.services.push_templates import by_template_id, template
 from app.wechat.client import TokenRefreshBusy
 
@@ -210,23 +209,6 @@ def _utc(moment: datetime) -> datetime:
 # ---- the fan-out ----------------------------------------------------------------------------
 
 
-def _nearby_seekers(job: Job, radius_m: int) -> list[tuple[int, float]]:
-    """Return (resident id, metres) of every seeker within `radius_m`: Redis GEO, else SQL."""
-    try:
-        if job_index.ensure_built():
-            return job_index.search_seekers(job.lat, job.lng, radius_m, 1_000_000)
-    except redis.RedisError:
-        log.warning("GEO index unavailable; push fan-out reads seekers from SQL", exc_info=True)
-    min_lat, max_lat, min_lng, max_lng = bounding_box(job.lat, job.lng, radius_m)
-    rows = db.session.execute(
-        job_index.seekers_select(Resident.id, Resident.home_lat, Resident.home_lng).where(
-            Resident.home_lat.between(min_lat, max_lat), Resident.home_lng.between(min_lng, max_lng)
-        )
-    )
-    found = ((r.id, distance_m(job.lat, job.lng, r.home_lat, r.home_lng)) for r in rows)
-    return sorted((item for item in found if item[1] <= radius_m), key=lambda item: item[1])
-
-
 def _receivers(account_ids: list[int], key: str) -> dict[int, dict]:
     """Return, with their settings, the accounts that may receive `key`: active, opted in, with quota."""
     kind = template(key)["kind"]
@@ -280,13 +262,14 @@ def _insert_ignoring_duplicates(rows: list[dict]) -> int:
 
 def fan_out_job(job_id: int) -> dict:
     """Create the job_match pushes of a published job and enqueue their sends; safe to repeat."""
-    from app.services.matching import Seeker, _seekers, fits, score
+    from app.services.matching import Seeker, _seekers, fits, nearby_seekers, score
 
     job = db.session.get(Job, job_id)
     if job is None or not job_index.is_searchable(job):
         return {"created": 0, "enqueued": 0}
     config = current_app.config
-    near = _nearby_seekers(job, config["PUSH_SEARCH_RADIUS_M"])
+    # Every seeker in the radius (the fan-out's own radius, not the candidates' page pool).
+    near = nearby_seekers(job, config["PUSH_SEARCH_RADIUS_M"], count=10_000_000)
     created = enqueued = 0
     for start in range(0, len(near), config["PUSH_BATCH"]):
         batch = near[start : start + config["PUSH_BATCH"]]
