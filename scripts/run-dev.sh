@@ -25,6 +25,7 @@ cat <<MSG
   API          http://127.0.0.1:${PORT}/api/v1   (OpenAPI: /api/v1/openapi.json, health: /healthz)
   Fake WeChat  ${WECHAT_API_BASE}   (log: instance/fake-wechat.log)
   Demo staff   demo-city-admin, demo-operator, demo-grid-worker, demo-station-staff
+               (and demo-grid-<community code> for each demo community)
   Password     ${DEMO_PASSWORD}   (set DEMO_PASSWORD to change it)
 
   Try it (another terminal):
