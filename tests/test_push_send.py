@@ -24,7 +24,7 @@ from wechatpy.exceptions import WeChatClientException
 
 from app.extensions import db, get_queue
 from app.jobs.push import send_push
-from app.models import Account, Application, Push, PushQuota, Resident, utcnow
+from app.models import PLACE_COLUMN_NAMES, Account, Application, Push, PushQuota, Resident, utcnow
 from app.services import clock
 from app.services import push as push_service
 from app.wechat import wechat
@@ -137,7 +137,7 @@ def make_push(make_employer, make_job):
             day=clock.local_day(now),
             send_after=now,
             attempts=0,
-            **{name: getattr(resident, name) for name in push_service.PLACE},
+            **{name: getattr(resident, name) for name in PLACE_COLUMN_NAMES},
         )
         db.session.add(row)
         db.session.commit()

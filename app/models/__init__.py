@@ -44,6 +44,7 @@ from app.models.places import (
 )
 from app.models.push import Push, PushPreference, PushQuota, PushStatus, SubscriptionReport
 from app.models.residents import (
+    PLACE_COLUMN_NAMES,
     EmploymentStatus,
     Household,
     KeyGroup,
@@ -67,6 +68,7 @@ from app.models.stations import (
 )
 
 __all__ = [
+    "PLACE_COLUMN_NAMES",
     "Push",
     "PushPreference",
     "PushQuota",

@@ -44,6 +44,10 @@ class StatusSource(StrEnum):
     province = "province"  # the provincial platform
 
 
+# The place columns, smallest place first (see PlaceColumns).
+PLACE_COLUMN_NAMES = ("community_id", "township_id", "circle_id", "district_id", "city_id")
+
+
 class PlaceColumns:
     """Denormalised place ids, so scoping is one indexed equality at province scale.
 

@@ -8,7 +8,6 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from app.auth import get_in_scope, scoped
@@ -29,10 +28,11 @@ from app.models import (
     Station,
     utcnow,
 )
-from app.services import qr_codes
+from app.services import clock, qr_codes
 from app.services.clock import local_day
 from app.services.geo import check_point, distance_m
 from app.services.stations import get_station
+from app.services.upsert import upsert
 
 # Who may mark check-ins served (supervisors watch, grid workers visit homes).
 SERVE_ROLES = frozenset(
@@ -139,24 +139,13 @@ def _recent(account_id: int, station: Station | None, event: Event | None) -> Ch
 
 def next_queue_number(key: str) -> int:
     """Take the next number of a queue, atomically: one upsert, whose row lock lasts until commit."""
-    dialect = db.session.get_bind().dialect.name
-    values = {"key": key, "last": 1, "updated_at": utcnow()}
-    bump = {"last": QueueCounter.last + 1, "updated_at": values["updated_at"]}
-    if dialect in ("mysql", "mariadb"):
-        statement = mysql.insert(QueueCounter).values(values).on_duplicate_key_update(**bump)
-    elif dialect == "postgresql":
-        statement = (
-            postgresql.insert(QueueCounter)
-            .values(values)
-            .on_conflict_do_update(index_elements=["key"], set_=bump)
-        )
-    else:
-        statement = (
-            sqlite.insert(QueueCounter)
-            .values(values)
-            .on_conflict_do_update(index_elements=["key"], set_=bump)
-        )
-    db.session.execute(statement)
+    now = utcnow()
+    upsert(
+        QueueCounter,
+        {"key": key, "last": 1, "updated_at": now},
+        "key",
+        {"last": QueueCounter.last + 1, "updated_at": now},
+    )
     return db.session.scalar(sa.select(QueueCounter.last).where(QueueCounter.key == key))
 
 
@@ -356,12 +345,7 @@ def daily_counts(
     actor: Account, date_from: date | None = None, date_to: date | None = None, station_id: int | None = None
 ) -> list[dict]:
     """Return check-ins and served counts per station (or event) per local day, in the actor's place."""
-    date_to = date_to or local_day()
-    date_from = date_from or date_to - timedelta(days=6)
-    if date_from > date_to:
-        raise ValidationFailed("from", "'from' must not be after 'to'.", code="invalid_date_range")
-    if (date_to - date_from).days + 1 > 366:
-        raise ValidationFailed("from", "Ask for at most 366 days at a time.", code="date_range_too_long")
+    date_from, date_to = clock.day_range(date_from, date_to)
     served = sa.func.sum(sa.case((CheckIn.served_at.is_not(None), 1), else_=0))
     statement = scoped(
         sa.select(

@@ -5,6 +5,8 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 
+from app.errors import ValidationFailed
+
 
 def zone() -> ZoneInfo:
     """Return the city's time zone (LOCAL_TIMEZONE)."""
@@ -42,3 +44,16 @@ def quarter_start(day: date) -> date:
 def utc_start_of(day: date) -> datetime:
     """Return the naive-UTC moment the city's day begins."""
     return datetime(day.year, day.month, day.day, tzinfo=zone()).astimezone(UTC).replace(tzinfo=None)
+
+
+def day_range(date_from: date | None, date_to: date | None, max_days: int = 366) -> tuple[date, date]:
+    """Check a ?from=&to= range of days (default the last 7, to today); 422 when reversed or too long."""
+    date_to = date_to or local_day()
+    date_from = date_from or date_to - timedelta(days=6)
+    if date_from > date_to:
+        raise ValidationFailed("from", "'from' must not be after 'to'.", code="invalid_date_range")
+    if (date_to - date_from).days + 1 > max_days:
+        raise ValidationFailed(
+            "from", f"Ask for at most {max_days} days at a time.", code="date_range_too_long"
+        )
+    return date_from, date_to

@@ -5,10 +5,20 @@ from datetime import timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from app.auth import SCOPE_COLUMNS, get_in_scope, in_scope
+from app.auth import get_in_scope, in_scope
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
-from app.models import Account, Circle, Event, EventSignup, EventStatus, Role, Station, utcnow
+from app.models import (
+    PLACE_COLUMN_NAMES,
+    Account,
+    Circle,
+    Event,
+    EventSignup,
+    EventStatus,
+    Role,
+    Station,
+    utcnow,
+)
 from app.services import audit
 from app.services.geo import check_point
 from app.services.places import locate
@@ -25,7 +35,7 @@ def _place(event: Event, actor: Account, values: dict) -> None:
         station = get_station(actor, values["station_id"])
         # At a station the station's point counts: a point of its own would mislead the geofence.
         event.station_id, event.lat, event.lng = station.id, None, None
-        columns = {name: getattr(station, name) for name in SCOPE_COLUMNS.values()}
+        columns = {name: getattr(station, name) for name in PLACE_COLUMN_NAMES}
         event.address = values.get("address") or station.address
         return _set_columns(event, columns)
     lat, lng = values.get("lat"), values.get("lng")

@@ -9,10 +9,11 @@ from marshmallow import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from app.auth import SCOPE_COLUMNS, get_in_scope, in_scope
+from app.auth import get_in_scope, in_scope
 from app.errors import Forbidden, NotFound, ValidationFailed, validation_fields
 from app.extensions import db
 from app.models import (
+    PLACE_COLUMN_NAMES,
     Account,
     Community,
     GridAssignment,
@@ -446,7 +447,7 @@ def _one_visit(actor: Account, raw, schema) -> dict:
         outcome=values["outcome"],
         notes=values.get("notes"),
         member_updates=[{**u} for u in updates] or None,
-        **{name: getattr(household, name) for name in SCOPE_COLUMNS.values()},
+        **{name: getattr(household, name) for name in PLACE_COLUMN_NAMES},
     )
     try:
         # A resend racing its first copy: the loser's insert fails here or at the commit.

@@ -16,7 +16,6 @@ import redis
 import requests
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from wechatpy.exceptions import WeChatClientException
 
@@ -24,6 +23,7 @@ from app.auth import scoped
 from app.errors import ValidationFailed
 from app.extensions import db, get_redis
 from app.models import (
+    PLACE_COLUMN_NAMES,
     Account,
     Application,
     Job,
@@ -37,6 +37,7 @@ from app.models import (
 )
 from app.services import clock, job_index
 from app.services.push_templates import by_template_id, template
+from app.services.upsert import insert_ignoring_duplicates
 from app.wechat.client import TokenRefreshBusy
 
 log = logging.getLogger(__name__)
@@ -47,7 +48,6 @@ RETRYABLE_ERRORS = frozenset({45009, -1})
 NO_QUOTA_ERROR = 43101
 # Seconds before each retry of a send (backoff); with more retries RQ repeats the first wait.
 RETRY_WAITS = (10, 30, 90, 270)
-PLACE = ("community_id", "township_id", "circle_id", "district_id", "city_id")
 
 
 class PushRetry(Exception):
@@ -70,13 +70,7 @@ def _quota(account_id: int, key: str) -> PushQuota:
         "remaining": 0,
         "updated_at": utcnow(),
     }
-    dialect = db.session.get_bind().dialect.name
-    if dialect in ("mysql", "mariadb"):
-        db.session.execute(mysql.insert(PushQuota).values(values).prefix_with("IGNORE"))
-    elif dialect == "postgresql":
-        db.session.execute(postgresql.insert(PushQuota).values(values).on_conflict_do_nothing())
-    else:
-        db.session.execute(sqlite.insert(PushQuota).values(values).on_conflict_do_nothing())
+    insert_ignoring_duplicates(PushQuota, values)
     return db.session.get(PushQuota, (account_id, key), with_for_update=True, populate_existing=True)
 
 
@@ -243,23 +237,6 @@ def _receivers(account_ids: list[int], key: str) -> dict[int, dict]:
     return found
 
 
-def _insert_ignoring_duplicates(rows: list[dict]) -> int:
-    """Insert push rows; a row whose (account, kind, object) exists already is left alone.
-
-    Returns how many rows were new.
-    """
-    if not rows:
-        return 0
-    dialect = db.session.get_bind().dialect.name
-    if dialect in ("mysql", "mariadb"):
-        statement = mysql.insert(Push).values(rows).prefix_with("IGNORE")
-    elif dialect == "postgresql":
-        statement = postgresql.insert(Push).values(rows).on_conflict_do_nothing()
-    else:
-        statement = sqlite.insert(Push).values(rows).on_conflict_do_nothing()
-    return db.session.execute(statement).rowcount
-
-
 def fan_out_job(job_id: int) -> dict:
     """Create the job_match pushes of a published job and enqueue their sends; safe to repeat."""
     from app.services.matching import Seeker, _seekers, fits, nearby_seekers, score
@@ -299,7 +276,7 @@ def fan_out_job(job_id: int) -> dict:
                     fallback=job,
                 )
             )
-        created += _insert_ignoring_duplicates(rows)
+        created += insert_ignoring_duplicates(Push, rows)
         db.session.commit()
         # Enqueued batch by batch: a fan-out that dies half-way leaves nothing unsent behind.
         enqueued += enqueue_sends(
@@ -333,7 +310,7 @@ def _row(
         "send_after": at,
         "attempts": 0,
         "created_at": utcnow(),
-        **{name: getattr(place, name, None) for name in PLACE},
+        **{name: getattr(place, name, None) for name in PLACE_COLUMN_NAMES},
     }
 
 
@@ -400,7 +377,7 @@ def notify_application(application_id: int, status: str) -> int:
         place=resident,
         fallback=job,
     )
-    _insert_ignoring_duplicates([row])
+    insert_ignoring_duplicates(Push, [row])
     db.session.commit()
     return enqueue_sends(
         sa.and_(
@@ -652,12 +629,7 @@ def list_pushes(
 
 def daily_counts(actor: Account, date_from: date | None = None, date_to: date | None = None) -> list[dict]:
     """Return pushes per local day, kind and status in the actor's place (default the last 7 days)."""
-    date_to = date_to or clock.local_day()
-    date_from = date_from or date_to - timedelta(days=6)
-    if date_from > date_to:
-        raise ValidationFailed("from", "'from' must not be after 'to'.", code="invalid_date_range")
-    if (date_to - date_from).days + 1 > 366:
-        raise ValidationFailed("from", "Ask for at most 366 days at a time.", code="date_range_too_long")
+    date_from, date_to = clock.day_range(date_from, date_to)
     rows = db.session.execute(
         scoped(
             sa.select(Push.day, Push.kind, Push.status, sa.func.count())

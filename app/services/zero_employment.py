@@ -15,6 +15,7 @@ from app.auth import scope_clause
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
 from app.models import (
+    PLACE_COLUMN_NAMES,
     Account,
     AssistanceAction,
     EmploymentStatus,
@@ -31,7 +32,6 @@ from app.services.residents import age_of
 
 WORKING = frozenset({EmploymentStatus.employed, EmploymentStatus.flexible})
 LABOUR_FORCE = WORKING | {EmploymentStatus.unemployed, EmploymentStatus.unemployed_registered}
-PLACE_COLUMNS = ("community_id", "township_id", "circle_id", "district_id", "city_id")
 
 
 def is_zero_employment(members: list[Resident], today: date) -> bool:
@@ -94,7 +94,7 @@ def recompute(household_id: int, source: str) -> bool:
                     household_id=household_id,
                     opened_at=utcnow(),
                     assigned_to_id=grid_worker_of(household.community_id),
-                    **{name: getattr(household, name) for name in PLACE_COLUMNS},
+                    **{name: getattr(household, name) for name in PLACE_COLUMN_NAMES},
                 )
             )
     else:
