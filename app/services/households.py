@@ -309,11 +309,6 @@ def _personal(values: dict) -> tuple[str | None, list[dict]]:
     return digest, errors
 
 
-def _resident_in_scope(resident: Resident, actor: Account) -> bool:
-    community = db.session.get(Community, resident.community_id)
-    return community is not None and _in_scope(community, actor)
-
-
 def _household(community: Community, values: dict) -> tuple[Household, bool]:
     """Find the household by (community, key), or make it; the row's address and place win."""
     household = db.session.scalar(
@@ -388,19 +383,21 @@ def _snapshot(resident: Resident) -> tuple:
     )
 
 
-def _in_scope(community: Community, actor: Account) -> bool:
-    if not in_scope(place_columns(community), actor):
-        return False
-    if actor.role == Role.grid_worker:
-        return (
-            db.session.scalar(
-                sa.select(GridAssignment.community_id).where(
-                    GridAssignment.account_id == actor.id, GridAssignment.community_id == community.id
-                )
-            )
-            is not None
-        )
-    return True
+def _import_scope(actor: Account):
+    """Return a test of whether a place (a row, or a dict of place columns) is the actor's to import.
+
+    The actor's place, and for a grid worker one of their communities (read once per import,
+    not once per row).
+    """
+    assigned = (
+        set(db.session.scalars(_assigned_communities(actor))) if actor.role == Role.grid_worker else None
+    )
+
+    def importable(place) -> bool:
+        community_id = place["community_id"] if isinstance(place, dict) else place.community_id
+        return in_scope(place, actor) and (assigned is None or community_id in assigned)
+
+    return importable
 
 
 def import_households(actor: Account, data: bytes, filename: str | None, ip: str | None) -> dict:
@@ -430,6 +427,7 @@ def import_households(actor: Account, data: bytes, filename: str | None, ip: str
     }
     seen_ids: dict[str, int] = {}
     touched: set[int] = set()
+    importable = _import_scope(actor)
     for line, row in rows:
         values, errors = _parse_row(row)
         community = communities.get(values["community_code"] or "")
@@ -437,7 +435,7 @@ def import_households(actor: Account, data: bytes, filename: str | None, ip: str
             errors.append(
                 {"column": "community_code", "code": "unknown_community", "message": "No such community."}
             )
-        elif community is not None and not _in_scope(community, actor):
+        elif community is not None and not importable(place_columns(community)):
             errors.append(
                 {
                     "column": "community_code",
@@ -460,11 +458,7 @@ def import_households(actor: Account, data: bytes, filename: str | None, ip: str
                     }
                 )
             resident = db.session.scalar(sa.select(Resident).where(Resident.id_number_hmac == digest))
-            if (
-                resident is not None
-                and resident.community_id is not None
-                and not _resident_in_scope(resident, actor)
-            ):
+            if resident is not None and resident.community_id is not None and not importable(resident):
                 errors.append(
                     {
                         "column": "id_number",

@@ -10,6 +10,7 @@ from datetime import date
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import selectinload
 
 from app.auth import scope_clause
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -128,7 +129,13 @@ def list_cases(
         statement = statement.where(ZeroEmploymentCase.community_id == community_id)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(statement.subquery()))
     cases = db.session.scalars(
-        statement.order_by(ZeroEmploymentCase.opened_at, ZeroEmploymentCase.id)
+        statement.options(
+            selectinload(ZeroEmploymentCase.household)
+            .selectinload(Household.members)
+            .selectinload(Resident.key_group_rows),
+            selectinload(ZeroEmploymentCase.actions),
+        )
+        .order_by(ZeroEmploymentCase.opened_at, ZeroEmploymentCase.id)
         .limit(per_page)
         .offset((page - 1) * per_page)
     )
