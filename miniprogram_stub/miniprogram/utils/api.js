@@ -1,0 +1,197 @@
+// The one request wrapper: base URL from config, our token from storage, a silent WeChat
+// re-login when a resident's token has lapsed, the error envelope turned into an ApiError with
+// a sentence to show, and client ids for writes that must apply once.
+const config = require('./config')
+const messages = require('./messages')
+const clientId = require('./client-id')
+
+const SESSION_KEY = 'session' // { token, kind: 'resident' | 'staff', role, accountId, name, expiresAt }
+
+/** A failed request: the HTTP status (0: no network), the server's code and field, a message. */
+class ApiError extends Error {
+  constructor({ status, code, message, field = null, fields = null, serverMessage = null }) {
+    super(message)
+    this.name = 'ApiError'
+    this.status = status
+    this.code = code
+    this.field = field
+    this.fields = fields
+    this.serverMessage = serverMessage
+  }
+}
+
+function session() {
+  return wx.getStorageSync(SESSION_KEY) || null
+}
+
+function saveSession(body, kind) {
+  const value = {
+    token: body.token,
+    kind,
+    role: body.account.role,
+    accountId: body.account.id,
+    name: body.account.display_name || body.account.username || '',
+    expiresAt: body.expires_at,
+  }
+  wx.setStorageSync(SESSION_KEY, value)
+  return value
+}
+
+function clearSession() {
+  wx.removeStorageSync(SESSION_KEY)
+}
+
+/** Turn a non-2xx answer into an ApiError (the envelope when there is one). */
+function toError(statusCode, body) {
+  const envelope = body && typeof body === 'object' && body.error ? body.error : null
+  return new ApiError({
+    status: statusCode,
+    code: envelope ? envelope.code : statusCode === 0 ? 'network_error' : `http_${statusCode}`,
+    field: envelope ? envelope.field : null,
+    fields: envelope ? envelope.fields : null,
+    serverMessage: envelope ? envelope.message : null,
+    message: messages.forError(envelope, statusCode),
+  })
+}
+
+function networkError(errMsg) {
+  return new ApiError({
+    status: 0,
+    code: 'network_error',
+    message: messages.forError(null, 0),
+    serverMessage: errMsg || null,
+  })
+}
+
+function authHeader(token) {
+  return token ? { Authorization: `Bearer ${token}` } : {}
+}
+
+/** One wx.request; resolves {statusCode, data} for any HTTP answer, rejects only without one. */
+function send(path, { method = 'GET', data, token } = {}) {
+  return new Promise((resolve, reject) => {
+    wx.request({
+      url: config.baseUrl() + config.API_PREFIX + path,
+      method,
+      data,
+      header: authHeader(token),
+      timeout: 15000,
+      success: (response) => resolve(response),
+      fail: (error) => reject(networkError(error && error.errMsg)),
+    })
+  })
+}
+
+/** One wx.uploadFile (its body comes back as text); same contract as send(). */
+function sendFile(path, { filePath, name, formData, token }) {
+  return new Promise((resolve, reject) => {
+    wx.uploadFile({
+      url: config.baseUrl() + config.API_PREFIX + path,
+      filePath,
+      name,
+      formData,
+      header: authHeader(token),
+      timeout: 60000,
+      success: (response) => {
+        let parsed = response.data
+        try {
+          parsed = JSON.parse(response.data)
+        } catch (error) {
+          // not JSON (a proxy's error page): toError() falls back to the status
+        }
+        resolve({ statusCode: response.statusCode, data: parsed })
+      },
+      fail: (error) => reject(networkError(error && error.errMsg)),
+    })
+  })
+}
+
+let loginInFlight = null
+
+/** Log the resident in with wx.login (one attempt shared by every caller waiting for it). */
+function login() {
+  if (!loginInFlight) {
+    loginInFlight = new Promise((resolve, reject) => {
+      wx.login({
+        success: (result) => resolve(result.code),
+        fail: (error) => reject(networkError(error && error.errMsg)),
+      })
+    })
+      .then((code) => send('/auth/wechat-login', { method: 'POST', data: { code } }))
+      .then((response) => {
+        if (response.statusCode !== 200) throw toError(response.statusCode, response.data)
+        return saveSession(response.data, 'resident')
+      })
+      .finally(() => {
+        loginInFlight = null
+      })
+  }
+  return loginInFlight
+}
+
+/** Log a staff member (a grid worker) in with username and password. */
+async function staffLogin(username, password) {
+  const response = await send('/auth/login', { method: 'POST', data: { username, password } })
+  if (response.statusCode !== 200) throw toError(response.statusCode, response.data)
+  return saveSession(response.data, 'staff')
+}
+
+/** Revoke the token on the server (best effort) and forget it here. */
+async function logout() {
+  const current = session()
+  clearSession()
+  if (current) await send('/auth/logout', { method: 'POST', data: {}, token: current.token }).catch(() => null)
+}
+
+/**
+ * Call the API with the session: `auth` true (log a resident in first if needed), 'optional'
+ * (send the token when there is one) or false. A 401 on a resident's token logs in again
+ * silently and retries once; on a staff token it clears it and opens the staff login page.
+ */
+async function withSession(auth, exchange) {
+  let current = session()
+  if (auth === true && !current) current = await login()
+  let response = await exchange(auth && current ? current.token : null)
+  if (response.statusCode === 401 && auth && current) {
+    if (current.kind === 'staff') {
+      clearSession()
+      wx.reLaunch({ url: config.STAFF_LOGIN_PAGE })
+      throw toError(response.statusCode, response.data)
+    }
+    clearSession()
+    current = await login()
+    response = await exchange(current.token)
+  }
+  if (response.statusCode >= 400) throw toError(response.statusCode, response.data)
+  return response.data
+}
+
+/** GET/POST/PUT/PATCH/DELETE `path` (under /api/v1) and resolve the answer's JSON. */
+function request(path, { method = 'GET', data, auth = true } = {}) {
+  return withSession(auth, (token) => send(path, { method, data, token }))
+}
+
+/** Upload one file as multipart field `name` (default 'file') and resolve the answer's JSON. */
+function upload(path, filePath, { name = 'file', formData, auth = true } = {}) {
+  return withSession(auth, (token) => sendFile(path, { filePath, name, formData, token }))
+}
+
+/** Show a failed request to the person: the sentence from messages.js, in a dialog. */
+function showError(error, title = '提示') {
+  const content = error && error.message ? error.message : messages.forError(null, 0)
+  wx.showModal({ title, content, showCancel: false })
+  return content
+}
+
+module.exports = {
+  ApiError,
+  request,
+  upload,
+  login,
+  staffLogin,
+  logout,
+  session,
+  clearSession,
+  showError,
+  newClientId: clientId.create,
+}

@@ -1,0 +1,31 @@
+// Where the API lives, per build. Every address must be a "request domain" (request合法域名)
+// and, for résumé uploads, an "uploadFile domain" in the mini-program console (see README).
+const SERVERS = {
+  // `make run` on the developer's machine; DevTools must skip the domain check for it.
+  develop: 'http://127.0.0.1:5000',
+  trial: 'https://jiuye-test.huangshan.example.cn',
+  release: 'https://jiuye.huangshan.example.cn',
+}
+
+const API_PREFIX = '/api/v1'
+
+/** The server for this build; a develop build may point elsewhere (storage 'debug.apiBase'). */
+function baseUrl() {
+  const info = wx.getAccountInfoSync()
+  const env = (info && info.miniProgram && info.miniProgram.envVersion) || 'release'
+  if (env === 'develop') {
+    const override = wx.getStorageSync('debug.apiBase')
+    if (override) return override
+  }
+  return SERVERS[env] || SERVERS.release
+}
+
+module.exports = {
+  baseUrl,
+  API_PREFIX,
+  PAGE_SIZE: 20,
+  VISIT_BATCH_SIZE: 100, // the server's VISIT_BATCH_MAX
+  STAFF_LOGIN_PAGE: '/pages/staff-login/index',
+  // The station check-in URL's path; a scanned code with another shape is not ours.
+  CHECK_IN_PATH: '/s/',
+}

@@ -1,0 +1,66 @@
+// What a person reads when a request fails. The server's error envelope carries a stable
+// `code` and an English `message`; the codes we know get a Chinese sentence here, and any code
+// we do not know yet shows the server's own message (so a new rule is never silent).
+
+const BY_CODE = {
+  network_error: '网络不可用，请检查网络后再试',
+  internal_error: '服务器开小差了，请稍后再试',
+  auth_required: '请先登录',
+  token_expired: '登录已过期，请重新登录',
+  wechat_code_invalid: '微信登录失败，请重试',
+  wechat_unavailable: '微信服务暂时不可用，请稍后再试',
+  account_disabled: '账号已停用，请联系就业服务站',
+  account_locked: '密码错误次数过多，请15分钟后再试',
+  invalid_credentials: '用户名或密码错误',
+  role_forbidden: '当前账号不能进行此操作',
+  not_a_resident: '请使用居民账号操作',
+  location_required: '请允许获取位置，或在“我的”里填写家庭住址',
+  coordinates_out_of_range: '位置不在服务范围内',
+  coordinates_swapped: '位置信息有误，请重新定位',
+  job_not_found: '岗位已下线或不存在',
+  file_too_large: '文件不能超过10MB',
+  file_type_not_allowed: '只能上传 PDF、Word、JPG 或 PNG 文件',
+  file_empty: '文件是空的，请重新选择',
+  file_missing: '请选择要上传的文件',
+  too_many_files: '最多上传5个附件，请先删除旧的',
+  payload_too_large: '内容太大，请缩小后再试',
+  token_invalid: '这不是就业服务站的签到码',
+  token_revoked: '这张二维码已更换，请扫描服务站现在张贴的二维码',
+  token_expired_qr: '二维码已过期，请重新扫描屏幕上的二维码',
+  token_replayed: '这个二维码您已用过，请扫描屏幕上的新二维码',
+  station_inactive: '该服务站已暂停服务',
+  too_far: '您离服务站太远了，请到站内再扫码签到',
+  event_not_open: '活动签到尚未开始或已经结束',
+  event_cancelled: '活动已取消',
+  event_full: '活动名额已满',
+  illegal_transition: '当前状态不能进行此操作',
+  batch_too_large: '一次提交的走访记录太多，请稍后再同步',
+  household_not_found: '该户不在您负责的社区',
+}
+
+// The same code means different things on different routes: an expired QR code is not an
+// expired login (the check-in refusal names its field).
+const BY_FIELD = {
+  'url_or_token:token_expired': 'token_expired_qr',
+  'url_or_token:location_required': 'location_required_station',
+}
+BY_CODE.location_required_station = '此服务站需要定位签到，请允许获取位置后再扫码'
+
+const BY_STATUS = {
+  0: 'network_error',
+  500: 'internal_error',
+  502: 'wechat_unavailable',
+  503: 'internal_error',
+}
+
+/** Return the sentence to show for an error envelope {code, message, field} and its status. */
+function forError(envelope, status) {
+  const special = envelope && BY_FIELD[`${envelope.field}:${envelope.code}`]
+  if (special) return BY_CODE[special]
+  if (envelope && BY_CODE[envelope.code]) return BY_CODE[envelope.code]
+  if (envelope && envelope.message) return envelope.message
+  const byStatus = BY_STATUS[status] || (status >= 500 ? 'internal_error' : null)
+  return byStatus ? BY_CODE[byStatus] : `请求失败 (${status})`
+}
+
+module.exports = { forError, BY_CODE }

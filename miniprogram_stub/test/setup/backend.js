@@ -1,0 +1,126 @@
+// Starts the real backend for the tests: the embedded default (SQLite file, in-process
+// fakeredis, jobs inline) with demo data, and the local fake WeChat server, each on a free port.
+const { spawn, execFileSync } = require('child_process')
+const fs = require('fs')
+const net = require('net')
+const os = require('os')
+const path = require('path')
+
+const REPO = path.resolve(__dirname, '../../..')
+const STATE_FILE = path.join(__dirname, '..', '.backend', 'state.json')
+const DEMO_PASSWORD = 'mp-test-pass-2026'
+
+/** Return a TCP port nobody listens on right now. */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer()
+    server.unref()
+    server.on('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address()
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+/** Wait until GET url answers 200, or fail after `seconds`. */
+async function waitFor(url, seconds, child) {
+  const deadline = Date.now() + seconds * 1000
+  let lastError = null
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${url}: the process exited with ${child.exitCode}`)
+    try {
+      const response = await fetch(url)
+      if (response.ok) return
+      lastError = new Error(`${url} answered ${response.status}`)
+    } catch (error) {
+      lastError = error
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  throw new Error(`${url} did not answer within ${seconds} s: ${lastError}`)
+}
+
+/** Find the project's flask command (the venv that `make test` builds). */
+function flaskCommand() {
+  const flask = process.env.FLASK_BIN || path.join(REPO, '.venv', 'bin', 'flask')
+  if (!fs.existsSync(flask)) {
+    throw new Error(`${flask} is missing: run \`make test\` (or \`make .venv/.dev\`) in ${REPO} first`)
+  }
+  return flask
+}
+
+/** Build the schema and the demo data, start both servers; return what the tests need. */
+async function start() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ec-miniprogram-'))
+  const [apiPort, wechatPort] = [await freePort(), await freePort()]
+  const flask = flaskCommand()
+  const env = {
+    ...process.env,
+    FLASK_APP: 'wsgi.py',
+    APP_CONFIG: 'development',
+    DATABASE_URL: `sqlite:///${path.join(dir, 'demo.sqlite3')}`,
+    STORAGE_DIR: path.join(dir, 'storage'),
+    WECHAT_API_BASE: `http://127.0.0.1:${wechatPort}/`,
+    PUBLIC_BASE_URL: `http://127.0.0.1:${apiPort}`,
+    DEMO_PASSWORD,
+    PYTHONUNBUFFERED: '1',
+  }
+  // The embedded default: no REDIS_URL means fakeredis in the API process, jobs run inline.
+  delete env.REDIS_URL
+  delete env.QUEUE_REDIS_URL
+  const run = (...args) => {
+    try {
+      return execFileSync(flask, args, { cwd: REPO, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+    } catch (error) {
+      throw new Error(`flask ${args.join(' ')} failed:\n${error.stderr || error.message}`)
+    }
+  }
+  run('db', 'upgrade')
+  run('seed-places')
+  const demo = JSON.parse(run('demo-data'))
+
+  const log = fs.openSync(path.join(dir, 'servers.log'), 'a')
+  const spawnServer = (args) =>
+    spawn(flask, args, { cwd: REPO, env, stdio: ['ignore', log, log], detached: false })
+  const wechat = spawnServer(['fake-wechat', '--port', String(wechatPort)])
+  const api = spawnServer(['run', '--host', '127.0.0.1', '--port', String(apiPort), '--no-reload'])
+  const state = {
+    dir,
+    apiBase: `http://127.0.0.1:${apiPort}`,
+    wechatBase: `http://127.0.0.1:${wechatPort}`,
+    password: DEMO_PASSWORD,
+    demo,
+    pids: [api.pid, wechat.pid],
+  }
+  try {
+    await waitFor(`${state.wechatBase}/_fake/calls`, 30, wechat)
+    await waitFor(`${state.apiBase}/healthz`, 30, api)
+  } catch (error) {
+    stop(state)
+    const tail = fs.readFileSync(path.join(dir, 'servers.log'), 'utf8').slice(-3000)
+    throw new Error(`${error.message}\n--- server log ---\n${tail}`)
+  }
+  fs.mkdirSync(path.dirname(STATE_FILE), { recursive: true })
+  fs.writeFileSync(STATE_FILE, JSON.stringify(state, null, 1))
+  return state
+}
+
+/** Stop both servers and remove the temporary directory. */
+function stop(state) {
+  for (const pid of state.pids || []) {
+    try {
+      process.kill(pid, 'SIGTERM')
+    } catch {
+      // already gone
+    }
+  }
+  if (state.dir && !process.env.KEEP_BACKEND_DIR) fs.rmSync(state.dir, { recursive: true, force: true })
+}
+
+/** The running backend's state, for a test file. */
+function current() {
+  return JSON.parse(fs.readFileSync(STATE_FILE, 'utf8'))
+}
+
+module.exports = { start, stop, current, STATE_FILE }

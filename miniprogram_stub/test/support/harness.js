@@ -1,0 +1,148 @@
+// Runs the mini-program's own code in Node: `App({...})` and `Page({...})` are captured, a page
+// instance gets `data`, `setData` (with 'a.b[0].c' paths, as in WeChat) and its handlers, and
+// the lifecycle (onLoad → onShow → onReady) is driven as the runtime does. Each Phone has its
+// own `wx` shim, storage and modules, so a resident's phone and a grid worker's can be used
+// side by side.
+const fs = require('fs')
+const path = require('path')
+const { createWx } = require('./wx')
+const backend = require('../setup/backend')
+
+const ROOT = path.resolve(__dirname, '../../miniprogram')
+
+const clone = (value) => (value === undefined ? undefined : JSON.parse(JSON.stringify(value)))
+
+/** Set `value` at a setData path such as 'form.name' or 'items[2].checked'. */
+function setPath(target, key, value) {
+  const parts = key.replace(/\[(\d+)\]/g, '.$1').split('.')
+  let node = target
+  for (let i = 0; i < parts.length - 1; i += 1) {
+    const part = parts[i]
+    if (node[part] === undefined || node[part] === null || typeof node[part] !== 'object') {
+      node[part] = /^\d+$/.test(parts[i + 1]) ? [] : {}
+    }
+    node = node[part]
+  }
+  node[parts[parts.length - 1]] = value
+}
+
+/** Split '/pages/jobs/index?id=3&x=y' into the route and its (decoded) query. */
+function parseUrl(url) {
+  const [route, search = ''] = url.replace(/^\//, '').split('?')
+  const query = {}
+  for (const pair of search.split('&').filter(Boolean)) {
+    const [key, value = ''] = pair.split('=')
+    query[decodeURIComponent(key)] = value // WeChat hands query values over still encoded
+  }
+  return { route, query }
+}
+
+/** A tap or input event as the runtime builds it. */
+function event(detail = {}, dataset = {}) {
+  return { type: 'tap', detail, currentTarget: { dataset }, target: { dataset } }
+}
+
+const GLOBALS = ['require', 'module', 'exports', 'wx', 'App', 'Page', 'getApp', 'getCurrentPages', 'Component']
+
+class Phone {
+  /** A phone with the mini-program installed, its server switch pointed at the test backend. */
+  constructor({ openid, phone } = {}) {
+    this.backend = backend.current()
+    const { wx, ctl } = createWx({ wechatBase: this.backend.wechatBase, openid, phone })
+    this.wx = wx
+    this.ctl = ctl
+    this.stack = []
+    this.cache = {}
+    this.pages = {}
+    // The develop build's server switch (see utils/config.js): the test backend's address.
+    wx.setStorageSync('debug.apiBase', this.backend.apiBase)
+    this.load(path.join(ROOT, 'app.js'))
+    if (!this.appDefinition) throw new Error('app.js did not call App()')
+    this.app = { ...this.appDefinition, globalData: clone(this.appDefinition.globalData || {}) }
+    if (this.app.onLaunch) this.app.onLaunch({ path: 'pages/jobs/index', query: {}, scene: 1001 })
+  }
+
+  /**
+   * Load one of the mini-program's files as the runtime does: CommonJS, with this phone's `wx`,
+   * `App`, `Page`, `getApp` in scope (so two phones never share state), modules cached per phone.
+   */
+  load(file) {
+    const full = file.endsWith('.js') ? file : `${file}.js`
+    if (!full.startsWith(ROOT)) throw new Error(`${full}: a mini-program can require only its own files`)
+    if (this.cache[full]) return this.cache[full].exports
+    const module = { exports: {} }
+    this.cache[full] = module
+    const source = `${fs.readFileSync(full, 'utf8')}\n//# sourceURL=${full}`
+    const run = new Function(...GLOBALS, source) // eslint-disable-line no-new-func
+    const phone = this
+    run(
+      (name) => phone.load(path.resolve(path.dirname(full), name)),
+      module,
+      module.exports,
+      this.wx,
+      (definition) => {
+        phone.appDefinition = definition
+      },
+      (definition) => {
+        phone.pageDefinition = definition
+      },
+      () => phone.app,
+      () => phone.stack.slice(),
+      () => {
+        throw new Error('components are rendered with miniprogram-simulate, not loaded as pages')
+      },
+    )
+    return module.exports
+  }
+
+  /** Load a page module and return its Page definition. */
+  definition(route) {
+    if (!this.pages[route]) {
+      this.pageDefinition = null
+      this.load(path.join(ROOT, `${route}.js`))
+      if (!this.pageDefinition) throw new Error(`${route}.js did not call Page()`)
+      this.pages[route] = this.pageDefinition
+    }
+    return this.pages[route]
+  }
+
+  /** Open a page as WeChat would (onLoad with the query, onShow, onReady) and wait for it. */
+  async open(route, query = {}) {
+    const definition = this.definition(route.replace(/^\//, ''))
+    const page = { route, options: query, data: clone(definition.data || {}) }
+    for (const [key, value] of Object.entries(definition)) {
+      if (key !== 'data') page[key] = typeof value === 'function' ? value : clone(value)
+    }
+    page.setData = (patch, callback) => {
+      for (const [key, value] of Object.entries(patch)) setPath(page.data, key, clone(value))
+      if (callback) setImmediate(callback)
+    }
+    this.stack.push(page)
+    await this.call(page, 'onLoad', query)
+    await this.call(page, 'onShow')
+    await this.call(page, 'onReady')
+    return page
+  }
+
+  /** Open the page the last navigateTo/redirectTo named. */
+  async follow(navigation = this.ctl.lastNavigation()) {
+    if (!navigation || !navigation.url) throw new Error('no navigation to follow')
+    const { route, query } = parseUrl(navigation.url)
+    return this.open(route, query)
+  }
+
+  /** Call a page's handler (if it has one) and wait until its requests are done. */
+  async call(page, name, ...args) {
+    if (typeof page[name] !== 'function') return undefined
+    const result = await page[name](...args)
+    await this.ctl.idle()
+    return result
+  }
+
+  /** Tap: call the handler with a tap event carrying `dataset` and `detail`. */
+  tap(page, name, dataset = {}, detail = {}) {
+    return this.call(page, name, event(detail, dataset))
+  }
+}
+
+module.exports = { Phone, event, parseUrl, setPath, ROOT }

@@ -1,0 +1,335 @@
+// A `wx` shim: the part of the mini-program API the pages use. `request` and `uploadFile` go
+// over real HTTP (to the backend the tests started); `login`, `requestSubscribeMessage` and the
+// phone button's code go through the fake WeChat server, as the real client goes through WeChat.
+// Everything a person would do (scan, pick a file, allow location, answer a dialog) is set up
+// by the test on `ctl`, and everything the app shows (toasts, dialogs, navigation) is recorded.
+const fs = require('fs')
+const http = require('http')
+const path = require('path')
+const { URL } = require('url')
+
+/** POST JSON to the fake WeChat server and return its JSON answer. */
+async function fakeWechat(base, route, body) {
+  const response = await fetch(`${base}${route}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(body || {}),
+  })
+  if (!response.ok) throw new Error(`fake WeChat ${route} answered ${response.status}`)
+  return response.json()
+}
+
+/** Encode a flat object as a query string, as wx.request does for GET data. */
+function queryString(data) {
+  return Object.keys(data)
+    .filter((key) => data[key] !== undefined && data[key] !== null)
+    .map((key) => `${encodeURIComponent(key)}=${encodeURIComponent(data[key])}`)
+    .join('&')
+}
+
+/** Send one HTTP request; resolve {statusCode, header, body} or reject with a network error. */
+function send(method, url, headers, body, timeout) {
+  return new Promise((resolve, reject) => {
+    const request = http.request(url, { method, headers, timeout }, (response) => {
+      const chunks = []
+      response.on('data', (chunk) => chunks.push(chunk))
+      response.on('end', () =>
+        resolve({ statusCode: response.statusCode, header: response.headers, body: Buffer.concat(chunks) }),
+      )
+    })
+    request.on('timeout', () => request.destroy(new Error('timeout')))
+    request.on('error', reject)
+    if (body) request.write(body)
+    request.end()
+  })
+}
+
+/** Call the success/fail/complete callbacks the way the mini-program runtime does (async). */
+function finish(options, error, result) {
+  setImmediate(() => {
+    if (error) {
+      if (options.fail) options.fail(error)
+    } else if (options.success) {
+      options.success(result)
+    }
+    if (options.complete) options.complete(error || result)
+  })
+}
+
+/**
+ * Create a fresh phone: `{ wx, ctl }`. `wechatBase` is the fake WeChat server; `openid` is
+ * who is holding the phone (a fresh one by default).
+ */
+function createWx({ wechatBase, openid, phone } = {}) {
+  const storage = new Map()
+  const networkListeners = []
+  const ctl = {
+    openid: openid || `o-mp-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`,
+    phone: phone || null,
+    online: true,
+    location: { latitude: 29.7155, longitude: 118.3175 }, // 城中 station, 屯溪
+    scanResult: null, // string | null (null: the person cancels)
+    chosenFiles: [], // [{ path, name, size }] for chooseMessageFile
+    subscribeAnswer: (ids) => Object.fromEntries(ids.map((id) => [id, 'accept'])),
+    modalConfirm: true,
+    toasts: [],
+    modals: [],
+    navigations: [],
+    calls: [], // every wx.request / uploadFile: { method, url, path, statusCode }
+    phoneCalls: [],
+    pullDownStopped: 0,
+    inflight: 0,
+    lastPhoneCode: null,
+    accountInfo: { miniProgram: { appId: 'wx0000000000fake00', envVersion: 'develop', version: '' } },
+
+    /** Go offline or back online; listeners of onNetworkStatusChange hear it. */
+    setOnline(online) {
+      ctl.online = online
+      for (const listener of networkListeners) {
+        listener({ isConnected: online, networkType: online ? 'wifi' : 'none' })
+      }
+    },
+
+    /** Mint the code a getPhoneNumber button hands the page (the fake WeChat knows the phone). */
+    async phoneCode() {
+      const minted = await fakeWechat(wechatBase, '/_fake/codes', { openid: ctl.openid, phone: ctl.phone })
+      ctl.phone = minted.phone
+      ctl.lastPhoneCode = minted.phone_code
+      return minted.phone_code
+    },
+
+    /** Resolve once no request is in flight and the callbacks have run. */
+    async idle() {
+      for (let quiet = 0; quiet < 3; ) {
+        await new Promise((resolve) => setImmediate(resolve))
+        quiet = ctl.inflight === 0 ? quiet + 1 : 0
+        if (ctl.inflight) await new Promise((resolve) => setTimeout(resolve, 5))
+      }
+    },
+
+    lastToast() {
+      return ctl.toasts[ctl.toasts.length - 1] || null
+    },
+
+    lastNavigation() {
+      return ctl.navigations[ctl.navigations.length - 1] || null
+    },
+
+    storage,
+  }
+
+  /** Run an HTTP exchange as wx.request/uploadFile would, counting it as in flight. */
+  function exchange(api, method, url, headers, body, options, shape) {
+    const task = { aborted: false, abort() { task.aborted = true } }
+    if (!ctl.online) {
+      finish(options, { errMsg: `${api}:fail network unavailable` })
+      return task
+    }
+    ctl.inflight += 1
+    send(method, url, headers, body, options.timeout || 60000)
+      .then(
+        (response) => {
+          ctl.calls.push({ method, url, path: new URL(url).pathname, statusCode: response.statusCode })
+          if (task.aborted) return finish(options, { errMsg: `${api}:fail abort` })
+          finish(options, null, shape(response))
+        },
+        (error) => finish(options, { errMsg: `${api}:fail ${error.message}` }),
+      )
+      .finally(() => {
+        ctl.inflight -= 1
+      })
+    return task
+  }
+
+  const wx = {
+    // Storage: values are kept as JSON, as the real storage serialises them.
+    setStorageSync(key, value) {
+      storage.set(key, JSON.stringify(value))
+    },
+    getStorageSync(key) {
+      return storage.has(key) ? JSON.parse(storage.get(key)) : ''
+    },
+    removeStorageSync(key) {
+      storage.delete(key)
+    },
+    clearStorageSync() {
+      storage.clear()
+    },
+    setStorage(options) {
+      wx.setStorageSync(options.key, options.data)
+      finish(options, null, { errMsg: 'setStorage:ok' })
+    },
+    getStorage(options) {
+      if (!storage.has(options.key)) return finish(options, { errMsg: 'getStorage:fail data not found' })
+      finish(options, null, { data: wx.getStorageSync(options.key), errMsg: 'getStorage:ok' })
+    },
+
+    request(options) {
+      const method = (options.method || 'GET').toUpperCase()
+      const headers = { ...(options.header || {}) }
+      let url = options.url
+      let body = null
+      const data = options.data
+      if (method === 'GET' || method === 'DELETE') {
+        if (data && typeof data === 'object' && Object.keys(data).length) {
+          url += (url.includes('?') ? '&' : '?') + queryString(data)
+        }
+      } else if (data !== undefined) {
+        body = typeof data === 'string' ? data : JSON.stringify(data)
+        const type = Object.keys(headers).find((key) => key.toLowerCase() === 'content-type')
+        if (!type) headers['Content-Type'] = 'application/json'
+      }
+      return exchange('request', method, url, headers, body, options, (response) => {
+        const text = response.body.toString('utf8')
+        let parsed = text
+        if ((options.dataType || 'json') === 'json') {
+          try {
+            parsed = JSON.parse(text)
+          } catch {
+            parsed = text // wx.request hands over the text when it is not JSON
+          }
+        }
+        return { statusCode: response.statusCode, data: parsed, header: response.header, errMsg: 'request:ok' }
+      })
+    },
+
+    uploadFile(options) {
+      const boundary = `----wxshim${Math.random().toString(16).slice(2)}`
+      const file = ctl.files && ctl.files[options.filePath] ? ctl.files[options.filePath] : options.filePath
+      if (!fs.existsSync(file)) {
+        finish(options, { errMsg: `uploadFile:fail file not found ${options.filePath}` })
+        return { abort() {} }
+      }
+      const parts = []
+      for (const [key, value] of Object.entries(options.formData || {})) {
+        parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${key}"\r\n\r\n${value}\r\n`))
+      }
+      parts.push(
+        Buffer.from(
+          `--${boundary}\r\nContent-Disposition: form-data; name="${options.name}"; ` +
+            `filename="${path.basename(options.filePath)}"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+        ),
+        fs.readFileSync(file),
+        Buffer.from(`\r\n--${boundary}--\r\n`),
+      )
+      const body = Buffer.concat(parts)
+      const headers = {
+        ...(options.header || {}),
+        'Content-Type': `multipart/form-data; boundary=${boundary}`,
+        'Content-Length': body.length,
+      }
+      // uploadFile hands the body over as text, never parsed.
+      return exchange('uploadFile', 'POST', options.url, headers, body, options, (response) => ({
+        statusCode: response.statusCode,
+        data: response.body.toString('utf8'),
+        errMsg: 'uploadFile:ok',
+      }))
+    },
+
+    login(options) {
+      if (!ctl.online) return finish(options, { errMsg: 'login:fail network unavailable' })
+      ctl.inflight += 1
+      fakeWechat(wechatBase, '/_fake/codes', { openid: ctl.openid, phone: ctl.phone })
+        .then(
+          (minted) => finish(options, null, { code: minted.code, errMsg: 'login:ok' }),
+          (error) => finish(options, { errMsg: `login:fail ${error.message}` }),
+        )
+        .finally(() => {
+          ctl.inflight -= 1
+        })
+    },
+
+    requestSubscribeMessage(options) {
+      const answers = ctl.subscribeAnswer(options.tmplIds)
+      // WeChat itself records an "accept": that is what lets the server send one message.
+      const accepted = options.tmplIds.filter((id) => answers[id] === 'accept')
+      ctl.inflight += 1
+      Promise.all(
+        accepted.map((id) =>
+          fakeWechat(wechatBase, '/_fake/subscriptions', { openid: ctl.openid, template_id: id, count: 1 }),
+        ),
+      )
+        .then(
+          () => finish(options, null, { ...answers, errMsg: 'requestSubscribeMessage:ok' }),
+          (error) => finish(options, { errMsg: `requestSubscribeMessage:fail ${error.message}` }),
+        )
+        .finally(() => {
+          ctl.inflight -= 1
+        })
+    },
+
+    scanCode(options) {
+      if (ctl.scanResult === null) return finish(options, { errMsg: 'scanCode:fail cancel' })
+      finish(options, null, { result: ctl.scanResult, scanType: 'QR_CODE', charSet: 'UTF-8', errMsg: 'scanCode:ok' })
+    },
+
+    getLocation(options) {
+      if (!ctl.location) return finish(options, { errMsg: 'getLocation:fail auth deny' })
+      finish(options, null, { ...ctl.location, accuracy: 30, errMsg: 'getLocation:ok' })
+    },
+
+    chooseMessageFile(options) {
+      if (!ctl.chosenFiles.length) return finish(options, { errMsg: 'chooseMessageFile:fail cancel' })
+      const tempFiles = ctl.chosenFiles.map((file) => ({
+        path: file.path,
+        name: file.name || path.basename(file.path),
+        size: file.size === undefined ? fs.statSync(file.path).size : file.size,
+        type: 'file',
+      }))
+      finish(options, null, { tempFiles, errMsg: 'chooseMessageFile:ok' })
+    },
+
+    getNetworkType(options) {
+      finish(options, null, { networkType: ctl.online ? 'wifi' : 'none', errMsg: 'getNetworkType:ok' })
+    },
+    onNetworkStatusChange(listener) {
+      networkListeners.push(listener)
+    },
+    offNetworkStatusChange(listener) {
+      const index = networkListeners.indexOf(listener)
+      if (index >= 0) networkListeners.splice(index, 1)
+    },
+
+    getAccountInfoSync() {
+      return JSON.parse(JSON.stringify(ctl.accountInfo))
+    },
+
+    showToast(options) {
+      ctl.toasts.push({ title: options.title, icon: options.icon || 'success' })
+      finish(options, null, { errMsg: 'showToast:ok' })
+    },
+    showModal(options) {
+      ctl.modals.push({ title: options.title, content: options.content })
+      finish(options, null, { confirm: ctl.modalConfirm, cancel: !ctl.modalConfirm, errMsg: 'showModal:ok' })
+    },
+    showLoading(options) {
+      finish(options || {}, null, { errMsg: 'showLoading:ok' })
+    },
+    hideLoading(options) {
+      finish(options || {}, null, { errMsg: 'hideLoading:ok' })
+    },
+    stopPullDownRefresh() {
+      ctl.pullDownStopped += 1
+    },
+    setNavigationBarTitle(options) {
+      finish(options, null, { errMsg: 'setNavigationBarTitle:ok' })
+    },
+    makePhoneCall(options) {
+      ctl.phoneCalls.push(options.phoneNumber)
+      finish(options, null, { errMsg: 'makePhoneCall:ok' })
+    },
+  }
+  for (const api of ['navigateTo', 'redirectTo', 'switchTab', 'reLaunch']) {
+    wx[api] = (options) => {
+      ctl.navigations.push({ api, url: options.url })
+      finish(options, null, { errMsg: `${api}:ok` })
+    }
+  }
+  wx.navigateBack = (options = {}) => {
+    ctl.navigations.push({ api: 'navigateBack', delta: options.delta || 1 })
+    finish(options, null, { errMsg: 'navigateBack:ok' })
+  }
+  return { wx, ctl }
+}
+
+module.exports = { createWx, fakeWechat }
