@@ -1,13 +1,15 @@
 # make run   — set up from nothing and start the embedded demo (SQLite, fakeredis, fake WeChat)
-# make test  — set up and run the tests (SQLite + fakeredis; again on MariaDB + Redis when
-#              TEST_DATABASE_URL and TEST_REDIS_URL are set, as .ci/run does)
+# make test  — set up and run the tests (SQLite + fakeredis; the mini-program's Node tests against
+#              the embedded backend; again on MariaDB + Redis when TEST_DATABASE_URL and
+#              TEST_REDIS_URL are set, as .ci/run does)
 
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check -q
+MP := miniprogram_stub
 
-.PHONY: run test worker lint format clean
+.PHONY: run test test-miniprogram worker lint format clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -28,8 +30,17 @@ run: $(VENV)/.runtime
 worker: $(VENV)/.runtime
 	FLASK_APP=wsgi.py $(VENV)/bin/flask worker push default
 
-test: $(VENV)/.dev
+# The mini-program's test tools, exactly as the committed lockfile says.
+$(MP)/node_modules/.installed: $(MP)/package.json $(MP)/package-lock.json
+	cd $(MP) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+test: $(VENV)/.dev $(MP)/node_modules/.installed
 	bash scripts/test.sh
+
+# Only the mini-program's tests (they start the embedded backend themselves).
+test-miniprogram: $(VENV)/.dev $(MP)/node_modules/.installed
+	cd $(MP) && npx jest --runInBand
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
@@ -38,4 +49,4 @@ format: $(VENV)/.dev
 	$(VENV)/bin/ruff format app tests
 
 clean:
-	rm -rf $(VENV) instance/*.sqlite3 .pytest_cache
+	rm -rf $(VENV) instance/*.sqlite3 .pytest_cache $(MP)/node_modules

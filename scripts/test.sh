@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Run lint and the test suite on the embedded backend, then on MariaDB + Redis when configured.
+# Run lint and the test suite on the embedded backend, the mini-program's Node tests, then the
+# suite on MariaDB + Redis when configured (MINIPROGRAM_TESTS=0 skips the Node tests).
 set -u
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
@@ -19,6 +20,11 @@ pytest_run() {
 
 echo "== tests on the embedded backend (SQLite + fakeredis)"
 pytest_run -q --backend=embedded "$@" || exit 1
+
+if [ "${MINIPROGRAM_TESTS:-1}" = "1" ]; then
+  echo "== mini-program tests (Node, against the embedded backend on free ports)"
+  (cd miniprogram_stub && npx jest --runInBand --ci) || exit 1
+fi
 
 if [ -n "${TEST_DATABASE_URL:-}" ] && [ -n "${TEST_REDIS_URL:-}" ]; then
   echo "== tests on the real backend (MariaDB/MySQL + Redis)"

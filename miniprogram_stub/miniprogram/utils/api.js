@@ -108,15 +108,38 @@ function sendFile(path, { filePath, name, formData, token }) {
 
 let loginInFlight = null
 
-/** Log the resident in with wx.login (one attempt shared by every caller waiting for it). */
-function login() {
-  if (!loginInFlight) {
-    loginInFlight = new Promise((resolve, reject) => {
-      wx.login({
-        success: (result) => resolve(result.code),
+/** A login code from wx.login (or, in a develop build pointed at one, the local fake WeChat). */
+function loginCode() {
+  const fake = config.fakeWechatBase()
+  if (fake) {
+    // One stable fake WeChat user per phone, so the demo resident survives a restart.
+    let openid = wx.getStorageSync('debug.openid')
+    if (!openid) {
+      openid = `o-devtools-${clientId.create().slice(0, 16)}`
+      wx.setStorageSync('debug.openid', openid)
+    }
+    return new Promise((resolve, reject) => {
+      wx.request({
+        url: `${fake.replace(/\/$/, '')}/_fake/codes`,
+        method: 'POST',
+        data: { openid },
+        success: (response) => resolve(response.data.code),
         fail: (error) => reject(networkError(error && error.errMsg)),
       })
     })
+  }
+  return new Promise((resolve, reject) => {
+    wx.login({
+      success: (result) => resolve(result.code),
+      fail: (error) => reject(networkError(error && error.errMsg)),
+    })
+  })
+}
+
+/** Log the resident in with wx.login (one attempt shared by every caller waiting for it). */
+function login() {
+  if (!loginInFlight) {
+    loginInFlight = loginCode()
       .then((code) => send('/auth/wechat-login', { method: 'POST', data: { code } }))
       .then((response) => {
         if (response.statusCode !== 200) throw toError(response.statusCode, response.data)

@@ -20,8 +20,20 @@ function baseUrl() {
   return SERVERS[env] || SERVERS.release
 }
 
+/**
+ * The local fake WeChat server to log in through instead of wx.login, in a develop build only
+ * (storage 'debug.fakeWechat', e.g. 'http://127.0.0.1:5001' beside `make run`): DevTools'
+ * wx.login codes are real WeChat codes, which the embedded demo's fake WeChat cannot know.
+ */
+function fakeWechatBase() {
+  const info = wx.getAccountInfoSync()
+  if (!info || !info.miniProgram || info.miniProgram.envVersion !== 'develop') return null
+  return wx.getStorageSync('debug.fakeWechat') || null
+}
+
 module.exports = {
   baseUrl,
+  fakeWechatBase,
   API_PREFIX,
   PAGE_SIZE: 20,
   VISIT_BATCH_SIZE: 100, // the server's VISIT_BATCH_MAX

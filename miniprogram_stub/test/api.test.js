@@ -1,0 +1,126 @@
+// utils/api.js: the session, the silent re-login, staff sessions, errors as people read them.
+const path = require('path')
+const { Phone, ROOT } = require('./support/harness')
+
+const apiOf = (phone) => phone.load(path.join(ROOT, 'utils/api.js'))
+const paths = (phone) => phone.ctl.calls.map((call) => `${call.method} ${call.path} ${call.statusCode}`)
+
+describe('utils/api.js', () => {
+  test('logs a resident in with wx.login on first use and keeps the token', async () => {
+    const phone = new Phone()
+    const api = apiOf(phone)
+    const me = await api.request('/me')
+    expect(me.id).toEqual(expect.any(Number))
+    await api.request('/me')
+    expect(paths(phone)).toEqual([
+      'POST /api/v1/auth/wechat-login 200',
+      'GET /api/v1/me 200',
+      'GET /api/v1/me 200',
+    ])
+    expect(phone.wx.getStorageSync('session')).toMatchObject({ kind: 'resident', role: 'resident' })
+  })
+
+  test('a lapsed resident token is replaced silently and the request retried once', async () => {
+    const phone = new Phone()
+    const api = apiOf(phone)
+    const first = await api.request('/me')
+    const { token } = phone.wx.getStorageSync('session')
+    // The token dies on the server (as after 30 days, or a logout elsewhere).
+    const logout = await fetch(`${phone.backend.apiBase}/api/v1/auth/logout`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      body: '{}',
+    })
+    expect(logout.status).toBe(204)
+
+    const again = await api.request('/me')
+    expect(again.id).toBe(first.id) // the same WeChat user, the same resident
+    expect(paths(phone).slice(2)).toEqual([
+      'GET /api/v1/me 401',
+      'POST /api/v1/auth/wechat-login 200',
+      'GET /api/v1/me 200',
+    ])
+    expect(phone.wx.getStorageSync('session').token).not.toBe(token)
+  })
+
+  test('two requests at once share one login', async () => {
+    const phone = new Phone()
+    const api = apiOf(phone)
+    await Promise.all([api.request('/me'), api.request('/me/subscriptions')])
+    expect(paths(phone).filter((line) => line.includes('wechat-login'))).toHaveLength(1)
+  })
+
+  test('a staff token that lapses opens the staff login page instead of a WeChat login', async () => {
+    const phone = new Phone()
+    const api = apiOf(phone)
+    await api.staffLogin('demo-grid-worker', phone.backend.password)
+    phone.wx.setStorageSync('session', { ...phone.wx.getStorageSync('session'), token: 'expired-token' })
+
+    await expect(api.request('/grid/progress')).rejects.toMatchObject({ status: 401, code: 'token_invalid' })
+    expect(phone.ctl.lastNavigation()).toEqual({ api: 'reLaunch', url: '/pages/staff-login/index' })
+    expect(phone.wx.getStorageSync('session')).toBe('')
+    expect(paths(phone).some((line) => line.includes('wechat-login'))).toBe(false)
+  })
+
+  test('a known error code reads in Chinese; an unknown one shows the server’s message', async () => {
+    const phone = new Phone()
+    const api = apiOf(phone)
+    const login = await api.staffLogin('demo-grid-worker', 'wrong-password').catch((error) => error)
+    expect(login).toMatchObject({ status: 401, code: 'invalid_credentials', message: '用户名或密码错误' })
+    expect(login.serverMessage).toEqual(expect.any(String))
+
+    // A radius below 100 m: a plain validation error, which the app has no sentence for.
+    const error = await api
+      .request('/me', { method: 'PATCH', data: { seek_radius_m: 5 } })
+      .catch((failure) => failure)
+    expect(error).toMatchObject({ status: 422, code: 'validation_error', field: 'seek_radius_m' })
+    expect(error.message).toBe(error.serverMessage)
+    expect(error.message).toMatch(/100/)
+    api.showError(error)
+    expect(phone.ctl.modals.at(-1)).toEqual({ title: '提示', content: error.message })
+  })
+
+  test('no network: a network_error with a sentence, and nothing is sent', async () => {
+    const phone = new Phone()
+    const api = apiOf(phone)
+    await api.request('/me')
+    phone.ctl.setOnline(false)
+    const error = await api.request('/me').catch((failure) => failure)
+    expect(error).toMatchObject({ status: 0, code: 'network_error', message: '网络不可用，请检查网络后再试' })
+    expect(phone.ctl.calls).toHaveLength(2)
+  })
+
+  test('client ids are fresh and within the API’s 8–64 characters', () => {
+    const phone = new Phone()
+    const api = apiOf(phone)
+    const ids = new Set(Array.from({ length: 200 }, () => api.newClientId()))
+    expect(ids.size).toBe(200)
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{32}$/)
+  })
+
+  test('a develop build may log in through the local fake WeChat (DevTools beside make run)', async () => {
+    const phone = new Phone()
+    phone.wx.setStorageSync('debug.fakeWechat', `${phone.backend.wechatBase}/`)
+    phone.wx.login = () => {
+      throw new Error('wx.login must not be used when the fake WeChat switch is set')
+    }
+    const api = apiOf(phone)
+    const me = await api.request('/me')
+    expect(me.id).toEqual(expect.any(Number))
+    const openid = phone.wx.getStorageSync('debug.openid')
+    expect(openid).toMatch(/^o-devtools-/)
+    // The same fake user next time: logging in again finds the same resident.
+    phone.wx.removeStorageSync('session')
+    expect((await api.request('/me')).id).toBe(me.id)
+    expect(phone.ctl.calls.filter((call) => call.path === '/_fake/codes')).toHaveLength(2)
+  })
+
+  test('a release build ignores both debug switches', () => {
+    const phone = new Phone()
+    phone.ctl.accountInfo.miniProgram.envVersion = 'release'
+    phone.wx.setStorageSync('debug.fakeWechat', phone.backend.wechatBase)
+    const config = phone.load(path.join(ROOT, 'utils/config.js'))
+    expect(config.baseUrl()).toBe('https://jiuye.huangshan.example.cn')
+    expect(config.fakeWechatBase()).toBeNull()
+  })
+})
