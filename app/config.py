@@ -107,24 +107,25 @@ class Config:
     HOUSEHOLD_IMPORT_MAX_ROWS = env_int("HOUSEHOLD_IMPORT_MAX_ROWS", 20000)
 
     # Push (WeChat subscribe messages). Each template: its WeChat id (from the mini-program's
-    # console), one_time or long_term, the page it opens, and the function building its data.
+    # console), one_time or long_term, the mini-program page it opens (one of app.json's pages,
+    # which a test checks), and the function building its data.
     PUSH_TEMPLATES = {
         "job_match": {
             "template_id": env_str("PUSH_TEMPLATE_JOB_MATCH", "tmpl-job-match"),
             "kind": "one_time",
-            "page": "pages/jobs/detail",
+            "page": "pages/job-detail/index",
             "build": "app.services.push_templates:job_match",
         },
         "application_update": {
             "template_id": env_str("PUSH_TEMPLATE_APPLICATION_UPDATE", "tmpl-application-update"),
             "kind": "one_time",
-            "page": "pages/applications/detail",
+            "page": "pages/job-detail/index",  # ?id= the job; it shows the application
             "build": "app.services.push_templates:application_update",
         },
         "checkin_followup": {
             "template_id": env_str("PUSH_TEMPLATE_CHECKIN_FOLLOWUP", "tmpl-checkin-followup"),
             "kind": "one_time",
-            "page": "pages/checkin/result",
+            "page": "pages/me/index",
             "build": "app.services.push_templates:checkin_followup",
         },
         "visit_notice": {
@@ -136,7 +137,7 @@ class Config:
         "policy_notice": {
             "template_id": env_str("PUSH_TEMPLATE_POLICY_NOTICE", "tmpl-policy-notice"),
             "kind": "long_term",
-            "page": "pages/policy/detail",
+            "page": "pages/me/index",
             "build": "app.services.push_templates:policy_notice",
         },
     }

@@ -1,6 +1,8 @@
 """Push: a published job reaches fitting seekers with quota, once, through the fake WeChat."""
 
+import json
 import uuid
+from pathlib import Path
 
 import pytest
 import requests
@@ -83,7 +85,7 @@ def test_a_published_job_pushes_once_to_each_fitting_seeker_with_quota(
     delivered = messages(fake_wechat, openid)
     assert len(delivered) == 1
     assert delivered[0]["template_id"] == JOB_MATCH_TEMPLATE
-    assert delivered[0]["page"] == f"pages/jobs/detail?id={job_id}"
+    assert delivered[0]["page"] == f"pages/job-detail/index?id={job_id}"
     assert delivered[0]["data"]["thing1"]["value"] == "茶叶分拣工"
     assert messages(fake_wechat, other_openid) == []
     rows = db.session.scalars(sa.select(Push)).all()
@@ -103,3 +105,11 @@ def test_a_published_job_pushes_once_to_each_fitting_seeker_with_quota(
     assert match_and_push(job_id)["created"] == 0
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Push)) == 1
     assert len(messages(fake_wechat, openid)) == 1
+
+
+def test_every_push_opens_a_page_the_mini_program_has(app):
+    # A subscribe message naming a page that app.json lacks opens nothing on the phone.
+    app_json = Path(__file__).resolve().parent.parent / "miniprogram_stub" / "miniprogram" / "app.json"
+    pages = set(json.loads(app_json.read_text(encoding="utf-8"))["pages"])
+    for key, settings in app.config["PUSH_TEMPLATES"].items():
+        assert settings["page"] in pages, key

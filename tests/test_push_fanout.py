@@ -462,7 +462,7 @@ def test_publishing_pushes_once_to_each_fitting_seeker_with_quota_and_to_no_one_
         delivered = messages(fake_wechat, person.openid)
         assert len(delivered) == 1, person
         assert delivered[0]["template_id"] == JOB_MATCH
-        assert delivered[0]["page"] == f"pages/jobs/detail?id={job_id}"
+        assert delivered[0]["page"] == f"pages/job-detail/index?id={job_id}"
         assert delivered[0]["data"]["thing1"]["value"] == "茶叶分拣工"
         assert delivered[0]["data"]["thing2"]["value"] == "黄山测试茶业有限公司"
         assert remaining(person.id) == 0
@@ -491,7 +491,7 @@ def test_push_rows_carry_score_day_page_and_data_within_limits(
     today = clock.local_day()
     for row in rows.values():
         assert (row.kind, row.object_type, row.object_id) == ("job_match", "job", str(job_id))
-        assert row.page == f"pages/jobs/detail?id={job_id}"
+        assert row.page == f"pages/job-detail/index?id={job_id}"
         assert row.day == today
         assert row.status == "sent" and row.attempts == 1 and row.last_error is None
         assert row.msgid and row.sent_at is not None

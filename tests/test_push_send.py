@@ -133,7 +133,7 @@ def make_push(make_employer, make_job):
             object_id=str(job_id),
             status="pending",
             data={"thing1": {"value": "茶叶分拣工"}, "thing2": {"value": "黄山测试茶业"}},
-            page=f"pages/jobs/detail?id={job_id}",
+            page=f"pages/job-detail/index?id={job_id}",
             day=clock.local_day(now),
             send_after=now,
             attempts=0,
@@ -619,7 +619,8 @@ def test_interview_and_hired_each_push_one_application_update(client, fake_wecha
     delivered = messages(fake_wechat, openid)
     assert len(delivered) == 1
     assert delivered[0]["template_id"] == APPLICATION_UPDATE
-    assert delivered[0]["page"] == f"pages/applications/detail?id={application_id}"
+    job_id = client.get(f"/api/v1/applications/{application_id}", headers=boss).get_json()["job"]["id"]
+    assert delivered[0]["page"] == f"pages/job-detail/index?id={job_id}"  # it shows the application
     assert delivered[0]["data"]["phrase2"]["value"] == "邀请面试"
     assert delivered[0]["data"]["thing1"]["value"] == "茶叶分拣工"
     assert delivered[0]["data"]["thing4"]["value"] == "黄山测试茶业有限公司"

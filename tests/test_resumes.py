@@ -543,3 +543,19 @@ def test_uploading_the_same_bytes_again_keeps_one_copy(client, app, resident):
     assert again.get_json()["id"] == first.get_json()["id"]
     assert len(file_rows()) == 1
     assert len(stored(app)) == 1
+
+
+def test_the_name_field_names_the_file_when_the_part_is_named_after_a_temporary_path(client, resident):
+    # wx.uploadFile names the part after the phone's temporary path; the chat's name comes apart.
+    response = client.post(
+        FILES,
+        data={"file": (io.BytesIO(PDF), "tmp_3f9a2c.pdf"), "name": "../我的简历 2026.pdf"},
+        headers=resident,
+        content_type="multipart/form-data",
+    )
+
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["name"] == "我的简历 2026.pdf"
+    download = client.get(f"{FILES}/{response.get_json()['id']}", headers=resident)
+    download.close()
+    assert "%E6%88%91%E7%9A%84%E7%AE%80%E5%8E%86" in download.headers["Content-Disposition"]

@@ -70,6 +70,27 @@ UPLOAD_DOC = {
         },
     }
 }
+# A résumé file: the mini-program's wx.uploadFile names the file after its temporary path, so
+# the name the person sees in the chat comes as an optional field beside it.
+NAMED_UPLOAD_DOC = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "file": {"type": "string", "format": "binary"},
+                        "name": {
+                            "type": "string",
+                            "description": "The name the person knows the file by (default: the filename)",
+                        },
+                    },
+                }
+            }
+        },
+    }
+}
 FILE_DOC = {
     "responses": {
         "200": {

@@ -3,7 +3,7 @@
 from flask import request
 from flask_smorest import Blueprint
 
-from app.api.common import FILE_DOC, UPLOAD_DOC
+from app.api.common import FILE_DOC, NAMED_UPLOAD_DOC
 from app.api.job_schemas import (
     RecommendArgsSchema,
     RecommendedSchema,
@@ -38,12 +38,12 @@ def put_own(values):
 
 @blp.post("/me/resume/files")
 @auth_required(Role.resident)
-@blp.doc(**UPLOAD_DOC)
+@blp.doc(**NAMED_UPLOAD_DOC)
 @blp.response(201, ResumeFileSchema)
 @blp.alt_response(200, schema=ResumeFileSchema, description="These bytes are attached already: that file")
 def upload_file():
     """Attach a PDF, DOC/DOCX, JPG or PNG (≤ 10 MB, type checked by content) to my résumé."""
-    row, created = resumes.upload_file(current_account(), request.files.get("file"))
+    row, created = resumes.upload_file(current_account(), request.files.get("file"), request.form.get("name"))
     return row, 201 if created else 200
 
 

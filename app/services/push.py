@@ -373,7 +373,7 @@ def notify_application(application_id: int, status: str) -> int:
         f"{application.id}:{status}",
         receivers[resident.account_id],
         settings["builder"](application, job, status, utcnow()),
-        page=f"{settings['page']}?id={application.id}",
+        page=f"{settings['page']}?id={application.job_id}",
         place=resident,
         fallback=job,
     )

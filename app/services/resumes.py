@@ -92,10 +92,11 @@ def list_files_of(resident_id: int) -> list[ResumeFile]:
     )
 
 
-def upload_file(account: Account, upload) -> tuple[ResumeFile, bool]:
+def upload_file(account: Account, upload, name: str | None = None) -> tuple[ResumeFile, bool]:
     """Store a PDF, DOC/DOCX, JPG or PNG (type by content) under a server-generated name.
 
-    Uploading the same bytes again returns the file already attached (created False).
+    `name` is the name to show and download as (else the upload's filename). Uploading the
+    same bytes again returns the file already attached (created False).
     """
     resident = resident_of(account)
     limit = current_app.config["RESUME_FILES_MAX"]
@@ -113,7 +114,7 @@ def upload_file(account: Account, upload) -> tuple[ResumeFile, bool]:
     row = ResumeFile(
         resident_id=resident.id,
         storage_name=storage_name,
-        original_name=files.safe_download_name(upload.filename, kind.ext),
+        original_name=files.safe_download_name(name or upload.filename, kind.ext),
         content_type=kind.content_type,
         size=len(data),
         sha256=digest,

@@ -76,4 +76,112 @@ function shortTime(iso) {
   return `${moment.getMonth() + 1}月${moment.getDate()}日 ${pad(moment.getHours())}:${pad(moment.getMinutes())}`
 }
 
-module.exports = { KIND_NAMES, CATEGORY_NAMES, WAGE_UNITS, STATUS_NAMES, distance, wage, jobRow, shortTime }
+// Subscribe-message templates by their key (docs/PUSH.md), as the "me" page names them.
+const PUSH_KIND_NAMES = {
+  job_match: '附近岗位推荐',
+  application_update: '投递进展',
+  checkin_followup: '签到后续',
+  visit_notice: '走访通知',
+  policy_notice: '政策通知',
+}
+
+/** Quiet hours as a sentence: '21:00–08:00 不打扰', or '全天可接收' when start equals end. */
+function quietHours(start, end) {
+  if (!start || !end || start === end) return '全天可接收'
+  return `${start}–${end} 不打扰`
+}
+
+// Grid work (docs/GRID.md): visit outcomes, needs and key groups as the grid pages name them.
+const OUTCOME_NAMES = { met: '见到', not_home: '不在家', refused: '拒绝', moved: '已搬走' }
+
+const NEED_NAMES = { job: '求职', training: '培训', policy: '政策', claim: '补贴申领', assistance: '帮扶' }
+
+const KEY_GROUP_NAMES = {
+  hard_to_employ: '就业困难人员',
+  registered_unemployed: '登记失业人员',
+  college_graduate: '高校毕业生',
+  migrant_worker: '农民工',
+  veteran: '退役军人',
+  retired_fisher: '退捕渔民',
+  flexible_worker: '灵活就业人员',
+}
+
+/** A ratio (0.6667) as '67%'. */
+function percent(ratio) {
+  if (ratio === null || ratio === undefined) return ''
+  return `${Math.round(ratio * 100)}%`
+}
+
+// The job detail and résumé pages: education levels, availability, application stages.
+const EDUCATION_NAMES = {
+  none: '不限',
+  primary: '小学',
+  junior_high: '初中',
+  senior_high: '高中/中专/技校',
+  associate: '大专',
+  bachelor: '本科',
+  postgraduate: '研究生',
+}
+
+const AVAILABILITY_NAMES = {
+  immediately: '随时到岗',
+  within_week: '一周内到岗',
+  within_month: '一个月内到岗',
+  later: '暂不确定',
+}
+
+const APPLICATION_STATUS_NAMES = {
+  submitted: '已投递',
+  viewed: '已查看',
+  interview: '邀请面试',
+  hired: '已录用',
+  rejected: '未通过',
+  withdrawn: '已撤回',
+}
+
+/** Straight-line metres between two GCJ-02 points {lat, lng} (haversine); null without both. */
+function metresBetween(a, b) {
+  if (!a || !b || a.lat == null || a.lng == null || b.lat == null || b.lng == null) return null
+  const rad = (degrees) => (degrees * Math.PI) / 180
+  const dLat = rad(b.lat - a.lat)
+  const dLng = rad(b.lng - a.lng)
+  const h = Math.sin(dLat / 2) ** 2 + Math.cos(rad(a.lat)) * Math.cos(rad(b.lat)) * Math.sin(dLng / 2) ** 2
+  return 2 * 6371008.8 * Math.asin(Math.min(1, Math.sqrt(h)))
+}
+
+/** '820B', '35KB', '1.2MB': a file's size as the list shows it. */
+function fileSize(bytes) {
+  if (bytes === null || bytes === undefined) return ''
+  if (bytes < 1024) return `${bytes}B`
+  if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)}KB`
+  return `${(bytes / (1024 * 1024)).toFixed(1)}MB`
+}
+
+/** A local day 'YYYY-MM-DD' (as the API sends it) → '11月29日'. */
+function dayText(day) {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day || '')
+  return match ? `${Number(match[2])}月${Number(match[3])}日` : day || ''
+}
+
+module.exports = {
+  KIND_NAMES,
+  CATEGORY_NAMES,
+  WAGE_UNITS,
+  STATUS_NAMES,
+  distance,
+  wage,
+  jobRow,
+  shortTime,
+  PUSH_KIND_NAMES,
+  quietHours,
+  OUTCOME_NAMES,
+  NEED_NAMES,
+  KEY_GROUP_NAMES,
+  percent,
+  EDUCATION_NAMES,
+  AVAILABILITY_NAMES,
+  APPLICATION_STATUS_NAMES,
+  metresBetween,
+  fileSize,
+  dayText,
+}

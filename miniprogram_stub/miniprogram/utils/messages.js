@@ -26,7 +26,6 @@ const BY_CODE = {
   payload_too_large: '内容太大，请缩小后再试',
   token_invalid: '这不是就业服务站的签到码',
   token_revoked: '这张二维码已更换，请扫描服务站现在张贴的二维码',
-  token_expired_qr: '二维码已过期，请重新扫描屏幕上的二维码',
   token_replayed: '这个二维码您已用过，请扫描屏幕上的新二维码',
   station_inactive: '该服务站已暂停服务',
   too_far: '您离服务站太远了，请到站内再扫码签到',
@@ -36,15 +35,29 @@ const BY_CODE = {
   illegal_transition: '当前状态不能进行此操作',
   batch_too_large: '一次提交的走访记录太多，请稍后再同步',
   household_not_found: '该户不在您负责的社区',
+  // Grid work: visits refused one by one, follow-ups.
+  visited_at_too_old: '走访记录已超过45天，不能再提交',
+  visited_at_in_future: '手机时间不准，请校准时间后重新记录',
+  not_a_member: '该居民已不在这户，请刷新清单',
+  updates_need_met: '只有见到本人时才能更新成员情况',
+  need_not_found: '这条跟进事项不在您负责的社区',
+  // The "me" page: phone binding, profile, push settings.
+  phone_not_mainland: '仅支持绑定中国大陆手机号',
+  invalid_phone: '手机号格式不正确',
+  unknown_community: '所选社区不存在，请重新选择',
+  invalid_time: '请选择正确的时间',
+  // The résumé page: a file deleted meanwhile (another phone, an earlier tap).
+  file_not_found: '附件已删除或不存在',
+  // Sentences that depend on the route, not only the code (BY_FIELD, forCheckIn below).
+  token_expired_qr: '二维码已过期，请重新扫描屏幕上的二维码',
+  location_required_station: '此服务站需要定位签到，请允许获取位置后再扫码',
 }
 
 // The same code means different things on different routes: an expired QR code is not an
 // expired login (the check-in refusal names its field).
 const BY_FIELD = {
   'url_or_token:token_expired': 'token_expired_qr',
-  'url_or_token:location_required': 'location_required_station',
 }
-BY_CODE.location_required_station = '此服务站需要定位签到，请允许获取位置后再扫码'
 
 const BY_STATUS = {
   0: 'network_error',
@@ -63,4 +76,14 @@ function forError(envelope, status) {
   return byStatus ? BY_CODE[byStatus] : `请求失败 (${status})`
 }
 
-module.exports = { forError, BY_CODE }
+/**
+ * The sentence for a refused check-in (an ApiError from POST /check-ins): the server names
+ * `lat` for a station's location_required, as the job search does for "no position and no
+ * home", so BY_FIELD cannot tell them apart.
+ */
+function forCheckIn(error) {
+  if (error && error.code === 'location_required') return BY_CODE.location_required_station
+  return error && error.message ? error.message : forError(null, 0)
+}
+
+module.exports = { forError, forCheckIn, BY_CODE }

@@ -4,6 +4,7 @@
 // moves to a list the worker sees with the server's reason; a failed batch changes nothing.
 const api = require('./api')
 const config = require('./config')
+const messages = require('./messages')
 
 const QUEUE_KEY = 'grid.visitQueue'
 const REJECTED_KEY = 'grid.visitRejected'
@@ -62,6 +63,13 @@ function sync() {
   syncing = (async () => {
     const counts = { applied: 0, duplicate: 0, rejected: 0, left: 0 }
     let queue = pending()
+    // Visits are sent with the grid worker's own login only: without it api.request would log
+    // the phone in as a resident through WeChat (and the server would refuse the batch anyway).
+    const current = api.session()
+    if (queue.length && (!current || current.kind !== 'staff')) {
+      const message = messages.forError({ code: 'auth_required' }, 401)
+      throw new api.ApiError({ status: 401, code: 'auth_required', message })
+    }
     while (queue.length) {
       const results = await sendBatch(queue.slice(0, config.VISIT_BATCH_SIZE))
       for (const result of results) counts[result.result] += 1

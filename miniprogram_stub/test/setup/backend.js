@@ -7,7 +7,9 @@ const os = require('os')
 const path = require('path')
 
 const REPO = path.resolve(__dirname, '../../..')
-const STATE_FILE = path.join(__dirname, '..', '.backend', 'state.json')
+// Test files read the running backend from the environment, which globalSetup sets before
+// they start: two jest runs at once (two terminals) each keep their own backend.
+const STATE_VARIABLE = 'MINIPROGRAM_TEST_BACKEND'
 const DEMO_PASSWORD = 'mp-test-pass-2026'
 
 /** Return a TCP port nobody listens on right now. */
@@ -101,8 +103,7 @@ async function start() {
     const tail = fs.readFileSync(path.join(dir, 'servers.log'), 'utf8').slice(-3000)
     throw new Error(`${error.message}\n--- server log ---\n${tail}`)
   }
-  fs.mkdirSync(path.dirname(STATE_FILE), { recursive: true })
-  fs.writeFileSync(STATE_FILE, JSON.stringify(state, null, 1))
+  process.env[STATE_VARIABLE] = JSON.stringify(state)
   return state
 }
 
@@ -120,7 +121,9 @@ function stop(state) {
 
 /** The running backend's state, for a test file. */
 function current() {
-  return JSON.parse(fs.readFileSync(STATE_FILE, 'utf8'))
+  const state = process.env[STATE_VARIABLE]
+  if (!state) throw new Error(`${STATE_VARIABLE} is not set: run the tests with jest, whose globalSetup starts the backend`)
+  return JSON.parse(state)
 }
 
-module.exports = { start, stop, current, STATE_FILE }
+module.exports = { start, stop, current }

@@ -70,6 +70,7 @@ function createWx({ wechatBase, openid, phone } = {}) {
     location: { latitude: 29.7155, longitude: 118.3175 }, // 城中 station, 屯溪
     scanResult: null, // string | null (null: the person cancels)
     chosenFiles: [], // [{ path, name, size }] for chooseMessageFile
+    files: {}, // temporary path → the real file on disk
     subscribeAnswer: (ids) => Object.fromEntries(ids.map((id) => [id, 'accept'])),
     modalConfirm: true,
     toasts: [],
@@ -195,7 +196,7 @@ function createWx({ wechatBase, openid, phone } = {}) {
 
     uploadFile(options) {
       const boundary = `----wxshim${Math.random().toString(16).slice(2)}`
-      const file = ctl.files && ctl.files[options.filePath] ? ctl.files[options.filePath] : options.filePath
+      const file = ctl.files[options.filePath] || options.filePath
       if (!fs.existsSync(file)) {
         finish(options, { errMsg: `uploadFile:fail file not found ${options.filePath}` })
         return { abort() {} }
@@ -270,12 +271,17 @@ function createWx({ wechatBase, openid, phone } = {}) {
 
     chooseMessageFile(options) {
       if (!ctl.chosenFiles.length) return finish(options, { errMsg: 'chooseMessageFile:fail cancel' })
-      const tempFiles = ctl.chosenFiles.map((file) => ({
-        path: file.path,
-        name: file.name || path.basename(file.path),
-        size: file.size === undefined ? fs.statSync(file.path).size : file.size,
-        type: 'file',
-      }))
+      // WeChat hands over a temporary path (named tmp_…) and, apart, the name from the chat.
+      const tempFiles = ctl.chosenFiles.map((file) => {
+        const temporary = `wxfile://tmp_${Math.random().toString(16).slice(2, 14)}${path.extname(file.path)}`
+        ctl.files[temporary] = file.path
+        return {
+          path: temporary,
+          name: file.name || path.basename(file.path),
+          size: file.size === undefined ? fs.statSync(file.path).size : file.size,
+          type: 'file',
+        }
+      })
       finish(options, null, { tempFiles, errMsg: 'chooseMessageFile:ok' })
     },
 

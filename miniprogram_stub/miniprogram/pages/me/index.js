@@ -1,0 +1,325 @@
+// "我的": who I am (logged in silently), my WeChat-vouched phone, name/community/home, the job
+// alerts I agreed to receive and when, and the way to my résumé or to the staff login.
+const api = require('../../utils/api')
+const format = require('../../utils/format')
+const location = require('../../utils/location')
+
+// The one-time templates the "订阅岗位提醒" button asks for: each accept is one message.
+const ALERT_KEYS = ['job_match', 'application_update']
+// A subscription report that could not reach the server: WeChat has already counted the
+// person's "accept", so it is sent again (same client_id: the server counts it once).
+const PENDING_REPORT_KEY = 'me.pendingSubscriptionReport'
+const DAILY_CAPS = Array.from({ length: 21 }, (unused, n) => String(n)) // the API allows 0–20
+
+/** GET /me as the page shows it (the server already masks the phone). */
+function profileView(me) {
+  return {
+    name: me.name || '未填写',
+    phone: me.phone || '',
+    phoneBound: !!me.phone_bound,
+    community: me.community ? me.community.name : '未选择',
+    status: format.STATUS_NAMES[me.employment_status] || '未填写',
+    hasHome: me.home_lat !== null && me.home_lat !== undefined,
+  }
+}
+
+/** A community code's township: the same first nine digits, then 000 (341002002001 → 341002002000). */
+function townshipOf(communityCode) {
+  return communityCode ? `${communityCode.slice(0, 9)}000` : ''
+}
+
+Page({
+  data: {
+    loggedIn: false,
+    staff: null, // { name } when a staff member is logged in on this phone: no resident profile
+    loading: false,
+    message: '',
+    profile: null,
+    phoneNote: '',
+    form: { name: '', communityCode: '', homeLat: null, homeLng: null },
+    homeText: '',
+    townships: [], // [{ code, name }] of every circle
+    townshipIndex: -1,
+    communities: [], // [{ code, name }] of the chosen township
+    communityIndex: -1,
+    saving: false,
+    templates: [], // [{ key, name, templateId, oneTime, remaining, canSend }]
+    subscribeNote: '',
+    prefs: { jobMatchOn: true, dailyCap: 3, dailyCapIndex: 3, quietStart: '21:00', quietEnd: '08:00', quietText: '' },
+    disabledKinds: [],
+    dailyCaps: DAILY_CAPS,
+  },
+
+  onShow() {
+    return this.load()
+  },
+
+  /** Load the profile, the subscriptions and the places (a resident is logged in silently). */
+  async load() {
+    const session = api.session()
+    if (session && session.kind === 'staff') {
+      this.setData({ loggedIn: true, staff: { name: session.name }, profile: null })
+      return
+    }
+    this.setData({ loading: true, message: '', staff: null })
+    try {
+      const me = await api.request('/me')
+      this.showProfile(me, true)
+      this.setData({ loggedIn: true })
+      await this.resendPendingReport()
+      this.showSubscriptions(await api.request('/me/subscriptions'))
+      await this.loadPlaces(me.community ? me.community.code : '')
+    } catch (error) {
+      this.setData({ message: error.message })
+      api.showError(error)
+    } finally {
+      this.setData({ loading: false })
+    }
+  },
+
+  /** Show GET /me; `resetForm` also fills the edit form from it (not while editing). */
+  showProfile(me, resetForm) {
+    const patch = { profile: profileView(me) }
+    if (resetForm) {
+      patch.form = {
+        name: me.name || '',
+        communityCode: me.community ? me.community.code : '',
+        homeLat: me.home_lat === undefined ? null : me.home_lat,
+        homeLng: me.home_lng === undefined ? null : me.home_lng,
+      }
+      patch.homeText = patch.form.homeLat === null ? '未设置' : '已设置'
+    }
+    this.setData(patch)
+  },
+
+  /** Show GET/POST /me/subscriptions and PATCH /me/push-preferences answers (one shape). */
+  showSubscriptions(answer) {
+    const prefs = answer.preferences
+    const templates = answer.templates.map((item) => ({
+      key: item.key,
+      name: format.PUSH_KIND_NAMES[item.key] || item.key,
+      templateId: item.template_id,
+      oneTime: item.kind === 'one_time',
+      remaining: item.remaining === null || item.remaining === undefined ? 0 : item.remaining,
+      canSend: item.can_send,
+    }))
+    this.setData({
+      templates,
+      disabledKinds: prefs.disabled_kinds,
+      prefs: {
+        jobMatchOn: prefs.disabled_kinds.indexOf('job_match') < 0,
+        dailyCap: prefs.daily_cap,
+        dailyCapIndex: prefs.daily_cap,
+        quietStart: prefs.quiet_start,
+        quietEnd: prefs.quiet_end,
+        quietText: format.quietHours(prefs.quiet_start, prefs.quiet_end),
+      },
+    })
+  },
+
+  // ---- places: township, then its communities (GET /places/communities needs ?township=) ----
+
+  async loadPlaces(communityCode) {
+    if (!this.data.townships.length) {
+      const circles = await api.request('/places/circles', { auth: false })
+      const townships = []
+      for (const circle of circles) {
+        for (const township of circle.townships) townships.push({ code: township.code, name: township.name })
+      }
+      this.setData({ townships })
+    }
+    const township = townshipOf(communityCode)
+    const index = this.data.townships.findIndex((item) => item.code === township)
+    this.setData({ townshipIndex: index })
+    if (index >= 0) await this.loadCommunities(township, communityCode)
+  },
+
+  async loadCommunities(townshipCode, selectedCode) {
+    const list = await api.request('/places/communities', { data: { township: townshipCode }, auth: false })
+    const communities = list.map((item) => ({ code: item.code, name: item.name }))
+    this.setData({ communities, communityIndex: communities.findIndex((item) => item.code === selectedCode) })
+  },
+
+  async onTownshipChange(event) {
+    const index = Number(event.detail.value)
+    const township = this.data.townships[index]
+    if (!township) return
+    this.setData({ townshipIndex: index, communities: [], communityIndex: -1, 'form.communityCode': '' })
+    try {
+      await this.loadCommunities(township.code, '')
+    } catch (error) {
+      api.showError(error)
+    }
+  },
+
+  onCommunityChange(event) {
+    const index = Number(event.detail.value)
+    const community = this.data.communities[index]
+    if (community) this.setData({ communityIndex: index, 'form.communityCode': community.code })
+  },
+
+  onNameInput(event) {
+    this.setData({ 'form.name': String(event.detail.value || '') })
+  },
+
+  /** "用当前位置作为家": the phone's position becomes the home (saved with 保存). */
+  async onUseLocationTap() {
+    const point = await location.current()
+    if (!point) {
+      this.setData({ homeText: '未获取到位置，请在设置中允许使用位置' })
+      return
+    }
+    this.setData({ 'form.homeLat': point.lat, 'form.homeLng': point.lng, homeText: '已使用当前位置（待保存）' })
+  },
+
+  /** PATCH /me with what the form holds; an empty name is not sent (the server needs one). */
+  async onSaveProfile() {
+    const form = this.data.form
+    const changes = {}
+    if (form.name.trim()) changes.name = form.name.trim()
+    if (form.communityCode) changes.community_code = form.communityCode
+    if (form.homeLat !== null && form.homeLng !== null) {
+      changes.home_lat = form.homeLat
+      changes.home_lng = form.homeLng
+    }
+    this.setData({ saving: true })
+    try {
+      const me = await api.request('/me', { method: 'PATCH', data: changes })
+      this.showProfile(me, true)
+      wx.showToast({ title: '已保存' })
+    } catch (error) {
+      api.showError(error)
+    } finally {
+      this.setData({ saving: false })
+    }
+  },
+
+  // ---- phone: only the number WeChat vouches for (a getPhoneNumber button) ----
+
+  async onGetPhoneNumber(event) {
+    const detail = (event && event.detail) || {}
+    if (!detail.code) {
+      // Refused (errMsg '…fail user deny') or not available: nothing to send, no scolding.
+      const denied = String(detail.errMsg || '').indexOf('deny') >= 0
+      this.setData({ phoneNote: denied ? '您暂未授权手机号，需要时可再点“绑定手机号”' : '暂时无法获取手机号，请稍后再试' })
+      return
+    }
+    this.setData({ phoneNote: '' })
+    try {
+      const me = await api.request('/auth/wechat-phone', { method: 'POST', data: { code: detail.code } })
+      this.showProfile(me, false)
+      wx.showToast({ title: '手机号已绑定' })
+    } catch (error) {
+      this.setData({ phoneNote: error.message })
+      api.showError(error)
+    }
+  },
+
+  // ---- subscriptions ----
+
+  /**
+   * "订阅岗位提醒". WeChat accepts requestSubscribeMessage only inside a tap, so it is called
+   * here at once, before anything asynchronous; the answer goes to the server as it is.
+   */
+  onSubscribeTap() {
+    const tmplIds = this.data.templates
+      .filter((item) => item.oneTime && ALERT_KEYS.indexOf(item.key) >= 0)
+      .map((item) => item.templateId)
+    if (!tmplIds.length) return Promise.resolve()
+    return new Promise((resolve) => {
+      wx.requestSubscribeMessage({
+        tmplIds,
+        success: (results) => resolve(results),
+        fail: () => resolve(null),
+      })
+    }).then((results) => {
+      if (!results) {
+        this.setData({ subscribeNote: '未能打开订阅，请稍后再试' })
+        return null
+      }
+      return this.report({ client_id: api.newClientId(), results })
+    })
+  },
+
+  /** POST /me/subscriptions; kept for the next visit when the network fails (same client_id). */
+  async report(body) {
+    try {
+      const answer = await api.request('/me/subscriptions', { method: 'POST', data: body })
+      wx.removeStorageSync(PENDING_REPORT_KEY)
+      this.showSubscriptions(answer)
+      const match = this.data.templates.find((item) => item.key === 'job_match')
+      this.setData({
+        subscribeNote: match && match.remaining ? `还可收到${match.remaining}条岗位提醒` : '未订阅岗位提醒',
+      })
+      return answer
+    } catch (error) {
+      if (error.status === 0) {
+        wx.setStorageSync(PENDING_REPORT_KEY, body)
+        this.setData({ subscribeNote: '网络不好，订阅结果将在下次打开时提交' })
+      } else {
+        api.showError(error)
+      }
+      return null
+    }
+  },
+
+  async resendPendingReport() {
+    const pending = wx.getStorageSync(PENDING_REPORT_KEY)
+    if (pending && pending.client_id) await this.report(pending)
+  },
+
+  // ---- push preferences (each change is saved at once) ----
+
+  async savePreferences(values) {
+    try {
+      this.showSubscriptions(await api.request('/me/push-preferences', { method: 'PATCH', data: values }))
+    } catch (error) {
+      api.showError(error)
+      // Put the switch and pickers back to what the server holds (they moved on their own).
+      this.setData({ prefs: Object.assign({}, this.data.prefs) })
+    }
+  },
+
+  onJobMatchSwitch(event) {
+    const on = !!event.detail.value
+    const others = this.data.disabledKinds.filter((kind) => kind !== 'job_match')
+    return this.savePreferences({ disabled_kinds: on ? others : others.concat('job_match') })
+  },
+
+  onDailyCapChange(event) {
+    return this.savePreferences({ daily_cap: Number(event.detail.value) })
+  },
+
+  onQuietStartChange(event) {
+    return this.savePreferences({ quiet_start: event.detail.value })
+  },
+
+  onQuietEndChange(event) {
+    return this.savePreferences({ quiet_end: event.detail.value })
+  },
+
+  // ---- links ----
+
+  onResumeTap() {
+    wx.navigateTo({ url: '/pages/resume/index' })
+  },
+
+  onStaffLoginTap() {
+    wx.navigateTo({ url: '/pages/staff-login/index' })
+  },
+
+  /** Log out (the token is revoked); a resident is logged in again on the next request. */
+  async onLogoutTap() {
+    await api.logout()
+    this.setData({
+      loggedIn: false,
+      staff: null,
+      profile: null,
+      templates: [],
+      phoneNote: '',
+      subscribeNote: '',
+      message: '已退出登录',
+    })
+    wx.showToast({ title: '已退出登录' })
+  },
+})

@@ -1,0 +1,69 @@
+// A station's or an event's check-in code (docs/STATIONS.md): the scanned URL's shape, why
+// someone came, and the check-in answer as the queue ticket shows it.
+const config = require('./config')
+const format = require('./format')
+
+// Why someone came to a station, in the order the check-in page offers them (`event` is set
+// by an event's code, never chosen).
+const PURPOSES = [
+  { value: 'job_seeking', name: '求职' },
+  { value: 'consult', name: '咨询' },
+  { value: 'registration', name: '登记' },
+  { value: 'policy', name: '政策' },
+  { value: 'claim', name: '补贴申领' },
+  { value: 'training', name: '培训' },
+  { value: 'other', name: '其他' },
+]
+const PURPOSE_NAMES = PURPOSES.reduce((names, item) => Object.assign(names, { [item.value]: item.name }), {
+  event: '活动签到',
+})
+
+function decodeOnce(text) {
+  try {
+    return decodeURIComponent(text)
+  } catch (error) {
+    return text // a stray '%': keep it, the shape check below refuses it
+  }
+}
+
+/**
+ * Read a scanned text (or the `q` WeChat hands over, still percent-encoded) as one of our
+ * check-in codes: `{url, token, kind: 'station'|'event', code, eventId}`, or null when it is
+ * not `<base>/s/<station code>?t=<token>` or `<base>/s/event-<id>?t=<token>`. Only the shape is
+ * checked here; the server checks the signature.
+ */
+function parse(text) {
+  let raw = String(text || '').trim()
+  for (let i = 0; i < 3 && /^https?%3a/i.test(raw); i += 1) raw = decodeOnce(raw)
+  const match = /^https?:\/\/[^/?#]+(\/[^?#]*)\?([^#]*)/i.exec(raw)
+  if (!match) return null
+  const path = match[1].replace(/\/+$/, '')
+  const at = path.lastIndexOf(config.CHECK_IN_PATH)
+  if (at < 0) return null
+  const code = decodeOnce(path.slice(at + config.CHECK_IN_PATH.length))
+  let token = ''
+  for (const pair of match[2].split('&')) {
+    const [key, value = ''] = pair.split('=')
+    if (key === 't') token = decodeOnce(value)
+  }
+  if (!code || !token) return null
+  const event = /^event-(\d+)$/.exec(code)
+  return { url: raw, token, kind: event ? 'event' : 'station', code, eventId: event ? Number(event[1]) : null }
+}
+
+/** A check-in answer as the queue-ticket component shows it. */
+function ticket(answer) {
+  const station = answer.station || null
+  const event = answer.event || null
+  return {
+    queueNumber: answer.queue_number,
+    // An event's ticket is titled with the event; the station it is held at goes below.
+    title: event ? event.title : station ? station.name : '',
+    station: event && station ? station.name : '',
+    dayText: format.dayText(answer.day),
+    purposeName: PURPOSE_NAMES[answer.purpose] || answer.purpose,
+    repeated: !!answer.repeated,
+  }
+}
+
+module.exports = { PURPOSES, PURPOSE_NAMES, parse, ticket }

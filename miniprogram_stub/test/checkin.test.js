@@ -1,0 +1,388 @@
+// Scan and check in: real codes (the printed poster's PNG, an event's live screen) read the way
+// a phone's camera reads them, the scan tab, the entry page WeChat opens with `q`, queue numbers,
+// retries, and the refusals a person can meet at the door.
+const { PNG } = require('pngjs')
+const jsQR = require('jsqr')
+const { Phone } = require('./support/harness')
+
+const STATION_CODE = '341002-chengzhong-01'
+const AT_STATION = { latitude: 29.7155, longitude: 118.3175 }
+
+let backend
+let staff // demo-station-staff's token
+let station // 341002-chengzhong-01 as staff see it
+
+/** Call the API directly (what staff do on their own screens); resolve {status, body}. */
+async function call(path, { method = 'GET', token, body } = {}) {
+  const headers = {}
+  if (token) headers.Authorization = `Bearer ${token}`
+  if (body !== undefined) headers['Content-Type'] = 'application/json'
+  const response = await fetch(`${backend.apiBase}/api/v1${path}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  })
+  const type = response.headers.get('content-type') || ''
+  const parsed = type.includes('json') ? await response.json() : Buffer.from(await response.arrayBuffer())
+  return { status: response.status, body: parsed }
+}
+
+async function staffLogin(username) {
+  const answer = await call('/auth/login', { method: 'POST', body: { username, password: backend.password } })
+  expect(answer.status).toBe(200)
+  return answer.body
+}
+
+/** What a phone's camera reads from an image: jsQR over the decoded pixels. */
+function readImage(rgba, width, height) {
+  const found = jsQR(new Uint8ClampedArray(rgba), width, height)
+  if (!found) throw new Error('no QR code in the image')
+  return found.data
+}
+
+/** Download a station's printed code (the poster's image) and read it. */
+async function printedCode(stationId, token = staff.token) {
+  const answer = await call(`/stations/${stationId}/qr.png?kind=printed`, { token })
+  expect(answer.status).toBe(200)
+  const png = PNG.sync.read(answer.body)
+  return readImage(png.data, png.width, png.height)
+}
+
+/**
+ * Read the QR code of an SVG the backend draws (qrcode's SvgPathFillImage: one path of
+ * `Mx,yHx2Vy2Hxz` rectangles in viewBox units): paint it at 8 px a module, then read it.
+ */
+function readSvg(svg) {
+  const box = /viewBox="0 0 (\d+(?:\.\d+)?) (\d+(?:\.\d+)?)"/.exec(svg)
+  const d = /<path[^>]* d="([^"]+)"/.exec(svg)
+  if (!box || !d) throw new Error('not the SVG shape expected')
+  const scale = 8
+  const width = Math.ceil(Number(box[1]) * scale)
+  const height = Math.ceil(Number(box[2]) * scale)
+  const pixels = new Uint8ClampedArray(width * height * 4).fill(255)
+  const rect = /M([\d.]+),([\d.]+)H([\d.]+)V([\d.]+)H[\d.]+z/g
+  let count = 0
+  for (let m = rect.exec(d[1]); m; m = rect.exec(d[1])) {
+    const [x1, y1, x2, y2] = m.slice(1, 5).map((value) => Math.round(Number(value) * scale))
+    for (let y = Math.min(y1, y2); y < Math.max(y1, y2); y += 1) {
+      for (let x = Math.min(x1, x2); x < Math.max(x1, x2); x += 1) {
+        const at = (y * width + x) * 4
+        pixels[at] = pixels[at + 1] = pixels[at + 2] = 0
+      }
+    }
+    count += 1
+  }
+  if (!count) throw new Error('no modules in the SVG path')
+  return readImage(pixels, width, height)
+}
+
+/** A moment as the API wants it: local Shanghai time with its offset. */
+function shanghai(ms) {
+  return `${new Date(ms + 8 * 3600 * 1000).toISOString().slice(0, 19)}+08:00`
+}
+
+/** A fresh resident scans `code` on the scan tab and follows to the check-in page. */
+async function scanToCheckIn(phone, code) {
+  phone.ctl.scanResult = code
+  const scan = await phone.open('pages/scan/index')
+  await phone.tap(scan, 'onScanTap')
+  expect(phone.ctl.lastNavigation()).toEqual({
+    api: 'navigateTo',
+    url: `/pages/checkin/index?q=${encodeURIComponent(code)}`,
+  })
+  return phone.follow()
+}
+
+const checkInPosts = (phone) => phone.ctl.calls.filter((c) => c.method === 'POST' && c.path === '/api/v1/check-ins')
+
+beforeAll(async () => {
+  backend = new Phone().backend
+  staff = await staffLogin('demo-station-staff')
+  const list = await call('/stations?per_page=100', { token: staff.token })
+  expect(list.status).toBe(200)
+  station = list.body.items.find((item) => item.code === STATION_CODE)
+  expect(station).toBeTruthy()
+})
+
+describe('scan the printed code at the station', () => {
+  test('scan tab → purpose → queue number; a retried tap keeps it; the next resident is +1', async () => {
+    const code = await printedCode(station.id)
+    // What the camera reads is the station's check-in URL with its printed token.
+    expect(code).toMatch(new RegExp(`/s/${STATION_CODE}\\?t=p\\d+\\.${station.id}\\.`))
+
+    const phone = new Phone()
+    phone.ctl.location = AT_STATION
+    phone.ctl.scanResult = code
+    const scan = await phone.open('pages/scan/index')
+    // The nearest stations show without logging in; this one is right here.
+    expect(scan.data.stations[0]).toMatchObject({ name: station.name, distance: '0米' })
+    expect(scan.data.stations.length).toBeLessThanOrEqual(3)
+    expect(phone.ctl.calls.map((c) => c.path)).toEqual(['/api/v1/stations/nearest'])
+
+    await phone.tap(scan, 'onScanTap')
+    expect(scan.data.message).toBe('')
+    const page = await phone.follow()
+    expect(page.route).toBe('pages/checkin/index')
+    expect(page.data.step).toBe('purpose')
+    expect(page.data.purposes.map((p) => p.name)).toEqual(['求职', '咨询', '登记', '政策', '补贴申领', '培训', '其他'])
+    expect(checkInPosts(phone)).toHaveLength(0) // nothing sent before the person chooses
+
+    await phone.tap(page, 'onPurposeTap', { purpose: 'job_seeking' })
+    expect(page.data.step).toBe('done')
+    expect(page.data.message).toBe('')
+    const ticket = page.data.ticket
+    expect(ticket).toMatchObject({ title: station.name, station: '', purposeName: '求职', repeated: false })
+    expect(ticket.queueNumber).toBeGreaterThan(0)
+    expect(ticket.dayText).toMatch(/^\d{1,2}月\d{1,2}日$/)
+    expect(page.data.station).toMatchObject({ name: station.name, circle: station.circle.name, hours: station.hours })
+    // A new resident with no profile, no phone and no résumé, come to look for work.
+    expect(page.data.steps.map((s) => s.code)).toEqual(['complete_profile', 'bind_phone', 'write_resume', 'wait_for_call'])
+    expect(page.data.steps[3].message).toContain(`第 ${ticket.queueNumber} 号`)
+    expect(page.data.steps[3].actionText).toBe('')
+
+    // The same tap again (the answer was lost, the person taps once more): the same check-in.
+    await phone.tap(page, 'onPurposeTap', { purpose: 'job_seeking' })
+    expect(checkInPosts(phone)).toHaveLength(2)
+    expect(page.data.ticket).toMatchObject({ queueNumber: ticket.queueNumber, repeated: true })
+
+    // The next resident, the same poster: the next number.
+    const other = new Phone()
+    other.ctl.location = AT_STATION
+    const second = await scanToCheckIn(other, await printedCode(station.id))
+    await other.tap(second, 'onPurposeTap', { purpose: 'policy' })
+    expect(second.data.ticket).toMatchObject({ queueNumber: ticket.queueNumber + 1, purposeName: '政策', repeated: false })
+    // Not looking for work: no résumé step.
+    expect(second.data.steps.map((s) => s.code)).not.toContain('write_resume')
+
+    // The station's list (staff) has both, in queue order, with why they came.
+    const list = await call(`/stations/${station.id}/check-ins`, { token: staff.token })
+    const rows = list.body.items.filter((row) => [ticket.queueNumber, ticket.queueNumber + 1].includes(row.queue_number))
+    expect(rows.map((row) => [row.queue_number, row.purpose, row.via])).toEqual([
+      [ticket.queueNumber, 'job_seeking', 'printed'],
+      [ticket.queueNumber + 1, 'policy', 'printed'],
+    ])
+    expect(rows[0].distance_m).toBeLessThan(5) // the position was sent
+  })
+
+  test('the entry page WeChat opens from its own camera (q, scancode_time) and the next steps', async () => {
+    const code = await printedCode(station.id)
+    const phone = new Phone()
+    phone.ctl.location = AT_STATION
+    const page = await phone.open('pages/checkin/index', {
+      q: encodeURIComponent(code),
+      scancode_time: String(Math.floor(Date.now() / 1000)),
+    })
+    expect(page.data.step).toBe('purpose')
+    await phone.tap(page, 'onPurposeTap', { purpose: 'claim' })
+    expect(page.data.ticket).toMatchObject({ title: station.name, purposeName: '补贴申领', repeated: false })
+
+    // The steps' buttons: the "me" tab for the profile and phone, the résumé page otherwise.
+    await phone.tap(page, 'onStepTap', { code: 'complete_profile' })
+    expect(phone.ctl.lastNavigation()).toEqual({ api: 'switchTab', url: '/pages/me/index' })
+    await phone.tap(page, 'onStepTap', { code: 'bind_phone' })
+    expect(phone.ctl.lastNavigation()).toEqual({ api: 'switchTab', url: '/pages/me/index' })
+    await phone.tap(page, 'onStepTap', { code: 'write_resume' })
+    expect(phone.ctl.lastNavigation()).toEqual({ api: 'navigateTo', url: '/pages/resume/index' })
+
+    // Scanning the poster again (a new page, a new client id) within 30 min: the same number.
+    const again = await phone.open('pages/checkin/index', { q: encodeURIComponent(await printedCode(station.id)) })
+    await phone.tap(again, 'onPurposeTap', { purpose: 'claim' })
+    expect(again.data.ticket).toMatchObject({ queueNumber: page.data.ticket.queueNumber, repeated: true })
+  })
+})
+
+describe('the network drops', () => {
+  test('no network at the tap: said in a dialog, and "再试一次" checks in once it is back', async () => {
+    const phone = new Phone()
+    phone.ctl.location = AT_STATION
+    const page = await phone.open('pages/checkin/index', { q: encodeURIComponent(await printedCode(station.id)) })
+    phone.ctl.setOnline(false)
+    await phone.tap(page, 'onPurposeTap', { purpose: 'registration' })
+    expect(page.data).toMatchObject({ step: 'refused', message: '网络不可用，请检查网络后再试', canRetry: true })
+    expect(phone.ctl.modals.at(-1).content).toBe('网络不可用，请检查网络后再试')
+
+    phone.ctl.setOnline(true)
+    await phone.tap(page, 'onRetryTap')
+    expect(page.data.step).toBe('done')
+    expect(page.data.ticket).toMatchObject({ title: station.name, purposeName: '登记', repeated: false })
+  })
+})
+
+describe('codes that are not ours, and backing out', () => {
+  test('another QR code is explained on the scan tab; a cancelled scan does nothing', async () => {
+    const phone = new Phone()
+    const scan = await phone.open('pages/scan/index')
+
+    phone.ctl.scanResult = 'https://example.com/x'
+    await phone.tap(scan, 'onScanTap')
+    expect(scan.data.message).toBe('这不是就业服务站的签到码')
+
+    // Our address shape without a token is not a check-in code either.
+    phone.ctl.scanResult = `${backend.apiBase}/s/${STATION_CODE}`
+    await phone.tap(scan, 'onScanTap')
+    expect(scan.data.message).toBe('这不是就业服务站的签到码')
+
+    phone.ctl.scanResult = null // the person backs out of the camera
+    await phone.tap(scan, 'onScanTap')
+    expect(phone.ctl.navigations).toEqual([])
+    expect(phone.ctl.modals).toEqual([])
+    expect(phone.ctl.calls.filter((c) => c.path !== '/api/v1/stations/nearest')).toEqual([])
+  })
+
+  test('an altered code reaches the server and is refused there, with a way to scan again', async () => {
+    const code = await printedCode(station.id)
+    const phone = new Phone()
+    const forged = code.replace(/.$/, (last) => (last === 'A' ? 'B' : 'A'))
+    const page = await phone.open('pages/checkin/index', { q: encodeURIComponent(forged) })
+    await phone.tap(page, 'onPurposeTap', { purpose: 'consult' })
+    expect(page.data).toMatchObject({ step: 'refused', message: '这不是就业服务站的签到码', canRetry: false })
+    expect(phone.ctl.modals).toEqual([]) // the page says it; no dialog on top
+
+    // The entry page opened with something that is not a check-in URL at all: no request.
+    const stray = new Phone()
+    const strayPage = await stray.open('pages/checkin/index', { q: encodeURIComponent('https://example.com/x') })
+    expect(strayPage.data).toMatchObject({ step: 'refused', message: '这不是就业服务站的签到码' })
+    expect(stray.ctl.calls).toEqual([])
+  })
+})
+
+describe('a replaced poster', () => {
+  test('the old printed code says it was replaced; scanning the new one works', async () => {
+    const old = await printedCode(station.id)
+    const rotated = await call(`/stations/${station.id}/qr/rotate`, { method: 'POST', token: staff.token })
+    expect(rotated.status).toBe(200)
+    const fresh = await printedCode(station.id)
+    expect(fresh).not.toBe(old)
+
+    const phone = new Phone()
+    const page = await phone.open('pages/checkin/index', { q: encodeURIComponent(old) })
+    await phone.tap(page, 'onPurposeTap', { purpose: 'consult' })
+    expect(page.data).toMatchObject({
+      step: 'refused',
+      message: '这张二维码已更换，请扫描服务站现在张贴的二维码',
+      canRetry: false,
+      ticket: null,
+    })
+
+    // 重新扫码 with the camera pointed at the new poster: a fresh check-in page.
+    phone.ctl.scanResult = fresh
+    await phone.tap(page, 'onRescanTap')
+    expect(phone.ctl.lastNavigation()).toEqual({
+      api: 'redirectTo',
+      url: `/pages/checkin/index?q=${encodeURIComponent(fresh)}`,
+    })
+    const next = await phone.follow()
+    await phone.tap(next, 'onPurposeTap', { purpose: 'consult' })
+    expect(next.data.step).toBe('done')
+    expect(next.data.ticket).toMatchObject({ title: station.name, purposeName: '咨询', repeated: false })
+  })
+})
+
+describe('a station that asks for the location', () => {
+  let fenced
+  let fencedCode
+
+  beforeAll(async () => {
+    const operator = await staffLogin('demo-operator')
+    const created = await call('/stations', {
+      method: 'POST',
+      token: operator.token,
+      body: {
+        name: '城中社区定位签到点',
+        circle: '341002-chengzhong',
+        address: '屯溪区测试路1号',
+        lat: 29.716,
+        lng: 118.318,
+        hours: '周一至周五 9:00-17:00',
+        require_location: true,
+        geofence_m: 300,
+      },
+    })
+    expect(created.status).toBe(201)
+    fenced = created.body
+    fencedCode = await printedCode(fenced.id, operator.token)
+  })
+
+  test('no position: the station-specific sentence; allowed, then "再试一次" checks in', async () => {
+    const phone = new Phone()
+    phone.ctl.location = null // the person refused location
+    const page = await phone.open('pages/checkin/index', { q: encodeURIComponent(fencedCode) })
+    await phone.tap(page, 'onPurposeTap', { purpose: 'training' })
+    // Not the job search's "fill in your home address": this is about the station.
+    expect(page.data).toMatchObject({
+      step: 'refused',
+      message: '此服务站需要定位签到，请允许获取位置后再扫码',
+      canRetry: true,
+    })
+
+    phone.ctl.location = { latitude: 29.716, longitude: 118.318 }
+    await phone.tap(page, 'onRetryTap')
+    expect(page.data.step).toBe('done')
+    expect(page.data.ticket).toMatchObject({ queueNumber: 1, title: '城中社区定位签到点', purposeName: '培训' })
+  })
+
+  test('too far away: told to come in', async () => {
+    const phone = new Phone()
+    phone.ctl.location = { latitude: 29.7095, longitude: 118.305 } // 屯溪老街, about 1.5 km off
+    const page = await phone.open('pages/checkin/index', { q: encodeURIComponent(fencedCode) })
+    await phone.tap(page, 'onPurposeTap', { purpose: 'other' })
+    expect(page.data).toMatchObject({ step: 'refused', message: '您离服务站太远了，请到站内再扫码签到', canRetry: true })
+  })
+})
+
+describe('an event (job fair) at the station', () => {
+  test("the live screen's rotating code checks in at once; used again it is refused", async () => {
+    const operator = await staffLogin('demo-operator')
+    const now = Date.now()
+    const created = await call('/events', {
+      method: 'POST',
+      token: operator.token,
+      body: {
+        title: '城中春风招聘会',
+        kind: 'job_fair',
+        station_id: station.id,
+        starts_at: shanghai(now - 60 * 1000),
+        ends_at: shanghai(now + 3 * 3600 * 1000),
+      },
+    })
+    expect(created.status).toBe(201)
+    const event = created.body
+    const links = await call(`/events/${event.id}/page-links`, { method: 'POST', token: operator.token })
+    expect(links.status).toBe(200)
+    const live = await fetch(links.body.live_url)
+    expect(live.status).toBe(200)
+    const code = readSvg(await live.text())
+    expect(code).toContain(`/s/event-${event.id}?t=e`)
+
+    const phone = new Phone()
+    phone.ctl.location = AT_STATION
+    const page = await scanToCheckIn(phone, code)
+    // No purpose to choose: the page checked in as it opened.
+    expect(checkInPosts(phone)).toHaveLength(1)
+    expect(page.data.kind).toBe('event')
+    expect(page.data.step).toBe('done')
+    expect(page.data.ticket).toMatchObject({
+      queueNumber: 1, // each event has its own queue
+      title: '城中春风招聘会',
+      station: station.name,
+      purposeName: '活动签到',
+      repeated: false,
+    })
+
+    // The same screen's code, scanned once more by the same person: refused as used.
+    const again = await phone.open('pages/checkin/index', { q: encodeURIComponent(code) })
+    expect(again.data).toMatchObject({ step: 'refused', message: '这个二维码您已用过，请扫描屏幕上的新二维码' })
+
+    // Another visitor, the same code: the next number in the event's queue.
+    const other = new Phone()
+    other.ctl.location = AT_STATION
+    const second = await scanToCheckIn(other, code)
+    expect(second.data.ticket).toMatchObject({ queueNumber: 2, title: '城中春风招聘会' })
+
+    const list = await call(`/events/${event.id}/check-ins`, { token: operator.token })
+    expect(list.body.items.map((row) => [row.queue_number, row.purpose, row.via])).toEqual([
+      [1, 'event', 'event'],
+      [2, 'event', 'event'],
+    ])
+  })
+})

@@ -1,0 +1,386 @@
+// The grid worker (网格员): staff login, the checklist of households not yet met this quarter,
+// visits recorded offline on the phone and synced later, and what that does to the ledger.
+const path = require('path')
+const { Phone, ROOT } = require('./support/harness')
+
+const COMMUNITY = '341002002001' // demo-grid-worker's community: households DEMO-01..03
+const OTHER_COMMUNITY = '341002004001' // another grid worker's
+const OFFLINE_SYNC = '网络不可用，记录已保存在手机上，有网时自动同步'
+
+/** Log a staff member in through the API (what happens elsewhere, not on this phone). */
+async function staffToken(backend, username) {
+  const response = await fetch(`${backend.apiBase}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ username, password: backend.password }),
+  })
+  expect(response.status).toBe(200)
+  const body = await response.json()
+  return { token: body.token, id: body.account.id }
+}
+
+/** Call the API with a staff token; resolve {status, body}. */
+async function call(backend, token, route, { method = 'GET', data } = {}) {
+  const response = await fetch(`${backend.apiBase}/api/v1${route}`, {
+    method,
+    headers: { Authorization: `Bearer ${token}`, ...(data ? { 'Content-Type': 'application/json' } : {}) },
+    body: data ? JSON.stringify(data) : undefined,
+  })
+  return { status: response.status, body: await response.json() }
+}
+
+/** Wait until `check()` is true (work started by a network event runs on its own). */
+async function waitFor(check, what, ms = 5000) {
+  const deadline = Date.now() + ms
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}
+
+/** Fill in the staff login page and submit it. */
+async function logIn(phone, username, password) {
+  const page = await phone.open('pages/staff-login/index')
+  await phone.tap(page, 'onUsernameInput', {}, { value: username })
+  await phone.tap(page, 'onPasswordInput', {}, { value: password })
+  await phone.tap(page, 'onSubmit')
+  return page
+}
+
+const postedVisits = (phone) => phone.ctl.calls.filter((c) => c.method === 'POST' && c.path === '/api/v1/grid/visits')
+const byName = (members, given) => members.find((member) => member.name.endsWith(given))
+
+describe('staff login', () => {
+  test('a wrong password shows the Chinese message and stays on the page', async () => {
+    const phone = new Phone()
+    // Another demo grid worker: one failure does not come near demo-grid-worker's lockout count.
+    const page = await logIn(phone, 'demo-grid-341002002002', 'not-the-password')
+    expect(page.data.message).toBe('用户名或密码错误')
+    expect(phone.ctl.modals.at(-1).content).toBe('用户名或密码错误')
+    expect(page.data.password).toBe('')
+    expect(phone.ctl.navigations).toEqual([])
+    expect(phone.wx.getStorageSync('session')).toBe('')
+  })
+
+  test('empty fields are caught on the phone', async () => {
+    const phone = new Phone()
+    const page = await logIn(phone, 'demo-grid-worker', '')
+    expect(page.data.message).toBe('请输入用户名和密码')
+    expect(phone.ctl.calls).toEqual([])
+  })
+
+  test('a staff member of another role is refused and logged out again', async () => {
+    const phone = new Phone()
+    const page = await logIn(phone, 'demo-station-staff', phone.backend.password)
+    expect(page.data.message).toBe('此入口仅供网格员使用')
+    expect(phone.ctl.modals.at(-1).content).toBe('此入口仅供网格员使用')
+    expect(phone.ctl.navigations).toEqual([])
+    expect(phone.wx.getStorageSync('session')).toBe('')
+    // The token was revoked on the server too, not just forgotten here.
+    expect(phone.ctl.calls.map((c) => `${c.method} ${c.path} ${c.statusCode}`)).toEqual([
+      'POST /api/v1/auth/login 200',
+      'POST /api/v1/auth/logout 204',
+    ])
+  })
+})
+
+describe('a grid worker’s round, partly without signal', () => {
+  let phone
+  let worker // the grid worker's own API token, to read the ledger back
+  let admin
+  let list // the checklist page opened after login
+  let households // key → household as the API showed it before any visit
+  let progressBefore
+  let queued // the two visits as the phone queued them
+
+  beforeAll(async () => {
+    phone = new Phone()
+    worker = await staffToken(phone.backend, 'demo-grid-worker')
+    admin = await staffToken(phone.backend, 'demo-city-admin')
+    const answer = await call(phone.backend, worker.token, `/households?community=${COMMUNITY}&per_page=50`)
+    expect(answer.status).toBe(200)
+    households = Object.fromEntries(answer.body.items.map((household) => [household.key, household]))
+    progressBefore = (await call(phone.backend, worker.token, '/grid/progress')).body
+  })
+
+  const coverage = (progress) => progress.quarter.communities.find((row) => row.community.code === COMMUNITY)
+
+  test('logs in and lands on the checklist: the three demo households with members, and progress', async () => {
+    expect(Object.keys(households).sort()).toEqual(['DEMO-01', 'DEMO-02', 'DEMO-03'])
+    await logIn(phone, 'demo-grid-worker', phone.backend.password)
+    expect(phone.ctl.lastNavigation()).toEqual({ api: 'redirectTo', url: '/pages/grid-checklist/index' })
+    expect(phone.wx.getStorageSync('session')).toMatchObject({ kind: 'staff', role: 'grid_worker' })
+
+    list = await phone.follow()
+    // From where the phone stands, 50 stops at most.
+    const asked = phone.ctl.calls.find((c) => c.path === '/api/v1/grid/checklist')
+    expect(Object.fromEntries(new URL(asked.url).searchParams)).toEqual({ lat: '29.7155', lng: '118.3175', limit: '50' })
+    expect(list.data.message).toBe('')
+    expect(list.data.offline).toBe(false)
+    expect(list.data.remaining).toBe(3)
+    expect(list.data.items.map((row) => row.key).sort()).toEqual(['DEMO-01', 'DEMO-02', 'DEMO-03'])
+    const row = list.data.items.find((item) => item.key === 'DEMO-03')
+    expect(row.id).toBe(households['DEMO-03'].id)
+    expect(row.zeroEmployment).toBe(true)
+    expect(row.members.map((member) => member.name).sort()).toEqual(
+      households['DEMO-03'].members.map((member) => member.name).sort(),
+    )
+    expect(byName(row.members, '桂芳')).toMatchObject({ status: '未就业' })
+    expect(byName(row.members, '永军')).toMatchObject({ status: '登记失业', keyGroups: expect.stringContaining('就业困难人员') })
+    expect(list.data.items.every((item) => /\d+米/.test(item.distance))).toBe(true)
+
+    // Progress: visit days against the target of 10, and the quarter's coverage of the community.
+    expect(list.data.progress).toMatchObject({ target: 10, visitDays: progressBefore.month.visit_days })
+    const community = list.data.progress.communities.find((c) => c.code === COMMUNITY)
+    expect(community).toMatchObject({ households: 3, met: coverage(progressBefore).met })
+
+    // Kept on the phone, so the visit form opens where there is no signal.
+    const saved = phone.wx.getStorageSync('grid.checklist')
+    expect(saved.checklist.items).toHaveLength(3)
+    expect(list.data.pendingCount).toBe(0)
+    expect(list.data.rejected).toEqual([])
+  })
+
+  test('offline: the saved list is shown, two visits are recorded and stay on the phone', async () => {
+    phone.ctl.setOnline(false)
+    const callsBefore = phone.ctl.calls.length
+    const offline = await phone.open('pages/grid-checklist/index')
+    expect(offline.data.offline).toBe(true)
+    expect(offline.data.savedAt).toMatch(/月\d+日/)
+    expect(offline.data.items.map((row) => row.key).sort()).toEqual(['DEMO-01', 'DEMO-02', 'DEMO-03'])
+    list = offline
+
+    // DEMO-03, the zero-employment household: the family is met, 桂芳 has found work, 永军 wants a job.
+    const demo3 = households['DEMO-03']
+    await phone.tap(list, 'onHouseholdTap', { id: demo3.id })
+    expect(phone.ctl.lastNavigation()).toEqual({ api: 'navigateTo', url: `/pages/grid-visit/index?household_id=${demo3.id}` })
+    const visit = await phone.follow()
+    expect(visit.data.household).toMatchObject({ id: demo3.id, key: 'DEMO-03' })
+    expect(visit.data.outcome).toBe('met')
+    expect(visit.data.located).toBe(true)
+    const members = visit.data.members
+    const guifang = members.findIndex((member) => member.name.endsWith('桂芳'))
+    const yongjun = members.findIndex((member) => member.name.endsWith('永军'))
+    expect(members[guifang].statusName).toBe('未就业')
+    await phone.tap(visit, 'onStatusChange', { index: guifang }, { value: visit.data.statusLabels.indexOf('就业') })
+    expect(visit.data.members[guifang].statusName).toBe('就业')
+    await phone.tap(visit, 'onGroupTap', { index: guifang, group: 'migrant_worker' })
+    await phone.tap(visit, 'onNeedTap', { index: yongjun, need: 'job' })
+    // Picking a member's status that is already theirs is no change.
+    await phone.tap(visit, 'onStatusChange', { index: yongjun }, { value: visit.data.statusLabels.indexOf('登记失业') })
+    await phone.tap(visit, 'onNotesInput', {}, { value: '桂芳在茶厂上班了 ' })
+    await phone.tap(visit, 'onSubmit')
+    expect(phone.ctl.lastToast()).toEqual({ title: '已保存，有网时自动同步', icon: 'none' })
+    expect(phone.ctl.lastNavigation()).toEqual({ api: 'navigateBack', delta: 1 })
+
+    // DEMO-02: nobody at home.
+    const demo2 = households['DEMO-02']
+    await phone.tap(list, 'onHouseholdTap', { id: demo2.id })
+    const second = await phone.follow()
+    await phone.tap(second, 'onOutcomeTap', { outcome: 'not_home' })
+    await phone.tap(second, 'onSubmit')
+    expect(phone.ctl.lastNavigation()).toEqual({ api: 'navigateBack', delta: 1 })
+
+    // Both wait on the phone, with the form's values: only what the worker changed.
+    queued = phone.wx.getStorageSync('grid.visitQueue')
+    expect(queued).toHaveLength(2)
+    const residents = Object.fromEntries(demo3.members.map((member) => [member.name.slice(-2), member.id]))
+    const sorted = (list) => [...list].sort((a, b) => a.resident_id - b.resident_id)
+    expect({ ...queued[0], members: sorted(queued[0].members) }).toEqual({
+      household_id: demo3.id,
+      outcome: 'met',
+      lat: 29.7155,
+      lng: 118.3175,
+      members: sorted([
+        { resident_id: residents['桂芳'], employment_status: 'employed', key_groups: ['migrant_worker'] },
+        { resident_id: residents['永军'], needs: ['job'] },
+      ]),
+      notes: '桂芳在茶厂上班了',
+      client_id: expect.stringMatching(/^[0-9a-f]{32}$/),
+      visited_at: expect.any(String),
+    })
+    expect(queued[1]).toMatchObject({ household_id: demo2.id, outcome: 'not_home', members: [], notes: null })
+    expect(Math.abs(Date.parse(queued[1].visited_at) - Date.now())).toBeLessThan(60000)
+
+    // Nothing left the phone, and the server still has the old ledger.
+    expect(phone.ctl.calls.length).toBe(callsBefore)
+    const now = await call(phone.backend, worker.token, `/households/${demo3.id}`)
+    expect(byName(now.body.members, '桂芳').employment_status).toBe('unemployed')
+
+    // The checklist shows the queue; 同步 without a network says the records are safe.
+    await phone.call(list, 'onShow')
+    expect(list.data.pendingCount).toBe(2)
+    expect(list.data.items.filter((row) => row.queued).map((row) => row.key).sort()).toEqual(['DEMO-02', 'DEMO-03'])
+    await phone.tap(list, 'onSyncTap')
+    expect(list.data.syncMessage).toBe(OFFLINE_SYNC)
+    expect(phone.ctl.lastToast()).toEqual({ title: OFFLINE_SYNC, icon: 'none' })
+    expect(phone.wx.getStorageSync('grid.visitQueue')).toHaveLength(2)
+    expect(phone.ctl.calls.length).toBe(callsBefore)
+  })
+
+  test('back online: the app syncs by itself, the ledger changes, the follow-up appears', async () => {
+    const demo3 = households['DEMO-03']
+    const guifang = byName(demo3.members, '桂芳')
+    const yongjun = byName(demo3.members, '永军')
+    const historyBefore = (await call(phone.backend, worker.token, `/residents/${guifang.id}/status-history`)).body
+
+    phone.ctl.setOnline(true) // the app's onNetworkStatusChange sends the queue
+    await waitFor(() => phone.wx.getStorageSync('grid.visitQueue').length === 0, 'the queue to empty')
+    await waitFor(() => list.data.items.length === 2 && !list.data.loading, 'the checklist to reload')
+    await phone.ctl.idle()
+    expect(postedVisits(phone)).toHaveLength(1) // one batch for both
+    expect(phone.ctl.toasts).toContainEqual({ title: '已同步 2 条', icon: 'success' })
+    expect(list.data.pendingCount).toBe(0)
+    expect(list.data.rejected).toEqual([])
+
+    // The ledger changed on the server: 桂芳 is employed, recorded as a visit by this worker.
+    const after = (await call(phone.backend, worker.token, `/households/${demo3.id}`)).body
+    expect(byName(after.members, '桂芳').employment_status).toBe('employed')
+    expect(byName(after.members, '永军').employment_status).toBe(yongjun.employment_status)
+    expect(demo3.zero_employment).toBe(true)
+    expect(after.zero_employment).toBe(false) // somebody works now: no longer a zero-employment household
+    const history = (await call(phone.backend, worker.token, `/residents/${guifang.id}/status-history`)).body
+    expect(history.changes).toHaveLength(historyBefore.changes.length + 1)
+    expect(history.changes.at(-1)).toMatchObject({
+      from_status: 'unemployed',
+      to_status: 'employed',
+      source: 'visit',
+      actor_id: worker.id,
+    })
+    expect(Date.parse(history.changes.at(-1).occurred_at)).toBe(Date.parse(queued[0].visited_at))
+    expect(history.key_groups).toContainEqual(
+      expect.objectContaining({ key_group: 'migrant_worker', source: 'visit', verified_by_id: worker.id, until: null }),
+    )
+    const untouched = (await call(phone.backend, worker.token, `/households/${households['DEMO-02'].id}`)).body
+    expect(untouched.members.map((m) => m.employment_status)).toEqual(
+      households['DEMO-02'].members.map((m) => m.employment_status),
+    )
+
+    // The checklist: DEMO-03 was met (off the route), DEMO-02 was not (a not_home does not count),
+    // and 永军's job need is a follow-up.
+    expect(list.data.items.map((row) => row.key).sort()).toEqual(['DEMO-01', 'DEMO-02'])
+    expect(list.data.remaining).toBe(2)
+    expect(list.data.offline).toBe(false)
+    expect(list.data.followUps).toContainEqual(
+      expect.objectContaining({ resident: yongjun.name, kind: '求职', address: expect.any(String) }),
+    )
+    const community = list.data.progress.communities.find((c) => c.code === COMMUNITY)
+    expect(community.met).toBe(coverage(progressBefore).met + 1)
+    expect(community.notHome).toBe(coverage(progressBefore).not_home + 1)
+    expect(community.coverage).toBe(`${Math.round(((coverage(progressBefore).met + 1) / 3) * 100)}%`)
+    expect(list.data.progress.visitDays).toBeGreaterThanOrEqual(1)
+  })
+
+  test('nothing is sent twice: 同步 again, and a resend after a lost answer is a duplicate', async () => {
+    const before = postedVisits(phone).length
+    await phone.tap(list, 'onSyncTap')
+    expect(phone.ctl.lastToast()).toEqual({ title: '没有待同步的记录', icon: 'success' })
+    expect(postedVisits(phone)).toHaveLength(before)
+
+    // The answer to the first batch was lost: the phone still holds the met visit and sends it again.
+    const guifang = byName(households['DEMO-03'].members, '桂芳')
+    const history = (await call(phone.backend, worker.token, `/residents/${guifang.id}/status-history`)).body
+    const followUps = list.data.followUps.length
+    phone.wx.setStorageSync('grid.visitQueue', [queued[0]])
+    await phone.tap(list, 'onSyncTap')
+    expect(postedVisits(phone)).toHaveLength(before + 1)
+    expect(phone.ctl.lastToast()).toEqual({ title: '已同步 1 条', icon: 'success' })
+    expect(phone.wx.getStorageSync('grid.visitQueue')).toEqual([])
+    expect(list.data.rejected).toEqual([])
+    const again = (await call(phone.backend, worker.token, `/residents/${guifang.id}/status-history`)).body
+    expect(again.changes).toHaveLength(history.changes.length)
+    await phone.call(list, 'onShow')
+    expect(list.data.followUps).toHaveLength(followUps)
+
+    // What the server answers for that client id (compared without case).
+    const answer = await call(phone.backend, worker.token, '/grid/visits', {
+      method: 'POST',
+      data: { visits: [{ ...queued[0], client_id: queued[0].client_id.toUpperCase() }] },
+    })
+    expect(answer.status).toBe(200)
+    expect(answer.body.results).toEqual([
+      expect.objectContaining({ index: 0, result: 'duplicate', client_id: queued[0].client_id.toUpperCase() }),
+    ])
+  })
+
+  test('online, a visit is sent at once; refused ones land in the rejected list with the reason', async () => {
+    // DEMO-01, refused at the door, with a network: sent straight away.
+    const demo1 = households['DEMO-01']
+    const before = postedVisits(phone).length
+    await phone.tap(list, 'onHouseholdTap', { id: demo1.id })
+    const visit = await phone.follow()
+    await phone.tap(visit, 'onOutcomeTap', { outcome: 'refused' })
+    await phone.tap(visit, 'onSubmit')
+    expect(phone.ctl.lastToast()).toEqual({ title: '已提交', icon: 'success' })
+    expect(postedVisits(phone)).toHaveLength(before + 1)
+    expect(phone.wx.getStorageSync('grid.visitQueue')).toEqual([])
+
+    // Two visits the server refuses: a household of another community (not this worker's), and
+    // one that sat on the phone for 50 days.
+    const other = await call(phone.backend, admin.token, `/households?community=${OTHER_COMMUNITY}`)
+    const foreign = other.body.items[0].id
+    const queue = phone.load(path.join(ROOT, 'utils/visit-queue.js'))
+    const old = new Date(Date.now() - 50 * 86400 * 1000).toISOString()
+    queue.add({ household_id: foreign, outcome: 'not_home', lat: 29.7155, lng: 118.3175, members: [], notes: null })
+    queue.add({ household_id: demo1.id, outcome: 'not_home', lat: 29.7155, lng: 118.3175, members: [], notes: null, visited_at: old })
+    await phone.call(list, 'onShow')
+    expect(list.data.pendingCount).toBe(2)
+    const progress = (await call(phone.backend, worker.token, '/grid/progress')).body
+    // The checklist (saved on the phone) has the full address, which the list shows.
+    const fullAddress = phone.wx.getStorageSync('grid.checklist').checklist.items.find((item) => item.household.id === demo1.id).household.address
+    expect(fullAddress).toMatch(/栋\d+室$/)
+
+    await phone.tap(list, 'onSyncTap')
+    expect(phone.ctl.lastToast()).toEqual({ title: '已同步 0 条，2 条未被接受', icon: 'none' })
+    expect(phone.wx.getStorageSync('grid.visitQueue')).toEqual([])
+    expect(list.data.pendingCount).toBe(0)
+    expect(list.data.rejected).toEqual([
+      expect.objectContaining({ code: 'household_not_found', reason: '该户不在您负责的社区', address: `户 ${foreign}`, outcome: '不在家' }),
+      expect.objectContaining({ code: 'visited_at_too_old', reason: '走访记录已超过45天，不能再提交', address: fullAddress }),
+    ])
+    // The server's own words are kept with each, for whoever reads the phone's records.
+    const stored = phone.wx.getStorageSync('grid.visitRejected')
+    expect(stored.map((entry) => entry.message)).toEqual([expect.stringContaining(String(foreign)), expect.stringMatching(/45 days/)])
+    // Neither counted as an attempt.
+    const after = (await call(phone.backend, worker.token, '/grid/progress')).body
+    expect(coverage(after).not_home).toBe(coverage(progress).not_home)
+
+    await phone.tap(list, 'onDismissRejectedTap')
+    expect(list.data.rejected).toEqual([])
+    expect(phone.wx.getStorageSync('grid.visitRejected')).toBe('')
+  })
+
+  test('a follow-up is closed from the checklist', async () => {
+    const yongjun = byName(households['DEMO-03'].members, '永军')
+    await phone.call(list, 'onShow')
+    const row = list.data.followUps.find((need) => need.resident === yongjun.name && need.kind === '求职')
+    expect(row).toBeDefined()
+    await phone.tap(list, 'onCloseFollowUpTap', { id: row.id })
+    expect(phone.ctl.modals.at(-1).title).toBe('办结跟进')
+    expect(phone.ctl.lastToast()).toEqual({ title: '已办结', icon: 'success' })
+    expect(list.data.followUps.find((need) => need.id === row.id)).toBeUndefined()
+    const checklist = (await call(phone.backend, worker.token, '/grid/checklist?limit=50')).body
+    expect(checklist.follow_ups.map((need) => need.id)).not.toContain(row.id)
+    expect(phone.wx.getStorageSync('grid.checklist').checklist.follow_ups.map((need) => need.id)).not.toContain(row.id)
+  })
+
+  test('a queue without a staff login is not sent under a resident’s WeChat login', async () => {
+    const other = new Phone()
+    const queue = other.load(path.join(ROOT, 'utils/visit-queue.js'))
+    queue.add({ household_id: households['DEMO-02'].id, outcome: 'not_home', lat: null, lng: null, members: [], notes: null })
+    other.ctl.setOnline(false)
+    other.ctl.setOnline(true) // the app tries to sync
+    await other.ctl.idle()
+    await expect(queue.sync()).rejects.toMatchObject({ status: 401, code: 'auth_required' })
+    expect(other.ctl.calls).toEqual([])
+    expect(other.wx.getStorageSync('session')).toBe('')
+    expect(queue.pending()).toHaveLength(1)
+  })
+
+  test('without a staff login, the checklist sends the phone to the staff login page', async () => {
+    const other = new Phone()
+    await other.open('pages/grid-checklist/index')
+    expect(other.ctl.lastNavigation()).toEqual({ api: 'redirectTo', url: '/pages/staff-login/index' })
+    expect(other.ctl.calls).toEqual([]) // no WeChat (resident) login was made for it
+  })
+})

@@ -1,0 +1,276 @@
+// "我的": silent login, the WeChat phone button, profile basics, job-alert subscriptions and
+// their settings — and the whole way from "订阅岗位提醒" to a WeChat message when a job near
+// home is published.
+const path = require('path')
+const { Phone, ROOT } = require('./support/harness')
+
+const LAOJIE = { latitude: 29.7095, longitude: 118.305 } // 屯溪老街, next to demo employer 1
+const LAOJIE_TOWNSHIP = '341002004000' // 老街街道
+const LAOJIE_COMMUNITY = '341002004001' // 老街街道演示社区一
+// Where the test job is posted: in 老街街道 (城中 circle, demo-operator's), ~390 m from LAOJIE.
+// Not at the employer's own pin (29.7095, 118.305): the nearest community centre to that is
+// 黎阳镇演示社区一 (城西 circle), where demo-operator cannot review (404 job_not_found).
+const JOB_POINT = { lat: 29.7125, lng: 118.307 }
+
+/** Call the API directly, as a test's setup (or a retry the app would make) does. */
+async function callApi(phone, route, { method = 'GET', body, token } = {}) {
+  const response = await fetch(`${phone.backend.apiBase}/api/v1${route}`, {
+    method,
+    headers: {
+      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+      ...(token ? { Authorization: `Bearer ${token}` } : {}),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  })
+  const text = await response.text()
+  const data = text ? JSON.parse(text) : null
+  if (!response.ok) throw new Error(`${method} ${route} answered ${response.status}: ${text}`)
+  return data
+}
+
+/** The token the phone's app holds (after it logged in). */
+function tokenOf(phone) {
+  const session = phone.wx.getStorageSync('session')
+  if (!session || !session.token) throw new Error('the phone has no session')
+  return session.token
+}
+
+const paths = (phone) => phone.ctl.calls.map((call) => `${call.method} ${call.path}`)
+const templateId = (page, key) => page.data.templates.find((item) => item.key === key).templateId
+const remaining = (answer, key) => answer.templates.find((item) => item.key === key).remaining
+
+describe('me page', () => {
+  test('opens logged in silently; binds the phone WeChat vouches for; a refusal sends nothing', async () => {
+    const phone = new Phone()
+    const page = await phone.open('pages/me/index')
+
+    expect(paths(phone)).toContain('POST /api/v1/auth/wechat-login')
+    expect(paths(phone)).toContain('GET /api/v1/me')
+    expect(page.data.message).toBe('')
+    expect(page.data.profile).toMatchObject({ name: '未填写', phoneBound: false, community: '未选择' })
+    expect(page.data.loggedIn).toBe(true)
+    expect(phone.ctl.modals).toEqual([])
+
+    // The person allows: the button hands over a code, the server asks WeChat for the number.
+    const code = await phone.ctl.phoneCode()
+    await phone.tap(page, 'onGetPhoneNumber', {}, { code, errMsg: 'getPhoneNumber:ok' })
+    const masked = `${phone.ctl.phone.slice(0, 3)}****${phone.ctl.phone.slice(-4)}`
+    expect(page.data.profile).toMatchObject({ phoneBound: true, phone: masked })
+    expect(phone.ctl.lastToast().title).toBe('手机号已绑定')
+    const me = await callApi(phone, '/me', { token: tokenOf(phone) })
+    expect(me).toMatchObject({ phone_bound: true, phone: masked })
+
+    // The person refuses: no request, a gentle note, no error dialog.
+    const before = phone.ctl.calls.length
+    await phone.tap(page, 'onGetPhoneNumber', {}, { errMsg: 'getPhoneNumber:fail user deny' })
+    expect(phone.ctl.calls.length).toBe(before)
+    expect(page.data.phoneNote).toMatch(/暂未授权手机号/)
+    expect(phone.ctl.modals).toEqual([])
+  })
+
+  test('profile basics: name, township → community picker, home from the current position', async () => {
+    const phone = new Phone()
+    phone.ctl.location = LAOJIE
+    const page = await phone.open('pages/me/index')
+    expect(page.data.townships.length).toBeGreaterThan(5)
+    expect(page.data.townshipIndex).toBe(-1)
+
+    await phone.tap(page, 'onNameInput', {}, { value: '陈晓' })
+    const township = page.data.townships.findIndex((item) => item.code === LAOJIE_TOWNSHIP)
+    await phone.tap(page, 'onTownshipChange', {}, { value: String(township) })
+    expect(paths(phone)).toContain(`GET /api/v1/places/communities`)
+    expect(page.data.communities.map((item) => item.code)).toContain(LAOJIE_COMMUNITY)
+    const community = page.data.communities.findIndex((item) => item.code === LAOJIE_COMMUNITY)
+    await phone.tap(page, 'onCommunityChange', {}, { value: String(community) })
+    await phone.tap(page, 'onUseLocationTap')
+    expect(page.data.form).toMatchObject({ homeLat: LAOJIE.latitude, homeLng: LAOJIE.longitude })
+    await phone.tap(page, 'onSaveProfile')
+
+    expect(phone.ctl.modals).toEqual([])
+    expect(page.data.profile).toMatchObject({ name: '陈晓', community: '老街街道演示社区一', hasHome: true })
+    const me = await callApi(phone, '/me', { token: tokenOf(phone) })
+    expect(me).toMatchObject({ name: '陈晓', home_lat: LAOJIE.latitude, home_lng: LAOJIE.longitude })
+    expect(me.community.code).toBe(LAOJIE_COMMUNITY)
+
+    // Coming back to the tab shows the saved choice in the pickers.
+    await phone.call(page, 'onShow')
+    expect(page.data.townships[page.data.townshipIndex].code).toBe(LAOJIE_TOWNSHIP)
+    expect(page.data.communities[page.data.communityIndex].code).toBe(LAOJIE_COMMUNITY)
+  })
+
+  test('subscribe: the answer is reported as it is; the same report again counts once', async () => {
+    const phone = new Phone()
+    const page = await phone.open('pages/me/index')
+    const jobMatch = templateId(page, 'job_match')
+    const update = templateId(page, 'application_update')
+    let asked = null
+    phone.ctl.subscribeAnswer = (ids) => {
+      asked = ids
+      return { [jobMatch]: 'accept', [update]: 'reject' }
+    }
+    // Watch the client id the page makes (the page calls api.newClientId() at tap time).
+    const apiModule = phone.load(path.join(ROOT, 'utils/api.js'))
+    const makeId = apiModule.newClientId
+    let clientId = null
+    apiModule.newClientId = () => (clientId = makeId())
+
+    await phone.tap(page, 'onSubscribeTap')
+    expect(asked.sort()).toEqual([jobMatch, update].sort())
+    expect(paths(phone)).toContain('POST /api/v1/me/subscriptions')
+    expect(page.data.templates.find((item) => item.key === 'job_match')).toMatchObject({ remaining: 1, canSend: true })
+    expect(page.data.templates.find((item) => item.key === 'application_update')).toMatchObject({
+      remaining: 0,
+      canSend: false,
+    })
+    expect(page.data.subscribeNote).toBe('还可收到1条岗位提醒')
+
+    // The same report again (a retry of a request whose answer was lost) changes nothing...
+    const token = tokenOf(phone)
+    const results = { [jobMatch]: 'accept', [update]: 'reject', errMsg: 'requestSubscribeMessage:ok' }
+    const again = await callApi(phone, '/me/subscriptions', { method: 'POST', token, body: { client_id: clientId, results } })
+    expect(remaining(again, 'job_match')).toBe(1)
+    // ...while a new report (a second tap) does count.
+    const second = await callApi(phone, '/me/subscriptions', {
+      method: 'POST',
+      token,
+      body: { client_id: makeId(), results },
+    })
+    expect(remaining(second, 'job_match')).toBe(2)
+  })
+
+  test('a report that cannot reach the server is sent on the next visit, once', async () => {
+    const phone = new Phone()
+    const page = await phone.open('pages/me/index')
+    phone.ctl.setOnline(false)
+    await phone.tap(page, 'onSubscribeTap') // WeChat's dialog works; our request does not
+    expect(page.data.subscribeNote).toMatch(/下次打开时提交/)
+    expect(phone.ctl.modals).toEqual([])
+
+    phone.ctl.setOnline(true)
+    await phone.call(page, 'onShow')
+    expect(page.data.templates.find((item) => item.key === 'job_match').remaining).toBe(1)
+    await phone.call(page, 'onShow')
+    const state = await callApi(phone, '/me/subscriptions', { token: tokenOf(phone) })
+    expect(remaining(state, 'job_match')).toBe(1)
+  })
+
+  test('preferences: job alerts off and on, daily cap, quiet hours', async () => {
+    const phone = new Phone()
+    const page = await phone.open('pages/me/index')
+    expect(page.data.prefs).toMatchObject({ jobMatchOn: true, dailyCap: 3, quietStart: '21:00', quietEnd: '08:00' })
+    const token = tokenOf(phone)
+
+    await phone.tap(page, 'onJobMatchSwitch', {}, { value: false })
+    expect(page.data.prefs.jobMatchOn).toBe(false)
+    let state = await callApi(phone, '/me/subscriptions', { token })
+    expect(state.preferences.disabled_kinds).toEqual(['job_match'])
+
+    await phone.tap(page, 'onJobMatchSwitch', {}, { value: true })
+    await phone.tap(page, 'onDailyCapChange', {}, { value: '5' })
+    await phone.tap(page, 'onQuietStartChange', {}, { value: '22:30' })
+    await phone.tap(page, 'onQuietEndChange', {}, { value: '07:00' })
+    state = await callApi(phone, '/me/subscriptions', { token })
+    expect(state.preferences).toEqual({ disabled_kinds: [], daily_cap: 5, quiet_start: '22:30', quiet_end: '07:00' })
+    expect(page.data.prefs).toMatchObject({ jobMatchOn: true, dailyCap: 5, quietText: '22:30–07:00 不打扰' })
+    expect(phone.ctl.modals).toEqual([])
+  })
+
+  test('links: résumé, staff login, logout revokes the token', async () => {
+    const phone = new Phone()
+    const page = await phone.open('pages/me/index')
+    await phone.tap(page, 'onResumeTap')
+    expect(phone.ctl.lastNavigation()).toEqual({ api: 'navigateTo', url: '/pages/resume/index' })
+    await phone.tap(page, 'onStaffLoginTap')
+    expect(phone.ctl.lastNavigation()).toEqual({ api: 'navigateTo', url: '/pages/staff-login/index' })
+
+    const token = tokenOf(phone)
+    await phone.tap(page, 'onLogoutTap')
+    expect(paths(phone)).toContain('POST /api/v1/auth/logout')
+    expect(phone.wx.getStorageSync('session')).toBe('')
+    expect(page.data).toMatchObject({ loggedIn: false, profile: null })
+    const response = await fetch(`${phone.backend.apiBase}/api/v1/me`, { headers: { Authorization: `Bearer ${token}` } })
+    expect(response.status).toBe(401)
+  })
+})
+
+describe('end to end: a job near home reaches a subscribed resident as a WeChat message', () => {
+  test('subscribe, open résumé, home at 老街 → a new job there is approved → one job_match message', async () => {
+    // The resident sets everything up on the "me" page.
+    const resident = new Phone()
+    resident.ctl.location = LAOJIE
+    const page = await resident.open('pages/me/index')
+    const township = page.data.townships.findIndex((item) => item.code === LAOJIE_TOWNSHIP)
+    await resident.tap(page, 'onTownshipChange', {}, { value: String(township) })
+    const community = page.data.communities.findIndex((item) => item.code === LAOJIE_COMMUNITY)
+    await resident.tap(page, 'onCommunityChange', {}, { value: String(community) })
+    await resident.tap(page, 'onUseLocationTap')
+    await resident.tap(page, 'onSaveProfile')
+    // Never quiet (start == end), so the push goes now whatever the hour.
+    await resident.tap(page, 'onQuietStartChange', {}, { value: '00:00' })
+    await resident.tap(page, 'onQuietEndChange', {}, { value: '00:00' })
+    expect(page.data.prefs.quietText).toBe('全天可接收')
+    const jobMatch = templateId(page, 'job_match')
+    resident.ctl.subscribeAnswer = (ids) => Object.fromEntries(ids.map((id) => [id, id === jobMatch ? 'accept' : 'reject']))
+    await resident.tap(page, 'onSubscribeTap')
+    expect(page.data.templates.find((item) => item.key === 'job_match').remaining).toBe(1)
+    expect(resident.ctl.modals).toEqual([])
+
+    // An open résumé makes the resident a seeker (the résumé page is elsewhere: set it here).
+    const residentToken = tokenOf(resident)
+    const resume = await callApi(resident, '/me/resume', {
+      method: 'PUT',
+      token: residentToken,
+      body: { open_to_work: true, skills: ['包装'], availability: 'immediately' },
+    })
+    expect(resume.open_to_work).toBe(true)
+
+    // The demo employer (verified) posts a job at its shop and submits it.
+    const employer = new Phone({ openid: 'demo-employer-1' })
+    await employer.load(path.join(ROOT, 'utils/api.js')).login()
+    const employerToken = tokenOf(employer)
+    const title = `茶叶分拣工${Date.now().toString().slice(-4)}`
+    const job = await callApi(employer, '/jobs', {
+      method: 'POST',
+      token: employerToken,
+      body: {
+        title,
+        description: '老街茶庄招聘茶叶分拣工，就近上岗。',
+        category: 'tea_processing',
+        kind: 'regular',
+        wage_min: 3800,
+        wage_max: 4600,
+        wage_unit: 'month',
+        headcount: 2,
+        address: '屯溪区老街演示路8号（分店）',
+        lat: JOB_POINT.lat,
+        lng: JOB_POINT.lng,
+        client_id: employer.load(path.join(ROOT, 'utils/api.js')).newClientId(),
+      },
+    })
+    expect(job.employer.name).toBe('黄山演示老街茶庄')
+    expect(job.community.code).toBe(LAOJIE_COMMUNITY)
+    await callApi(employer, `/jobs/${job.id}/submit`, { method: 'POST', token: employerToken })
+
+    // The operator approves it: publishing runs the fan-out (inline in the embedded backend).
+    const login = await callApi(employer, '/auth/login', {
+      method: 'POST',
+      body: { username: 'demo-operator', password: employer.backend.password },
+    })
+    const approved = await callApi(employer, `/jobs/${job.id}/review`, {
+      method: 'POST',
+      token: login.token,
+      body: { decision: 'approved' },
+    })
+    expect(approved.status).toBe('published')
+
+    const answer = await fetch(`${resident.backend.wechatBase}/_fake/messages?openid=${encodeURIComponent(resident.ctl.openid)}`)
+    const { messages } = await answer.json()
+    expect(messages).toHaveLength(1)
+    expect(messages[0].template_id).toBe(jobMatch)
+    expect(messages[0].data.thing1.value).toBe(title)
+
+    // The one send the resident agreed to is used up: the page says so on the next visit.
+    await resident.call(page, 'onShow')
+    expect(page.data.templates.find((item) => item.key === 'job_match')).toMatchObject({ remaining: 0, canSend: false })
+  })
+})
