@@ -88,8 +88,8 @@ class Phone {
       },
       () => phone.app,
       () => phone.stack.slice(),
-      () => {
-        throw new Error('components are rendered with miniprogram-simulate, not loaded as pages')
+      (definition) => {
+        phone.componentDefinition = definition
       },
     )
     return module.exports
@@ -104,6 +104,14 @@ class Phone {
       this.pages[route] = this.pageDefinition
     }
     return this.pages[route]
+  }
+
+  /** Load a component module and return its Component definition (to read, not to render). */
+  componentDefinitionOf(componentPath) {
+    this.componentDefinition = null
+    this.load(path.join(ROOT, `${componentPath}.js`))
+    if (!this.componentDefinition) throw new Error(`${componentPath}.js did not call Component()`)
+    return this.componentDefinition
   }
 
   /** Open a page as WeChat would (onLoad with the query, onShow, onReady) and wait for it. */
