@@ -1,5 +1,6 @@
 """Check-in at stations: scanned codes, every refusal, idempotency, queue numbers, staff views, bursts."""
 
+import io
 import threading
 import time
 from datetime import datetime, timedelta
@@ -212,6 +213,22 @@ def test_job_seeking_with_a_resume_is_not_asked_to_write_one(client, qr_url, res
     response = check_in(client, resident, qr_url, purpose="job_seeking")
 
     assert response.status_code == 201, response.get_json()
+    assert codes_of(response.get_json()["next_steps"]) == ["complete_profile", "bind_phone", "wait_for_call"]
+
+
+def test_job_seeking_with_a_resume_file_only_is_not_asked_to_write_one(client, qr_url, resident):
+    # A résumé sent from a chat as a PDF is a résumé, even with the form left empty.
+    pdf = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+    uploaded = client.post(
+        f"{ME}/resume/files",
+        data={"file": (io.BytesIO(pdf), "cv.pdf")},
+        headers=resident,
+        content_type="multipart/form-data",
+    )
+    assert uploaded.status_code == 201, uploaded.get_json()
+
+    response = check_in(client, resident, qr_url, purpose="job_seeking")
+
     assert codes_of(response.get_json()["next_steps"]) == ["complete_profile", "bind_phone", "wait_for_call"]
 
 

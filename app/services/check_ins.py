@@ -24,6 +24,7 @@ from app.models import (
     QueueCounter,
     Resident,
     Resume,
+    ResumeFile,
     Role,
     Station,
     utcnow,
@@ -250,6 +251,14 @@ def _signed_up(account_id: int, event_id: int) -> bool:
     )
 
 
+def _has_resume(resident_id: int) -> bool:
+    """Whether the person wrote a résumé or attached one (a file from a chat counts)."""
+    if db.session.get(Resume, resident_id) is not None:
+        return True
+    first_file = sa.select(ResumeFile.id).where(ResumeFile.resident_id == resident_id).limit(1)
+    return db.session.scalar(first_file) is not None
+
+
 def next_steps(account: Account, check_in: CheckIn) -> list[dict]:
     """Return what the person should do next, for the check-in result screen (Chinese text)."""
     steps = []
@@ -264,9 +273,7 @@ def next_steps(account: Account, check_in: CheckIn) -> list[dict]:
             )
         if resident is None or not resident.phone_hmac:
             steps.append({"code": "bind_phone", "message": "请绑定手机号，便于接收岗位推荐和办理进度。"})
-        if check_in.purpose == "job_seeking" and (
-            resident is None or db.session.get(Resume, resident.id) is None
-        ):
+        if check_in.purpose == "job_seeking" and (resident is None or not _has_resume(resident.id)):
             steps.append({"code": "write_resume", "message": "请填写简历，工作人员可据此为您推荐岗位。"})
     if check_in.served_at is None:
         steps.append(
