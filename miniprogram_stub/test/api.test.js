@@ -1,6 +1,7 @@
 // utils/api.js: the session, the silent re-login, staff sessions, errors as people read them.
 const path = require('path')
 const { Phone, ROOT } = require('./support/harness')
+const server = require('./support/server')
 
 const apiOf = (phone) => phone.load(path.join(ROOT, 'utils/api.js'))
 const paths = (phone) => phone.ctl.calls.map((call) => `${call.method} ${call.path} ${call.statusCode}`)
@@ -24,13 +25,9 @@ describe('utils/api.js', () => {
     const phone = new Phone()
     const api = apiOf(phone)
     const first = await api.request('/me')
-    const { token } = phone.wx.getStorageSync('session')
+    const token = server.tokenOf(phone)
     // The token dies on the server (as after 30 days, or a logout elsewhere).
-    const logout = await fetch(`${phone.backend.apiBase}/api/v1/auth/logout`, {
-      method: 'POST',
-      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
-      body: '{}',
-    })
+    const logout = await server.call('/auth/logout', { method: 'POST', token, body: {} })
     expect(logout.status).toBe(204)
 
     const again = await api.request('/me')

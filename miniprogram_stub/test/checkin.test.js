@@ -1,9 +1,8 @@
 // Scan and check in: real codes (the printed poster's PNG, an event's live screen) read the way
 // a phone's camera reads them, the scan tab, the entry page WeChat opens with `q`, queue numbers,
 // retries, and the refusals a person can meet at the door.
-const { PNG } = require('pngjs')
-const jsQR = require('jsqr')
 const { Phone } = require('./support/harness')
+const server = require('./support/server')
 
 const STATION_CODE = '341002-chengzhong-01'
 const AT_STATION = { latitude: 29.7155, longitude: 118.3175 }
@@ -11,42 +10,6 @@ const AT_STATION = { latitude: 29.7155, longitude: 118.3175 }
 let backend
 let staff // demo-station-staff's token
 let station // 341002-chengzhong-01 as staff see it
-
-/** Call the API directly (what staff do on their own screens); resolve {status, body}. */
-async function call(path, { method = 'GET', token, body } = {}) {
-  const headers = {}
-  if (token) headers.Authorization = `Bearer ${token}`
-  if (body !== undefined) headers['Content-Type'] = 'application/json'
-  const response = await fetch(`${backend.apiBase}/api/v1${path}`, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-  })
-  const type = response.headers.get('content-type') || ''
-  const parsed = type.includes('json') ? await response.json() : Buffer.from(await response.arrayBuffer())
-  return { status: response.status, body: parsed }
-}
-
-async function staffLogin(username) {
-  const answer = await call('/auth/login', { method: 'POST', body: { username, password: backend.password } })
-  expect(answer.status).toBe(200)
-  return answer.body
-}
-
-/** What a phone's camera reads from an image: jsQR over the decoded pixels. */
-function readImage(rgba, width, height) {
-  const found = jsQR(new Uint8ClampedArray(rgba), width, height)
-  if (!found) throw new Error('no QR code in the image')
-  return found.data
-}
-
-/** Download a station's printed code (the poster's image) and read it. */
-async function printedCode(stationId, token = staff.token) {
-  const answer = await call(`/stations/${stationId}/qr.png?kind=printed`, { token })
-  expect(answer.status).toBe(200)
-  const png = PNG.sync.read(answer.body)
-  return readImage(png.data, png.width, png.height)
-}
 
 /**
  * Read the QR code of an SVG the backend draws (qrcode's SvgPathFillImage: one path of
@@ -73,7 +36,7 @@ function readSvg(svg) {
     count += 1
   }
   if (!count) throw new Error('no modules in the SVG path')
-  return readImage(pixels, width, height)
+  return server.readImage(pixels, width, height)
 }
 
 /** A moment as the API wants it: local Shanghai time with its offset. */
@@ -97,8 +60,8 @@ const checkInPosts = (phone) => phone.ctl.calls.filter((c) => c.method === 'POST
 
 beforeAll(async () => {
   backend = new Phone().backend
-  staff = await staffLogin('demo-station-staff')
-  const list = await call('/stations?per_page=100', { token: staff.token })
+  staff = await server.staffToken('demo-station-staff')
+  const list = await server.call('/stations?per_page=100', { token: staff })
   expect(list.status).toBe(200)
   station = list.body.items.find((item) => item.code === STATION_CODE)
   expect(station).toBeTruthy()
@@ -106,7 +69,7 @@ beforeAll(async () => {
 
 describe('scan the printed code at the station', () => {
   test('scan tab → purpose → queue number; a retried tap keeps it; the next resident is +1', async () => {
-    const code = await printedCode(station.id)
+    const code = await server.printedCode(station.id, staff)
     // What the camera reads is the station's check-in URL with its printed token.
     expect(code).toMatch(new RegExp(`/s/${STATION_CODE}\\?t=p\\d+\\.${station.id}\\.`))
 
@@ -148,14 +111,14 @@ describe('scan the printed code at the station', () => {
     // The next resident, the same poster: the next number.
     const other = new Phone()
     other.ctl.location = AT_STATION
-    const second = await scanToCheckIn(other, await printedCode(station.id))
+    const second = await scanToCheckIn(other, await server.printedCode(station.id, staff))
     await other.tap(second, 'onPurposeTap', { purpose: 'policy' })
     expect(second.data.ticket).toMatchObject({ queueNumber: ticket.queueNumber + 1, purposeName: '政策', repeated: false })
     // Not looking for work: no résumé step.
     expect(second.data.steps.map((s) => s.code)).not.toContain('write_resume')
 
     // The station's list (staff) has both, in queue order, with why they came.
-    const list = await call(`/stations/${station.id}/check-ins`, { token: staff.token })
+    const list = await server.call(`/stations/${station.id}/check-ins`, { token: staff })
     const rows = list.body.items.filter((row) => [ticket.queueNumber, ticket.queueNumber + 1].includes(row.queue_number))
     expect(rows.map((row) => [row.queue_number, row.purpose, row.via])).toEqual([
       [ticket.queueNumber, 'job_seeking', 'printed'],
@@ -165,7 +128,7 @@ describe('scan the printed code at the station', () => {
   })
 
   test('the entry page WeChat opens from its own camera (q, scancode_time) and the next steps', async () => {
-    const code = await printedCode(station.id)
+    const code = await server.printedCode(station.id, staff)
     const phone = new Phone()
     phone.ctl.location = AT_STATION
     const page = await phone.open('pages/checkin/index', {
@@ -185,7 +148,9 @@ describe('scan the printed code at the station', () => {
     expect(phone.ctl.lastNavigation()).toEqual({ api: 'navigateTo', url: '/pages/resume/index' })
 
     // Scanning the poster again (a new page, a new client id) within 30 min: the same number.
-    const again = await phone.open('pages/checkin/index', { q: encodeURIComponent(await printedCode(station.id)) })
+    const again = await phone.open('pages/checkin/index', {
+      q: encodeURIComponent(await server.printedCode(station.id, staff)),
+    })
     await phone.tap(again, 'onPurposeTap', { purpose: 'claim' })
     expect(again.data.ticket).toMatchObject({ queueNumber: page.data.ticket.queueNumber, repeated: true })
   })
@@ -195,7 +160,9 @@ describe('the network drops', () => {
   test('no network at the tap: said in a dialog, and "再试一次" checks in once it is back', async () => {
     const phone = new Phone()
     phone.ctl.location = AT_STATION
-    const page = await phone.open('pages/checkin/index', { q: encodeURIComponent(await printedCode(station.id)) })
+    const page = await phone.open('pages/checkin/index', {
+      q: encodeURIComponent(await server.printedCode(station.id, staff)),
+    })
     phone.ctl.setOnline(false)
     await phone.tap(page, 'onPurposeTap', { purpose: 'registration' })
     expect(page.data).toMatchObject({ step: 'refused', message: '网络不可用，请检查网络后再试', canRetry: true })
@@ -230,7 +197,7 @@ describe('codes that are not ours, and backing out', () => {
   })
 
   test('an altered code reaches the server and is refused there, with a way to scan again', async () => {
-    const code = await printedCode(station.id)
+    const code = await server.printedCode(station.id, staff)
     const phone = new Phone()
     const forged = code.replace(/.$/, (last) => (last === 'A' ? 'B' : 'A'))
     const page = await phone.open('pages/checkin/index', { q: encodeURIComponent(forged) })
@@ -248,10 +215,10 @@ describe('codes that are not ours, and backing out', () => {
 
 describe('a replaced poster', () => {
   test('the old printed code says it was replaced; scanning the new one works', async () => {
-    const old = await printedCode(station.id)
-    const rotated = await call(`/stations/${station.id}/qr/rotate`, { method: 'POST', token: staff.token })
+    const old = await server.printedCode(station.id, staff)
+    const rotated = await server.call(`/stations/${station.id}/qr/rotate`, { method: 'POST', token: staff })
     expect(rotated.status).toBe(200)
-    const fresh = await printedCode(station.id)
+    const fresh = await server.printedCode(station.id, staff)
     expect(fresh).not.toBe(old)
 
     const phone = new Phone()
@@ -283,10 +250,10 @@ describe('a station that asks for the location', () => {
   let fencedCode
 
   beforeAll(async () => {
-    const operator = await staffLogin('demo-operator')
-    const created = await call('/stations', {
+    const operator = await server.staffToken('demo-operator')
+    const created = await server.call('/stations', {
       method: 'POST',
-      token: operator.token,
+      token: operator,
       body: {
         name: '城中社区定位签到点',
         circle: '341002-chengzhong',
@@ -300,7 +267,7 @@ describe('a station that asks for the location', () => {
     })
     expect(created.status).toBe(201)
     fenced = created.body
-    fencedCode = await printedCode(fenced.id, operator.token)
+    fencedCode = await server.printedCode(fenced.id, operator)
   })
 
   test('no position: the station-specific sentence; allowed, then "再试一次" checks in', async () => {
@@ -332,11 +299,11 @@ describe('a station that asks for the location', () => {
 
 describe('an event (job fair) at the station', () => {
   test("the live screen's rotating code checks in at once; used again it is refused", async () => {
-    const operator = await staffLogin('demo-operator')
+    const operator = await server.staffToken('demo-operator')
     const now = Date.now()
-    const created = await call('/events', {
+    const created = await server.call('/events', {
       method: 'POST',
-      token: operator.token,
+      token: operator,
       body: {
         title: '城中春风招聘会',
         kind: 'job_fair',
@@ -347,7 +314,7 @@ describe('an event (job fair) at the station', () => {
     })
     expect(created.status).toBe(201)
     const event = created.body
-    const links = await call(`/events/${event.id}/page-links`, { method: 'POST', token: operator.token })
+    const links = await server.call(`/events/${event.id}/page-links`, { method: 'POST', token: operator })
     expect(links.status).toBe(200)
     const live = await fetch(links.body.live_url)
     expect(live.status).toBe(200)
@@ -379,7 +346,7 @@ describe('an event (job fair) at the station', () => {
     const second = await scanToCheckIn(other, code)
     expect(second.data.ticket).toMatchObject({ queueNumber: 2, title: '城中春风招聘会' })
 
-    const list = await call(`/events/${event.id}/check-ins`, { token: operator.token })
+    const list = await server.call(`/events/${event.id}/check-ins`, { token: operator })
     expect(list.body.items.map((row) => [row.queue_number, row.purpose, row.via])).toEqual([
       [1, 'event', 'event'],
       [2, 'event', 'event'],

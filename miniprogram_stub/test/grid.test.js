@@ -2,31 +2,19 @@
 // visits recorded offline on the phone and synced later, and what that does to the ledger.
 const path = require('path')
 const { Phone, ROOT } = require('./support/harness')
+const backend = require('./setup/backend')
+const server = require('./support/server')
 
 const COMMUNITY = '341002002001' // demo-grid-worker's community: households DEMO-01..03
 const OTHER_COMMUNITY = '341002004001' // another grid worker's
 const OFFLINE_SYNC = '网络不可用，记录已保存在手机上，有网时自动同步'
 
-/** Log a staff member in through the API (what happens elsewhere, not on this phone). */
-async function staffToken(backend, username) {
-  const response = await fetch(`${backend.apiBase}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ username, password: backend.password }),
-  })
-  expect(response.status).toBe(200)
-  const body = await response.json()
-  return { token: body.token, id: body.account.id }
-}
-
-/** Call the API with a staff token; resolve {status, body}. */
-async function call(backend, token, route, { method = 'GET', data } = {}) {
-  const response = await fetch(`${backend.apiBase}/api/v1${route}`, {
-    method,
-    headers: { Authorization: `Bearer ${token}`, ...(data ? { 'Content-Type': 'application/json' } : {}) },
-    body: data ? JSON.stringify(data) : undefined,
-  })
-  return { status: response.status, body: await response.json() }
+/** Log a staff member in through the API (what happens elsewhere); resolve its token and account id. */
+async function staffAccount(username) {
+  const { password } = backend.current()
+  const answer = await server.call('/auth/login', { method: 'POST', body: { username, password } })
+  expect(answer.status).toBe(200)
+  return { token: answer.body.token, id: answer.body.account.id }
 }
 
 /** Wait until `check()` is true (work started by a network event runs on its own). */
@@ -95,12 +83,12 @@ describe('a grid worker’s round, partly without signal', () => {
 
   beforeAll(async () => {
     phone = new Phone()
-    worker = await staffToken(phone.backend, 'demo-grid-worker')
-    admin = await staffToken(phone.backend, 'demo-city-admin')
-    const answer = await call(phone.backend, worker.token, `/households?community=${COMMUNITY}&per_page=50`)
+    worker = await staffAccount('demo-grid-worker')
+    admin = await staffAccount('demo-city-admin')
+    const answer = await server.call(`/households?community=${COMMUNITY}&per_page=50`, { token: worker.token })
     expect(answer.status).toBe(200)
     households = Object.fromEntries(answer.body.items.map((household) => [household.key, household]))
-    progressBefore = (await call(phone.backend, worker.token, '/grid/progress')).body
+    progressBefore = (await server.call('/grid/progress', { token: worker.token })).body
   })
 
   const coverage = (progress) => progress.quarter.communities.find((row) => row.community.code === COMMUNITY)
@@ -204,7 +192,7 @@ describe('a grid worker’s round, partly without signal', () => {
 
     // Nothing left the phone, and the server still has the old ledger.
     expect(phone.ctl.calls.length).toBe(callsBefore)
-    const now = await call(phone.backend, worker.token, `/households/${demo3.id}`)
+    const now = await server.call(`/households/${demo3.id}`, { token: worker.token })
     expect(byName(now.body.members, '桂芳').employment_status).toBe('unemployed')
 
     // The checklist shows the queue; 同步 without a network says the records are safe.
@@ -222,7 +210,7 @@ describe('a grid worker’s round, partly without signal', () => {
     const demo3 = households['DEMO-03']
     const guifang = byName(demo3.members, '桂芳')
     const yongjun = byName(demo3.members, '永军')
-    const historyBefore = (await call(phone.backend, worker.token, `/residents/${guifang.id}/status-history`)).body
+    const historyBefore = (await server.call(`/residents/${guifang.id}/status-history`, { token: worker.token })).body
 
     phone.ctl.setOnline(true) // the app's onNetworkStatusChange sends the queue
     await waitFor(() => phone.wx.getStorageSync('grid.visitQueue').length === 0, 'the queue to empty')
@@ -234,12 +222,12 @@ describe('a grid worker’s round, partly without signal', () => {
     expect(list.data.rejected).toEqual([])
 
     // The ledger changed on the server: 桂芳 is employed, recorded as a visit by this worker.
-    const after = (await call(phone.backend, worker.token, `/households/${demo3.id}`)).body
+    const after = (await server.call(`/households/${demo3.id}`, { token: worker.token })).body
     expect(byName(after.members, '桂芳').employment_status).toBe('employed')
     expect(byName(after.members, '永军').employment_status).toBe(yongjun.employment_status)
     expect(demo3.zero_employment).toBe(true)
     expect(after.zero_employment).toBe(false) // somebody works now: no longer a zero-employment household
-    const history = (await call(phone.backend, worker.token, `/residents/${guifang.id}/status-history`)).body
+    const history = (await server.call(`/residents/${guifang.id}/status-history`, { token: worker.token })).body
     expect(history.changes).toHaveLength(historyBefore.changes.length + 1)
     expect(history.changes.at(-1)).toMatchObject({
       from_status: 'unemployed',
@@ -251,7 +239,7 @@ describe('a grid worker’s round, partly without signal', () => {
     expect(history.key_groups).toContainEqual(
       expect.objectContaining({ key_group: 'migrant_worker', source: 'visit', verified_by_id: worker.id, until: null }),
     )
-    const untouched = (await call(phone.backend, worker.token, `/households/${households['DEMO-02'].id}`)).body
+    const untouched = (await server.call(`/households/${households['DEMO-02'].id}`, { token: worker.token })).body
     expect(untouched.members.map((m) => m.employment_status)).toEqual(
       households['DEMO-02'].members.map((m) => m.employment_status),
     )
@@ -279,7 +267,7 @@ describe('a grid worker’s round, partly without signal', () => {
 
     // The answer to the first batch was lost: the phone still holds the met visit and sends it again.
     const guifang = byName(households['DEMO-03'].members, '桂芳')
-    const history = (await call(phone.backend, worker.token, `/residents/${guifang.id}/status-history`)).body
+    const history = (await server.call(`/residents/${guifang.id}/status-history`, { token: worker.token })).body
     const followUps = list.data.followUps.length
     phone.wx.setStorageSync('grid.visitQueue', [queued[0]])
     await phone.tap(list, 'onSyncTap')
@@ -287,15 +275,16 @@ describe('a grid worker’s round, partly without signal', () => {
     expect(phone.ctl.lastToast()).toEqual({ title: '已同步 1 条', icon: 'success' })
     expect(phone.wx.getStorageSync('grid.visitQueue')).toEqual([])
     expect(list.data.rejected).toEqual([])
-    const again = (await call(phone.backend, worker.token, `/residents/${guifang.id}/status-history`)).body
+    const again = (await server.call(`/residents/${guifang.id}/status-history`, { token: worker.token })).body
     expect(again.changes).toHaveLength(history.changes.length)
     await phone.call(list, 'onShow')
     expect(list.data.followUps).toHaveLength(followUps)
 
     // What the server answers for that client id (compared without case).
-    const answer = await call(phone.backend, worker.token, '/grid/visits', {
+    const answer = await server.call('/grid/visits', {
       method: 'POST',
-      data: { visits: [{ ...queued[0], client_id: queued[0].client_id.toUpperCase() }] },
+      token: worker.token,
+      body: { visits: [{ ...queued[0], client_id: queued[0].client_id.toUpperCase() }] },
     })
     expect(answer.status).toBe(200)
     expect(answer.body.results).toEqual([
@@ -317,7 +306,7 @@ describe('a grid worker’s round, partly without signal', () => {
 
     // Two visits the server refuses: a household of another community (not this worker's), and
     // one that sat on the phone for 50 days.
-    const other = await call(phone.backend, admin.token, `/households?community=${OTHER_COMMUNITY}`)
+    const other = await server.call(`/households?community=${OTHER_COMMUNITY}`, { token: admin.token })
     const foreign = other.body.items[0].id
     const queue = phone.load(path.join(ROOT, 'utils/visit-queue.js'))
     const old = new Date(Date.now() - 50 * 86400 * 1000).toISOString()
@@ -325,7 +314,7 @@ describe('a grid worker’s round, partly without signal', () => {
     queue.add({ household_id: demo1.id, outcome: 'not_home', lat: 29.7155, lng: 118.3175, members: [], notes: null, visited_at: old })
     await phone.call(list, 'onShow')
     expect(list.data.pendingCount).toBe(2)
-    const progress = (await call(phone.backend, worker.token, '/grid/progress')).body
+    const progress = (await server.call('/grid/progress', { token: worker.token })).body
     // The checklist (saved on the phone) has the full address, which the list shows.
     const fullAddress = phone.wx.getStorageSync('grid.checklist').checklist.items.find((item) => item.household.id === demo1.id).household.address
     expect(fullAddress).toMatch(/栋\d+室$/)
@@ -342,7 +331,7 @@ describe('a grid worker’s round, partly without signal', () => {
     const stored = phone.wx.getStorageSync('grid.visitRejected')
     expect(stored.map((entry) => entry.message)).toEqual([expect.stringContaining(String(foreign)), expect.stringMatching(/45 days/)])
     // Neither counted as an attempt.
-    const after = (await call(phone.backend, worker.token, '/grid/progress')).body
+    const after = (await server.call('/grid/progress', { token: worker.token })).body
     expect(coverage(after).not_home).toBe(coverage(progress).not_home)
 
     await phone.tap(list, 'onDismissRejectedTap')
@@ -359,7 +348,7 @@ describe('a grid worker’s round, partly without signal', () => {
     expect(phone.ctl.modals.at(-1).title).toBe('办结跟进')
     expect(phone.ctl.lastToast()).toEqual({ title: '已办结', icon: 'success' })
     expect(list.data.followUps.find((need) => need.id === row.id)).toBeUndefined()
-    const checklist = (await call(phone.backend, worker.token, '/grid/checklist?limit=50')).body
+    const checklist = (await server.call('/grid/checklist?limit=50', { token: worker.token })).body
     expect(checklist.follow_ups.map((need) => need.id)).not.toContain(row.id)
     expect(phone.wx.getStorageSync('grid.checklist').checklist.follow_ups.map((need) => need.id)).not.toContain(row.id)
   })

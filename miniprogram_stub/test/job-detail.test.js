@@ -3,6 +3,7 @@
 const path = require('path')
 const { Phone, ROOT } = require('./support/harness')
 const { fakeWechat } = require('./support/wx')
+const server = require('./support/server')
 
 const LAOJIE = { lat: 29.7095, lng: 118.305 } // 屯溪老街: demo employer 1 and its 茶叶包装工
 const CHENGZHONG = { latitude: 29.7155, longitude: 118.3175 }
@@ -10,23 +11,9 @@ const GONE = '岗位已下线或不存在'
 
 const paths = (phone) => phone.ctl.calls.map((call) => `${call.method} ${call.path} ${call.statusCode}`)
 
-/** Call the API directly (what someone does elsewhere: an employer, staff, a check). */
-async function http(phone, method, route, { token, body } = {}) {
-  const headers = {}
-  if (token) headers.Authorization = `Bearer ${token}`
-  if (body !== undefined) headers['Content-Type'] = 'application/json'
-  const response = await fetch(`${phone.backend.apiBase}/api/v1${route}`, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-  })
-  const text = await response.text()
-  return { status: response.status, body: text ? JSON.parse(text) : null }
-}
-
 /** The id of a live demo job, found as the jobs list finds it. */
-async function demoJobId(phone, title) {
-  const answer = await http(phone, 'GET', `/jobs?lat=${LAOJIE.lat}&lng=${LAOJIE.lng}&per_page=50`)
+async function demoJobId(title) {
+  const answer = await server.call(`/jobs?lat=${LAOJIE.lat}&lng=${LAOJIE.lng}&per_page=50`)
   expect(answer.status).toBe(200)
   const hit = answer.body.items.find((item) => item.job.title === title)
   if (!hit) throw new Error(`no live demo job ${title}`)
@@ -35,8 +22,7 @@ async function demoJobId(phone, title) {
 
 /** The resident's own applications, read with the token the page's phone holds. */
 async function applicationsOf(phone, jobId) {
-  const { token } = phone.wx.getStorageSync('session')
-  const answer = await http(phone, 'GET', `/applications?job_id=${jobId}`, { token })
+  const answer = await server.call(`/applications?job_id=${jobId}`, { token: server.tokenOf(phone) })
   expect(answer.status).toBe(200)
   return answer.body.items
 }
@@ -44,7 +30,7 @@ async function applicationsOf(phone, jobId) {
 /** A token for a WeChat user (a demo employer) through the fake WeChat, as its own app would. */
 async function wechatToken(phone, openid) {
   const { code } = await fakeWechat(phone.backend.wechatBase, '/_fake/codes', { openid })
-  const answer = await http(phone, 'POST', '/auth/wechat-login', { body: { code } })
+  const answer = await server.call('/auth/wechat-login', { method: 'POST', body: { code } })
   expect(answer.status).toBe(200)
   return answer.body.token
 }
@@ -52,7 +38,7 @@ async function wechatToken(phone, openid) {
 describe('job detail', () => {
   test('shows a live job to anyone, with the distance from where the phone is', async () => {
     const phone = new Phone()
-    const id = await demoJobId(phone, '茶叶包装工')
+    const id = await demoJobId('茶叶包装工')
     phone.app.globalData.location = { lat: CHENGZHONG.latitude, lng: CHENGZHONG.longitude }
     const page = await phone.open('pages/job-detail/index', { id: String(id) })
 
@@ -82,14 +68,14 @@ describe('job detail', () => {
 
   test('without a known position there is no distance', async () => {
     const phone = new Phone()
-    const id = await demoJobId(phone, '茶艺讲解员')
+    const id = await demoJobId('茶艺讲解员')
     const page = await phone.open('pages/job-detail/index', { id: String(id) })
     expect(page.data.job).toMatchObject({ title: '茶艺讲解员', wage: '25-35元/小时', kind: '兼职', category: '零售', distance: '' })
   })
 
   test('apply with a note: the server has one application, and applying again keeps it one', async () => {
     const phone = new Phone()
-    const id = await demoJobId(phone, '茶叶包装工')
+    const id = await demoJobId('茶叶包装工')
     const page = await phone.open('pages/job-detail/index', { id: String(id) })
 
     await phone.call(page, 'onNoteInput', { detail: { value: '下周一可以到岗' } })
@@ -131,7 +117,7 @@ describe('job detail', () => {
 
   test('a résumé saved before applying: no offer to write one', async () => {
     const phone = new Phone()
-    const id = await demoJobId(phone, '茶艺讲解员')
+    const id = await demoJobId('茶艺讲解员')
     const page = await phone.open('pages/job-detail/index', { id: String(id) })
     // The résumé written earlier (on the résumé page, which has its own tests).
     const api = phone.load(path.join(ROOT, 'utils/api.js'))
@@ -144,7 +130,7 @@ describe('job detail', () => {
 
   test('call: the full number is fetched and dialled', async () => {
     const phone = new Phone()
-    const id = await demoJobId(phone, '茶叶包装工')
+    const id = await demoJobId('茶叶包装工')
     const page = await phone.open('pages/job-detail/index', { id: String(id) })
     await phone.tap(page, 'onCall')
 
@@ -174,18 +160,18 @@ describe('job detail', () => {
     phone.ctl.location = CHENGZHONG
     // An employer posts a job, the circle's operator publishes it.
     const employer = await wechatToken(phone, 'demo-employer-2')
-    const created = await http(phone, 'POST', '/jobs', {
+    const created = await server.call('/jobs', {
+      method: 'POST',
       token: employer,
       body: { title: '临时理货员', category: 'retail', kind: 'gig', wage_min: 150, wage_max: 150, wage_unit: 'day', headcount: 1 },
     })
     expect(created.status).toBe(201)
     const id = created.body.id
-    expect((await http(phone, 'POST', `/jobs/${id}/submit`, { token: employer })).status).toBe(200)
-    const login = await http(phone, 'POST', '/auth/login', {
-      body: { username: 'demo-operator', password: phone.backend.password },
-    })
-    const reviewed = await http(phone, 'POST', `/jobs/${id}/review`, {
-      token: login.body.token,
+    expect((await server.call(`/jobs/${id}/submit`, { method: 'POST', token: employer })).status).toBe(200)
+    const operator = await server.staffToken('demo-operator')
+    const reviewed = await server.call(`/jobs/${id}/review`, {
+      method: 'POST',
+      token: operator,
       body: { decision: 'approved' },
     })
     expect(reviewed.body.status).toBe('published')
@@ -194,7 +180,7 @@ describe('job detail', () => {
     expect(page.data.job).toMatchObject({ title: '临时理货员', wage: '150元/天', kind: '零工' })
 
     // The employer closes it before the resident taps.
-    expect((await http(phone, 'POST', `/jobs/${id}/close`, { token: employer })).body.status).toBe('closed')
+    expect((await server.call(`/jobs/${id}/close`, { method: 'POST', token: employer })).body.status).toBe('closed')
     await phone.tap(page, 'onApply')
     expect(phone.ctl.modals.at(-1).content).toBe(GONE)
     expect(page.data.applied).toBe(false)

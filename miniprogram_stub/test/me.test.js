@@ -3,6 +3,8 @@
 // home is published.
 const path = require('path')
 const { Phone, ROOT } = require('./support/harness')
+const server = require('./support/server')
+const { tokenOf } = server
 
 const LAOJIE = { latitude: 29.7095, longitude: 118.305 } // 屯溪老街, next to demo employer 1
 const LAOJIE_TOWNSHIP = '341002004000' // 老街街道
@@ -12,27 +14,13 @@ const LAOJIE_COMMUNITY = '341002004001' // 老街街道演示社区一
 // 黎阳镇演示社区一 (城西 circle), where demo-operator cannot review (404 job_not_found).
 const JOB_POINT = { lat: 29.7125, lng: 118.307 }
 
-/** Call the API directly, as a test's setup (or a retry the app would make) does. */
-async function callApi(phone, route, { method = 'GET', body, token } = {}) {
-  const response = await fetch(`${phone.backend.apiBase}/api/v1${route}`, {
-    method,
-    headers: {
-      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-      ...(token ? { Authorization: `Bearer ${token}` } : {}),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  })
-  const text = await response.text()
-  const data = text ? JSON.parse(text) : null
-  if (!response.ok) throw new Error(`${method} ${route} answered ${response.status}: ${text}`)
-  return data
-}
-
-/** The token the phone's app holds (after it logged in). */
-function tokenOf(phone) {
-  const session = phone.wx.getStorageSync('session')
-  if (!session || !session.token) throw new Error('the phone has no session')
-  return session.token
+/** server.call for a step that must work (a test's setup, a retry the app would make): resolve the body. */
+async function callApi(route, options = {}) {
+  const answer = await server.call(route, options)
+  if (answer.status < 200 || answer.status >= 300) {
+    throw new Error(`${options.method || 'GET'} ${route} answered ${answer.status}: ${JSON.stringify(answer.body)}`)
+  }
+  return answer.body
 }
 
 const paths = (phone) => phone.ctl.calls.map((call) => `${call.method} ${call.path}`)
@@ -57,7 +45,7 @@ describe('me page', () => {
     const masked = `${phone.ctl.phone.slice(0, 3)}****${phone.ctl.phone.slice(-4)}`
     expect(page.data.profile).toMatchObject({ phoneBound: true, phone: masked })
     expect(phone.ctl.lastToast().title).toBe('手机号已绑定')
-    const me = await callApi(phone, '/me', { token: tokenOf(phone) })
+    const me = await callApi('/me', { token: tokenOf(phone) })
     expect(me).toMatchObject({ phone_bound: true, phone: masked })
 
     // The person refuses: no request, a gentle note, no error dialog.
@@ -88,7 +76,7 @@ describe('me page', () => {
 
     expect(phone.ctl.modals).toEqual([])
     expect(page.data.profile).toMatchObject({ name: '陈晓', community: '老街街道演示社区一', hasHome: true })
-    const me = await callApi(phone, '/me', { token: tokenOf(phone) })
+    const me = await callApi('/me', { token: tokenOf(phone) })
     expect(me).toMatchObject({ name: '陈晓', home_lat: LAOJIE.latitude, home_lng: LAOJIE.longitude })
     expect(me.community.code).toBe(LAOJIE_COMMUNITY)
 
@@ -127,10 +115,10 @@ describe('me page', () => {
     // The same report again (a retry of a request whose answer was lost) changes nothing...
     const token = tokenOf(phone)
     const results = { [jobMatch]: 'accept', [update]: 'reject', errMsg: 'requestSubscribeMessage:ok' }
-    const again = await callApi(phone, '/me/subscriptions', { method: 'POST', token, body: { client_id: clientId, results } })
+    const again = await callApi('/me/subscriptions', { method: 'POST', token, body: { client_id: clientId, results } })
     expect(remaining(again, 'job_match')).toBe(1)
     // ...while a new report (a second tap) does count.
-    const second = await callApi(phone, '/me/subscriptions', {
+    const second = await callApi('/me/subscriptions', {
       method: 'POST',
       token,
       body: { client_id: makeId(), results },
@@ -150,7 +138,7 @@ describe('me page', () => {
     await phone.call(page, 'onShow')
     expect(page.data.templates.find((item) => item.key === 'job_match').remaining).toBe(1)
     await phone.call(page, 'onShow')
-    const state = await callApi(phone, '/me/subscriptions', { token: tokenOf(phone) })
+    const state = await callApi('/me/subscriptions', { token: tokenOf(phone) })
     expect(remaining(state, 'job_match')).toBe(1)
   })
 
@@ -162,14 +150,14 @@ describe('me page', () => {
 
     await phone.tap(page, 'onJobMatchSwitch', {}, { value: false })
     expect(page.data.prefs.jobMatchOn).toBe(false)
-    let state = await callApi(phone, '/me/subscriptions', { token })
+    let state = await callApi('/me/subscriptions', { token })
     expect(state.preferences.disabled_kinds).toEqual(['job_match'])
 
     await phone.tap(page, 'onJobMatchSwitch', {}, { value: true })
     await phone.tap(page, 'onDailyCapChange', {}, { value: '5' })
     await phone.tap(page, 'onQuietStartChange', {}, { value: '22:30' })
     await phone.tap(page, 'onQuietEndChange', {}, { value: '07:00' })
-    state = await callApi(phone, '/me/subscriptions', { token })
+    state = await callApi('/me/subscriptions', { token })
     expect(state.preferences).toEqual({ disabled_kinds: [], daily_cap: 5, quiet_start: '22:30', quiet_end: '07:00' })
     expect(page.data.prefs).toMatchObject({ jobMatchOn: true, dailyCap: 5, quietText: '22:30–07:00 不打扰' })
     expect(phone.ctl.modals).toEqual([])
@@ -188,8 +176,7 @@ describe('me page', () => {
     expect(paths(phone)).toContain('POST /api/v1/auth/logout')
     expect(phone.wx.getStorageSync('session')).toBe('')
     expect(page.data).toMatchObject({ loggedIn: false, profile: null })
-    const response = await fetch(`${phone.backend.apiBase}/api/v1/me`, { headers: { Authorization: `Bearer ${token}` } })
-    expect(response.status).toBe(401)
+    expect((await server.call('/me', { token })).status).toBe(401)
   })
 })
 
@@ -217,7 +204,7 @@ describe('end to end: a job near home reaches a subscribed resident as a WeChat 
 
     // An open résumé makes the resident a seeker (the résumé page is elsewhere: set it here).
     const residentToken = tokenOf(resident)
-    const resume = await callApi(resident, '/me/resume', {
+    const resume = await callApi('/me/resume', {
       method: 'PUT',
       token: residentToken,
       body: { open_to_work: true, skills: ['包装'], availability: 'immediately' },
@@ -229,7 +216,7 @@ describe('end to end: a job near home reaches a subscribed resident as a WeChat 
     await employer.load(path.join(ROOT, 'utils/api.js')).login()
     const employerToken = tokenOf(employer)
     const title = `茶叶分拣工${Date.now().toString().slice(-4)}`
-    const job = await callApi(employer, '/jobs', {
+    const job = await callApi('/jobs', {
       method: 'POST',
       token: employerToken,
       body: {
@@ -249,22 +236,18 @@ describe('end to end: a job near home reaches a subscribed resident as a WeChat 
     })
     expect(job.employer.name).toBe('黄山演示老街茶庄')
     expect(job.community.code).toBe(LAOJIE_COMMUNITY)
-    await callApi(employer, `/jobs/${job.id}/submit`, { method: 'POST', token: employerToken })
+    await callApi(`/jobs/${job.id}/submit`, { method: 'POST', token: employerToken })
 
     // The operator approves it: publishing runs the fan-out (inline in the embedded backend).
-    const login = await callApi(employer, '/auth/login', {
+    const operator = await server.staffToken('demo-operator')
+    const approved = await callApi(`/jobs/${job.id}/review`, {
       method: 'POST',
-      body: { username: 'demo-operator', password: employer.backend.password },
-    })
-    const approved = await callApi(employer, `/jobs/${job.id}/review`, {
-      method: 'POST',
-      token: login.token,
+      token: operator,
       body: { decision: 'approved' },
     })
     expect(approved.status).toBe('published')
 
-    const answer = await fetch(`${resident.backend.wechatBase}/_fake/messages?openid=${encodeURIComponent(resident.ctl.openid)}`)
-    const { messages } = await answer.json()
+    const messages = await server.messagesTo(resident.ctl.openid)
     expect(messages).toHaveLength(1)
     expect(messages[0].template_id).toBe(jobMatch)
     expect(messages[0].data.thing1.value).toBe(title)

@@ -4,6 +4,7 @@ const fs = require('fs')
 const os = require('os')
 const path = require('path')
 const { Phone } = require('./support/harness')
+const server = require('./support/server')
 
 const paths = (phone) => phone.ctl.calls.map((call) => `${call.method} ${call.path} ${call.statusCode}`)
 
@@ -28,12 +29,9 @@ function writePdf(name, label = name) {
 
 /** The résumé on the server, read with the token the phone holds. */
 async function serverResume(phone) {
-  const { token } = phone.wx.getStorageSync('session')
-  const response = await fetch(`${phone.backend.apiBase}/api/v1/me/resume`, {
-    headers: { Authorization: `Bearer ${token}` },
-  })
-  expect(response.status).toBe(200)
-  return response.json()
+  const answer = await server.call('/me/resume', { token: server.tokenOf(phone) })
+  expect(answer.status).toBe(200)
+  return answer.body
 }
 
 const indexOf = (page, list, value) => page.data[list].findIndex((item) => item.value === value)

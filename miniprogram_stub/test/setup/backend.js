@@ -104,11 +104,15 @@ async function start() {
     throw new Error(`${error.message}\n--- server log ---\n${tail}`)
   }
   process.env[STATE_VARIABLE] = JSON.stringify(state)
+  // Should jest end without its teardown (a crash, Ctrl-C), the servers go with it.
+  process.once('exit', () => stop(state))
   return state
 }
 
 /** Stop both servers and remove the temporary directory. */
 function stop(state) {
+  if (state.stopped) return
+  state.stopped = true
   for (const pid of state.pids || []) {
     try {
       process.kill(pid, 'SIGTERM')

@@ -15,7 +15,9 @@ async function call(path, { method = 'GET', token, body } = {}) {
     body: body === undefined ? undefined : JSON.stringify(body),
   })
   const type = response.headers.get('content-type') || ''
-  const parsed = type.includes('json') ? await response.json() : Buffer.from(await response.arrayBuffer())
+  const bytes = Buffer.from(await response.arrayBuffer())
+  // A 204 (logout, a delete) says JSON but has no body: null, not a parse error.
+  const parsed = type.includes('json') ? (bytes.length ? JSON.parse(bytes.toString('utf8')) : null) : bytes
   return { status: response.status, body: parsed }
 }
 
