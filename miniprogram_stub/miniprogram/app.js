@@ -9,7 +9,8 @@ App({
 
   onLaunch() {
     wx.onNetworkStatusChange((status) => {
-      if (status.isConnected) visitQueue.sync().catch(() => {}) // what fails stays queued
+      // Nobody is looking: a lapsed login waits for the worker instead of opening a page.
+      if (status.isConnected) visitQueue.sync({ background: true }).catch(() => {}) // what fails stays queued
     })
   },
 })

@@ -47,6 +47,45 @@ describe('utils/api.js', () => {
     expect(paths(phone).filter((line) => line.includes('wechat-login'))).toHaveLength(1)
   })
 
+  test('two requests refused at once on a lapsed token log in again once', async () => {
+    const phone = new Phone()
+    const api = apiOf(phone)
+    await api.request('/me')
+    phone.wx.setStorageSync('session', { ...phone.wx.getStorageSync('session'), token: 'lapsed' })
+    const [me, subscriptions] = await Promise.all([api.request('/me'), api.request('/me/subscriptions')])
+    expect(me.id).toEqual(expect.any(Number))
+    expect(subscriptions.templates.length).toBeGreaterThan(0)
+    expect(paths(phone).filter((line) => line.includes('wechat-login'))).toHaveLength(2) // first + one
+  })
+
+  test('a lapsed token on a request that needs no login is dropped, and the request sent without it', async () => {
+    const phone = new Phone()
+    const api = apiOf(phone)
+    await api.staffLogin('demo-grid-worker', phone.backend.password)
+    phone.wx.setStorageSync('session', { ...phone.wx.getStorageSync('session'), token: 'lapsed' })
+    const list = await api.request('/jobs', { data: { lat: 29.7155, lng: 118.3175 }, auth: false })
+    const id = list.items[0].job.id
+    const job = await api.request(`/jobs/${id}`, { auth: 'optional' })
+    expect(job).toMatchObject({ id, contact: null }) // seen as anyone: no contact
+    expect(paths(phone).slice(-2)).toEqual([`GET /api/v1/jobs/${id} 401`, `GET /api/v1/jobs/${id} 200`])
+    expect(phone.ctl.navigations).toEqual([]) // browsing jobs does not throw anyone onto a login page
+    expect(phone.wx.getStorageSync('session')).toBe('')
+  })
+
+  test('a 401 about the request itself (a used phone code) is not taken for a lapsed login', async () => {
+    const phone = new Phone()
+    const api = apiOf(phone)
+    await api.request('/me')
+    const code = await phone.ctl.phoneCode()
+    await api.request('/auth/wechat-phone', { method: 'POST', data: { code } })
+    const error = await api
+      .request('/auth/wechat-phone', { method: 'POST', data: { code } })
+      .catch((failure) => failure)
+    expect(error).toMatchObject({ status: 401, code: 'wechat_code_invalid' })
+    expect(paths(phone).filter((line) => line.includes('wechat-login'))).toHaveLength(1)
+    expect(phone.wx.getStorageSync('session')).toMatchObject({ kind: 'resident' })
+  })
+
   test('a staff token that lapses opens the staff login page instead of a WeChat login', async () => {
     const phone = new Phone()
     const api = apiOf(phone)

@@ -159,39 +159,63 @@ async function staffLogin(username, password) {
   return saveSession(response.data, 'staff')
 }
 
-/** Revoke the token on the server (best effort) and forget it here. */
+/**
+ * Revoke the token on the server (best effort) and forget it here. A staff member's copies of
+ * household data (the saved checklist, refused visits) go too: phones are shared. Their queued
+ * visits stay, tied to their account, until they log in again and send them.
+ */
 async function logout() {
   const current = session()
   clearSession()
+  if (current && current.kind === 'staff') {
+    for (const key of config.STAFF_PRIVATE_KEYS) wx.removeStorageSync(key)
+  }
   if (current) await send('/auth/logout', { method: 'POST', data: {}, token: current.token }).catch(() => null)
+}
+
+// The 401 codes that mean "this token is no longer good" (log in again); any other 401, such
+// as a used phone code (wechat_code_invalid), is an answer about the request itself.
+const TOKEN_CODES = ['auth_required', 'token_invalid', 'token_expired']
+
+function tokenRefused(response) {
+  const envelope = response.data && response.data.error
+  return response.statusCode === 401 && (!envelope || TOKEN_CODES.includes(envelope.code))
 }
 
 /**
  * Call the API with the session: `auth` true (log a resident in first if needed), 'optional'
- * (send the token when there is one) or false. A 401 on a resident's token logs in again
- * silently and retries once; on a staff token it clears it and opens the staff login page.
+ * (send the token when there is one) or false. When the server refuses the token:
+ * - 'optional': the token is dropped and the request sent again without it;
+ * - a resident's: a silent WeChat login and one retry (if another request already logged in
+ *   again meanwhile, its new session is used instead of a second login);
+ * - a staff member's: the session is dropped and, unless the request runs in the background
+ *   (`background`: a sync nobody is looking at), the staff login page opens.
  */
-async function withSession(auth, exchange) {
+async function withSession(auth, exchange, background) {
   let current = session()
   if (auth === true && !current) current = await login()
   let response = await exchange(auth && current ? current.token : null)
-  if (response.statusCode === 401 && auth && current) {
-    if (current.kind === 'staff') {
-      clearSession()
-      wx.reLaunch({ url: config.STAFF_LOGIN_PAGE })
+  if (auth && current && tokenRefused(response)) {
+    const now = session()
+    const replaced = now && now.token !== current.token
+    if (!replaced) clearSession()
+    if (auth === 'optional') {
+      response = await exchange(replaced ? now.token : null)
+    } else if (current.kind === 'staff') {
+      if (!background) wx.reLaunch({ url: config.STAFF_LOGIN_PAGE })
       throw toError(response.statusCode, response.data)
+    } else {
+      current = replaced ? now : await login()
+      response = await exchange(current.token)
     }
-    clearSession()
-    current = await login()
-    response = await exchange(current.token)
   }
   if (response.statusCode >= 400) throw toError(response.statusCode, response.data)
   return response.data
 }
 
 /** GET/POST/PUT/PATCH/DELETE `path` (under /api/v1) and resolve the answer's JSON. */
-function request(path, { method = 'GET', data, auth = true } = {}) {
-  return withSession(auth, (token) => send(path, { method, data, token }))
+function request(path, { method = 'GET', data, auth = true, background = false } = {}) {
+  return withSession(auth, (token) => send(path, { method, data, token }), background)
 }
 
 /** Upload one file as multipart field `name` (default 'file') and resolve the answer's JSON. */

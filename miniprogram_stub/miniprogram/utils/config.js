@@ -38,6 +38,11 @@ module.exports = {
   PAGE_SIZE: 20,
   VISIT_BATCH_SIZE: 100, // the server's VISIT_BATCH_MAX
   STAFF_LOGIN_PAGE: '/pages/staff-login/index',
+  // The roles the grid pages are for (the server's VISIT_ROLES).
+  GRID_ROLES: ['grid_worker', 'operator'],
+  // Household data a staff member's phone keeps; gone at logout (utils/grid-cache.js,
+  // utils/visit-queue.js). The visit queue itself is not listed: it is never thrown away.
+  STAFF_PRIVATE_KEYS: ['grid.checklist', 'grid.visitRejected'],
   // The station check-in URL's path; a scanned code with another shape is not ours.
   CHECK_IN_PATH: '/s/',
 }

@@ -8,7 +8,6 @@ const location = require('../../utils/location')
 const messages = require('../../utils/messages')
 const visitQueue = require('../../utils/visit-queue')
 
-const GRID_ROLES = ['grid_worker', 'operator'] // the server's VISIT_ROLES
 const ROUTE_LENGTH = 50 // the phone asks again from where the worker is, so 50 stops are plenty
 const OFFLINE_SYNC = '网络不可用，记录已保存在手机上，有网时自动同步'
 
@@ -117,8 +116,12 @@ Page({
     if (this.networkListener) wx.offNetworkStatusChange(this.networkListener)
   },
 
-  onShow() {
-    return this.refresh()
+  async onShow() {
+    if (!this.ensureStaff()) return
+    // Visits recorded offline in an earlier run of the app (the network-change event only
+    // fires while the app runs) go out when the worker opens the checklist again.
+    if (visitQueue.pending().length) await this.sendQueue(true)
+    await this.refresh()
   },
 
   onPullDownRefresh() {
@@ -128,7 +131,7 @@ Page({
   /** A staff token of a grid role, or off to the staff login (a resident login would not do). */
   ensureStaff() {
     const current = api.session()
-    if (current && current.kind === 'staff' && GRID_ROLES.includes(current.role)) return true
+    if (current && current.kind === 'staff' && config.GRID_ROLES.includes(current.role)) return true
     wx.redirectTo({ url: config.STAFF_LOGIN_PAGE })
     return false
   },
@@ -206,9 +209,16 @@ Page({
     return this.sync(false)
   },
 
-  /** Send the queue; `quiet` (the network came back by itself) says nothing when nothing was sent. */
+  /** Send the queue, then reload the route when visits were applied. */
   async sync(quiet) {
-    if (this.data.syncing) return
+    const counts = await this.sendQueue(quiet)
+    // Visits change the ledger and the route (a household met leaves it, needs become follow-ups).
+    if (counts && counts.applied) await this.refresh()
+  },
+
+  /** Send the queue; `quiet` (not asked for by a tap) says nothing when nothing was sent. */
+  async sendQueue(quiet) {
+    if (this.data.syncing) return null
     this.setData({ syncing: true, syncMessage: '' })
     let counts = null
     try {
@@ -225,11 +235,10 @@ Page({
       this.setData({ syncing: false })
       this.showQueue()
     }
-    if (!counts) return
+    if (!counts) return null
     const sent = counts.applied + counts.duplicate + counts.rejected
     if (sent || !quiet) wx.showToast({ title: syncSummary(counts), icon: counts.rejected ? 'none' : 'success' })
-    // Visits change the ledger and the route (a household met leaves it, needs become follow-ups).
-    if (counts.applied) await this.refresh()
+    return counts
   },
 
   onNetworkChange(status) {

@@ -1,10 +1,10 @@
 // Staff login for grid workers (网格员): username and password; grid workers and operators go on
 // to the visit checklist, any other staff role is logged out again (this app has no pages for it).
 const api = require('../../utils/api')
+const config = require('../../utils/config')
 
 const CHECKLIST_PAGE = '/pages/grid-checklist/index'
 // Who may record visits (the server's VISIT_ROLES): grid workers, and operators who visit themselves.
-const GRID_ROLES = ['grid_worker', 'operator']
 const NOT_FOR_YOU = '此入口仅供网格员使用'
 
 Page({
@@ -18,7 +18,7 @@ Page({
   onLoad() {
     // Already logged in as a grid worker (a token that has not lapsed yet): straight to the work.
     const current = api.session()
-    if (current && current.kind === 'staff' && GRID_ROLES.includes(current.role)) {
+    if (current && current.kind === 'staff' && config.GRID_ROLES.includes(current.role)) {
       wx.redirectTo({ url: CHECKLIST_PAGE })
     }
   },
@@ -42,7 +42,7 @@ Page({
     this.setData({ submitting: true, message: '' })
     try {
       const session = await api.staffLogin(username, password)
-      if (!GRID_ROLES.includes(session.role)) {
+      if (!config.GRID_ROLES.includes(session.role)) {
         // A valid account of another role: do not leave its token on this phone.
         await api.logout()
         this.setData({ message: NOT_FOR_YOU, password: '' })
