@@ -172,6 +172,8 @@ describe('the network drops', () => {
     await phone.tap(page, 'onRetryTap')
     expect(page.data.step).toBe('done')
     expect(page.data.ticket).toMatchObject({ title: station.name, purposeName: '登记', repeated: false })
+    // Not a location refusal: no settings button.
+    expect(page.data.canOpenSetting).toBe(false)
   })
 })
 
@@ -294,6 +296,58 @@ describe('a station that asks for the location', () => {
     const page = await phone.open('pages/checkin/index', { q: encodeURIComponent(fencedCode) })
     await phone.tap(page, 'onPurposeTap', { purpose: 'other' })
     expect(page.data).toMatchObject({ step: 'refused', message: '您离服务站太远了，请到站内再扫码签到', canRetry: true })
+    expect(page.data.canOpenSetting).toBe(true)
+  })
+
+  test('the location prompt answered slowly, then a purpose: the position still goes along', async () => {
+    const phone = new Phone()
+    phone.ctl.location = { latitude: 29.716, longitude: 118.318 }
+    // WeChat's location prompt stays open until the person answers it.
+    const prompts = []
+    const getLocation = phone.wx.getLocation
+    phone.wx.getLocation = (options) => prompts.push(options)
+    // Only setTimeout is faked, so the page's 3 s wait can pass without waiting 10 s here.
+    jest.useFakeTimers({
+      doNotFake: ['Date', 'hrtime', 'nextTick', 'performance', 'queueMicrotask', 'setImmediate', 'clearImmediate'],
+    })
+    let page
+    try {
+      page = await phone.open('pages/checkin/index', { q: encodeURIComponent(fencedCode) })
+      expect(page.data.step).toBe('purpose')
+      expect(prompts).toHaveLength(1) // asked as the page opened, while the person reads it
+      jest.advanceTimersByTime(10000) // reading the prompt for 10 s, then "允许"
+    } finally {
+      jest.useRealTimers()
+    }
+    phone.wx.getLocation = getLocation
+    for (const options of prompts) getLocation(options)
+
+    await phone.tap(page, 'onPurposeTap', { purpose: 'consult' })
+    expect(page.data.message).toBe('')
+    expect(page.data.step).toBe('done')
+    expect(page.data.ticket).toMatchObject({ title: '城中社区定位签到点', purposeName: '咨询' })
+  })
+
+  test('location refused earlier: the settings page (去设置允许定位), then the check-in goes once it is allowed', async () => {
+    const phone = new Phone()
+    phone.ctl.location = null // refused: wx.getLocation no longer asks
+    const page = await phone.open('pages/checkin/index', { q: encodeURIComponent(fencedCode) })
+    await phone.tap(page, 'onPurposeTap', { purpose: 'job_seeking' })
+    expect(page.data).toMatchObject({ step: 'refused', canRetry: true, canOpenSetting: true })
+
+    // Back from the settings page with location still off: nothing sent, the refusal stays.
+    const posts = checkInPosts(phone).length
+    const backFromSettings = (allowed) => ({ authSetting: { 'scope.userLocation': allowed }, errMsg: 'openSetting:ok' })
+    await phone.tap(page, 'onOpenSetting', {}, backFromSettings(false))
+    expect(checkInPosts(phone)).toHaveLength(posts)
+    expect(page.data).toMatchObject({ step: 'refused', canOpenSetting: true })
+
+    // Switched on there: the page asks for the position again and checks in.
+    phone.ctl.location = { latitude: 29.716, longitude: 118.318 }
+    await phone.tap(page, 'onOpenSetting', {}, backFromSettings(true))
+    expect(checkInPosts(phone)).toHaveLength(posts + 1)
+    expect(page.data).toMatchObject({ step: 'done', canOpenSetting: false })
+    expect(page.data.ticket).toMatchObject({ title: '城中社区定位签到点', purposeName: '求职' })
   })
 })
 
@@ -326,7 +380,6 @@ describe('an event (job fair) at the station', () => {
     const page = await scanToCheckIn(phone, code)
     // No purpose to choose: the page checked in as it opened.
     expect(checkInPosts(phone)).toHaveLength(1)
-    expect(page.data.kind).toBe('event')
     expect(page.data.step).toBe('done')
     expect(page.data.ticket).toMatchObject({
       queueNumber: 1, // each event has its own queue

@@ -375,3 +375,45 @@ describe('a grid worker’s round, partly without signal', () => {
     expect(other.ctl.calls).toEqual([]) // no WeChat (resident) login was made for it
   })
 })
+
+describe('the visit form when the phone cannot store the visit', () => {
+  test('storage full: said so, the button works again, nothing queued; the next tap saves it', async () => {
+    const phone = new Phone()
+    await logIn(phone, 'demo-grid-worker', phone.backend.password)
+    // The checklist saved on the phone, with one of the worker's households (whatever was visited).
+    const answer = await server.call(`/households?community=${COMMUNITY}&per_page=50`, { token: server.tokenOf(phone) })
+    expect(answer.status).toBe(200)
+    const household = answer.body.items[0]
+    phone.load(path.join(ROOT, 'utils/grid-cache.js')).save({ items: [{ household }], follow_ups: [] }, null)
+    phone.ctl.setOnline(false) // nothing leaves the phone: this test records no visit on the server
+
+    const visit = await phone.open('pages/grid-visit/index', { household_id: String(household.id) })
+    expect(visit.data.household).toMatchObject({ id: household.id })
+    const setStorageSync = phone.wx.setStorageSync
+    phone.wx.setStorageSync = (key, value) => {
+      if (key === 'grid.visitQueue') throw new Error('setStorageSync:fail exceed storage max size 10MB')
+      return setStorageSync(key, value)
+    }
+    const navigations = phone.ctl.navigations.length
+    await phone.tap(visit, 'onOutcomeTap', { outcome: 'not_home' })
+    await phone.tap(visit, 'onSubmit')
+    expect(visit.data.submitting).toBe(false)
+    expect(phone.ctl.modals.at(-1)).toEqual({
+      title: '走访记录未保存',
+      content: '走访记录没有保存下来（手机存储空间可能已满），请清理空间后再点保存',
+    })
+    expect(phone.ctl.toasts).toEqual([])
+    expect(phone.ctl.navigations).toHaveLength(navigations) // still on the form
+    expect(phone.wx.getStorageSync('grid.visitQueue')).toBe('')
+
+    // Space freed: the same form saves it.
+    phone.wx.setStorageSync = setStorageSync
+    await phone.tap(visit, 'onSubmit')
+    expect(phone.ctl.lastToast()).toEqual({ title: '已保存，有网时自动同步', icon: 'none' })
+    expect(phone.ctl.lastNavigation()).toEqual({ api: 'navigateBack', delta: 1 })
+    expect(phone.wx.getStorageSync('grid.visitQueue')).toEqual([
+      expect.objectContaining({ household_id: household.id, outcome: 'not_home' }),
+    ])
+    expect(visit.data.submitting).toBe(false)
+  })
+})

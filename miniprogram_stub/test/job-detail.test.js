@@ -115,6 +115,34 @@ describe('job detail', () => {
     expect(mine).toHaveLength(1)
   })
 
+  test('applying again after withdrawing: the page and the toast say withdrawn, not sent', async () => {
+    const phone = new Phone()
+    const id = await demoJobId('茶叶包装工')
+    const page = await phone.open('pages/job-detail/index', { id: String(id) })
+    await phone.tap(page, 'onApply')
+    expect(phone.ctl.lastToast()).toEqual({ title: '已投递', icon: 'success' })
+    const [application] = await applicationsOf(phone, id)
+    // The resident withdraws it (from the applications list, elsewhere in the app).
+    const withdrawn = await server.call(`/applications/${application.id}`, {
+      method: 'PATCH',
+      token: server.tokenOf(phone),
+      body: { status: 'withdrawn' },
+    })
+    expect(withdrawn.status).toBe(200)
+
+    // Another phone of the same person, which does not know: applying returns that application.
+    const other = new Phone({ openid: phone.ctl.openid })
+    const second = await other.open('pages/job-detail/index', { id: String(id) })
+    await other.tap(second, 'onApply')
+    expect(paths(other)).toContain(`POST /api/v1/jobs/${id}/applications 200`)
+    expect(second.data).toMatchObject({ applied: true, withdrawn: true })
+    expect(other.ctl.toasts).toEqual([{ title: '您已撤回过这个岗位的投递', icon: 'none' }])
+    expect(other.ctl.modals).toEqual([])
+    expect(await applicationsOf(phone, id)).toEqual([
+      expect.objectContaining({ id: application.id, status: 'withdrawn' }),
+    ])
+  })
+
   test('a résumé saved before applying: no offer to write one', async () => {
     const phone = new Phone()
     const id = await demoJobId('茶艺讲解员')

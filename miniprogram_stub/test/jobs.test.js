@@ -43,6 +43,42 @@ describe('jobs near me', () => {
     expect(page.data.page).toBe(1)
   })
 
+  test('a filter tapped while the next page is loading: the late page is not added to the new list', async () => {
+    const phone = new Phone()
+    phone.ctl.location = LAOJIE
+    phone.load(path.join(ROOT, 'utils/config.js')).PAGE_SIZE = 2
+    const page = await phone.open('pages/jobs/index')
+    expect(page.data.hasMore).toBe(true)
+
+    // Page 2 of the unfiltered list is slow: its answer is held until the filter's has come.
+    let release
+    const held = new Promise((resolve) => {
+      release = resolve
+    })
+    const request = phone.wx.request
+    phone.wx.request = (options) => {
+      if (!options.data || options.data.page !== 2 || options.data.kind) return request(options)
+      return request({
+        ...options,
+        success: (response) => held.then(() => options.success(response)),
+        fail: (error) => held.then(() => options.fail(error)),
+      })
+    }
+
+    const older = page.onReachBottom() // not awaited: the person taps a filter meanwhile
+    await phone.tap(page, 'onKindTap', { kind: 'part_time' })
+    const fresh = page.data.items
+    expect(fresh.length).toBeGreaterThan(0)
+    expect(fresh.every((row) => row.kind === '兼职')).toBe(true)
+
+    release() // the old page 2 answers last
+    await older
+    await phone.ctl.idle()
+    expect(phone.ctl.calls.filter((call) => call.path === '/api/v1/jobs')).toHaveLength(3)
+    expect(page.data.items).toEqual(fresh)
+    expect(page.data).toMatchObject({ page: 1, loading: false, message: '' })
+  })
+
   test('without a position and without a home, the server says where to look', async () => {
     const phone = new Phone()
     phone.ctl.location = null

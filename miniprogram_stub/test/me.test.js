@@ -163,6 +163,128 @@ describe('me page', () => {
     expect(phone.ctl.modals).toEqual([])
   })
 
+  test('a phone code used already or expired: the page asks for a new tap', async () => {
+    const phone = new Phone()
+    const page = await phone.open('pages/me/index')
+    const code = await phone.ctl.phoneCode()
+    await phone.tap(page, 'onGetPhoneNumber', {}, { code, errMsg: 'getPhoneNumber:ok' })
+    expect(page.data.profile.phoneBound).toBe(true)
+    expect(phone.ctl.modals).toEqual([])
+
+    // The same code again (an old event delivered twice): WeChat no longer knows it.
+    await phone.tap(page, 'onGetPhoneNumber', {}, { code, errMsg: 'getPhoneNumber:ok' })
+    expect(phone.ctl.calls.at(-1)).toMatchObject({ method: 'POST', path: '/api/v1/auth/wechat-phone', statusCode: 401 })
+    expect(page.data.phoneNote).toBe('手机号授权已失效，请重新点击绑定')
+    expect(phone.ctl.modals.at(-1).content).toBe('手机号授权已失效，请重新点击绑定')
+    expect(page.data.profile.phoneBound).toBe(true) // the number bound before stays
+  })
+
+  test('back on the tab: what is being typed stays; offline it is a note on the page, not a dialog', async () => {
+    const phone = new Phone()
+    phone.ctl.location = LAOJIE
+    const page = await phone.open('pages/me/index')
+    await phone.tap(page, 'onNameInput', {}, { value: '王芳' })
+    await phone.tap(page, 'onUseLocationTap')
+
+    // 我的简历 and back, before saving.
+    await phone.tap(page, 'onResumeTap')
+    await phone.follow()
+    const before = paths(phone).length
+    await phone.call(page, 'onShow')
+    expect(page.data.form).toMatchObject({ name: '王芳', homeLat: LAOJIE.latitude, homeLng: LAOJIE.longitude })
+    expect(page.data.homeText).toBe('已使用当前位置（待保存）')
+    // Only the summary and the alerts are fetched again (not the places, not the form).
+    expect(paths(phone).slice(before)).toEqual(['GET /api/v1/me', 'GET /api/v1/me/subscriptions'])
+    expect(phone.ctl.modals).toEqual([])
+
+    // Another tab and back, without a network: said on the page, the rest left as it was.
+    phone.ctl.setOnline(false)
+    await phone.call(page, 'onShow')
+    await phone.call(page, 'onShow')
+    expect(phone.ctl.modals).toEqual([])
+    expect(page.data.message).toBe('网络不可用，显示的是上次获取的信息')
+    expect(page.data.profile).toMatchObject({ name: '未填写' })
+    expect(page.data.form.name).toBe('王芳')
+
+    phone.ctl.setOnline(true)
+    await phone.call(page, 'onShow')
+    expect(page.data.message).toBe('')
+    await phone.tap(page, 'onSaveProfile')
+    expect(page.data.profile).toMatchObject({ name: '王芳', hasHome: true })
+  })
+
+  test('reports that did not get through (no network twice, a 502) are each sent once on the next visit', async () => {
+    const phone = new Phone()
+    const page = await phone.open('pages/me/index')
+    // Watch the reports the page posts; a proxy in front of the API answers 502 while `down`.
+    const posted = []
+    let down = false
+    const request = phone.wx.request
+    phone.wx.request = (options) => {
+      if (options.method === 'POST' && options.url.endsWith('/me/subscriptions')) {
+        posted.push(options.data.client_id)
+        if (down && phone.ctl.online) {
+          const response = { statusCode: 502, data: '<html>502 Bad Gateway</html>', header: {}, errMsg: 'request:ok' }
+          setImmediate(() => options.success(response))
+          return { abort() {} }
+        }
+      }
+      return request(options)
+    }
+
+    phone.ctl.setOnline(false)
+    await phone.tap(page, 'onSubscribeTap') // WeChat counts each "accept"; our report cannot go
+    await phone.tap(page, 'onSubscribeTap')
+    phone.ctl.setOnline(true)
+    down = true
+    await phone.tap(page, 'onSubscribeTap')
+    expect(page.data.subscribeNote).toMatch(/下次打开时提交/)
+    expect(phone.ctl.modals).toEqual([])
+    expect(new Set(posted).size).toBe(3)
+    expect(phone.wx.getStorageSync('me.pendingSubscriptionReports').map((report) => report.client_id)).toEqual(posted)
+
+    down = false
+    await phone.call(page, 'onShow')
+    expect(posted.slice(3)).toEqual(posted.slice(0, 3)) // each again, with its own client id
+    expect(page.data.templates.find((item) => item.key === 'job_match').remaining).toBe(3)
+    expect(phone.wx.getStorageSync('me.pendingSubscriptionReports')).toEqual([])
+    await phone.call(page, 'onShow')
+    expect(posted).toHaveLength(6)
+    const state = await callApi('/me/subscriptions', { token: tokenOf(phone) })
+    expect(remaining(state, 'job_match')).toBe(3)
+  })
+
+  test('a preference the server did not take: the control is moved back so WeChat redraws it', async () => {
+    const phone = new Phone()
+    const page = await phone.open('pages/me/index')
+    expect(page.data.prefs).toMatchObject({ jobMatchOn: true, dailyCapIndex: 3 })
+    // What the page sets, in order (WeChat redraws a control only when its value changes).
+    const patches = []
+    const setData = page.setData
+    page.setData = (patch, callback) => {
+      patches.push(patch)
+      return setData(patch, callback)
+    }
+    const sets = (key) => patches.filter((patch) => key in patch).map((patch) => patch[key])
+
+    phone.ctl.setOnline(false)
+    await phone.tap(page, 'onJobMatchSwitch', {}, { value: false }) // the finger turns it off
+    expect(phone.ctl.modals.at(-1).content).toBe('网络不可用，请检查网络后再试')
+    // Off (what the switch shows), then on (what the server holds): a change, so it is redrawn.
+    expect(sets('prefs.jobMatchOn')).toEqual([false, true])
+    expect(page.data.prefs.jobMatchOn).toBe(true)
+
+    await phone.tap(page, 'onDailyCapChange', {}, { value: '7' })
+    expect(sets('prefs.dailyCapIndex')).toEqual([7, 3])
+    expect(page.data.prefs).toMatchObject({ dailyCap: 3, dailyCapIndex: 3 })
+
+    await phone.tap(page, 'onQuietStartChange', {}, { value: '23:00' })
+    expect(sets('prefs.quietStart')).toEqual(['23:00', '21:00'])
+    phone.ctl.setOnline(true)
+    const state = await callApi('/me/subscriptions', { token: tokenOf(phone) })
+    expect(state.preferences).toMatchObject({ disabled_kinds: [], daily_cap: 3, quiet_start: '21:00' })
+  })
+
   test('links: résumé, staff login, logout revokes the token', async () => {
     const phone = new Phone()
     const page = await phone.open('pages/me/index')

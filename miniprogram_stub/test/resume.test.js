@@ -3,7 +3,7 @@
 const fs = require('fs')
 const os = require('os')
 const path = require('path')
-const { Phone } = require('./support/harness')
+const { Phone, ROOT } = require('./support/harness')
 const server = require('./support/server')
 
 const paths = (phone) => phone.ctl.calls.map((call) => `${call.method} ${call.path} ${call.statusCode}`)
@@ -231,5 +231,36 @@ describe('my résumé', () => {
     expect(paths(phone).at(-1)).toBe('POST /api/v1/me/resume/files 413')
     expect(phone.ctl.modals.at(-1).content).toBe('文件不能超过10MB')
     expect((await serverResume(phone)).files).toEqual([])
+  })
+})
+
+describe('the shared dialogs (utils/dialog.js), which the delete above asks with', () => {
+  test('confirm is true only on OK (a dialog that fails is a no); alert has one button and waits', async () => {
+    const phone = new Phone()
+    const dialog = phone.load(path.join(ROOT, 'utils/dialog.js'))
+    const shown = []
+    const showModal = phone.wx.showModal
+    phone.wx.showModal = (options) => {
+      shown.push(options)
+      return showModal(options)
+    }
+
+    phone.ctl.modalConfirm = true
+    expect(await dialog.confirm('删除附件', '确定删除吗？')).toBe(true)
+    phone.ctl.modalConfirm = false
+    expect(await dialog.confirm('删除附件', '确定删除吗？')).toBe(false)
+    expect(shown[0]).toMatchObject({ title: '删除附件', content: '确定删除吗？' })
+    expect(shown[0].showCancel).not.toBe(false)
+
+    await expect(dialog.alert('提示', '已经处理')).resolves.toBeUndefined()
+    expect(shown.at(-1)).toMatchObject({ title: '提示', content: '已经处理', showCancel: false })
+
+    // The dialog could not open (another one is up, the page is gone): nothing confirmed.
+    phone.wx.showModal = (options) => setImmediate(() => {
+      options.fail && options.fail({ errMsg: 'showModal:fail' })
+      options.complete && options.complete({ errMsg: 'showModal:fail' })
+    })
+    expect(await dialog.confirm('删除附件', '确定删除吗？')).toBe(false)
+    await expect(dialog.alert('提示', '已经处理')).resolves.toBeUndefined()
   })
 })

@@ -9,8 +9,14 @@ const messages = require('../../utils/messages')
 // tried again once the person allows location or walks in.
 const RESCAN_ONLY = /^(token_|event_|station_inactive$)/
 const RETRY_CODES = ['too_far', 'location_required', 'network_error', 'internal_error', 'wechat_unavailable']
+// Refusals about the position: once location was refused, wx.getLocation fails without asking
+// again, so the page also offers WeChat's settings page (an open-type="openSetting" button).
+const SETTING_CODES = ['location_required', 'too_far']
 
-// A rotating code lives 30 s plus a grace: wait this long for a position, then send without it.
+// How long a check-in, once sent, waits for a position still being asked for before it goes
+// without one: the person is waiting, and an event's rotating code lives only 30 s plus a
+// grace. Counted from the tap, not from the page opening: the question is asked at onLoad and
+// may still be open while the person chooses a purpose.
 const LOCATION_WAIT_MS = 3000
 
 // What each next step opens; the "me" page is a tab, so it is switched to, not navigated to.
@@ -20,20 +26,19 @@ const STEP_ACTIONS = {
   write_resume: { text: '去填写', url: '/pages/resume/index', tab: false },
 }
 
-/** The phone's position, or null when it is refused or takes longer than `ms`. */
-function positionWithin(ms) {
+/** What `asking` (a location.current() promise) gives within `ms` from now, else null. */
+function positionWithin(asking, ms) {
   let timer = null
   const late = new Promise((resolve) => {
     timer = setTimeout(() => resolve(null), ms)
   })
-  return Promise.race([location.current(), late]).finally(() => clearTimeout(timer))
+  return Promise.race([asking, late]).finally(() => clearTimeout(timer))
 }
 
 Page({
   data: {
     // loading → purpose (a station: why did you come?) → submitting → done | refused
     step: 'loading',
-    kind: '', // 'station' | 'event'
     purposes: checkInCode.PURPOSES,
     purpose: '',
     ticket: null,
@@ -41,6 +46,7 @@ Page({
     steps: [], // next steps: { code, message, actionText }
     message: '',
     canRetry: false,
+    canOpenSetting: false, // a location refusal: offer WeChat's settings page
   },
 
   onLoad(options) {
@@ -52,9 +58,9 @@ Page({
       this.setData({ step: 'refused', message: messages.BY_CODE.token_invalid, canRetry: false })
       return undefined
     }
-    // Ask for the position now, while the person reads the page (some stations require it).
-    this.position = positionWithin(LOCATION_WAIT_MS)
-    this.setData({ kind: this.code.kind })
+    // Ask for the position now, so WeChat's prompt is answered while the person reads the page
+    // (some stations require it); the wait for it starts only when the check-in is sent.
+    this.asking = location.current()
     // An event's code rotates and has one purpose: check in at once.
     if (this.code.kind === 'event') return this.checkIn('event')
     this.setData({ step: 'purpose' })
@@ -76,8 +82,8 @@ Page({
   },
 
   async send(purpose) {
-    this.setData({ step: 'submitting', purpose, message: '' })
-    const point = await (this.position || positionWithin(LOCATION_WAIT_MS))
+    this.setData({ step: 'submitting', purpose, message: '', canOpenSetting: false })
+    const point = await positionWithin(this.asking || location.current(), LOCATION_WAIT_MS)
     const data = { url_or_token: this.code.url, purpose, client_id: this.clientId }
     if (point) Object.assign(data, point)
     try {
@@ -116,15 +122,26 @@ Page({
     const unplanned = !error || !error.status || error.status >= 500 // no network, a server error
     const canRetry = !RESCAN_ONLY.test(code) && (RETRY_CODES.includes(code) || unplanned)
     this.retryPurpose = purpose
-    this.setData({ step: 'refused', message: messages.forCheckIn(error), canRetry })
+    const canOpenSetting = SETTING_CODES.includes(code)
+    this.setData({ step: 'refused', message: messages.forCheckIn(error), canRetry, canOpenSetting })
     // The page says why; a failure nobody planned for is also shown as a dialog.
     if (unplanned) api.showError(error)
   },
 
   /** Try the same code again (after allowing location, walking in, or the network coming back). */
   onRetryTap() {
-    this.position = positionWithin(LOCATION_WAIT_MS) // the answer may have changed since
+    this.asking = location.current() // the answer may have changed since
     return this.checkIn(this.retryPurpose || (this.code && this.code.kind === 'event' ? 'event' : ''))
+  },
+
+  /**
+   * Back from WeChat's settings page (the 去设置允许定位 button): try again if location is now
+   * allowed; if it is still off, the refusal on the page still says why.
+   */
+  onOpenSetting(event) {
+    const authSetting = (event && event.detail && event.detail.authSetting) || {}
+    if (!authSetting['scope.userLocation']) return Promise.resolve()
+    return this.onRetryTap()
   },
 
   /** Scan again: a good code opens a fresh check-in page (and so a fresh client id). */

@@ -2,6 +2,7 @@
 // follow-ups, progress against the targets, and the offline visit queue (pending, refused, 同步).
 const api = require('../../utils/api')
 const config = require('../../utils/config')
+const dialog = require('../../utils/dialog')
 const format = require('../../utils/format')
 const gridCache = require('../../utils/grid-cache')
 const location = require('../../utils/location')
@@ -261,15 +262,7 @@ Page({
   /** Close a follow-up that has been dealt with (asks first: it leaves everyone's list). */
   async onCloseFollowUpTap(event) {
     const id = Number(event.currentTarget.dataset.id)
-    const confirmed = await new Promise((resolve) => {
-      wx.showModal({
-        title: '办结跟进',
-        content: '确认这条跟进事项已经处理完了吗？',
-        success: (result) => resolve(!!result.confirm),
-        fail: () => resolve(false),
-      })
-    })
-    if (!confirmed) return
+    if (!(await dialog.confirm('办结跟进', '确认这条跟进事项已经处理完了吗？'))) return
     try {
       await api.request(`/grid/needs/${id}/close`, { method: 'POST', data: {} })
       gridCache.dropFollowUp(id)

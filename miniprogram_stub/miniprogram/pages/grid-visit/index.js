@@ -2,6 +2,7 @@
 // changed for each member. Read from the checklist saved on the phone and always queued first,
 // so it works without signal; sent at once when there is a network.
 const api = require('../../utils/api')
+const dialog = require('../../utils/dialog')
 const format = require('../../utils/format')
 const gridCache = require('../../utils/grid-cache')
 const location = require('../../utils/location')
@@ -14,6 +15,8 @@ const STATUS_LABELS = STATUS_VALUES.map((value) => format.STATUS_NAMES[value])
 // Registered unemployment follows the status (the server neither grants nor ends it on a visit).
 const GROUP_VALUES = Object.keys(format.KEY_GROUP_NAMES).filter((group) => group !== 'registered_unemployed')
 const NEED_VALUES = Object.keys(format.NEED_NAMES)
+// When the visit could not be stored on the phone: it is not queued, so it must be recorded again.
+const NOT_SAVED = '走访记录没有保存下来（手机存储空间可能已满），请清理空间后再点保存'
 
 /** A member as the form edits them; `original` is what the ledger said when the list was saved. */
 function memberForm(member) {
@@ -119,42 +122,51 @@ Page({
 
   /**
    * Queue the visit on the phone first (it is never lost to a dead network), then send the
-   * queue if there is a network, and go back to the checklist.
+   * queue if there is a network, and go back to the checklist. If it cannot be stored (the
+   * phone's storage is full), the worker is told and stays on the form to try again.
    */
   async onSubmit() {
     const { household, outcome, submitting } = this.data
     if (!household || submitting) return
     this.setData({ submitting: true })
-    if (!this.point) await this.locate()
-    const members = outcome === 'met' ? this.data.members.map(memberUpdate).filter(Boolean) : []
-    const notes = this.data.notes.trim()
-    const item = visitQueue.add({
-      household_id: household.id,
-      outcome,
-      lat: this.point ? this.point.lat : null,
-      lng: this.point ? this.point.lng : null,
-      members,
-      notes: notes || null,
-    })
-    let toast = '已保存，有网时自动同步'
-    if (await online()) {
+    try {
+      if (!this.point) await this.locate()
+      const members = outcome === 'met' ? this.data.members.map(memberUpdate).filter(Boolean) : []
+      const notes = this.data.notes.trim()
+      let item
       try {
-        await visitQueue.sync()
-      } catch (error) {
-        // The visit stays queued; the checklist shows it and the app sends it later.
-      }
-      const refused = visitQueue.rejected().find((entry) => entry.visit.client_id === item.client_id)
-      if (refused) {
-        const reason = messages.forError({ code: refused.code, message: refused.message }, 422)
-        await new Promise((resolve) => {
-          wx.showModal({ title: '走访记录未被接受', content: reason, showCancel: false, complete: resolve })
+        item = visitQueue.add({
+          household_id: household.id,
+          outcome,
+          lat: this.point ? this.point.lat : null,
+          lng: this.point ? this.point.lng : null,
+          members,
+          notes: notes || null,
         })
-      } else if (!visitQueue.pending().some((visit) => visit.client_id === item.client_id)) {
-        toast = '已提交'
+      } catch (error) {
+        // wx.setStorageSync throws when storage is full: nothing was kept, nothing will sync.
+        api.showError({ message: NOT_SAVED }, '走访记录未保存')
+        return
       }
+      let toast = '已保存，有网时自动同步'
+      if (await online()) {
+        try {
+          await visitQueue.sync()
+        } catch (error) {
+          // The visit stays queued; the checklist shows it and the app sends it later.
+        }
+        const refused = visitQueue.rejected().find((entry) => entry.visit.client_id === item.client_id)
+        if (refused) {
+          const reason = messages.forError({ code: refused.code, message: refused.message }, 422)
+          await dialog.alert('走访记录未被接受', reason)
+        } else if (!visitQueue.pending().some((visit) => visit.client_id === item.client_id)) {
+          toast = '已提交'
+        }
+      }
+      wx.showToast({ title: toast, icon: toast === '已提交' ? 'success' : 'none' })
+      wx.navigateBack()
+    } finally {
+      this.setData({ submitting: false })
     }
-    wx.showToast({ title: toast, icon: toast === '已提交' ? 'success' : 'none' })
-    this.setData({ submitting: false })
-    wx.navigateBack()
   },
 })

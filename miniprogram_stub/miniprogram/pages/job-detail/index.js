@@ -111,7 +111,9 @@ Page({
         data: { message: note || null },
       })
       this.showApplication(application)
-      wx.showToast({ title: '已投递', icon: 'success' })
+      // A repeat returns the earlier application as it is, a withdrawn one included: not "sent".
+      if (application.status === 'withdrawn') wx.showToast({ title: '您已撤回过这个岗位的投递', icon: 'none' })
+      else wx.showToast({ title: '已投递', icon: 'success' })
       await this.afterApply()
     } catch (error) {
       api.showError(error)

@@ -41,8 +41,14 @@ Page({
     return this.loadPage(1)
   },
 
-  /** Load one page; page 1 replaces the list, later pages append. */
+  /**
+   * Load one page; page 1 replaces the list, later pages append. Each load is numbered and only
+   * the latest one's answer is used: a new filter or a refresh loads page 1 while the old list's
+   * next page may still be on its way, and its rows must not be appended to the new list.
+   */
   async loadPage(page) {
+    this.loadNumber = (this.loadNumber || 0) + 1
+    const number = this.loadNumber
     const filters = this.data.filters
     const query = { page, per_page: config.PAGE_SIZE, radius_m: 3000 }
     if (this.point) Object.assign(query, this.point)
@@ -54,6 +60,7 @@ Page({
     try {
       // Without a position the API searches from the logged-in resident's home.
       const answer = await api.request('/jobs', { data: query, auth: this.point ? 'optional' : true })
+      if (number !== this.loadNumber) return
       const rows = answer.items.map(format.jobRow)
       this.setData({
         items: page === 1 ? rows : this.data.items.concat(rows),
@@ -62,10 +69,11 @@ Page({
         message: page === 1 && !rows.length ? '3公里内暂时没有合适的岗位，换个条件试试' : '',
       })
     } catch (error) {
+      if (number !== this.loadNumber) return // the list it was for is gone
       this.setData({ message: error.message, hasMore: false })
       api.showError(error)
     } finally {
-      this.setData({ loading: false })
+      if (number === this.loadNumber) this.setData({ loading: false })
     }
   },
 

@@ -6,9 +6,14 @@ const location = require('../../utils/location')
 
 // The one-time templates the "订阅岗位提醒" button asks for: each accept is one message.
 const ALERT_KEYS = ['job_match', 'application_update']
-// A subscription report that could not reach the server: WeChat has already counted the
-// person's "accept", so it is sent again (same client_id: the server counts it once).
-const PENDING_REPORT_KEY = 'me.pendingSubscriptionReport'
+// Subscription reports that did not get through (no network, a server error): WeChat has
+// already counted the person's "accept", so each is sent again on the next visit, with its own
+// client_id (the server counts each once). A list: a second report must not replace the first.
+const PENDING_REPORTS_KEY = 'me.pendingSubscriptionReports' // [{ client_id, results }]
+// A phone code is good once and for a few minutes: WeChat's button has to be tapped again.
+const PHONE_CODE_USED = '手机号授权已失效，请重新点击绑定'
+// Coming back to the tab without a network: the page keeps what it showed and says so.
+const OFFLINE_NOTE = '网络不可用，显示的是上次获取的信息'
 const DAILY_CAPS = Array.from({ length: 21 }, (unused, n) => String(n)) // the API allows 0–20
 
 /** GET /me as the page shows it (the server already masks the phone). */
@@ -21,6 +26,24 @@ function profileView(me) {
     status: format.STATUS_NAMES[me.employment_status] || '未填写',
     hasHome: me.home_lat !== null && me.home_lat !== undefined,
   }
+}
+
+/** The subscription reports waiting to be sent again, oldest first. */
+function pendingReports() {
+  return wx.getStorageSync(PENDING_REPORTS_KEY) || []
+}
+
+function keepReport(body) {
+  const pending = pendingReports()
+  if (!pending.some((item) => item.client_id === body.client_id)) {
+    wx.setStorageSync(PENDING_REPORTS_KEY, pending.concat([body]))
+  }
+}
+
+function forgetReport(clientId) {
+  const pending = pendingReports()
+  const rest = pending.filter((item) => item.client_id !== clientId)
+  if (rest.length !== pending.length) wx.setStorageSync(PENDING_REPORTS_KEY, rest)
 }
 
 /** A community code's township: the same first nine digits, then 000 (341002002001 → 341002002000). */
@@ -50,12 +73,33 @@ Page({
     dailyCaps: DAILY_CAPS,
   },
 
-  onShow() {
+  onLoad() {
     return this.load()
   },
 
-  /** Load the profile, the subscriptions and the places (a resident is logged in silently). */
-  async load() {
+  /**
+   * A tab page stays loaded: coming back (from the résumé page, another tab) must not refill
+   * the form from the server over what the person is typing, so only the summary at the top
+   * and the alerts are fetched again, quietly. The first show follows onLoad's own load.
+   */
+  onShow() {
+    if (!this.shown) {
+      this.shown = true
+      return Promise.resolve()
+    }
+    return this.refresh()
+  },
+
+  /** Load everything, the form included (onLoad, and the 登录 link after logging out). */
+  load() {
+    return this.loadAll(true)
+  },
+
+  /**
+   * The profile, the subscriptions and the places (a resident is logged in silently).
+   * `withDialog`: a failure is also shown in a dialog (the person asked for this).
+   */
+  async loadAll(withDialog) {
     const session = api.session()
     if (session && session.kind === 'staff') {
       this.setData({ loggedIn: true, staff: { name: session.name }, profile: null })
@@ -65,15 +109,32 @@ Page({
     try {
       const me = await api.request('/me')
       this.showProfile(me, true)
+      this.formLoaded = true
       this.setData({ loggedIn: true })
-      await this.resendPendingReport()
+      await this.resendPendingReports()
       this.showSubscriptions(await api.request('/me/subscriptions'))
       await this.loadPlaces(me.community ? me.community.code : '')
     } catch (error) {
       this.setData({ message: error.message })
-      api.showError(error)
+      if (withDialog) api.showError(error)
     } finally {
       this.setData({ loading: false })
+    }
+  },
+
+  /** Back on the tab: the summary and the alerts again; a failure is a note, not a dialog. */
+  async refresh() {
+    const session = api.session()
+    // Nothing in the form yet (the first load failed, a staff member was logged in): load it all.
+    if (!this.formLoaded || (session && session.kind === 'staff')) return this.loadAll(false)
+    try {
+      const me = await api.request('/me')
+      this.showProfile(me, false)
+      this.setData({ loggedIn: true, staff: null, message: '' })
+      await this.resendPendingReports()
+      this.showSubscriptions(await api.request('/me/subscriptions'))
+    } catch (error) {
+      this.setData({ message: error.status === 0 ? OFFLINE_NOTE : error.message })
     }
   },
 
@@ -210,8 +271,10 @@ Page({
       this.showProfile(me, false)
       wx.showToast({ title: '手机号已绑定' })
     } catch (error) {
-      this.setData({ phoneNote: error.message })
-      api.showError(error)
+      // A used or expired code is not the person's fault and not a login problem: tap again.
+      const message = error.code === 'wechat_code_invalid' ? PHONE_CODE_USED : error.message
+      this.setData({ phoneNote: message })
+      api.showError({ message })
     }
   },
 
@@ -241,11 +304,15 @@ Page({
     })
   },
 
-  /** POST /me/subscriptions; kept for the next visit when the network fails (same client_id). */
-  async report(body) {
+  /**
+   * POST /me/subscriptions. Kept for the next visit (same client_id) when it may go through
+   * later: no network, a server error (5xx; 502 when the server cannot reach WeChat), or too
+   * many requests. `quiet`: a resend nobody tapped for, so a refusal is not shown in a dialog.
+   */
+  async report(body, quiet) {
     try {
       const answer = await api.request('/me/subscriptions', { method: 'POST', data: body })
-      wx.removeStorageSync(PENDING_REPORT_KEY)
+      forgetReport(body.client_id)
       this.showSubscriptions(answer)
       const match = this.data.templates.find((item) => item.key === 'job_match')
       this.setData({
@@ -253,49 +320,72 @@ Page({
       })
       return answer
     } catch (error) {
-      if (error.status === 0) {
-        wx.setStorageSync(PENDING_REPORT_KEY, body)
-        this.setData({ subscribeNote: '网络不好，订阅结果将在下次打开时提交' })
+      if (error.status === 0 || error.status === 429 || error.status >= 500) {
+        keepReport(body)
+        this.setData({ subscribeNote: '订阅结果暂时没能提交，将在下次打开时提交' })
       } else {
-        api.showError(error)
+        // Refused as it is (4xx): sending the same report again would be refused again.
+        forgetReport(body.client_id)
+        if (!quiet) api.showError(error)
       }
       return null
     }
   },
 
-  async resendPendingReport() {
-    const pending = wx.getStorageSync(PENDING_REPORT_KEY)
-    if (pending && pending.client_id) await this.report(pending)
+  /** Send the kept reports, oldest first; one that is kept again means the rest would be too. */
+  async resendPendingReports() {
+    for (const body of pendingReports()) {
+      await this.report(body, true)
+      if (pendingReports().some((item) => item.client_id === body.client_id)) return
+    }
   },
 
   // ---- push preferences (each change is saved at once) ----
 
-  async savePreferences(values) {
+  /** PATCH the change; `moved` is what the control shows now ({ prefs key: value }). */
+  async savePreferences(values, moved) {
     try {
       this.showSubscriptions(await api.request('/me/push-preferences', { method: 'PATCH', data: values }))
     } catch (error) {
       api.showError(error)
-      // Put the switch and pickers back to what the server holds (they moved on their own).
-      this.setData({ prefs: Object.assign({}, this.data.prefs) })
+      await this.putBack(moved)
     }
+  },
+
+  /**
+   * Put a switch or picker the person moved back to what the server holds. `prefs` still holds
+   * that value, and WeChat re-renders only data that changes, so setting it again would leave
+   * the control where the finger put it: first set what the control shows, then the held value.
+   */
+  putBack(moved) {
+    const shown = {}
+    const held = {}
+    for (const key of Object.keys(moved)) {
+      shown[`prefs.${key}`] = moved[key]
+      held[`prefs.${key}`] = this.data.prefs[key]
+    }
+    return new Promise((resolve) => {
+      this.setData(shown, () => this.setData(held, resolve))
+    })
   },
 
   onJobMatchSwitch(event) {
     const on = !!event.detail.value
     const others = this.data.disabledKinds.filter((kind) => kind !== 'job_match')
-    return this.savePreferences({ disabled_kinds: on ? others : others.concat('job_match') })
+    return this.savePreferences({ disabled_kinds: on ? others : others.concat('job_match') }, { jobMatchOn: on })
   },
 
   onDailyCapChange(event) {
-    return this.savePreferences({ daily_cap: Number(event.detail.value) })
+    const index = Number(event.detail.value)
+    return this.savePreferences({ daily_cap: index }, { dailyCapIndex: index })
   },
 
   onQuietStartChange(event) {
-    return this.savePreferences({ quiet_start: event.detail.value })
+    return this.savePreferences({ quiet_start: event.detail.value }, { quietStart: event.detail.value })
   },
 
   onQuietEndChange(event) {
-    return this.savePreferences({ quiet_end: event.detail.value })
+    return this.savePreferences({ quiet_end: event.detail.value }, { quietEnd: event.detail.value })
   },
 
   // ---- links ----
@@ -311,6 +401,7 @@ Page({
   /** Log out (the token is revoked); a resident is logged in again on the next request. */
   async onLogoutTap() {
     await api.logout()
+    this.formLoaded = false // whoever uses the page next gets their own form
     this.setData({
       loggedIn: false,
       staff: null,

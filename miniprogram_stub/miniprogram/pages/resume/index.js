@@ -1,6 +1,7 @@
 // My résumé: what I can do and what I look for (the same wishes the matching uses), and the
 // files attached to it (PDF, Word, JPG, PNG), uploaded from a WeChat chat.
 const api = require('../../utils/api')
+const { confirm } = require('../../utils/dialog')
 const format = require('../../utils/format')
 const messages = require('../../utils/messages')
 
@@ -79,12 +80,6 @@ function chooseFile() {
       success: (result) => resolve(result.tempFiles && result.tempFiles[0]),
       fail: () => resolve(null), // the person closed the chooser
     })
-  })
-}
-
-function confirm(title, content) {
-  return new Promise((resolve) => {
-    wx.showModal({ title, content, success: (result) => resolve(!!result.confirm), fail: () => resolve(false) })
   })
 }
 
