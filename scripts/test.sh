@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Run lint and the test suite on the embedded backend, the mini-program's Node tests, then the
-# suite on MariaDB + Redis when configured (MINIPROGRAM_TESTS=0 skips the Node tests).
+# Run lint and the test suite on the embedded backend, the mini-program's Node tests, then both
+# again on MariaDB + Redis when configured (MINIPROGRAM_TESTS=0 skips the Node tests).
 set -u
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
@@ -29,6 +29,10 @@ fi
 if [ -n "${TEST_DATABASE_URL:-}" ] && [ -n "${TEST_REDIS_URL:-}" ]; then
   echo "== tests on the real backend (MariaDB/MySQL + Redis)"
   pytest_run -q --backend=real "$@" || exit 1
+  if [ "${MINIPROGRAM_TESTS:-1}" = "1" ]; then
+    echo "== mini-program tests against MariaDB + Redis (a database of their own: <test db>_miniprogram)"
+    (cd miniprogram_stub && MINIPROGRAM_BACKEND=real npx jest --runInBand --ci) || exit 1
+  fi
 else
   echo "== real backend skipped: set TEST_DATABASE_URL and TEST_REDIS_URL (as .ci/run does)"
 fi

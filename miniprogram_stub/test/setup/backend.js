@@ -1,5 +1,6 @@
 // Starts the real backend for the tests: the embedded default (SQLite file, in-process
-// fakeredis, jobs inline) with demo data, and the local fake WeChat server, each on a free port.
+// fakeredis, jobs inline) — or MariaDB + Redis with MINIPROGRAM_BACKEND=real — with demo data,
+// and the local fake WeChat server, each on a free port.
 const { spawn, execFileSync } = require('child_process')
 const fs = require('fs')
 const net = require('net')
@@ -52,6 +53,22 @@ function flaskCommand() {
   return flask
 }
 
+/**
+ * With MINIPROGRAM_BACKEND=real, MariaDB + Redis next to the test databases of TEST_DATABASE_URL
+ * and TEST_REDIS_URL (as .ci/run sets them): `<database>_miniprogram` and Redis db 13, so the
+ * Python suite's data and this run's never meet. Else null: the embedded default.
+ */
+function realBackend() {
+  if (process.env.MINIPROGRAM_BACKEND !== 'real') return null
+  const { TEST_DATABASE_URL: database, TEST_REDIS_URL: redis } = process.env
+  if (!database || !redis) throw new Error('MINIPROGRAM_BACKEND=real needs TEST_DATABASE_URL and TEST_REDIS_URL')
+  const db = new URL(database)
+  db.pathname = `${db.pathname.replace(/\/$/, '')}_miniprogram`
+  const cache = new URL(redis)
+  cache.pathname = '/13'
+  return { database: db.toString(), redis: cache.toString() }
+}
+
 /** Build the schema and the demo data, start both servers; return what the tests need. */
 async function start() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ec-miniprogram-'))
@@ -68,9 +85,22 @@ async function start() {
     DEMO_PASSWORD,
     PYTHONUNBUFFERED: '1',
   }
-  // The embedded default: no REDIS_URL means fakeredis in the API process, jobs run inline.
-  delete env.REDIS_URL
-  delete env.QUEUE_REDIS_URL
+  const real = realBackend()
+  if (real) {
+    // MariaDB + Redis (MINIPROGRAM_BACKEND=real): a database and Redis db of their own, emptied.
+    Object.assign(env, { DATABASE_URL: real.database, REDIS_URL: real.redis, QUEUE_REDIS_URL: real.redis })
+    env.RQ_ASYNC = '0' // pushes are sent inline, as in the embedded default (no worker here)
+    const python = path.join(path.dirname(flask), 'python')
+    execFileSync(python, [path.join(REPO, 'scripts', 'reset_test_backend.py'), real.database, real.redis], {
+      cwd: REPO,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+  } else {
+    // The embedded default: no REDIS_URL means fakeredis in the API process, jobs run inline.
+    delete env.REDIS_URL
+    delete env.QUEUE_REDIS_URL
+  }
   const run = (...args) => {
     try {
       return execFileSync(flask, args, { cwd: REPO, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
