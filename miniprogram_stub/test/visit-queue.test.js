@@ -1,7 +1,8 @@
 // The offline visit queue on a shared phone: each worker's visits stay theirs (queued under
 // their account, sent only with their login), and logging out leaves no household data behind
 // but never throws a visit away.
-const { Phone } = require('./support/harness')
+const path = require('path')
+const { Phone, ROOT } = require('./support/harness')
 const server = require('./support/server')
 
 const WORKER_A = 'demo-grid-341002003001' // 昱西街道演示社区一
@@ -83,4 +84,29 @@ test('a lapsed login during a background sync waits for the worker: no page open
   expect(visitPosts(phone).at(-1)).toMatchObject({ statusCode: 401 })
   expect(phone.ctl.navigations.slice(navigations).filter((n) => n.api === 'reLaunch')).toEqual([])
   expect(phone.wx.getStorageSync('grid.visitQueue')).toHaveLength(1)
+})
+
+test('a long queue goes in batches of at most 100 (the server refuses more in one request)', async () => {
+  const phone = new Phone()
+  phone.ctl.location = { latitude: 29.7060, longitude: 118.3000 }
+  const list = await logIn(phone, 'demo-grid-341002004002') // 老街街道演示社区二
+  const household = list.data.items[0]
+  const queue = phone.load(path.join(ROOT, 'utils/visit-queue.js'))
+  phone.ctl.setOnline(false)
+  const start = Date.now() - 130 * 60000
+  for (let i = 0; i < 130; i += 1) {
+    // A worker who knocked every minute for two hours (each attempt is a visit of its own).
+    const visitedAt = new Date(start + i * 60000).toISOString()
+    queue.add({ household_id: household.id, outcome: 'not_home', lat: null, lng: null, members: [], notes: null, visited_at: visitedAt })
+  }
+  phone.ctl.setOnline(true)
+  await phone.ctl.idle()
+
+  const posts = visitPosts(phone)
+  expect(posts).toHaveLength(2)
+  expect(posts.every((post) => post.statusCode === 200)).toBe(true)
+  expect(queue.pending()).toEqual([])
+  expect(queue.rejected()).toEqual([])
+  const progress = (await server.call('/grid/progress', { token: server.tokenOf(phone) })).body
+  expect(progress.quarter.communities[0].not_home).toBe(130)
 })
