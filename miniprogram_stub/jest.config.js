@@ -7,6 +7,8 @@ module.exports = {
   globalSetup: '<rootDir>/test/setup/global-setup.js',
   globalTeardown: '<rootDir>/test/setup/global-teardown.js',
   testTimeout: 30000,
+  // One backend for all files: parallel files would share station queues and households.
+  maxWorkers: 1,
   // Pages are loaded fresh per test through the harness, never cached between files.
   resetModules: true,
 }

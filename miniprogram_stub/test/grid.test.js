@@ -266,7 +266,7 @@ describe('a grid worker’s round, partly without signal', () => {
   test('nothing is sent twice: 同步 again, and a resend after a lost answer is a duplicate', async () => {
     const before = postedVisits(phone).length
     await phone.tap(list, 'onSyncTap')
-    expect(phone.ctl.lastToast()).toEqual({ title: '没有待同步的记录', icon: 'success' })
+    expect(phone.ctl.lastToast()).toEqual({ title: '没有待同步的记录', icon: 'none' })
     expect(postedVisits(phone)).toHaveLength(before)
 
     // The answer to the first batch was lost: the phone still holds the met visit and sends it again.

@@ -144,8 +144,8 @@ describe('my résumé', () => {
     expect(page.data.files).toHaveLength(1)
     expect((await serverResume(phone)).files).toHaveLength(1)
 
-    // A text file, whatever its name: refused by its content.
-    const text = path.join(dir, 'notes.txt')
+    // A text file named .pdf (the picker offers only the allowed extensions): refused by its content.
+    const text = path.join(dir, 'notes.pdf')
     fs.writeFileSync(text, '我的简历：会包装，会茶艺。\n')
     await upload(phone, page, text)
     expect(paths(phone).at(-1)).toBe('POST /api/v1/me/resume/files 415')

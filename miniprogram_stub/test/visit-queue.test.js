@@ -52,7 +52,7 @@ test("a phone handed over: one worker's queued visits wait for them, the other s
   expect(listB.data.pendingCount).toBe(0)
   expect(listB.data.items.some((item) => item.id === household.id)).toBe(false)
   await phone.tap(listB, 'onSyncTap')
-  expect(phone.ctl.lastToast()).toEqual({ title: '没有待同步的记录', icon: 'success' })
+  expect(phone.ctl.lastToast()).toEqual({ title: '没有待同步的记录', icon: 'none' })
   expect(visitPosts(phone)).toHaveLength(postsBefore)
   expect(phone.wx.getStorageSync('grid.visitQueue')).toHaveLength(1)
 

@@ -9,6 +9,8 @@ const { createWx } = require('./wx')
 const backend = require('../setup/backend')
 
 const ROOT = path.resolve(__dirname, '../../miniprogram')
+const APP_JSON = JSON.parse(fs.readFileSync(path.join(ROOT, 'app.json'), 'utf8'))
+const TAB_PAGES = new Set(APP_JSON.tabBar.list.map((tab) => tab.pagePath))
 
 const clone = (value) => (value === undefined ? undefined : JSON.parse(JSON.stringify(value)))
 
@@ -48,7 +50,7 @@ class Phone {
   /** A phone with the mini-program installed, its server switch pointed at the test backend. */
   constructor({ openid, phone } = {}) {
     this.backend = backend.current()
-    const { wx, ctl } = createWx({ wechatBase: this.backend.wechatBase, openid, phone })
+    const { wx, ctl } = createWx({ wechatBase: this.backend.wechatBase, openid, phone, app: APP_JSON })
     this.wx = wx
     this.ctl = ctl
     this.stack = []
@@ -114,29 +116,58 @@ class Phone {
     return this.componentDefinition
   }
 
-  /** Open a page as WeChat would (onLoad with the query, onShow, onReady) and wait for it. */
-  async open(route, query = {}) {
+  /**
+   * Open a page as WeChat would: onLoad(query), then onShow and onReady straight after (the
+   * runtime does not wait for an async onLoad), then wait for all of it and the requests.
+   * `how` is the navigation that opened it: navigateTo stacks it (the page below is hidden),
+   * redirectTo replaces the top page, reLaunch and switchTab clear the stack (pages unloaded).
+   */
+  async open(route, query = {}, how = TAB_PAGES.has(route.replace(/^\//, '')) ? 'switchTab' : 'navigateTo') {
     const definition = this.definition(route.replace(/^\//, ''))
     const page = { route, options: query, data: clone(definition.data || {}) }
     for (const [key, value] of Object.entries(definition)) {
       if (key !== 'data') page[key] = typeof value === 'function' ? value : clone(value)
     }
     page.setData = (patch, callback) => {
-      for (const [key, value] of Object.entries(patch)) setPath(page.data, key, clone(value))
+      for (const [key, value] of Object.entries(patch)) {
+        // WeChat refuses undefined (a console warning, the old value kept): a page bug here.
+        if (value === undefined) throw new Error(`${route}: setData('${key}', undefined)`)
+        setPath(page.data, key, clone(value))
+      }
       if (callback) setImmediate(callback)
     }
+    const leaving = []
+    if (how === 'redirectTo' && this.stack.length) leaving.push(this.stack.pop())
+    if (how === 'reLaunch' || how === 'switchTab') leaving.push(...this.stack.splice(0).reverse())
+    const below = this.stack[this.stack.length - 1]
+    await Promise.all([
+      ...leaving.map((old) => (old.onUnload ? old.onUnload() : undefined)),
+      below && below.onHide ? below.onHide() : undefined,
+    ])
     this.stack.push(page)
-    await this.call(page, 'onLoad', query)
-    await this.call(page, 'onShow')
-    await this.call(page, 'onReady')
+    const started = ['onLoad', 'onShow', 'onReady'].map((name) =>
+      typeof page[name] === 'function' ? page[name](name === 'onLoad' ? query : undefined) : undefined,
+    )
+    await Promise.all(started)
+    await this.ctl.idle()
     return page
   }
 
-  /** Open the page the last navigateTo/redirectTo named. */
+  /** Go back `delta` pages: those on top are unloaded, the one below shown again (onShow). */
+  async back(delta = 1) {
+    const leaving = this.stack.splice(Math.max(1, this.stack.length - delta))
+    await Promise.all(leaving.reverse().map((page) => (page.onUnload ? page.onUnload() : undefined)))
+    const top = this.stack[this.stack.length - 1]
+    if (top) await this.call(top, 'onShow')
+    return top
+  }
+
+  /** Do what the last navigation asked: open the page it named, or go back. */
   async follow(navigation = this.ctl.lastNavigation()) {
-    if (!navigation || !navigation.url) throw new Error('no navigation to follow')
+    if (!navigation) throw new Error('no navigation to follow')
+    if (navigation.api === 'navigateBack') return this.back(navigation.delta)
     const { route, query } = parseUrl(navigation.url)
-    return this.open(route, query)
+    return this.open(route, query, navigation.api)
   }
 
   /** Call a page's handler (if it has one) and wait until its requests are done. */

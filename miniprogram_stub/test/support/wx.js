@@ -21,8 +21,13 @@ async function fakeWechat(base, route, body) {
 
 /** Encode a flat object as a query string, as wx.request does for GET data. */
 function queryString(data) {
+  for (const [key, value] of Object.entries(data)) {
+    // WeChat would send the text "null", "undefined" or "[object Object]": a page bug.
+    if (value === null || value === undefined || (typeof value === 'object' && !Array.isArray(value))) {
+      throw new Error(`wx.request GET data ${key}=${value}: leave the key out instead`)
+    }
+  }
   return Object.keys(data)
-    .filter((key) => data[key] !== undefined && data[key] !== null)
     .map((key) => `${encodeURIComponent(key)}=${encodeURIComponent(data[key])}`)
     .join('&')
 }
@@ -60,7 +65,9 @@ function finish(options, error, result) {
  * Create a fresh phone: `{ wx, ctl }`. `wechatBase` is the fake WeChat server; `openid` is
  * who is holding the phone (a fresh one by default).
  */
-function createWx({ wechatBase, openid, phone } = {}) {
+function createWx({ wechatBase, openid, phone, app } = {}) {
+  const pages = new Set((app && app.pages) || [])
+  const tabs = new Set(((app && app.tabBar && app.tabBar.list) || []).map((tab) => tab.pagePath))
   const storage = new Map()
   const networkListeners = []
   const ctl = {
@@ -76,6 +83,8 @@ function createWx({ wechatBase, openid, phone } = {}) {
     toasts: [],
     modals: [],
     navigations: [],
+    navigationErrors: [], // what WeChat would have refused (a tab page with navigateTo, …)
+    apiDown: false, // our server unreachable while WeChat itself answers
     calls: [], // every wx.request / uploadFile: { method, url, path, statusCode }
     phoneCalls: [],
     pullDownStopped: 0,
@@ -122,7 +131,7 @@ function createWx({ wechatBase, openid, phone } = {}) {
   /** Run an HTTP exchange as wx.request/uploadFile would, counting it as in flight. */
   function exchange(api, method, url, headers, body, options, shape) {
     const task = { aborted: false, abort() { task.aborted = true } }
-    if (!ctl.online) {
+    if (!ctl.online || (ctl.apiDown && !url.startsWith(wechatBase))) {
       finish(options, { errMsg: `${api}:fail network unavailable` })
       return task
     }
@@ -171,7 +180,7 @@ function createWx({ wechatBase, openid, phone } = {}) {
       let url = options.url
       let body = null
       const data = options.data
-      if (method === 'GET' || method === 'DELETE') {
+      if (method === 'GET') {
         if (data && typeof data === 'object' && Object.keys(data).length) {
           url += (url.includes('?') ? '&' : '?') + queryString(data)
         }
@@ -241,6 +250,10 @@ function createWx({ wechatBase, openid, phone } = {}) {
     },
 
     requestSubscribeMessage(options) {
+      if (!ctl.online) return finish(options, { errMsg: 'requestSubscribeMessage:fail network', errCode: 10002 })
+      if (!options.tmplIds || !options.tmplIds.length || options.tmplIds.length > 3) {
+        return finish(options, { errMsg: 'requestSubscribeMessage:fail tmplIds: 1 to 3 ids', errCode: 20003 })
+      }
       const answers = ctl.subscribeAnswer(options.tmplIds)
       // WeChat itself records an "accept": that is what lets the server send one message.
       const accepted = options.tmplIds.filter((id) => answers[id] === 'accept')
@@ -265,11 +278,18 @@ function createWx({ wechatBase, openid, phone } = {}) {
     },
 
     getLocation(options) {
+      // Without type 'gcj02' WeChat gives WGS-84: hundreds of metres off on China's maps.
+      if (options.type !== 'gcj02') throw new Error("wx.getLocation without type: 'gcj02'")
       if (!ctl.location) return finish(options, { errMsg: 'getLocation:fail auth deny' })
       finish(options, null, { ...ctl.location, accuracy: 30, errMsg: 'getLocation:ok' })
     },
 
     chooseMessageFile(options) {
+      // The picker offers only files with the extensions asked for.
+      const offered = ctl.chosenFiles.filter(
+        (file) => !options.extension || options.extension.includes(path.extname(file.name || file.path).slice(1).toLowerCase()),
+      )
+      if (offered.length !== ctl.chosenFiles.length) throw new Error('the file picker would not offer that file')
       if (!ctl.chosenFiles.length) return finish(options, { errMsg: 'chooseMessageFile:fail cancel' })
       // WeChat hands over a temporary path (named tmp_…) and, apart, the name from the chat.
       const tempFiles = ctl.chosenFiles.map((file) => {
@@ -301,6 +321,10 @@ function createWx({ wechatBase, openid, phone } = {}) {
     },
 
     showToast(options) {
+      // With an icon WeChat shows at most 7 characters of the title.
+      if ((options.icon || 'success') !== 'none' && [...String(options.title)].length > 7) {
+        throw new Error(`toast "${options.title}" is cut after 7 characters with an icon: use icon 'none'`)
+      }
       ctl.toasts.push({ title: options.title, icon: options.icon || 'success' })
       finish(options, null, { errMsg: 'showToast:ok' })
     },
@@ -325,8 +349,24 @@ function createWx({ wechatBase, openid, phone } = {}) {
       finish(options, null, { errMsg: 'makePhoneCall:ok' })
     },
   }
+  /** Why WeChat would refuse this navigation (as its errMsg), or null. */
+  function refusal(api, url) {
+    const [route, search] = String(url || '').replace(/^\//, '').split('?')
+    if (!pages.has(route)) return `${api}:fail page "${route}" is not found`
+    if ((api === 'navigateTo' || api === 'redirectTo') && tabs.has(route)) {
+      return `${api}:fail can not ${api} a tabbar page`
+    }
+    if (api === 'switchTab' && !tabs.has(route)) return `${api}:fail can not switch to no-tabBar page`
+    if (api === 'switchTab' && search) return `${api}:fail query is not supported by switchTab`
+    return null
+  }
   for (const api of ['navigateTo', 'redirectTo', 'switchTab', 'reLaunch']) {
     wx[api] = (options) => {
+      const refused = refusal(api, options.url)
+      if (refused) {
+        ctl.navigationErrors.push(refused)
+        return finish(options, { errMsg: refused })
+      }
       ctl.navigations.push({ api, url: options.url })
       finish(options, null, { errMsg: `${api}:ok` })
     }

@@ -238,7 +238,12 @@ Page({
     }
     if (!counts) return null
     const sent = counts.applied + counts.duplicate + counts.rejected
-    if (sent || !quiet) wx.showToast({ title: syncSummary(counts), icon: counts.rejected ? 'none' : 'success' })
+    if (sent || !quiet) {
+      const title = syncSummary(counts)
+      // With an icon WeChat shows only 7 characters ("已同步 2 条"); longer news goes without.
+      const icon = counts.rejected || [...title].length > 7 ? 'none' : 'success'
+      wx.showToast({ title, icon })
+    }
     return counts
   },
 
