@@ -1,4 +1,6 @@
 // utils/api.js: the session, the silent re-login, staff sessions, errors as people read them.
+const fs = require('fs')
+const os = require('os')
 const path = require('path')
 const { Phone, ROOT } = require('./support/harness')
 const server = require('./support/server')
@@ -149,6 +151,94 @@ describe('utils/api.js', () => {
     phone.wx.removeStorageSync('session')
     expect((await api.request('/me')).id).toBe(me.id)
     expect(phone.ctl.calls.filter((call) => call.path === '/_fake/codes')).toHaveLength(2)
+  })
+
+  test('a trial build talks to the trial server and ignores both debug switches', async () => {
+    const phone = new Phone() // its storage holds 'debug.apiBase' (the test backend)
+    phone.ctl.accountInfo.miniProgram.envVersion = 'trial'
+    phone.wx.setStorageSync('debug.fakeWechat', phone.backend.wechatBase)
+    const config = phone.load(path.join(ROOT, 'utils/config.js'))
+    expect(config.baseUrl()).toBe('https://jiuye-test.huangshan.example.cn')
+    expect(config.fakeWechatBase()).toBeNull()
+
+    // A request really goes there (answered here as an unreachable server would).
+    const sent = []
+    phone.wx.request = (options) => {
+      sent.push(options.url)
+      setImmediate(() => options.fail({ errMsg: 'request:fail url not in domain list' }))
+    }
+    const api = apiOf(phone)
+    const error = await api.request('/jobs', { data: { lat: 29.7155, lng: 118.3175 }, auth: false }).catch((e) => e)
+    expect(sent).toEqual(['https://jiuye-test.huangshan.example.cn/api/v1/jobs'])
+    expect(error).toMatchObject({ status: 0, code: 'network_error', message: '网络不可用，请检查网络后再试' })
+  })
+
+  test('wx.login fails: a sentence to read, nothing sent to our server, and the next try logs in', async () => {
+    const phone = new Phone()
+    const login = phone.wx.login
+    phone.wx.login = (options) => setImmediate(() => options.fail({ errMsg: 'login:fail system error' }))
+    const api = apiOf(phone)
+
+    const error = await api.request('/me').catch((failure) => failure)
+    expect(error).toBeInstanceOf(api.ApiError)
+    expect(error).toMatchObject({
+      status: 0,
+      code: 'network_error',
+      message: '网络不可用，请检查网络后再试',
+      serverMessage: 'login:fail system error',
+    })
+    expect(phone.ctl.calls).toEqual([]) // neither /auth/wechat-login nor /me
+    expect(phone.wx.getStorageSync('session')).toBe('')
+
+    // The failed attempt is not kept as "the login in flight": the next request logs in.
+    phone.wx.login = login
+    const me = await api.request('/me')
+    expect(me.id).toEqual(expect.any(Number))
+    expect(paths(phone)).toEqual(['POST /api/v1/auth/wechat-login 200', 'GET /api/v1/me 200'])
+  })
+
+  test('an upload refused on a lapsed resident token: one silent login, and the file is attached', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mp-api-'))
+    try {
+      const pdf = path.join(dir, 'cv.pdf')
+      fs.writeFileSync(pdf, `%PDF-1.4\n% ${Math.random()}\ntrailer << >>\n%%EOF\n`)
+      const phone = new Phone()
+      // The temporary path WeChat's file picker hands over, for that file.
+      phone.ctl.files['wxfile://tmp_0a1b2c3d4e5f.pdf'] = pdf
+      const api = apiOf(phone)
+      await api.request('/me')
+      const token = server.tokenOf(phone)
+      expect((await server.call('/auth/logout', { method: 'POST', token, body: {} })).status).toBe(204)
+
+      const row = await api.upload('/me/resume/files', 'wxfile://tmp_0a1b2c3d4e5f.pdf', { formData: { name: '我的简历.pdf' } })
+      expect(row).toMatchObject({ name: '我的简历.pdf', content_type: 'application/pdf', size: fs.statSync(pdf).size })
+      expect(paths(phone).slice(2)).toEqual([
+        'POST /api/v1/me/resume/files 401',
+        'POST /api/v1/auth/wechat-login 200',
+        'POST /api/v1/me/resume/files 201',
+      ])
+      // On the server, with the new token: the résumé holds that one file.
+      const fresh = server.tokenOf(phone)
+      expect(fresh).not.toBe(token)
+      const resume = await server.call('/me/resume', { token: fresh })
+      expect(resume.body.files.map((file) => [file.id, file.name])).toEqual([[row.id, '我的简历.pdf']])
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  test('the same code reads differently by field: an expired QR code is not an expired login', () => {
+    const phone = new Phone()
+    const messages = phone.load(path.join(ROOT, 'utils/messages.js'))
+    expect(messages.forError({ code: 'token_expired', field: 'url_or_token', message: 'x' }, 422)).toBe(
+      '二维码已过期，请重新扫描屏幕上的二维码',
+    )
+    expect(messages.forError({ code: 'token_expired', message: 'x' }, 401)).toBe('登录已过期，请重新登录')
+    expect(messages.forError({ code: 'token_expired', field: 'other', message: 'x' }, 422)).toBe('登录已过期，请重新登录')
+    // Without an envelope: by the status.
+    expect(messages.forError(null, 0)).toBe('网络不可用，请检查网络后再试')
+    expect(messages.forError(null, 504)).toBe('服务器开小差了，请稍后再试')
+    expect(messages.forError(null, 404)).toBe('请求失败 (404)')
   })
 
   test('a release build ignores both debug switches', () => {

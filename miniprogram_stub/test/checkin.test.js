@@ -198,6 +198,32 @@ describe('codes that are not ours, and backing out', () => {
     expect(phone.ctl.calls.filter((c) => c.path !== '/api/v1/stations/nearest')).toEqual([])
   })
 
+  test('the camera fails (not a cancel): the scan tab says so; a later good scan clears it', async () => {
+    const phone = new Phone()
+    const scan = await phone.open('pages/scan/index')
+    const scanCode = phone.wx.scanCode
+    const asked = []
+    phone.wx.scanCode = (options) => {
+      asked.push(options)
+      setImmediate(() => options.fail({ errMsg: 'scanCode:fail camera unavailable' }))
+    }
+    await phone.tap(scan, 'onScanTap')
+    expect(asked).toHaveLength(1)
+    expect(asked[0]).toMatchObject({ onlyFromCamera: true }) // a saved picture is not being there
+    expect(scan.data.message).toBe('无法打开摄像头，请在设置中允许微信使用摄像头')
+    expect(phone.ctl.navigations).toEqual([])
+    expect(phone.ctl.modals).toEqual([])
+
+    // The camera works again: a code of ours goes to the check-in page, the message goes away.
+    phone.wx.scanCode = scanCode
+    const code = `${backend.apiBase}/s/${STATION_CODE}?t=p1.${station.id}.x`
+    phone.ctl.scanResult = code
+    await phone.tap(scan, 'onScanTap')
+    expect(scan.data.message).toBe('')
+    expect(phone.ctl.lastNavigation()).toEqual({ api: 'navigateTo', url: `/pages/checkin/index?q=${encodeURIComponent(code)}` })
+    expect(phone.ctl.calls.filter((c) => c.path !== '/api/v1/stations/nearest')).toEqual([])
+  })
+
   test('an altered code reaches the server and is refused there, with a way to scan again', async () => {
     const code = await server.printedCode(station.id, staff)
     const phone = new Phone()
@@ -206,6 +232,13 @@ describe('codes that are not ours, and backing out', () => {
     await phone.tap(page, 'onPurposeTap', { purpose: 'consult' })
     expect(page.data).toMatchObject({ step: 'refused', message: '这不是就业服务站的签到码', canRetry: false })
     expect(phone.ctl.modals).toEqual([]) // the page says it; no dialog on top
+
+    // 重新扫码 with a camera that will not open: said on the page, no navigation.
+    phone.wx.scanCode = (options) => setImmediate(() => options.fail({ errMsg: 'scanCode:fail camera unavailable' }))
+    const navigations = phone.ctl.navigations.length
+    await phone.tap(page, 'onRescanTap')
+    expect(page.data).toMatchObject({ step: 'refused', message: '无法打开摄像头，请在设置中允许微信使用摄像头' })
+    expect(phone.ctl.navigations).toHaveLength(navigations)
 
     // The entry page opened with something that is not a check-in URL at all: no request.
     const stray = new Phone()

@@ -8,6 +8,11 @@ const server = require('./support/server')
 const COMMUNITY = '341002002001' // demo-grid-worker's community: households DEMO-01..03
 const OTHER_COMMUNITY = '341002004001' // another grid worker's
 const OFFLINE_SYNC = '网络不可用，记录已保存在手机上，有网时自动同步'
+// Grid workers no other file uses, for the tests that need a fresh route.
+const TUNGUANG_ONE = 'demo-grid-341002100001' // 屯光镇演示社区一
+const TUNGUANG_ONE_COMMUNITY = '341002100001'
+const TUNGUANG_TWO = 'demo-grid-341002100002' // 屯光镇演示社区二
+const CHECKLIST_URL = '/pages/grid-checklist/index'
 
 /** Log a staff member in through the API (what happens elsewhere); resolve its token and account id. */
 async function staffAccount(username) {
@@ -37,6 +42,11 @@ async function logIn(phone, username, password) {
 
 const postedVisits = (phone) => phone.ctl.calls.filter((c) => c.method === 'POST' && c.path === '/api/v1/grid/visits')
 const withoutOwner = ({ owner, ...visit }) => visit // the phone's bookkeeping, not sent
+const DAY = 86400 * 1000
+/** The day before a 'YYYY-MM-DD' date. */
+const dayBefore = (iso) => new Date(Date.parse(`${iso}T00:00:00Z`) - DAY).toISOString().slice(0, 10)
+/** An ISO timestamp's day on the city's clock (Asia/Shanghai: UTC+8 all year). */
+const cityDay = (timestamp) => new Date(Date.parse(timestamp) + 8 * 3600 * 1000).toISOString().slice(0, 10)
 const byName = (members, given) => members.find((member) => member.name.endsWith(given))
 
 describe('staff login', () => {
@@ -49,6 +59,28 @@ describe('staff login', () => {
     expect(page.data.password).toBe('')
     expect(phone.ctl.navigations).toEqual([])
     expect(phone.wx.getStorageSync('session')).toBe('')
+  })
+
+  test('a grid worker already logged in goes straight to the checklist, with no login request', async () => {
+    const phone = new Phone()
+    await logIn(phone, TUNGUANG_TWO, phone.backend.password)
+    expect(phone.ctl.lastNavigation()).toEqual({ api: 'redirectTo', url: CHECKLIST_URL })
+    await phone.follow()
+    const session = phone.wx.getStorageSync('session')
+
+    // Later: 我的 → 网格员/工作人员登录 again.
+    const me = await phone.open('pages/me/index')
+    await phone.tap(me, 'onStaffLoginTap')
+    const calls = phone.ctl.calls.length
+    const login = await phone.follow()
+    expect(login.route).toBe('pages/staff-login/index')
+    expect(phone.ctl.lastNavigation()).toEqual({ api: 'redirectTo', url: CHECKLIST_URL })
+    expect(phone.ctl.calls.slice(calls)).toEqual([]) // no staff login, no WeChat login
+    const list = await phone.follow()
+    expect(list.data.message).toBe('')
+    expect(list.data.items).toHaveLength(3) // the worker's route, with the login kept
+    expect(phone.ctl.calls.slice(calls).filter((c) => c.path.startsWith('/api/v1/auth/'))).toEqual([])
+    expect(phone.wx.getStorageSync('session')).toEqual(session)
   })
 
   test('empty fields are caught on the phone', async () => {
@@ -213,6 +245,17 @@ describe('a grid worker’s round, partly without signal', () => {
     const guifang = byName(demo3.members, '桂芳')
     const yongjun = byName(demo3.members, '永军')
     const historyBefore = (await server.call(`/residents/${guifang.id}/status-history`, { token: worker.token })).body
+    // Visit days before the sync, and whether today (on the city's clock, the day both queued
+    // visits were made) is one of them already: the days of this month up to yesterday, asked with ?as_of.
+    const progressNow = (await server.call('/grid/progress', { token: worker.token })).body
+    const today = progressNow.as_of
+    expect(queued.map((visit) => cityDay(visit.visited_at))).toEqual([today, today])
+    const yesterday = dayBefore(today)
+    const daysUpToYesterday =
+      yesterday.slice(0, 7) === today.slice(0, 7)
+        ? (await server.call(`/grid/progress?as_of=${yesterday}`, { token: worker.token })).body.month.visit_days
+        : 0 // the 1st: no earlier day this month
+    const todayCounted = progressNow.month.visit_days > daysUpToYesterday
 
     phone.ctl.setOnline(true) // the app's onNetworkStatusChange sends the queue
     await waitFor(() => phone.wx.getStorageSync('grid.visitQueue').length === 0, 'the queue to empty')
@@ -260,7 +303,8 @@ describe('a grid worker’s round, partly without signal', () => {
     expect(community.met).toBe(coverage(progressBefore).met + 1)
     expect(community.notHome).toBe(coverage(progressBefore).not_home + 1)
     expect(community.coverage).toBe(`${Math.round(((coverage(progressBefore).met + 1) / 3) * 100)}%`)
-    expect(list.data.progress.visitDays).toBeGreaterThanOrEqual(1)
+    // Visit days count distinct days with a visit of mine: today becomes one, unless it was already.
+    expect(list.data.progress.visitDays).toBe(progressNow.month.visit_days + (todayCounted ? 0 : 1))
   })
 
   test('nothing is sent twice: 同步 again, and a resend after a lost answer is a duplicate', async () => {
@@ -417,5 +461,40 @@ describe('the visit form when the phone cannot store the visit', () => {
       expect.objectContaining({ household_id: household.id, outcome: 'not_home' }),
     ])
     expect(visit.data.submitting).toBe(false)
+  })
+})
+
+describe('back from the visit form', () => {
+  test('a visit with signal: the checklist below is shown again, refreshed, the household met off the route', async () => {
+    const phone = new Phone()
+    phone.ctl.location = { latitude: 29.749, longitude: 118.348 } // 屯光镇演示社区一
+    await logIn(phone, TUNGUANG_ONE, phone.backend.password)
+    const list = await phone.follow()
+    expect(list.data.message).toBe('')
+    const remaining = list.data.remaining
+    expect(list.data.items).toHaveLength(remaining)
+    const metBefore = list.data.progress.communities.find((c) => c.code === TUNGUANG_ONE_COMMUNITY).met
+    const household = list.data.items[0]
+
+    await phone.tap(list, 'onHouseholdTap', { id: household.id })
+    const visit = await phone.follow()
+    expect(visit.data.household).toMatchObject({ id: household.id })
+    expect(visit.data.outcome).toBe('met')
+    await phone.tap(visit, 'onSubmit')
+    expect(phone.ctl.lastToast()).toEqual({ title: '已提交', icon: 'success' })
+    expect(phone.ctl.lastNavigation()).toEqual({ api: 'navigateBack', delta: 1 })
+    // Nothing on the list changed yet: it is refreshed when it shows again.
+    expect(list.data.items.map((item) => item.id)).toContain(household.id)
+
+    const loads = phone.ctl.calls.filter((c) => c.path === '/api/v1/grid/checklist').length
+    const back = await phone.follow()
+    expect(back).toBe(list) // the same page, below the form
+    expect(phone.ctl.calls.filter((c) => c.path === '/api/v1/grid/checklist')).toHaveLength(loads + 1)
+    expect(list.data.items.map((item) => item.id)).not.toContain(household.id)
+    expect(list.data.items).toHaveLength(remaining - 1)
+    expect(list.data.remaining).toBe(remaining - 1)
+    expect(list.data.progress.communities.find((c) => c.code === TUNGUANG_ONE_COMMUNITY).met).toBe(metBefore + 1)
+    expect(list.data.pendingCount).toBe(0)
+    expect(phone.wx.getStorageSync('grid.visitQueue')).toEqual([])
   })
 })

@@ -27,6 +27,19 @@ const paths = (phone) => phone.ctl.calls.map((call) => `${call.method} ${call.pa
 const templateId = (page, key) => page.data.templates.find((item) => item.key === key).templateId
 const remaining = (answer, key) => answer.templates.find((item) => item.key === key).remaining
 
+/** Watch the subscription reports the page posts: returns the list of bodies, in order. */
+function watchReports(phone) {
+  const posted = []
+  const request = phone.wx.request
+  phone.wx.request = (options) => {
+    if (String(options.method).toUpperCase() === 'POST' && options.url.endsWith('/me/subscriptions')) {
+      posted.push(JSON.parse(JSON.stringify(options.data)))
+    }
+    return request(options)
+  }
+  return posted
+}
+
 describe('me page', () => {
   test('opens logged in silently; binds the phone WeChat vouches for; a refusal sends nothing', async () => {
     const phone = new Phone()
@@ -80,10 +93,15 @@ describe('me page', () => {
     expect(me).toMatchObject({ name: '陈晓', home_lat: LAOJIE.latitude, home_lng: LAOJIE.longitude })
     expect(me.community.code).toBe(LAOJIE_COMMUNITY)
 
-    // Coming back to the tab shows the saved choice in the pickers.
-    await phone.call(page, 'onShow')
-    expect(page.data.townships[page.data.townshipIndex].code).toBe(LAOJIE_TOWNSHIP)
-    expect(page.data.communities[page.data.communityIndex].code).toBe(LAOJIE_COMMUNITY)
+    // The page opened afresh (the app restarted) shows the saved choice in the pickers, from the server.
+    const reopened = await phone.open('pages/me/index')
+    expect(reopened).not.toBe(page)
+    expect(reopened.data.townshipIndex).toBeGreaterThanOrEqual(0)
+    expect(reopened.data.townships[reopened.data.townshipIndex].code).toBe(LAOJIE_TOWNSHIP)
+    expect(reopened.data.communityIndex).toBeGreaterThanOrEqual(0)
+    expect(reopened.data.communities[reopened.data.communityIndex]).toEqual({ code: LAOJIE_COMMUNITY, name: '老街街道演示社区一' })
+    expect(reopened.data.form).toMatchObject({ name: '陈晓', communityCode: LAOJIE_COMMUNITY })
+    expect(reopened.data.homeText).toBe('已设置')
   })
 
   test('subscribe: the answer is reported as it is; the same report again counts once', async () => {
@@ -124,6 +142,56 @@ describe('me page', () => {
       body: { client_id: makeId(), results },
     })
     expect(remaining(second, 'job_match')).toBe(2)
+  })
+
+  test('subscribe without a network: WeChat’s dialog fails, the page says so, nothing is reported', async () => {
+    const phone = new Phone()
+    const page = await phone.open('pages/me/index')
+    const posted = watchReports(phone)
+    phone.ctl.setOnline(false)
+    await phone.tap(page, 'onSubscribeTap')
+    expect(page.data.subscribeNote).toBe('未能打开订阅，请稍后再试')
+    expect(phone.ctl.modals).toEqual([])
+    expect(posted).toEqual([])
+    expect(phone.wx.getStorageSync('me.pendingSubscriptionReports') || []).toEqual([]) // nothing to send later
+
+    // Back online, on the next visit: still nothing to report, nothing subscribed.
+    phone.ctl.setOnline(true)
+    await phone.call(page, 'onShow')
+    expect(posted).toEqual([])
+    expect(page.data.templates.find((item) => item.key === 'job_match')).toMatchObject({ remaining: 0, canSend: false })
+    // The server never heard an answer (null: never asked), so it has nothing to send.
+    const state = await callApi('/me/subscriptions', { token: tokenOf(phone) })
+    expect(state.templates.find((item) => item.key === 'job_match')).toMatchObject({ remaining: null, can_send: false })
+  })
+
+  test('every alert turned down: the answer is reported as it is, and the page says none will come', async () => {
+    const phone = new Phone()
+    const page = await phone.open('pages/me/index')
+    const posted = watchReports(phone)
+    let asked = null
+    phone.ctl.subscribeAnswer = (ids) => {
+      asked = ids
+      return Object.fromEntries(ids.map((id) => [id, 'reject']))
+    }
+    await phone.tap(page, 'onSubscribeTap')
+    expect(asked.sort()).toEqual([templateId(page, 'job_match'), templateId(page, 'application_update')].sort())
+    expect(posted).toHaveLength(1)
+    expect(posted[0]).toMatchObject({
+      client_id: expect.stringMatching(/^[0-9a-f]{32}$/),
+      results: Object.fromEntries(asked.map((id) => [id, 'reject'])),
+    })
+    expect(page.data.subscribeNote).toBe('未订阅岗位提醒')
+    for (const key of ['job_match', 'application_update']) {
+      expect(page.data.templates.find((item) => item.key === key)).toMatchObject({ remaining: 0, canSend: false })
+    }
+    expect(phone.ctl.modals).toEqual([])
+    // The server has the answer (0 left, not "never asked") and nothing to send.
+    const state = await callApi('/me/subscriptions', { token: tokenOf(phone) })
+    for (const key of ['job_match', 'application_update']) {
+      expect(state.templates.find((item) => item.key === key)).toMatchObject({ remaining: 0, can_send: false })
+    }
+    expect(phone.wx.getStorageSync('me.pendingSubscriptionReports') || []).toEqual([])
   })
 
   test('a report that cannot reach the server is sent on the next visit, once', async () => {

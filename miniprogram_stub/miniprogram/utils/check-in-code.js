@@ -34,7 +34,8 @@ function decodeOnce(text) {
  */
 function parse(text) {
   let raw = String(text || '').trim()
-  for (let i = 0; i < 3 && /^https?%3a/i.test(raw); i += 1) raw = decodeOnce(raw)
+  // Encoded once ('https%3A…'), or more ('https%253A…': a q passed on encoded again).
+  for (let i = 0; i < 3 && /^https?%(?:25)*3a/i.test(raw); i += 1) raw = decodeOnce(raw)
   const match = /^https?:\/\/[^/?#]+(\/[^?#]*)\?([^#]*)/i.exec(raw)
   if (!match) return null
   const path = match[1].replace(/\/+$/, '')
@@ -66,4 +67,22 @@ function ticket(answer) {
   }
 }
 
-module.exports = { PURPOSES, PURPOSE_NAMES, parse, ticket }
+const CAMERA_FAILED = '无法打开摄像头，请在设置中允许微信使用摄像头'
+
+/** wx.scanCode as a promise: the text read, or null when the person backs out; rejects when the camera fails. */
+function scan() {
+  return new Promise((resolve, reject) => {
+    wx.scanCode({
+      onlyFromCamera: true, // a saved picture of a code is not being at the station
+      scanType: ['qrCode'],
+      success: (result) => resolve(result.result),
+      fail: (error) => {
+        const errMsg = (error && error.errMsg) || ''
+        if (/cancel/.test(errMsg)) resolve(null)
+        else reject(new Error(errMsg))
+      },
+    })
+  })
+}
+
+module.exports = { PURPOSES, PURPOSE_NAMES, CAMERA_FAILED, parse, scan, ticket }

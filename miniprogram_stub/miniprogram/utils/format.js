@@ -40,7 +40,8 @@ const STATUS_NAMES = {
 /** '850米' below a kilometre, '1.2公里' above. */
 function distance(metres) {
   if (metres === null || metres === undefined) return ''
-  if (metres < 1000) return `${Math.round(metres)}米`
+  const rounded = Math.round(metres)
+  if (rounded < 1000) return `${rounded}米` // 999.6 m is 1.0公里, not 1000米
   return `${(metres / 1000).toFixed(1)}公里`
 }
 
@@ -153,7 +154,7 @@ function metresBetween(a, b) {
 function fileSize(bytes) {
   if (bytes === null || bytes === undefined) return ''
   if (bytes < 1024) return `${bytes}B`
-  if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)}KB`
+  if (Math.round(bytes / 1024) < 1024) return `${Math.round(bytes / 1024)}KB`
   return `${(bytes / (1024 * 1024)).toFixed(1)}MB`
 }
 

@@ -145,22 +145,20 @@ Page({
   },
 
   /** Scan again: a good code opens a fresh check-in page (and so a fresh client id). */
-  onRescanTap() {
-    return new Promise((resolve) => {
-      wx.scanCode({
-        onlyFromCamera: true,
-        scanType: ['qrCode'],
-        success: (result) => {
-          if (checkInCode.parse(result.result)) {
-            wx.redirectTo({ url: `/pages/checkin/index?q=${encodeURIComponent(result.result)}` })
-          } else {
-            this.setData({ step: 'refused', message: messages.BY_CODE.token_invalid, canRetry: false })
-          }
-          resolve()
-        },
-        fail: () => resolve(), // backed out: stay on this page, nothing to say
-      })
-    })
+  async onRescanTap() {
+    let result
+    try {
+      result = await checkInCode.scan()
+    } catch (error) {
+      this.setData({ step: 'refused', message: checkInCode.CAMERA_FAILED, canRetry: false })
+      return
+    }
+    if (result === null) return // backed out: stay on this page, nothing to say
+    if (checkInCode.parse(result)) {
+      wx.redirectTo({ url: `/pages/checkin/index?q=${encodeURIComponent(result)}` })
+    } else {
+      this.setData({ step: 'refused', message: messages.BY_CODE.token_invalid, canRetry: false })
+    }
   },
 
   onStepTap(event) {

@@ -6,22 +6,6 @@ const format = require('../../utils/format')
 const location = require('../../utils/location')
 const messages = require('../../utils/messages')
 
-/** wx.scanCode as a promise: the text read, or null when the person backs out. */
-function scan() {
-  return new Promise((resolve, reject) => {
-    wx.scanCode({
-      onlyFromCamera: true, // a saved picture of a code is not being at the station
-      scanType: ['qrCode'],
-      success: (result) => resolve(result.result),
-      fail: (error) => {
-        const errMsg = (error && error.errMsg) || ''
-        if (/cancel/.test(errMsg)) resolve(null)
-        else reject(new Error(errMsg))
-      },
-    })
-  })
-}
-
 Page({
   data: {
     message: '',
@@ -64,9 +48,9 @@ Page({
   async onScanTap() {
     let result
     try {
-      result = await scan()
+      result = await checkInCode.scan()
     } catch (error) {
-      this.setData({ message: '无法打开摄像头，请在设置中允许微信使用摄像头' })
+      this.setData({ message: checkInCode.CAMERA_FAILED })
       return
     }
     if (result === null) return // backed out: nothing to say
