@@ -3,13 +3,10 @@
 const api = require('../../utils/api')
 const format = require('../../utils/format')
 const location = require('../../utils/location')
+const subscriptions = require('../../utils/subscriptions')
 
 // The one-time templates the "订阅岗位提醒" button asks for: each accept is one message.
 const ALERT_KEYS = ['job_match', 'application_update']
-// Subscription reports that did not get through (no network, a server error): WeChat has
-// already counted the person's "accept", so each is sent again on the next visit, with its own
-// client_id (the server counts each once). A list: a second report must not replace the first.
-const PENDING_REPORTS_KEY = 'me.pendingSubscriptionReports' // [{ client_id, results }]
 // A phone code is good once and for a few minutes: WeChat's button has to be tapped again.
 const PHONE_CODE_USED = '手机号授权已失效，请重新点击绑定'
 // Coming back to the tab without a network: the page keeps what it showed and says so.
@@ -26,24 +23,6 @@ function profileView(me) {
     status: format.STATUS_NAMES[me.employment_status] || '未填写',
     hasHome: me.home_lat !== null && me.home_lat !== undefined,
   }
-}
-
-/** The subscription reports waiting to be sent again, oldest first. */
-function pendingReports() {
-  return wx.getStorageSync(PENDING_REPORTS_KEY) || []
-}
-
-function keepReport(body) {
-  const pending = pendingReports()
-  if (!pending.some((item) => item.client_id === body.client_id)) {
-    wx.setStorageSync(PENDING_REPORTS_KEY, pending.concat([body]))
-  }
-}
-
-function forgetReport(clientId) {
-  const pending = pendingReports()
-  const rest = pending.filter((item) => item.client_id !== clientId)
-  if (rest.length !== pending.length) wx.setStorageSync(PENDING_REPORTS_KEY, rest)
 }
 
 /** A community code's township: the same first nine digits, then 000 (341002002001 → 341002002000). */
@@ -305,38 +284,40 @@ Page({
   },
 
   /**
-   * POST /me/subscriptions. Kept for the next visit (same client_id) when it may go through
-   * later: no network, a server error (5xx; 502 when the server cannot reach WeChat), or too
-   * many requests. `quiet`: a resend nobody tapped for, so a refusal is not shown in a dialog.
+   * Pass WeChat's answer on (utils/subscriptions.js keeps it for the next visit when it cannot
+   * go through now). `quiet`: a resend nobody tapped for, so a refusal is not shown in a dialog.
    */
   async report(body, quiet) {
+    let answer
     try {
-      const answer = await api.request('/me/subscriptions', { method: 'POST', data: body })
-      forgetReport(body.client_id)
-      this.showSubscriptions(answer)
-      const match = this.data.templates.find((item) => item.key === 'job_match')
-      this.setData({
-        subscribeNote: match && match.remaining ? `还可收到${match.remaining}条岗位提醒` : '未订阅岗位提醒',
-      })
-      return answer
+      answer = await subscriptions.report(body)
     } catch (error) {
-      if (error.status === 0 || error.status === 429 || error.status >= 500) {
-        keepReport(body)
-        this.setData({ subscribeNote: '订阅结果暂时没能提交，将在下次打开时提交' })
-      } else {
-        // Refused as it is (4xx): sending the same report again would be refused again.
-        forgetReport(body.client_id)
-        if (!quiet) api.showError(error)
-      }
+      if (!quiet) api.showError(error)
       return null
     }
+    if (answer === null) {
+      this.setData({ subscribeNote: '订阅结果暂时没能提交，将在下次打开时提交' })
+      return null
+    }
+    this.showReported(answer)
+    return answer
   },
 
-  /** Send the kept reports, oldest first; one that is kept again means the rest would be too. */
+  /** Show the counts after a report went through. */
+  showReported(answer) {
+    this.showSubscriptions(answer)
+    const match = this.data.templates.find((item) => item.key === 'job_match')
+    this.setData({
+      subscribeNote: match && match.remaining ? `还可收到${match.remaining}条岗位提醒` : '未订阅岗位提醒',
+    })
+  },
+
+  /** Send the reports kept from earlier visits, oldest first. */
   async resendPendingReports() {
-    for (const body of pendingReports()) {
-      await this.report(body, true)
-      if (pendingReports().some((item) => item.client_id === body.client_id)) return
+    const answer = await subscriptions.resendPending()
+    if (answer) this.showReported(answer)
+    else if (subscriptions.pending().length) {
+      this.setData({ subscribeNote: '订阅结果暂时没能提交，将在下次打开时提交' })
     }
   },
 
