@@ -184,8 +184,9 @@ describe('a long queue', () => {
 
     await phone.tap(list, 'onSyncTap')
     expect(batches).toEqual([queued.slice(0, 100), queued.slice(100)])
-    expect(list.data.syncMessage).toBe(OFFLINE_SYNC)
-    expect(phone.ctl.lastToast()).toEqual({ title: OFFLINE_SYNC, icon: 'none' })
+    // What went through is said, and that the rest waits on the phone.
+    expect(list.data.syncMessage).toBe(`已同步 100 条；${OFFLINE_SYNC}`)
+    expect(phone.ctl.lastToast()).toEqual({ title: `已同步 100 条；${OFFLINE_SYNC}`, icon: 'none' })
     expect(list.data.pendingCount).toBe(30)
     expect(queue.pending().map((visit) => visit.client_id)).toEqual(queued.slice(100))
     expect((await coverage(server.tokenOf(phone), COMMUNITY_C)).not_home).toBe(before.not_home + 100)

@@ -79,7 +79,7 @@ async function sendBatch(batch, background) {
 /**
  * Send the logged-in worker's queue, batch by batch. Resolves {applied, duplicate, rejected,
  * left}; rejects (with the queue intact from the failed batch on) when the network or the
- * server fails. `background`: nobody is looking (a network change), so a lapsed login does not
+ * server fails, the error carrying the `counts` of the batches that went through before. `background`: nobody is looking (a network change), so a lapsed login does not
  * open the login page.
  */
 function sync({ background = false } = {}) {
@@ -94,7 +94,13 @@ function sync({ background = false } = {}) {
       throw new api.ApiError({ status: 401, code: 'auth_required', message })
     }
     while (queue.length) {
-      const results = await sendBatch(queue.slice(0, config.VISIT_BATCH_SIZE), background)
+      let results
+      try {
+        results = await sendBatch(queue.slice(0, config.VISIT_BATCH_SIZE), background)
+      } catch (error) {
+        error.counts = { ...counts, left: pending().length } // what earlier batches did
+        throw error
+      }
       for (const result of results) counts[result.result] += 1
       const sent = new Set(results.map((result) => queue[result.index].client_id))
       queue = pending().filter((item) => !sent.has(item.client_id))

@@ -226,8 +226,11 @@ Page({
       counts = await visitQueue.sync()
     } catch (error) {
       if (error.status === 0) {
-        this.setData({ syncMessage: OFFLINE_SYNC })
-        if (!quiet) wx.showToast({ title: OFFLINE_SYNC, icon: 'none' })
+        // Batches that went through before the network dropped are said too.
+        const done = error.counts ? error.counts.applied + error.counts.duplicate : 0
+        const text = done ? `已同步 ${done} 条；${OFFLINE_SYNC}` : OFFLINE_SYNC
+        this.setData({ syncMessage: text })
+        if (!quiet) wx.showToast({ title: text, icon: 'none' })
       } else if (error.status !== 401) {
         this.setData({ syncMessage: error.message })
         api.showError(error)
