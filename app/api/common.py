@@ -59,38 +59,23 @@ def page_schema(item_schema: type[ma.Schema], name: str) -> type[ma.Schema]:
     return type(name, (PageSchema,), {"items": ma.fields.List(ma.fields.Nested(item_schema), required=True)})
 
 
-# OpenAPI of a multipart upload with one field `file`, and of a file download.
-UPLOAD_DOC = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}
-            }
-        },
+def _upload_doc(**fields) -> dict:
+    """OpenAPI of a multipart upload: the field `file`, and any other (string) fields named."""
+    properties = {"file": {"type": "string", "format": "binary"}}
+    properties.update({name: {"type": "string", "description": text} for name, text in fields.items()})
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"multipart/form-data": {"schema": {"type": "object", "properties": properties}}},
+        }
     }
-}
+
+
+# OpenAPI of a multipart upload with one field `file`, and of a file download.
+UPLOAD_DOC = _upload_doc()
 # A résumé file: the mini-program's wx.uploadFile names the file after its temporary path, so
 # the name the person sees in the chat comes as an optional field beside it.
-NAMED_UPLOAD_DOC = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "properties": {
-                        "file": {"type": "string", "format": "binary"},
-                        "name": {
-                            "type": "string",
-                            "description": "The name the person knows the file by (default: the filename)",
-                        },
-                    },
-                }
-            }
-        },
-    }
-}
+NAMED_UPLOAD_DOC = _upload_doc(name="The name the person knows the file by (default: the filename)")
 FILE_DOC = {
     "responses": {
         "200": {
