@@ -32,14 +32,6 @@ async function waitFor(check, what, ms = 5000) {
 }
 
 /** Fill in the staff login page and submit it. */
-async function logIn(phone, username, password) {
-  const page = await phone.open('pages/staff-login/index')
-  await phone.tap(page, 'onUsernameInput', {}, { value: username })
-  await phone.tap(page, 'onPasswordInput', {}, { value: password })
-  await phone.tap(page, 'onSubmit')
-  return page
-}
-
 const postedVisits = (phone) => phone.ctl.calls.filter((c) => c.method === 'POST' && c.path === '/api/v1/grid/visits')
 const withoutOwner = ({ owner, ...visit }) => visit // the phone's bookkeeping, not sent
 const DAY = 86400 * 1000
@@ -53,7 +45,7 @@ describe('staff login', () => {
   test('a wrong password shows the Chinese message and stays on the page', async () => {
     const phone = new Phone()
     // Another demo grid worker: one failure does not come near demo-grid-worker's lockout count.
-    const page = await logIn(phone, 'demo-grid-341002002002', 'not-the-password')
+    const page = await phone.staffLogIn('demo-grid-341002002002', 'not-the-password')
     expect(page.data.message).toBe('用户名或密码错误')
     expect(phone.ctl.modals.at(-1).content).toBe('用户名或密码错误')
     expect(page.data.password).toBe('')
@@ -63,7 +55,7 @@ describe('staff login', () => {
 
   test('a grid worker already logged in goes straight to the checklist, with no login request', async () => {
     const phone = new Phone()
-    await logIn(phone, TUNGUANG_TWO, phone.backend.password)
+    await phone.staffLogIn(TUNGUANG_TWO, phone.backend.password)
     expect(phone.ctl.lastNavigation()).toEqual({ api: 'redirectTo', url: CHECKLIST_URL })
     await phone.follow()
     const session = phone.wx.getStorageSync('session')
@@ -85,14 +77,14 @@ describe('staff login', () => {
 
   test('empty fields are caught on the phone', async () => {
     const phone = new Phone()
-    const page = await logIn(phone, 'demo-grid-worker', '')
+    const page = await phone.staffLogIn('demo-grid-worker', '')
     expect(page.data.message).toBe('请输入用户名和密码')
     expect(phone.ctl.calls).toEqual([])
   })
 
   test('a staff member of another role is refused and logged out again', async () => {
     const phone = new Phone()
-    const page = await logIn(phone, 'demo-station-staff', phone.backend.password)
+    const page = await phone.staffLogIn('demo-station-staff', phone.backend.password)
     expect(page.data.message).toBe('此入口仅供网格员使用')
     expect(phone.ctl.modals.at(-1).content).toBe('此入口仅供网格员使用')
     expect(phone.ctl.navigations).toEqual([])
@@ -128,7 +120,7 @@ describe('a grid worker’s round, partly without signal', () => {
 
   test('logs in and lands on the checklist: the three demo households with members, and progress', async () => {
     expect(Object.keys(households).sort()).toEqual(['DEMO-01', 'DEMO-02', 'DEMO-03'])
-    await logIn(phone, 'demo-grid-worker', phone.backend.password)
+    await phone.staffLogIn('demo-grid-worker', phone.backend.password)
     expect(phone.ctl.lastNavigation()).toEqual({ api: 'redirectTo', url: '/pages/grid-checklist/index' })
     expect(phone.wx.getStorageSync('session')).toMatchObject({ kind: 'staff', role: 'grid_worker' })
 
@@ -425,7 +417,7 @@ describe('a grid worker’s round, partly without signal', () => {
 describe('the visit form when the phone cannot store the visit', () => {
   test('storage full: said so, the button works again, nothing queued; the next tap saves it', async () => {
     const phone = new Phone()
-    await logIn(phone, 'demo-grid-worker', phone.backend.password)
+    await phone.staffLogIn('demo-grid-worker', phone.backend.password)
     // The checklist saved on the phone, with one of the worker's households (whatever was visited).
     const answer = await server.call(`/households?community=${COMMUNITY}&per_page=50`, { token: server.tokenOf(phone) })
     expect(answer.status).toBe(200)
@@ -468,7 +460,7 @@ describe('back from the visit form', () => {
   test('a visit with signal: the checklist below is shown again, refreshed, the household met off the route', async () => {
     const phone = new Phone()
     phone.ctl.location = { latitude: 29.749, longitude: 118.348 } // 屯光镇演示社区一
-    await logIn(phone, TUNGUANG_ONE, phone.backend.password)
+    await phone.staffLogIn(TUNGUANG_ONE, phone.backend.password)
     const list = await phone.follow()
     expect(list.data.message).toBe('')
     const remaining = list.data.remaining

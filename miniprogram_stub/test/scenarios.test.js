@@ -85,10 +85,7 @@ test('a grid worker: logs in, loads the checklist, records a visit offline, sync
   const phone = new Phone()
   phone.ctl.location = { latitude: 29.7265, longitude: 118.3415 }
 
-  const login = await phone.open('pages/staff-login/index')
-  await phone.tap(login, 'onUsernameInput', {}, { value: 'demo-grid-341002001001' })
-  await phone.tap(login, 'onPasswordInput', {}, { value: phone.backend.password })
-  await phone.tap(login, 'onSubmit')
+  await phone.staffLogIn('demo-grid-341002001001')
   expect(phone.ctl.lastNavigation()).toEqual({ api: 'redirectTo', url: '/pages/grid-checklist/index' })
   const checklist = await phone.follow()
   const household = checklist.data.items.find((item) => item.key === 'DEMO-03')

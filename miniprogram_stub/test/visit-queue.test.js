@@ -12,11 +12,9 @@ const WORKER_C = 'demo-grid-341002004002' // 老街街道演示社区二
 const COMMUNITY_C = '341002004002'
 const OFFLINE_SYNC = '网络不可用，记录已保存在手机上，有网时自动同步'
 
+/** Log in through the staff login page and land on the checklist it redirects to. */
 async function logIn(phone, username) {
-  const page = await phone.open('pages/staff-login/index')
-  await phone.tap(page, 'onUsernameInput', {}, { value: username })
-  await phone.tap(page, 'onPasswordInput', {}, { value: phone.backend.password })
-  await phone.tap(page, 'onSubmit')
+  await phone.staffLogIn(username)
   return phone.follow()
 }
 

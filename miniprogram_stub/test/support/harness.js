@@ -178,6 +178,15 @@ class Phone {
     return result
   }
 
+  /** Log a staff member in through the staff login page (demo password unless told); returns that page. */
+  async staffLogIn(username, password = this.backend.password) {
+    const page = await this.open('pages/staff-login/index')
+    await this.tap(page, 'onUsernameInput', {}, { value: username })
+    await this.tap(page, 'onPasswordInput', {}, { value: password })
+    await this.tap(page, 'onSubmit')
+    return page
+  }
+
   /** Tap: call the handler with a tap event carrying `dataset` and `detail`. */
   tap(page, name, dataset = {}, detail = {}) {
     return this.call(page, name, event(detail, dataset))
