@@ -1,5 +1,10 @@
 """Nearby job search: distance order, radius, filters, paging, COUNT widening and the SQL fallback.
 
+Every test runs twice, once answered by the job board (each process's in-memory copy) and once
+by Redis GEO and SQL (the board switched off, as recommendations search), except the tests of
+the GEO path's own workings (`geo_internals`): they change the database behind the index's back,
+which only that path re-checks per request.
+
 Points are GCJ-02 around Tunxi; offsets are laid out in metres from CENTER (0.001° of latitude
 is about 111 m, 0.001° of longitude about 96.6 m here), and distances are checked against
 app.services.geo.distance_m.
@@ -72,6 +77,23 @@ def in_geo_set(app, job_id: int, key: str = job_index.JOBS_ALL) -> bool:
     return app.extensions["redis"].zscore(key, job_id) is not None
 
 
+def pytest_generate_tests(metafunc):
+    """Run each test on both search paths, or on the GEO path alone when marked geo_internals."""
+    if "search_path" in metafunc.fixturenames:
+        internals = metafunc.definition.get_closest_marker("geo_internals") is not None
+        metafunc.parametrize("search_path", ["geo"] if internals else ["board", "geo"], indirect=True)
+
+
+@pytest.fixture(autouse=True)
+def search_path(request, app):
+    """Answer searches from the job board ("board") or from Redis GEO and SQL ("geo")."""
+    app.config["JOB_BOARD"] = request.param == "board"
+    return request.param
+
+
+geo_internals = pytest.mark.geo_internals
+
+
 @pytest.fixture
 def boss(make_employer):
     """Return the headers of one verified employer at CENTER."""
@@ -142,6 +164,7 @@ def test_paging_up_to_exactly_1000_results_is_allowed(client, rings):
 # ---- filters --------------------------------------------------------------------------------
 
 
+@geo_internals
 def test_kind_filter_reads_the_kinds_own_geo_set(app, client, boss, make_job):
     regular = make_job(boss, kind="regular", **offset(north_m=100))
     gig = make_job(boss, kind="gig", **offset(north_m=200))
@@ -284,6 +307,7 @@ def test_has_more_is_false_when_a_page_ends_exactly_at_the_last_job(client, five
 # ---- COUNT widening -------------------------------------------------------------------------
 
 
+@geo_internals
 def test_sparse_category_is_found_behind_many_nearer_jobs(app, client, boss, make_job, monkeypatch):
     catering = [
         make_job(boss, category="catering", title=f"服务员{n}", **offset(north_m=50 + 10 * n))
@@ -311,6 +335,7 @@ def test_sparse_category_is_found_behind_many_nearer_jobs(app, client, boss, mak
     assert found(client, category="catering", per_page=100) == catering
 
 
+@geo_internals
 def test_stale_index_entries_do_not_fill_a_page(app, client, boss, make_job):
     closed = [make_job(boss, **offset(north_m=20 + 10 * n)) for n in range(25)]
     live = make_job(boss, **offset(north_m=1000))
@@ -344,6 +369,7 @@ def hidden_and_live(app, boss, make_job):
     return live, hidden
 
 
+@geo_internals
 @pytest.mark.parametrize("params", [{}, {"kind": "regular"}, {"category": "tea_processing"}, {"q": "茶叶"}])
 def test_hidden_jobs_do_not_appear_though_still_indexed(client, hidden_and_live, params):
     live, _ = hidden_and_live
@@ -364,6 +390,7 @@ def test_closing_through_the_api_takes_the_job_out_of_the_index(app, client, bos
     assert found(client) == []
 
 
+@geo_internals
 def test_a_stale_index_position_does_not_put_a_far_job_in_the_circle(app, client, boss, make_job):
     # The job moved 10 km away while Redis was unreachable (sync_job only logs), so the GEO sets
     # still hold its old spot at CENTER. The database is the truth: it is not within 3 km.
@@ -558,6 +585,7 @@ def test_while_another_process_rebuilds_search_answers_from_sql(app, client, rin
     assert not app.extensions["redis"].exists("geo:jobs:all")
 
 
+@geo_internals
 def test_rebuild_command_restores_search_after_the_sets_are_emptied(app, client, runner, rings):
     everything = found(client, radius_m=4000)
     for kind in ("all", "regular", "part_time", "gig", "public_welfare", "internship"):

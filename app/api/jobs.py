@@ -1,5 +1,8 @@
 """Jobs: nearby search, details, the employer's life-cycle calls, review, reports, matching."""
 
+import json
+
+from flask import current_app
 from flask_smorest import Blueprint
 
 from app.api.common import page_schema
@@ -21,12 +24,38 @@ from app.api.job_schemas import (
 from app.auth import auth_required, client_ip, current_account, optional_account
 from app.models import STAFF_ROLES, Role
 from app.services import jobs, matching
-from app.services.search import SearchQuery, nearby_jobs, search_origin
+from app.services.job_board import JobBoard
+from app.services.search import SearchPage, SearchQuery, nearby_jobs, search_origin
 
 URL_PREFIX = "/jobs"
 blp = Blueprint("jobs", __name__, description="Jobs within 3 km, and their life cycle")
 
 JobPageSchema = page_schema(JobSummarySchema, "JobPageSchema")
+
+
+def _json(value) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def render_summaries(jobs) -> list[bytes]:
+    """Render jobs as a search result shows them; the job board keeps these bytes."""
+    schema = JobSummarySchema()
+    return [_json(schema.dump(job)) for job in jobs]
+
+
+@blp.record_once
+def _install_job_board(state) -> None:
+    state.app.extensions["job_board"] = JobBoard(render_summaries)
+
+
+def _rendered_page(found: SearchPage, tail: dict):
+    """Write a page the job board answered: its ready-made jobs, then the rest of SearchPageSchema."""
+    items = b",".join(
+        b'{"job":' + fragment + b',"distance_m":' + str(round(metres)).encode() + b"}"
+        for fragment, metres in found.rendered
+    )
+    body = b'{"items":[' + items + b"]," + _json(tail)[1:]
+    return current_app.response_class(body, mimetype="application/json")
 
 
 @blp.get("")
@@ -43,15 +72,18 @@ def search(args):
             for k in ("radius_m", "kind", "category", "wage_min", "q", "sort", "page", "per_page")
         },
     )
-    found = nearby_jobs(query)
-    return {
-        "items": [{"job": job, "distance_m": round(distance)} for job, distance in found.items],
+    found = nearby_jobs(query, rendered=True)
+    tail = {
         "page": query.page,
         "per_page": query.per_page,
         "has_more": found.has_more,
         "center": {"lat": lat, "lng": lng},
         "radius_m": query.radius_m,
     }
+    if found.rendered is not None:
+        return _rendered_page(found, tail)
+    items = [{"job": job, "distance_m": round(distance)} for job, distance in found.items]
+    return {"items": items, **tail}
 
 
 @blp.get("/managed")

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from app.extensions import db, get_redis
 from app.models import Account, Job, JobKind, JobStatus, Resident, Resume, Role, utcnow
+from app.services import job_board
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,7 @@ def sync_job(job: Job) -> None:
             pipe.geoadd(JOBS_ALL, (job.lng, job.lat, job.id))
             pipe.geoadd(jobs_key(job.kind), (job.lng, job.lat, job.id))
         pipe.execute()
+        job_board.note_changes(get_redis(), [job.id])
     except redis.RedisError:
         log.warning("GEO index: could not sync job %s; run `flask rebuild-geo-index`", job.id, exc_info=True)
 
@@ -63,6 +65,7 @@ def unindex_jobs(job_ids: list[int]) -> None:
         for key in _all_job_keys():
             pipe.zrem(key, *job_ids)
         pipe.execute()
+        job_board.note_changes(get_redis(), job_ids)
     except redis.RedisError:
         log.warning("GEO index: could not remove %d jobs", len(job_ids), exc_info=True)
 
@@ -196,6 +199,7 @@ def rebuild() -> dict:
         else:
             swap.delete(key)
     swap.set(READY, "1")
+    job_board.new_generation(swap)  # every process's job board reloads from the database
     swap.execute()
     # A second of slack: MySQL DATETIME columns keep whole seconds.
     _catch_up(now - timedelta(seconds=1))

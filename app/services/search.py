@@ -11,13 +11,14 @@ from dataclasses import dataclass
 
 import redis
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, load_only
+from flask import current_app
 
 from app.errors import ValidationFailed
 from app.extensions import db
-from app.models import Employer, Job, Role, utcnow
-from app.services import job_index
+from app.models import Job, Role, utcnow
+from app.services import job_board, job_index
 from app.services.geo import bounding_box, check_point, distance_m, planar_sq_distance
+from app.services.job_board import result_options
 from app.services.jobs import visible_clause
 from app.services.residents import resident_of
 
@@ -59,6 +60,8 @@ class SearchPage:
     items: list[tuple[Job, float]]
     has_more: bool
     source: str
+    # From the job board instead of items: each job's summary JSON as the API renders it, and metres.
+    rendered: list[tuple[bytes, float]] | None = None
 
 
 def _filters(query: SearchQuery, now) -> list:
@@ -79,44 +82,13 @@ def _filters(query: SearchQuery, now) -> list:
     return clauses
 
 
-# What a search result shows and matching weighs: reading only these columns (and three of
-# the employer's) halves the time PyMySQL spends decoding rows.
-RESULT_COLUMNS = (
-    Job.id,
-    Job.employer_id,
-    Job.title,
-    Job.category,
-    Job.kind,
-    Job.wage_min,
-    Job.wage_max,
-    Job.wage_unit,
-    Job.monthly_wage_max,
-    Job.headcount,
-    Job.address,
-    Job.lat,
-    Job.lng,
-    Job.education,
-    Job.skills,
-    Job.status,
-    Job.refreshed_at,
-    Job.valid_until,
-)
-
-
-def _result_options():
-    return (
-        load_only(*RESULT_COLUMNS),
-        joinedload(Job.employer).load_only(Employer.id, Employer.name, Employer.status),
-    )
-
-
 def _load(ids: list[int], clauses: list) -> dict[int, Job]:
     """Load the jobs among `ids` that pass the filters, by primary key."""
     found: dict[int, Job] = {}
     for start in range(0, len(ids), ID_CHUNK):
         chunk = ids[start : start + ID_CHUNK]
         rows = db.session.scalars(
-            sa.select(Job).options(*_result_options()).where(Job.id.in_(chunk), *clauses)
+            sa.select(Job).options(*result_options()).where(Job.id.in_(chunk), *clauses)
         )
         found.update((job.id, job) for job in rows)
     return found
@@ -158,7 +130,7 @@ def _by_sql(query: SearchQuery, needed: int) -> list[tuple[Job, float]]:
     sq_distance = planar_sq_distance(Job.lat, Job.lng, query.lat, query.lng)
     statement = (
         sa.select(Job)
-        .options(*_result_options())
+        .options(*result_options())
         .where(
             *_filters(query, utcnow()),
             Job.lat.between(min_lat, max_lat),
@@ -192,26 +164,50 @@ def search_origin(lat: float | None, lng: float | None, caller) -> tuple[float, 
     )
 
 
-def nearby_jobs(query: SearchQuery) -> SearchPage:
-    """Return one page of live jobs within the radius, nearest (or newest) first."""
+def _board() -> job_board.JobBoard | None:
+    """Return this process's job board, or None when it is switched off (JOB_BOARD)."""
+    if not current_app.config["JOB_BOARD"]:
+        return None
+    return current_app.extensions.get("job_board")
+
+
+def _from_board(board: job_board.JobBoard, query: SearchQuery, needed: int) -> list[tuple[bytes, float]]:
+    board.sync(current_app.config["JOB_BOARD_RELOAD_SECONDS"])
+    filters = job_board.Filters(
+        query.lat, query.lng, query.radius_m, query.kind, query.category, query.wage_min
+    )
+    return board.nearest(filters, needed)
+
+
+def nearby_jobs(query: SearchQuery, rendered: bool = False) -> SearchPage:
+    """Return one page of live jobs within the radius, nearest (or newest) first.
+
+    With `rendered`, the job board may answer a distance search without text (`q`): the page
+    then holds each job's JSON in `rendered` rather than Job objects in `items`.
+    """
     if query.page * query.per_page > MAX_RESULTS:
         raise ValidationFailed(
             "page", f"Search pages reach the nearest {MAX_RESULTS} jobs; narrow the filters."
         )
     needed = query.page * query.per_page + 1
+    start = (query.page - 1) * query.per_page
     source = "sql"
     if query.sort == "distance":
+        board = _board() if rendered and not query.q else None
         try:
-            if job_index.ensure_built():
+            if not job_index.ensure_built():
+                found = _by_sql(query, needed)  # another process is rebuilding the index
+            elif board is not None:
+                hits = _from_board(board, query, needed)
+                more = len(hits) > query.page * query.per_page
+                return SearchPage([], more, "board", rendered=hits[start : start + query.per_page])
+            else:
                 found = _by_redis(query, needed)
                 source = "redis"
-            else:
-                found = _by_sql(query, needed)  # another process is rebuilding the index
         except redis.RedisError:
             log.warning("GEO index unavailable; nearby search answered from SQL", exc_info=True)
             found = _by_sql(query, needed)
     else:
         # Newest first needs every job in the circle, not the nearest few: SQL's box does that.
         found = _by_sql(query, needed)
-    start = (query.page - 1) * query.per_page
     return SearchPage(found[start : start + query.per_page], len(found) > query.page * query.per_page, source)

@@ -1,0 +1,1 @@
+"""Benchmarks at Tunxi, Huangshan and province-slice scale (see docs/PERFORMANCE.md)."""
