@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check -q
 MP := miniprogram_stub
 
-.PHONY: run test test-miniprogram worker lint format clean
+.PHONY: run test test-miniprogram worker lint format clean bench bench-full
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,16 @@ test: $(VENV)/.dev $(MP)/node_modules/.installed
 # Only the mini-program's tests (they start the embedded backend themselves).
 test-miniprogram: $(VENV)/.dev $(MP)/node_modules/.installed
 	cd $(MP) && npx jest --runInBand
+
+# Benchmarks (docs/PERFORMANCE.md) on MariaDB `ec_bench` and Redis db 12, started if need be:
+# a quick Tunxi-scale pass (under 10 minutes), or Huangshan scale with medians of 3 runs.
+bench: $(VENV)/.dev
+	bash scripts/services.sh
+	$(PY) -m bench.run --scale tunxi --quick
+
+bench-full: $(VENV)/.dev
+	bash scripts/services.sh
+	$(PY) -m bench.run --scale huangshan --repeat 3
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .

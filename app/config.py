@@ -144,9 +144,9 @@ class Config:
     # Nearby search from each process's in-memory job board (services/job_board.py); off, it
     # answers from Redis GEO and SQL as recommendations do.
     JOB_BOARD = env_bool("JOB_BOARD", True)
-    # A board reloads in full this often, bounding how long a change whose Redis note was lost
-    # stays wrong in search.
-    JOB_BOARD_RELOAD_SECONDS = env_int("JOB_BOARD_RELOAD_SECONDS", 600)
+    # How often a board asks the database which jobs changed, bounding how long a change whose
+    # Redis note was lost stays wrong in search.
+    JOB_BOARD_RECHECK_SECONDS = env_int("JOB_BOARD_RECHECK_SECONDS", 60)
     PUSH_DAILY_CAP = env_int("PUSH_DAILY_CAP", 3)
     PUSH_QUIET_START = env_str("PUSH_QUIET_START", "21:00")
     PUSH_QUIET_END = env_str("PUSH_QUIET_END", "08:00")

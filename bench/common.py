@@ -43,7 +43,14 @@ def bench_app(**overrides):
     os.environ.update(APP_ENV)
     from app import create_app
 
-    return create_app("production", overrides or None)
+    # Given as overrides too: app.config may have been imported before the environment was set.
+    settings = {
+        "SQLALCHEMY_DATABASE_URI": DATABASE_URL,
+        "REDIS_URL": REDIS_URL,
+        "QUEUE_REDIS_URL": REDIS_URL,
+        **{key: APP_ENV[key] for key in ("SECRET_KEY", "DATA_KEY", "WECHAT_APPID", "WECHAT_SECRET")},
+    }
+    return create_app("production", {**settings, **overrides})
 
 
 def percentile(values: list[float], p: float) -> float:

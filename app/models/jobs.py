@@ -149,6 +149,8 @@ class Job(PlaceColumns, TimestampMixin, Base):
         sa.Index("ix_jobs_status_refreshed_at", "status", "refreshed_at"),
         sa.Index("ix_jobs_status_lat_lng", "status", "lat", "lng"),
         sa.Index("ix_jobs_status_valid_until", "status", "valid_until"),
+        # What changed lately: the job board's recheck and the GEO rebuild's catch-up.
+        sa.Index("ix_jobs_updated_at", "updated_at"),
         # A create retried with the same client_id finds the first job instead of a second.
         sa.UniqueConstraint("employer_id", "client_id", name="uq_jobs_employer_id_client_id"),
     )

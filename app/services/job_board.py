@@ -10,9 +10,9 @@ Freshness comes through Redis. After every commit that changes a job's place in 
 `note_changes()` bumps a version and files the job ids under it (one Lua call). Before
 each search the board reads the version (one MGET) and reloads only the changed jobs, by
 primary key. A rebuild of the GEO index starts a new generation; a board whose changes
-were trimmed from the log, or whose Redis lost them, reloads in full. So does a board older
-than JOB_BOARD_RELOAD_SECONDS: a change whose note was lost (Redis down just then) is wrong in
-search for at most that long.
+were trimmed from the log, or whose Redis lost them, reloads in full. Every
+JOB_BOARD_RECHECK_SECONDS the board also reloads the jobs whose `updated_at` moved, so a change
+whose note was lost (Redis down just then) is wrong in search for about that long at most.
 """
 
 import logging
@@ -21,7 +21,8 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from types import SimpleNamespace
 
 import numpy as np
 import sqlalchemy as sa
@@ -82,6 +83,8 @@ RESULT_COLUMNS = (
     Job.valid_until,
 )
 
+# What the board keeps of a job: what a search result shows, and what its filters read.
+BOARD_COLUMNS = tuple(column for column in RESULT_COLUMNS if column.key not in ("education", "skills"))
 KIND_CODES = {kind.value: code for code, kind in enumerate(JobKind)}
 CATEGORY_CODES = {category.value: code for code, category in enumerate(JobCategory)}
 _EPOCH = datetime(1970, 1, 1)
@@ -181,7 +184,8 @@ class JobBoard:
         self._lock = threading.Lock()
         self.generation: str | None | object = object()  # matches nothing: load on first use
         self.version = 0
-        self.loaded_at = 0.0  # time.monotonic() of the last full load
+        # When the database was last asked what changed (monotonic, and the app's UTC clock).
+        self.checked_at, self.checked_utc = 0.0, utcnow()
         self._columns = Columns([])
         self._overlay: dict[int, Entry] = {}
 
@@ -190,29 +194,61 @@ class JobBoard:
 
     # ---- freshness ------------------------------------------------------------------------
 
-    def sync(self, max_age: float) -> None:
-        """Catch up with the changes Redis has recorded (in full past `max_age` seconds).
+    def sync(self, recheck_seconds: float, ready_key: str) -> bool:
+        """Catch up with the changes Redis has recorded; False (and nothing done) without `ready_key`.
 
-        Raises RedisError when Redis is down.
+        Every `recheck_seconds` it also reloads the jobs the database says changed lately, in
+        case a note was lost. Raises RedisError when Redis is down.
         """
         connection = get_redis()
-        version, generation, floor = connection.mget(VERSION, GENERATION, FLOOR)
+        ready, version, generation, floor = connection.mget(ready_key, VERSION, GENERATION, FLOOR)
+        if ready is None:
+            return False  # Redis lost its sets: the GEO index rebuilds first (a new generation)
         version, floor = int(version or 0), int(floor or 0)
-        fresh = time.monotonic() - self.loaded_at <= max_age
-        if generation == self.generation and version == self.version and fresh:
-            return
+        due = time.monotonic() - self.checked_at > recheck_seconds
+        if generation == self.generation and version == self.version and not due:
+            return True
         with self._lock:  # one thread catches up; the others find it done
-            fresh = time.monotonic() - self.loaded_at <= max_age
-            if generation != self.generation or floor > self.version or version < self.version or not fresh:
+            if generation != self.generation or floor > self.version or version < self.version:
                 self._load_all(version, generation)
             elif version > self.version:
                 ids = connection.zrangebyscore(CHANGES, f"({self.version}", version)
                 self._load_changed([int(job_id) for job_id in ids])
                 self.version = version
+            if time.monotonic() - self.checked_at > recheck_seconds:
+                self._recheck(recheck_seconds)
+        return True
+
+    def _recheck(self, window_seconds: float) -> None:
+        """Reload the jobs changed in the database lately (two windows back, so none slips by)."""
+        now = utcnow()
+        since = self.checked_utc - timedelta(seconds=window_seconds)
+        with Session(db.engine) as session:
+            ids = list(session.scalars(sa.select(Job.id).where(Job.updated_at >= since)))
+        if ids:
+            self._load_changed(ids)
+        self.checked_at, self.checked_utc = time.monotonic(), now
 
     def _entries(self, session: Session, clauses) -> list[Entry]:
         """Load and render the live jobs matching `clauses`."""
-        jobs = list(session.scalars(sa.select(Job).options(*result_options()).where(*clauses)))
+        # Plain rows, not ORM objects: loading a city's jobs is about twice as fast without
+        # the identity map, and the renderer only reads attributes.
+        rows = session.execute(
+            sa.select(
+                *BOARD_COLUMNS, Employer.name.label("employer_name"), Employer.status.label("employer_status")
+            )
+            .join(Employer, Employer.id == Job.employer_id)
+            .where(*clauses)
+        )
+        jobs = [
+            SimpleNamespace(
+                **row._asdict(),
+                employer=SimpleNamespace(
+                    id=row.employer_id, name=row.employer_name, status=row.employer_status
+                ),
+            )
+            for row in rows
+        ]
         return [
             Entry(
                 id=job.id,
@@ -228,6 +264,7 @@ class JobBoard:
         ]
 
     def _load_all(self, version: int, generation) -> None:
+        started = utcnow()
         # A session of its own: its snapshot starts after the version was read, so nothing
         # filed under that version is missing from it.
         with Session(db.engine) as session:
@@ -237,7 +274,8 @@ class JobBoard:
             for start in range(0, len(ids), LOAD_CHUNK):
                 entries += self._entries(session, [Job.id.in_(ids[start : start + LOAD_CHUNK]), visible])
         self._columns, self._overlay = Columns(entries), {}
-        self.version, self.generation, self.loaded_at = version, generation, time.monotonic()
+        self.version, self.generation = version, generation
+        self.checked_at, self.checked_utc = time.monotonic(), started
         log.info("job board: loaded %d jobs (version %s)", len(entries), version)
 
     def _load_changed(self, ids: list[int]) -> None:

@@ -171,8 +171,27 @@ def _board() -> job_board.JobBoard | None:
     return current_app.extensions.get("job_board")
 
 
-def _from_board(board: job_board.JobBoard, query: SearchQuery, needed: int) -> list[tuple[bytes, float]]:
-    board.sync(current_app.config["JOB_BOARD_RELOAD_SECONDS"])
+def warm_job_board() -> None:
+    """Load this process's job board now (a worker starting), rather than in its first search."""
+    board = _board()
+    if board is None:
+        return
+    try:
+        if job_index.ensure_built():
+            board.sync(current_app.config["JOB_BOARD_RECHECK_SECONDS"], job_index.READY)
+    except redis.RedisError:
+        log.warning("job board not loaded: Redis unavailable", exc_info=True)
+
+
+def _from_board(
+    board: job_board.JobBoard, query: SearchQuery, needed: int
+) -> list[tuple[bytes, float]] | None:
+    """Ask the job board, rebuilding the GEO index first if Redis lost it; None while another rebuilds."""
+    recheck = current_app.config["JOB_BOARD_RECHECK_SECONDS"]
+    if not board.sync(recheck, job_index.READY):
+        if not job_index.ensure_built():
+            return None
+        board.sync(recheck, job_index.READY)
     filters = job_board.Filters(
         query.lat, query.lng, query.radius_m, query.kind, query.category, query.wage_min
     )
@@ -195,12 +214,12 @@ def nearby_jobs(query: SearchQuery, rendered: bool = False) -> SearchPage:
     if query.sort == "distance":
         board = _board() if rendered and not query.q else None
         try:
-            if not job_index.ensure_built():
-                found = _by_sql(query, needed)  # another process is rebuilding the index
-            elif board is not None:
-                hits = _from_board(board, query, needed)
+            hits = _from_board(board, query, needed) if board is not None else None
+            if hits is not None:
                 more = len(hits) > query.page * query.per_page
                 return SearchPage([], more, "board", rendered=hits[start : start + query.per_page])
+            if not job_index.ensure_built():
+                found = _by_sql(query, needed)  # another process is rebuilding the index
             else:
                 found = _by_redis(query, needed)
                 source = "redis"

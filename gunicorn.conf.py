@@ -1,0 +1,13 @@
+"""gunicorn settings for production and the benchmarks: `gunicorn -c gunicorn.conf.py wsgi:app`.
+
+Workers and the bind address come from the command line or GUNICORN_CMD_ARGS as usual; this
+file adds what the app needs around a worker's life.
+"""
+
+
+def post_worker_init(worker):
+    """Load the job board before the worker takes requests, so no search waits for it."""
+    from app.services.search import warm_job_board
+
+    with worker.wsgi.app_context():
+        warm_job_board()
