@@ -468,4 +468,7 @@ def describe_place(kind: str | None, place_id: int | None) -> dict | None:
     place = db.session.get(PLACE_MODELS[ScopeKind(kind)], place_id)
     if place is None:
         return None
+    # A list names the same few places on every row. The session's identity map holds rows
+    # weakly, so without this reference it would forget the place and query it again per row.
+    db.session.info.setdefault("described_places", set()).add(place)
     return {"kind": kind, "code": place_code(kind, place), "name": place.name}

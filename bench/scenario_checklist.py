@@ -1,0 +1,133 @@
+"""Scenario 4: the grid checklist of a worker with 2,000 households, through HTTP (gunicorn, 2 workers).
+
+One client asks GET /api/v1/grid/checklist from points around the worker's community, one
+request after another (a worker's phone asks alone), as the mini-program does: 50 stops from
+where the worker stands. The same is then measured with limit=200 (the most the API plans).
+"""
+
+import argparse
+import http.client
+import json
+import random
+import signal
+import socket
+import subprocess
+import time
+from urllib.parse import urlencode
+
+from bench.common import RESULTS_DIR, ROOT, app_env, latency_summary, write_result
+
+REQUESTS = 200
+WARM_UP = 10
+ROUTE_LENGTH = 50  # what the mini-program asks for (pages/grid-checklist ROUTE_LENGTH)
+
+
+def _free_port() -> int:
+    """Return a loopback port nobody listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _request(port: int, method: str, path: str, body: dict | None = None, token: str | None = None):
+    """Send one request on a fresh connection; return (status, parsed body, seconds)."""
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    started = time.perf_counter()
+    connection.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers)
+    response = connection.getresponse()
+    payload = response.read()
+    elapsed = time.perf_counter() - started
+    connection.close()
+    return response.status, json.loads(payload) if payload else None, elapsed
+
+
+def _start_gunicorn(port: int) -> subprocess.Popen:
+    """Start the bench app under gunicorn (2 sync workers) and wait until it is healthy."""
+    process = subprocess.Popen(
+        [str(ROOT / ".venv" / "bin" / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}", "wsgi:app"],
+        cwd=ROOT,
+        env=app_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {process.returncode}")
+        try:
+            if _request(port, "GET", "/healthz")[0] == 200:
+                return process
+        except OSError:
+            pass
+        time.sleep(0.2)
+    process.kill()
+    raise RuntimeError("gunicorn did not become healthy within 60 s")
+
+
+def _measure(port: int, token: str, worker: dict, limit: int, count: int, rng: random.Random) -> dict:
+    """Time `count` checklists of `limit` stops from points within ~300 m of the community centre."""
+    seconds, sizes = [], set()
+    for n in range(WARM_UP + count):
+        lat = worker["lat"] + rng.gauss(0, 300) / 111_320
+        lng = worker["lng"] + rng.gauss(0, 300) / 96_700
+        query = urlencode({"lat": round(lat, 6), "lng": round(lng, 6), "limit": limit})
+        status, body, elapsed = _request(port, "GET", f"/api/v1/grid/checklist?{query}", token=token)
+        if status != 200:
+            raise RuntimeError(f"checklist answered {status}: {body}")
+        if body["remaining"] != worker["households"] or len(body["items"]) != min(
+            limit, worker["households"]
+        ):
+            raise RuntimeError(
+                f"unexpected checklist: remaining {body['remaining']}, {len(body['items'])} items"
+            )
+        sizes.add(len(body["items"]))
+        if n >= WARM_UP:
+            seconds.append(elapsed)
+    return {"limit": limit, "requests": count, **latency_summary(seconds)}
+
+
+def run(scale: str = "tunxi", quick: bool = False) -> dict:
+    """Measure the checklist of the manifest's dense grid worker; write and return the result."""
+    manifest = json.loads((RESULTS_DIR / f"manifest-{scale}.json").read_text(encoding="utf-8"))
+    worker = manifest["grid_worker"]
+    rng = random.Random(f"{manifest['seed']}:checklist")
+    port = _free_port()
+    process = _start_gunicorn(port)
+    try:
+        status, body, _ = _request(
+            port,
+            "POST",
+            "/api/v1/auth/login",
+            {"username": worker["username"], "password": manifest["staff_password"]},
+        )
+        if status != 200:
+            raise RuntimeError(f"login answered {status}: {body}")
+        token = body["token"]
+        phone = _measure(port, token, worker, ROUTE_LENGTH, REQUESTS, rng)
+        longest = _measure(port, token, worker, 200, REQUESTS // 4 if quick else REQUESTS, rng)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+    return write_result(
+        "checklist",
+        {
+            "scale": scale,
+            "households": worker["households"],
+            "via": "HTTP, gunicorn -w 2 (sync), one sequential client, a new connection per request",
+            **{key: value for key, value in phone.items()},
+            "limit_200": longest,
+            "target_p99_ms": 50,
+            "meets_target": phone["p99_ms"] <= 50,
+        },
+    )
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", default="tunxi")
+    parser.add_argument("--quick", action="store_true")
+    arguments = parser.parse_args()
+    run(arguments.scale, arguments.quick)
