@@ -44,11 +44,15 @@ test-miniprogram: $(VENV)/.dev $(MP)/node_modules/.installed
 
 # Benchmarks (docs/PERFORMANCE.md) on MariaDB `ec_bench` and Redis db 12, started if need be:
 # a quick Tunxi-scale pass (under 10 minutes), or Huangshan scale with medians of 3 runs.
-bench: $(VENV)/.dev
+$(VENV)/.bench: bench/requirements.txt $(VENV)/.dev
+	$(PIP) install -r bench/requirements.txt
+	touch $@
+
+bench: $(VENV)/.bench
 	bash scripts/services.sh
 	$(PY) -m bench.run --scale tunxi --quick
 
-bench-full: $(VENV)/.dev
+bench-full: $(VENV)/.bench
 	bash scripts/services.sh
 	$(PY) -m bench.run --scale huangshan --repeat 3
 

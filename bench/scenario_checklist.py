@@ -9,24 +9,15 @@ import argparse
 import http.client
 import json
 import random
-import signal
-import socket
-import subprocess
 import time
 from urllib.parse import urlencode
 
-from bench.common import RESULTS_DIR, ROOT, app_env, latency_summary, write_result
+from bench.common import RESULTS_DIR, latency_summary, write_result
+from bench.server import gunicorn
 
 REQUESTS = 200
 WARM_UP = 10
 ROUTE_LENGTH = 50  # what the mini-program asks for (pages/grid-checklist ROUTE_LENGTH)
-
-
-def _free_port() -> int:
-    """Return a loopback port nobody listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _request(port: int, method: str, path: str, body: dict | None = None, token: str | None = None):
@@ -42,29 +33,6 @@ def _request(port: int, method: str, path: str, body: dict | None = None, token:
     elapsed = time.perf_counter() - started
     connection.close()
     return response.status, json.loads(payload) if payload else None, elapsed
-
-
-def _start_gunicorn(port: int) -> subprocess.Popen:
-    """Start the bench app under gunicorn (2 sync workers) and wait until it is healthy."""
-    process = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}", "wsgi:app"],
-        cwd=ROOT,
-        env=app_env(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {process.returncode}")
-        try:
-            if _request(port, "GET", "/healthz")[0] == 200:
-                return process
-        except OSError:
-            pass
-        time.sleep(0.2)
-    process.kill()
-    raise RuntimeError("gunicorn did not become healthy within 60 s")
 
 
 def _measure(port: int, token: str, worker: dict, limit: int, count: int, rng: random.Random) -> dict:
@@ -94,9 +62,8 @@ def run(scale: str = "tunxi", quick: bool = False) -> dict:
     manifest = json.loads((RESULTS_DIR / f"manifest-{scale}.json").read_text(encoding="utf-8"))
     worker = manifest["grid_worker"]
     rng = random.Random(f"{manifest['seed']}:checklist")
-    port = _free_port()
-    process = _start_gunicorn(port)
-    try:
+    with gunicorn() as server:
+        port = int(server.url.rsplit(":", 1)[1])
         status, body, _ = _request(
             port,
             "POST",
@@ -108,15 +75,13 @@ def run(scale: str = "tunxi", quick: bool = False) -> dict:
         token = body["token"]
         phone = _measure(port, token, worker, ROUTE_LENGTH, REQUESTS, rng)
         longest = _measure(port, token, worker, 200, REQUESTS // 4 if quick else REQUESTS, rng)
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=30)
     return write_result(
         "checklist",
         {
             "scale": scale,
             "households": worker["households"],
-            "via": "HTTP, gunicorn -w 2 (sync), one sequential client, a new connection per request",
+            "via": "HTTP, bench.server's gunicorn (2 workers), one sequential client, new connection each",
+            "server": server.options,
             **{key: value for key, value in phone.items()},
             "limit_200": longest,
             "target_p99_ms": 50,

@@ -100,7 +100,8 @@ def server_sources(params: list[dict]) -> dict:
                 radius_m=query["radius_m"],
                 kind=query["kind"],
                 wage_min=query.get("wage_min"),
-            )
+            ),
+            rendered=True,  # as GET /api/v1/jobs asks
         )
         source = getattr(found, "source", None) or "unknown"
         sources[source] = sources.get(source, 0) + 1

@@ -102,11 +102,14 @@ def gunicorn(
         "timeout": 120,
         "worker_tmp_dir": "/dev/shm",
         "preload": False,
+        "config": "gunicorn.conf.py (each worker loads its job board before taking requests)",
         "access_log": access_log,
         "somaxconn": int(Path("/proc/sys/net/core/somaxconn").read_text()),
     }
     argv = [
         str(GUNICORN),
+        "--config",
+        str(ROOT / "gunicorn.conf.py"),
         "--bind",
         f"127.0.0.1:{port}",
         "--workers",
