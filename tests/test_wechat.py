@@ -733,3 +733,28 @@ def test_fake_records_only_wechat_api_calls(fake_wechat):
     requests.get(fake_wechat.base_url + "_fake/messages", timeout=5)
     paths = {c["path"] for c in fake_wechat.calls()}
     assert not any(path.startswith("/_fake/") for path in paths)
+
+
+def test_fake_grants_many_subscriptions_at_once_and_counts_what_it_delivered(app, fake_wechat):
+    openids = [fake_wechat.codes()["openid"] for _ in range(3)]
+    stats_url = fake_wechat.base_url + "_fake/stats"
+    before = requests.get(stats_url, timeout=5).json()
+    granted = requests.post(
+        fake_wechat.base_url + "_fake/subscriptions",
+        json={"grants": [{"openid": openid, "template_id": TEMPLATE, "count": 1} for openid in openids]},
+        timeout=5,
+    )
+    assert granted.json() == {"ok": True, "granted": 3}
+    started = time.time()
+
+    for openid in openids:
+        wechat.client.wxa.send_subscribe_message(openid, TEMPLATE, {"thing1": {"value": "x"}})
+    with pytest.raises(WeChatClientException):  # a second send to the same person: no quota left
+        wechat.client.wxa.send_subscribe_message(openids[0], TEMPLATE, {"thing1": {"value": "x"}})
+
+    after = requests.get(stats_url, timeout=5).json()
+    assert after["messages"] - before["messages"] == 3
+    assert after["recipients"] - before["recipients"] == 3
+    assert after["refused_no_quota"] - before["refused_no_quota"] == 1
+    assert started <= after["last_sent_at"] <= time.time()
+    assert after["first_sent_at"] <= after["last_sent_at"]

@@ -17,6 +17,7 @@ import requests
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import load_only
 from wechatpy.exceptions import WeChatClientException
 
 from app.auth import scoped
@@ -27,11 +28,13 @@ from app.models import (
     Account,
     Application,
     Job,
+    JobKind,
     Push,
     PushPreference,
     PushQuota,
     PushStatus,
     Resident,
+    Resume,
     SubscriptionReport,
     utcnow,
 )
@@ -48,6 +51,9 @@ RETRYABLE_ERRORS = frozenset({45009, -1})
 NO_QUOTA_ERROR = 43101
 # Seconds before each retry of a send (backoff); with more retries RQ repeats the first wait.
 RETRY_WAITS = (10, 30, 90, 270)
+# A finished send's RQ job is deleted at once: the push row holds the outcome, and keeping
+# tens of thousands of results (and their registry) costs Redis writes on every send.
+SEND_RESULT_TTL = 0
 
 
 class PushRetry(Exception):
@@ -237,9 +243,58 @@ def _receivers(account_ids: list[int], key: str) -> dict[int, dict]:
     return found
 
 
+# Seekers whose quota one query asks about; those with a send left then go in PUSH_BATCH batches.
+QUOTA_CHUNK = 5000
+
+
+def _with_quota(resident_ids: list[int], key: str) -> set[int]:
+    """Return which of these residents' accounts have a send of `key` left (or a long-term yes).
+
+    Asked before anything else is loaded: only those who agreed can receive a push, and in a
+    city they are a small share of the seekers in a 10 km radius.
+    """
+    have = PushQuota.remaining > 0 if template(key)["kind"] == "one_time" else PushQuota.status == "accept"
+    return set(
+        db.session.scalars(
+            sa.select(Resident.id)
+            .join(PushQuota, PushQuota.account_id == Resident.account_id)
+            .where(Resident.id.in_(resident_ids), PushQuota.template_key == key, have)
+        )
+    )
+
+
+# What matching and a push row read of a seeker: a fan-out loads tens of thousands, whole rows
+# (personal data, timestamps) would cost most of its time.
+SEEKER_COLUMNS = (
+    "account_id",
+    "seek_kinds",
+    "seek_categories",
+    "seek_wage_min",
+    "seek_radius_m",
+    *PLACE_COLUMN_NAMES,
+)
+
+
+def _fan_out_seekers(job: Job, resident_ids: list[int]):
+    """Load seekers (open résumés) by id, only what matching needs; key groups only when they count."""
+    from app.services.matching import Seeker, priority_ids
+
+    rows = db.session.execute(
+        job_index.seekers_select(Resident, Resume)
+        .options(
+            load_only(*(getattr(Resident, name) for name in SEEKER_COLUMNS)),
+            load_only(Resume.education, Resume.skills),
+        )
+        .where(Resident.id.in_(resident_ids))
+    ).all()
+    # The priority bonus applies to public-welfare jobs only (matching.score).
+    priority = priority_ids([r.id for r, _ in rows]) if job.kind == JobKind.public_welfare else set()
+    return {r.id: Seeker(r, resume, r.id in priority) for r, resume in rows}
+
+
 def fan_out_job(job_id: int) -> dict:
     """Create the job_match pushes of a published job and enqueue their sends; safe to repeat."""
-    from app.services.matching import Seeker, _seekers, fits, nearby_seekers, score
+    from app.services.matching import nearby_seekers
 
     job = db.session.get(Job, job_id)
     if job is None or not job_index.is_searchable(job):
@@ -248,46 +303,61 @@ def fan_out_job(job_id: int) -> dict:
     # Every seeker in the radius (the fan-out's own radius, not the candidates' page pool).
     near = nearby_seekers(job, config["PUSH_SEARCH_RADIUS_M"], count=10_000_000)
     created = enqueued = 0
-    for start in range(0, len(near), config["PUSH_BATCH"]):
-        batch = near[start : start + config["PUSH_BATCH"]]
-        seekers: dict[int, Seeker] = _seekers([rid for rid, _ in batch])
-        fitting = [
-            (seekers[rid], metres)
-            for rid, metres in batch
-            if rid in seekers and seekers[rid].resident.account_id and fits(job, seekers[rid], metres)
-        ]
-        receivers = _receivers([s.resident.account_id for s, _ in fitting], "job_match")
-        rows = []
-        for seeker, metres in fitting:
-            account_id = seeker.resident.account_id
-            if account_id not in receivers:
-                continue
-            rows.append(
-                _row(
-                    account_id,
-                    "job_match",
-                    "job",
-                    job.id,
-                    receivers[account_id],
-                    template("job_match")["builder"](job, distance_m=metres),
-                    page=f"{template('job_match')['page']}?id={job.id}",
-                    score=score(job, seeker, metres, seeker.radius_m),
-                    place=seeker.resident,
-                    fallback=job,
-                )
+    for start in range(0, len(near), QUOTA_CHUNK):
+        chunk = near[start : start + QUOTA_CHUNK]
+        reachable = _with_quota([rid for rid, _ in chunk], "job_match")
+        near_reachable = [(rid, metres) for rid, metres in chunk if rid in reachable]
+        for first in range(0, len(near_reachable), config["PUSH_BATCH"]):
+            batch_created, batch_enqueued = _fan_out_batch(
+                job, near_reachable[first : first + config["PUSH_BATCH"]]
             )
-        created += insert_ignoring_duplicates(Push, rows)
-        db.session.commit()
-        # Enqueued batch by batch: a fan-out that dies half-way leaves nothing unsent behind.
-        enqueued += enqueue_sends(
-            sa.and_(
-                Push.kind == "job_match",
-                Push.object_type == "job",
-                Push.object_id == str(job.id),
-                Push.account_id.in_([row["account_id"] for row in rows] or [0]),
+            created += batch_created
+            enqueued += batch_enqueued
+    return {"created": created, "enqueued": enqueued}
+
+
+def _fan_out_batch(job: Job, batch: list[tuple[int, float]]) -> tuple[int, int]:
+    """Write the pushes of one batch of seekers (those the job fits who may receive it) and enqueue them."""
+    from app.services.matching import fits, score
+
+    seekers = _fan_out_seekers(job, [rid for rid, _ in batch])
+    fitting = [
+        (seekers[rid], metres)
+        for rid, metres in batch
+        if rid in seekers and seekers[rid].resident.account_id and fits(job, seekers[rid], metres)
+    ]
+    receivers = _receivers([s.resident.account_id for s, _ in fitting], "job_match")
+    rows = []
+    for seeker, metres in fitting:
+        account_id = seeker.resident.account_id
+        if account_id not in receivers:
+            continue
+        rows.append(
+            _row(
+                account_id,
+                "job_match",
+                "job",
+                job.id,
+                receivers[account_id],
+                template("job_match")["builder"](job, distance_m=metres),
+                page=f"{template('job_match')['page']}?id={job.id}",
+                score=score(job, seeker, metres, seeker.radius_m),
+                place=seeker.resident,
+                fallback=job,
             )
         )
-    return {"created": created, "enqueued": enqueued}
+    created = insert_ignoring_duplicates(Push, rows)
+    db.session.commit()
+    # Enqueued batch by batch: a fan-out that dies half-way leaves nothing unsent behind.
+    enqueued = enqueue_sends(
+        sa.and_(
+            Push.kind == "job_match",
+            Push.object_type == "job",
+            Push.object_id == str(job.id),
+            Push.account_id.in_([row["account_id"] for row in rows] or [0]),
+        )
+    )
+    return created, enqueued
 
 
 def _row(
@@ -344,12 +414,17 @@ def enqueue_sends(where) -> int:
     due = [row.id for row in rows if row.status == PushStatus.pending or row.send_after <= now]
     for start in range(0, len(due), 1000):
         queue.enqueue_many(
-            [Queue.prepare_data(send_push, (push_id,), retry=retry) for push_id in due[start : start + 1000]]
+            [
+                Queue.prepare_data(send_push, (push_id,), retry=retry, result_ttl=SEND_RESULT_TTL)
+                for push_id in due[start : start + 1000]
+            ]
         )
     due_now = set(due)
     for row in rows:
         if row.id not in due_now:
-            queue.enqueue_at(row.send_after.replace(tzinfo=UTC), send_push, row.id, retry=retry)
+            queue.enqueue_at(
+                row.send_after.replace(tzinfo=UTC), send_push, row.id, retry=retry, result_ttl=SEND_RESULT_TTL
+            )
     return len(rows)
 
 
@@ -423,9 +498,17 @@ def _claim(push_id: int) -> bool:
 
 
 def _finish(push: Push, status: PushStatus, error: str | None = None, **values) -> str:
-    push.status, push.last_error = status.value, error
-    for name, value in values.items():
-        setattr(push, name, value)
+    """Write a push's outcome with one UPDATE and commit.
+
+    An UPDATE, not attributes set on the row: a commit before the WeChat call expired it, and
+    flushing an expired row would first load it again (one more query per send).
+    """
+    db.session.execute(
+        sa.update(Push)
+        .where(Push.id == sa.inspect(push).identity[0])
+        .values(status=status.value, last_error=error, **values)
+        .execution_options(synchronize_session=False)
+    )
     db.session.commit()
     return status.value
 
@@ -435,20 +518,20 @@ def _job_live(job_id: int) -> bool:
     return job is not None and job_index.is_searchable(job)
 
 
-def _over_cap(push: Push) -> bool:
+def _over_cap(push: Push, cap: int) -> bool:
     """Tell whether the daily cap leaves no room for this job push, best-scored first.
 
     Pushes due at the same time (the morning after the quiet hours) compete: this one goes
-    only when fewer than `cap` pushes were sent today or rank above it.
+    only when fewer than `cap` pushes were sent today or rank above it (one count: the two
+    kinds of push exclude each other).
     """
-    cap = preferences(push.account_id)["daily_cap"]
     same_day = sa.and_(Push.account_id == push.account_id, Push.kind == "job_match", Push.day == push.day)
-    sent = db.session.scalar(sa.select(sa.func.count()).where(same_day, Push.status == PushStatus.sent))
-    better = db.session.scalar(
+    ahead = db.session.scalar(
         sa.select(sa.func.count()).where(
             same_day,
             Push.id != push.id,
             sa.or_(
+                Push.status == PushStatus.sent,
                 # One already on its way counts whatever its score: it may be delivered.
                 Push.status == PushStatus.sending,
                 sa.and_(
@@ -462,7 +545,7 @@ def _over_cap(push: Push) -> bool:
             ),
         )
     )
-    return sent + better >= cap
+    return ahead >= cap
 
 
 def _take_quota(push: Push) -> bool:
@@ -548,18 +631,17 @@ def _send_claimed(push: Push, progress: dict) -> str:
     at, waits = send_after(prefs)
     if waits:  # made before the quiet hours, but reached only now (a backlog, a retry)
         return _reschedule(push, at)
-    if push.kind == "job_match" and _over_cap(push):
+    if push.kind == "job_match" and _over_cap(push, prefs["daily_cap"]):
         return _finish(push, PushStatus.skipped, "daily_cap")
     if not _take_quota(push):
         return _finish(push, PushStatus.skipped, "no_quota")
+    # Read before the commit, which expires them: reading after it would load both rows again.
+    message = (account.openid, template(push.kind)["template_id"], push.data, push.page)
     db.session.commit()
     progress["quota_taken"] = True
     take_send_slot()
-    settings = template(push.kind)
     try:
-        answer = wechat.client.wxa.send_subscribe_message(
-            account.openid, settings["template_id"], push.data, push.page
-        )
+        answer = wechat.client.wxa.send_subscribe_message(*message)
     except WeChatClientException as exc:
         error = f"{exc.errcode} {exc.errmsg}"[:255]
         if exc.errcode == NO_QUOTA_ERROR:
@@ -591,7 +673,9 @@ def _reschedule(push: Push, at: datetime) -> str:
 
     push.status, push.send_after, push.attempts = PushStatus.scheduled.value, at, push.attempts - 1
     db.session.commit()
-    get_queue("push").enqueue_at(at.replace(tzinfo=UTC), send_push, push.id, retry=_retry())
+    get_queue("push").enqueue_at(
+        at.replace(tzinfo=UTC), send_push, push.id, retry=_retry(), result_ttl=SEND_RESULT_TTL
+    )
     return PushStatus.scheduled.value
 
 

@@ -165,8 +165,8 @@ def search_origin(lat: float | None, lng: float | None, caller) -> tuple[float, 
 
 
 def _board() -> job_board.JobBoard | None:
-    """Return this process's job board, or None when it is switched off (JOB_BOARD)."""
-    if not current_app.config["JOB_BOARD"]:
+    """Return this process's job board, or None when it is switched off (JOB_BOARD) or absent."""
+    if not current_app.config.get("JOB_BOARD"):
         return None
     return current_app.extensions.get("job_board")
 

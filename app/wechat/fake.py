@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from flask import Flask, jsonify, request
 
 TOKEN_TTL_SECONDS = 7200
+SEND_PATH = "/cgi-bin/message/subscribe/send"
 
 
 @dataclass
@@ -118,7 +119,7 @@ def create_fake_wechat(appid: str, secret: str) -> Flask:
             }
         )
 
-    @app.post("/cgi-bin/message/subscribe/send")
+    @app.post(SEND_PATH)
     def subscribe_send():
         if (failure := check_token()) is not None:
             return failure
@@ -150,12 +151,17 @@ def create_fake_wechat(appid: str, secret: str) -> Flask:
 
     @app.post("/_fake/subscriptions")
     def grant_subscription():
-        """Give (openid, template_id) `count` sends, as the user's "accept" would."""
+        """Give (openid, template_id) `count` sends, as the user's "accept" would.
+
+        `{"grants": [{openid, template_id, count}, …]}` gives many at once (a benchmark's
+        tens of thousands of seekers).
+        """
         body = _body()
-        key = (body.get("openid"), body.get("template_id"))
+        grants = body.get("grants") if isinstance(body.get("grants"), list) else [body]
         with state.lock:
-            state.quotas[key] = int(body.get("count", 1))
-        return jsonify({"ok": True})
+            for grant in grants:
+                state.quotas[(grant.get("openid"), grant.get("template_id"))] = int(grant.get("count", 1))
+        return jsonify({"ok": True, "granted": len(grants)})
 
     @app.post("/_fake/expire-tokens")
     def expire_tokens():
@@ -172,6 +178,22 @@ def create_fake_wechat(appid: str, secret: str) -> Flask:
         with state.lock:
             found = [m for m in state.messages if openid in (None, m.get("touser"))]
         return jsonify({"messages": found})
+
+    @app.get("/_fake/stats")
+    def read_stats():
+        """Count the subscribe messages delivered (and to how many people, first and last) and refused."""
+        with state.lock:
+            delivered = list(state.messages)
+            refused = sum(1 for path, errcode in state.calls if path == SEND_PATH and errcode == 43101)
+        return jsonify(
+            {
+                "messages": len(delivered),
+                "recipients": len({m.get("touser") for m in delivered}),
+                "first_sent_at": delivered[0]["sent_at"] if delivered else None,
+                "last_sent_at": delivered[-1]["sent_at"] if delivered else None,
+                "refused_no_quota": refused,
+            }
+        )
 
     @app.get("/_fake/calls")
     def read_calls():
