@@ -162,6 +162,23 @@ def test_the_index_rebuild_starts_a_new_generation(app, runner, boss, make_job):
     assert board.generation == app.extensions["redis"].get(job_board.GENERATION)
 
 
+def test_between_syncs_only_this_processs_own_changes_show_at_once(app, client, boss, make_job):
+    app.config["JOB_BOARD_SYNC_SECONDS"] = 60
+    first, second = make_job(boss, **offset(north_m=100)), make_job(boss, **offset(north_m=200))
+    assert found(client) == [first, second]
+
+    # Another process closes the first job: the database and the Redis note, nothing here.
+    set_job(first, status="closed")
+    app.extensions["redis"].register_script(job_board._NOTE_CHANGES)(
+        keys=[job_board.VERSION, job_board.CHANGES, job_board.FLOOR], args=[job_board.CHANGES_KEPT, first]
+    )
+    assert found(client) == [first, second], "asked Redis less than 60 s ago"
+
+    # This process closes the second one: its own board catches up in the next search.
+    assert client.post(f"/api/v1/jobs/{second}/close", headers=boss).status_code == 200
+    assert found(client) == []
+
+
 def test_note_changes_counts_versions_and_files_ids(app):
     connection = app.extensions["redis"]
     assert job_board.note_changes(connection, [7, 8]) == 1

@@ -7,12 +7,13 @@ loaded. A search is then arithmetic over one latitude band, a partial sort, and 
 ready-made bytes: no query, no ORM objects, no marshmallow per request.
 
 Freshness comes through Redis. After every commit that changes a job's place in search,
-`note_changes()` bumps a version and files the job ids under it (one Lua call). Before
-each search the board reads the version (one MGET) and reloads only the changed jobs, by
-primary key. A rebuild of the GEO index starts a new generation; a board whose changes
-were trimmed from the log, or whose Redis lost them, reloads in full. Every
-JOB_BOARD_RECHECK_SECONDS the board also reloads the jobs whose `updated_at` moved, so a change
-whose note was lost (Redis down just then) is wrong in search for about that long at most.
+`note_changes()` bumps a version and files the job ids under it (one Lua call). Before a
+search the board reads the version (one MGET: at most every JOB_BOARD_SYNC_SECONDS, and at
+once after this process changed a job) and reloads only the changed jobs, by primary key.
+A rebuild of the GEO index starts a new generation; a board whose changes were trimmed from
+the log, or whose Redis lost them, reloads in full. Every JOB_BOARD_RECHECK_SECONDS the board
+also reloads the jobs whose `updated_at` moved, so a change whose note was lost (Redis down
+just then) is wrong in search for about that long at most.
 """
 
 import logging
@@ -26,6 +27,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.orm import Session, joinedload, load_only
 
 from app.extensions import db, get_redis
@@ -99,9 +101,16 @@ def result_options():
 
 
 def note_changes(connection, job_ids) -> int:
-    """Record that these jobs changed (call after commit); return the new version."""
+    """Record that these jobs changed (call after commit); return the new version.
+
+    This process's own board then catches up in its next search, whatever JOB_BOARD_SYNC_SECONDS.
+    """
     script = connection.register_script(_NOTE_CHANGES)
-    return int(script(keys=[VERSION, CHANGES, FLOOR], args=[CHANGES_KEPT, *job_ids]))
+    version = int(script(keys=[VERSION, CHANGES, FLOOR], args=[CHANGES_KEPT, *job_ids]))
+    board = current_app.extensions.get("job_board")
+    if board is not None:
+        board.stale = True
+    return version
 
 
 def new_generation(pipe) -> None:
@@ -142,15 +151,16 @@ class Columns:
 
     def __init__(self, entries: list[Entry]):
         entries = sorted(entries, key=lambda entry: (entry.lat, entry.id))
+        count = len(entries)
         self.entries = entries
-        self.ids = np.fromiter((e.id for e in entries), dtype=np.int64, count=len(entries))
-        self.lat = np.fromiter((e.lat for e in entries), dtype=np.float64, count=len(entries))
-        self.lng = np.fromiter((e.lng for e in entries), dtype=np.float64, count=len(entries))
-        self.kind = np.fromiter((e.kind for e in entries), dtype=np.int16, count=len(entries))
-        self.category = np.fromiter((e.category for e in entries), dtype=np.int16, count=len(entries))
-        self.wage = np.fromiter((e.wage for e in entries), dtype=np.int64, count=len(entries))
-        self.until = np.fromiter((e.until for e in entries), dtype=np.float64, count=len(entries))
-        self.alive = np.ones(len(entries), dtype=bool)
+        self.ids = np.fromiter((e.id for e in entries), dtype=np.int64, count=count)
+        self.lat = np.fromiter((e.lat for e in entries), dtype=np.float64, count=count)
+        self.lng = np.fromiter((e.lng for e in entries), dtype=np.float64, count=count)
+        self.kind = np.fromiter((e.kind for e in entries), dtype=np.int16, count=count)
+        self.category = np.fromiter((e.category for e in entries), dtype=np.int16, count=count)
+        self.wage = np.fromiter((e.wage for e in entries), dtype=np.int64, count=count)
+        self.until = np.fromiter((e.until for e in entries), dtype=np.float64, count=count)
+        self.alive = np.ones(count, dtype=bool)
         self.row_of = {entry.id: row for row, entry in enumerate(entries)}
 
 
@@ -186,6 +196,8 @@ class JobBoard:
         self.version = 0
         # When the database was last asked what changed (monotonic, and the app's UTC clock).
         self.checked_at, self.checked_utc = 0.0, utcnow()
+        # When Redis was last asked for the version, and whether this process changed a job since.
+        self.synced_at, self.stale = 0.0, False
         self._columns = Columns([])
         self._overlay: dict[int, Entry] = {}
 
@@ -194,6 +206,10 @@ class JobBoard:
 
     # ---- freshness ------------------------------------------------------------------------
 
+    def due(self, sync_seconds: float) -> bool:
+        """Tell whether to ask Redis again: this process changed a job, or `sync_seconds` passed."""
+        return self.stale or time.monotonic() - self.synced_at >= sync_seconds
+
     def sync(self, recheck_seconds: float, ready_key: str) -> bool:
         """Catch up with the changes Redis has recorded; False (and nothing done) without `ready_key`.
 
@@ -201,12 +217,14 @@ class JobBoard:
         case a note was lost. Raises RedisError when Redis is down.
         """
         connection = get_redis()
+        self.stale, asked_at = False, time.monotonic()  # before asking: a change meanwhile marks it again
         ready, version, generation, floor = connection.mget(ready_key, VERSION, GENERATION, FLOOR)
         if ready is None:
             return False  # Redis lost its sets: the GEO index rebuilds first (a new generation)
         version, floor = int(version or 0), int(floor or 0)
         due = time.monotonic() - self.checked_at > recheck_seconds
         if generation == self.generation and version == self.version and not due:
+            self.synced_at = asked_at
             return True
         with self._lock:  # one thread catches up; the others find it done
             if generation != self.generation or floor > self.version or version < self.version:
@@ -217,6 +235,7 @@ class JobBoard:
                 self.version = version
             if time.monotonic() - self.checked_at > recheck_seconds:
                 self._recheck(recheck_seconds)
+        self.synced_at = asked_at
         return True
 
     def _recheck(self, window_seconds: float) -> None:
@@ -319,6 +338,9 @@ class JobBoard:
     @staticmethod
     def _from_columns(columns: Columns, filters: Filters, kind, category, now, limit, needed) -> list:
         """The nearest `needed` column entries passing the filters, as (m², id, entry)."""
+        # One band of latitude (the columns' order), whatever its longitude: slicing a sorted
+        # array is free, and gathering a tighter box by longitude measured slower than the
+        # arithmetic it saves (a city's jobs crowd around its downtown anyway).
         min_lat, max_lat, _, _ = bounding_box(filters.lat, filters.lng, filters.radius_m)
         low, high = np.searchsorted(columns.lat, [min_lat, max_lat], side="left")
         band = slice(int(low), int(high))

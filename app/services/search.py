@@ -187,8 +187,10 @@ def _from_board(
     board: job_board.JobBoard, query: SearchQuery, needed: int
 ) -> list[tuple[bytes, float]] | None:
     """Ask the job board, rebuilding the GEO index first if Redis lost it; None while another rebuilds."""
-    recheck = current_app.config["JOB_BOARD_RECHECK_SECONDS"]
-    if not board.sync(recheck, job_index.READY):
+    config = current_app.config
+    recheck = config["JOB_BOARD_RECHECK_SECONDS"]
+    # Between syncs, a change made in another process reaches this one within JOB_BOARD_SYNC_SECONDS.
+    if board.due(config["JOB_BOARD_SYNC_SECONDS"]) and not board.sync(recheck, job_index.READY):
         if not job_index.ensure_built():
             return None
         board.sync(recheck, job_index.READY)
