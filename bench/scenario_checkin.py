@@ -29,7 +29,7 @@ CONCURRENCY = 200
 WARMUP = 200
 # The open-loop run: this share of the closed loop's throughput, and how many check-ins.
 OPEN_SHARE = 0.5
-OPEN_CHECK_INS = {False: 5000, True: 1000}
+OPEN_CHECK_INS = {False: 2000, True: 1000}
 SEED = 2
 # Why people come, roughly as often as they do (job seekers first).
 PURPOSES = {"job_seeking": 45, "consult": 20, "registration": 10, "policy": 10, "claim": 8, "training": 7}

@@ -42,8 +42,24 @@ ASSIGN_ROLES = frozenset({Role.operator, Role.township_admin, Role.district_admi
 # Who records visits: grid workers, and operators who visit themselves.
 VISIT_ROLES = frozenset({Role.grid_worker, Role.operator})
 CHECKLIST_MAX = 200
-# The route is planned among at most this many unmet households nearest the start.
+# The route is planned among at most this many unmet households nearest the start: a
+# nearest-neighbour walk of k stops stays among the few k nearest, so 8 per stop (at least
+# 400) leaves the route as it would be among all of them, and reading 2,000 rows through
+# PyMySQL was most of the checklist's time. Without a start, the lowest ids, up to the maximum.
 CHECKLIST_CANDIDATES = 5000
+CHECKLIST_CANDIDATES_PER_STOP, CHECKLIST_CANDIDATES_MIN = 8, 400
+# What a checklist shows of a member (masked hints, never the ciphertexts): a stop's whole
+# resident rows took PyMySQL longer to decode than the rest of the answer.
+MEMBER_COLUMNS = (
+    Resident.household_id,
+    Resident.name,
+    Resident.id_number_hint,
+    Resident.phone_hint,
+    Resident.gender,
+    Resident.birth_date,
+    Resident.is_household_head,
+    Resident.employment_status,
+)
 # Open follow-ups listed with the checklist, oldest first.
 FOLLOW_UPS_MAX = 200
 
@@ -245,13 +261,15 @@ def checklist(actor: Account, lat: float | None, lng: float | None, limit: int) 
         sa.select(Household.id, Household.lat, Household.lng, address), Household, actor
     ).where(Household.id.not_in(_met_this_quarter(today)))
     # An operator of a district may have 100,000 unmet households: the route is planned among
-    # the nearest CHECKLIST_CANDIDATES (unlocated ones last), which is where the walk goes anyway.
+    # the nearest few (unlocated ones last), which is where the walk goes anyway.
+    read = CHECKLIST_CANDIDATES
     if lat is not None:
         candidates = candidates.order_by(
             sa.case((Household.lat.is_(None), 1), else_=0),
             planar_sq_distance(Household.lat, Household.lng, lat, lng),
         )
-    pending = db.session.execute(candidates.order_by(Household.id).limit(CHECKLIST_CANDIDATES)).all()
+        read = min(read, max(CHECKLIST_CANDIDATES_MIN, CHECKLIST_CANDIDATES_PER_STOP * limit))
+    pending = db.session.execute(candidates.order_by(Household.id).limit(read)).all()
     route = walking_order(pending, lat, lng, min(limit, CHECKLIST_MAX))
     ids = [row.id for row, _ in route]
     loaded = {
@@ -259,7 +277,11 @@ def checklist(actor: Account, lat: float | None, lng: float | None, limit: int) 
         for household in db.session.scalars(
             sa.select(Household)
             .where(Household.id.in_(ids))
-            .options(selectinload(Household.members).selectinload(Resident.key_group_rows))
+            .options(
+                selectinload(Household.members)
+                .load_only(*MEMBER_COLUMNS)
+                .selectinload(Resident.key_group_rows)
+            )
         )
     }
     last = _last_visits(ids)
