@@ -2,7 +2,7 @@
 
 `python -m bench.run --scale tunxi --quick` is `make bench`; `--scale huangshan --repeat 3`
 is `make bench-full`. Each scenario writes its own bench/results/<name>.json per run; this
-writes the median of the runs there instead (with every run beside it), and the machine and
+writes the median of the runs there instead (with every run beside it, under "repeats"), and the machine and
 all medians to bench/results/summary-<scale>.json.
 """
 
@@ -84,7 +84,7 @@ def run_scenario(name: str, scale: str, quick: bool, repeat: int) -> dict:
         runs.append({key: value for key, value in result.items() if key not in ("scenario", "at")})
     if repeat == 1:
         return runs[0]
-    return write_result(name, {**median_of(runs), "median_of": repeat, "runs": runs})
+    return write_result(name, {**median_of(runs), "median_of": repeat, "repeats": runs})
 
 
 def main(argv: list[str] | None = None) -> dict:
