@@ -53,6 +53,17 @@ def bench_app(**overrides):
     return create_app("production", {**settings, **overrides})
 
 
+def scenario_main(run, doc: str) -> None:
+    """Run a scenario from the command line: `--scale` (default tunxi) and `--quick`."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--scale", default="tunxi")
+    parser.add_argument("--quick", action="store_true")
+    arguments = parser.parse_args()
+    run(arguments.scale, arguments.quick)
+
+
 def percentile(values: list[float], p: float) -> float:
     """Return the p-th percentile (0–100) by nearest rank; 0.0 for no values."""
     if not values:

@@ -13,7 +13,6 @@ throughput (the latency a resident sees when the service keeps up); plus the wor
 time per check-in from gunicorn's access log.
 """
 
-import argparse
 import math
 import random
 import time
@@ -21,7 +20,7 @@ import time
 import sqlalchemy as sa
 
 from bench import loadgen
-from bench.common import bench_app, latency_summary, write_result
+from bench.common import bench_app, latency_summary, scenario_main, write_result
 from bench.server import gunicorn
 
 CHECK_INS = 5000
@@ -294,8 +293,4 @@ def run(scale: str, quick: bool = False) -> dict:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", default="tunxi")
-    parser.add_argument("--quick", action="store_true")
-    arguments = parser.parse_args()
-    run(arguments.scale, arguments.quick)
+    scenario_main(run, __doc__)

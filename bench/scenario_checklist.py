@@ -5,14 +5,13 @@ request after another (a worker's phone asks alone), as the mini-program does: 5
 where the worker stands. The same is then measured with limit=200 (the most the API plans).
 """
 
-import argparse
 import http.client
 import json
 import random
 import time
 from urllib.parse import urlencode
 
-from bench.common import RESULTS_DIR, latency_summary, write_result
+from bench.common import RESULTS_DIR, latency_summary, scenario_main, write_result
 from bench.server import gunicorn
 
 REQUESTS = 200
@@ -91,8 +90,4 @@ def run(scale: str = "tunxi", quick: bool = False) -> dict:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", default="tunxi")
-    parser.add_argument("--quick", action="store_true")
-    arguments = parser.parse_args()
-    run(arguments.scale, arguments.quick)
+    scenario_main(run, __doc__)

@@ -5,7 +5,6 @@ asks for 3 km, page 1, a job kind, and half of them a minimum wage too. The same
 the API, to the naive full-scan endpoint, and the fixed-JSON floor, in the same run.
 """
 
-import argparse
 import json
 import random
 import urllib.request
@@ -14,7 +13,7 @@ from urllib.parse import urlencode
 import sqlalchemy as sa
 
 from bench import loadgen
-from bench.common import bench_app, write_result
+from bench.common import bench_app, scenario_main, write_result
 from bench.server import gunicorn
 
 POINTS = 2000
@@ -160,8 +159,4 @@ def run(scale: str, quick: bool = False) -> dict:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", default="tunxi")
-    parser.add_argument("--quick", action="store_true")
-    arguments = parser.parse_args()
-    run(arguments.scale, arguments.quick)
+    scenario_main(run, __doc__)

@@ -5,12 +5,11 @@ resident, household, key group and zero-employment case of the generated scale. 
 writes the month's rows; the next ones replace them, as the hourly cron does.
 """
 
-import argparse
 import time
 
 import sqlalchemy as sa
 
-from bench.common import bench_app, write_result
+from bench.common import bench_app, scenario_main, write_result
 
 TARGET_SECONDS = 60
 
@@ -56,8 +55,4 @@ def run(scale: str = "tunxi", quick: bool = False) -> dict:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", default="tunxi")
-    parser.add_argument("--quick", action="store_true")
-    arguments = parser.parse_args()
-    run(arguments.scale, arguments.quick)
+    scenario_main(run, __doc__)
