@@ -102,6 +102,18 @@ def test_a_board_that_fell_behind_the_trimmed_log_reloads_in_full(app, boss, mak
     assert len(full_loads) == 1
 
 
+def test_a_version_redis_lost_makes_the_board_reload_in_full(app, boss, make_job):
+    first, second = make_job(boss, **offset(north_m=100)), make_job(boss, **offset(north_m=200))
+    board = other_process(app)
+    assert board.version > 0 and ids_of(board) == [first, second]
+    set_job(first, status="closed")  # behind the index's back
+    app.extensions["redis"].delete(job_board.VERSION)  # evicted, say
+
+    assert board.sync(600, job_index.READY)
+
+    assert ids_of(board) == [second] and board.version == 0
+
+
 def test_many_changes_fold_into_the_columns(app, boss, make_job, monkeypatch):
     monkeypatch.setattr(job_board, "OVERLAY_LIMIT", 2)
     board = other_process(app)

@@ -221,12 +221,15 @@ class JobBoard:
         ready, version, generation, floor = connection.mget(ready_key, VERSION, GENERATION, FLOOR)
         if ready is None:
             return False  # Redis lost its sets: the GEO index rebuilds first (a new generation)
-        version, floor = int(version or 0), int(floor or 0)
         due = time.monotonic() - self.checked_at > recheck_seconds
-        if generation == self.generation and version == self.version and not due:
+        if generation == self.generation and int(version or 0) == self.version and not due:
             self.synced_at = asked_at
             return True
         with self._lock:  # one thread catches up; the others find it done
+            # Asked again under the lock: another thread may have caught up further meanwhile,
+            # and a version below the board's must then mean Redis lost it, not a slow thread.
+            _, version, generation, floor = connection.mget(ready_key, VERSION, GENERATION, FLOOR)
+            version, floor = int(version or 0), int(floor or 0)
             if generation != self.generation or floor > self.version or version < self.version:
                 self._load_all(version, generation)
             elif version > self.version:
