@@ -1,9 +1,12 @@
-"""Nearby job search: Redis GEOSEARCH for candidates in distance order, SQL for the filters.
+"""Nearby job search: the job board in memory first; else Redis GEOSEARCH for candidates, SQL for filters.
 
-GEOSEARCH always runs with COUNT (a full 3 km circle downtown holds tens of thousands of
-jobs); the sets are split by kind, the most selective equality filter. When the SQL
-filters leave a page short, COUNT widens fourfold and only the new candidates are checked.
-When Redis fails, the same query answers from SQL (a box, then flat-earth distance).
+The API's distance searches without text answer from this process's job board
+(services/job_board.py). Text search, recommendations (which need Job objects) and a board
+switched off take the GEO path: GEOSEARCH always runs with COUNT (a full 3 km circle
+downtown holds tens of thousands of jobs); the sets are split by kind, the most selective
+equality filter. When the SQL filters leave a page short, COUNT widens fourfold and only the
+new candidates are checked. When Redis fails, the same query answers from SQL (a box, then
+flat-earth distance).
 """
 
 import logging
