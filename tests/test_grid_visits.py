@@ -1146,3 +1146,22 @@ def test_an_assigned_community_without_households_shows_as_zero_of_zero(client, 
 
     assert (rows[YUZHONG_2]["households"], rows[YUZHONG_2]["met"], rows[YUZHONG_2]["coverage"]) == (0, 0, 0.0)
     assert rows[YUZHONG_1]["households"] == 1
+
+
+def test_walking_order_from_far_away_and_among_households_at_one_spot():
+    from types import SimpleNamespace
+
+    from app.services.grid import walking_order
+
+    def household(ident, lat, lng):
+        return SimpleNamespace(id=ident, lat=lat, lng=lng, address=None)
+
+    # Three at the very same spot (a block of flats) and a fourth 300 m off; the worker starts
+    # 5 km away. The cells are tiny here; the search must not walk the empty ones between.
+    same = [household(n, 29.7160, 118.3180) for n in (3, 1, 2)]
+    off = household(4, 29.7187, 118.3180)
+    alone = walking_order(same, 29.7610, 118.3180, limit=10)  # cells of 1e-9°: 5 km is 10⁷ of them
+    assert [stop.id for stop, _ in alone] == [1, 2, 3]
+    route = walking_order([off, *same], 29.7610, 118.3180, limit=10)
+    assert [stop.id for stop, _ in route] == [4, 1, 2, 3]
+    assert [metres for _, metres in route][1:] == [pytest.approx(300, abs=1), 0.0, 0.0]

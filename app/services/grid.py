@@ -178,24 +178,30 @@ class _Cells:
         return math.floor(y / self.size), math.floor(x / self.size)
 
     def _ring(self, i: int, j: int, r: int):
-        """Yield the cells whose Chebyshev distance from (i, j) is exactly r."""
+        """Yield the cells inside the bounds whose Chebyshev distance from (i, j) is exactly r."""
+        low_i, high_i, low_j, high_j = self.bounds
         if r == 0:
             yield i, j
             return
-        for dj in range(-r, r + 1):
-            yield i - r, j + dj
-            yield i + r, j + dj
-        for di in range(-r + 1, r):
-            yield i + di, j - r
-            yield i + di, j + r
+        # Clipped to the bounds: a start far outside the points (or points crowded into a
+        # few tiny cells) must not walk millions of empty cells.
+        for row in (i - r, i + r):
+            if low_i <= row <= high_i:
+                for column in range(max(j - r, low_j), min(j + r, high_j) + 1):
+                    yield row, column
+        for column in (j - r, j + r):
+            if low_j <= column <= high_j:
+                for row in range(max(i - r + 1, low_i), min(i + r - 1, high_i) + 1):
+                    yield row, column
 
     def pop_nearest(self, y0: float, x0: float) -> tuple:
         """Remove and return the point nearest (y0, x0); ties go to the lower id."""
         i, j = self._cell(y0, x0)
         low_i, high_i, low_j, high_j = self.bounds
+        first = max(low_i - i, i - high_i, low_j - j, j - high_j, 0)  # rings before it are empty
         last = max(abs(i - low_i), abs(i - high_i), abs(j - low_j), abs(j - high_j))
         best_key, best_cell, best_index = None, None, 0
-        for r in range(last + 1):
+        for r in range(first, last + 1):
             for cell in self._ring(i, j, r):
                 for index, (y, x, ident, _) in enumerate(self.cells.get(cell, ())):
                     key = ((y - y0) ** 2 + (x - x0) ** 2, ident)
