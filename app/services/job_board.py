@@ -244,7 +244,9 @@ class JobBoard:
     def _recheck(self, window_seconds: float) -> None:
         """Reload the jobs changed in the database lately (two windows back, so none slips by)."""
         now = utcnow()
-        since = self.checked_utc - timedelta(seconds=window_seconds)
+        # A second more: MySQL's DATETIME keeps whole seconds, so a change just after the last
+        # look may be stored as earlier than it.
+        since = self.checked_utc - timedelta(seconds=window_seconds + 1)
         with Session(db.engine) as session:
             ids = list(session.scalars(sa.select(Job.id).where(Job.updated_at >= since)))
         if ids:
