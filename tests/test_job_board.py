@@ -75,7 +75,7 @@ def test_a_change_in_another_process_reloads_only_that_job(app, client, boss, ma
     loaded = []
     original = board._entries
     monkeypatch.setattr(
-        board, "_entries", lambda session, clauses: loaded.append(1) or original(session, clauses)
+        board, "_entries", lambda session, ids: loaded.append(sorted(ids)) or original(session, ids)
     )
 
     assert client.post(f"/api/v1/jobs/{first}/close", headers=boss).status_code == 200
@@ -84,6 +84,7 @@ def test_a_change_in_another_process_reloads_only_that_job(app, client, boss, ma
 
     assert ids_of(board) == [third, second]
     assert len(loaded) == 1, "the two changed jobs come in one query, not a full reload"
+    assert loaded == [sorted([first, third])]
 
 
 def test_a_board_that_fell_behind_the_trimmed_log_reloads_in_full(app, boss, make_job, monkeypatch):

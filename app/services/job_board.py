@@ -253,8 +253,16 @@ class JobBoard:
             self._load_changed(ids)
         self.checked_at, self.checked_utc = time.monotonic(), now
 
-    def _entries(self, session: Session, clauses) -> list[Entry]:
-        """Load and render the live jobs matching `clauses`."""
+    def _entries(self, session: Session, ids: list[int]) -> list[Entry]:
+        """Load and render those of `ids` that are live, LOAD_CHUNK at a time."""
+        visible = jobs_service.visible_clause()
+        entries: list[Entry] = []
+        for start in range(0, len(ids), LOAD_CHUNK):
+            entries += self._chunk(session, [Job.id.in_(ids[start : start + LOAD_CHUNK]), visible])
+        return entries
+
+    def _chunk(self, session: Session, clauses) -> list[Entry]:
+        """Load and render the jobs matching `clauses`."""
         # Plain rows, not ORM objects: loading a city's jobs is about twice as fast without
         # the identity map, and the renderer only reads attributes.
         rows = session.execute(
@@ -292,11 +300,10 @@ class JobBoard:
         # A session of its own: its snapshot starts after the version was read, so nothing
         # filed under that version is missing from it.
         with Session(db.engine) as session:
-            visible = jobs_service.visible_clause()
-            ids = list(session.scalars(sa.select(Job.id).where(visible).order_by(Job.id)))
-            entries: list[Entry] = []
-            for start in range(0, len(ids), LOAD_CHUNK):
-                entries += self._entries(session, [Job.id.in_(ids[start : start + LOAD_CHUNK]), visible])
+            ids = list(
+                session.scalars(sa.select(Job.id).where(jobs_service.visible_clause()).order_by(Job.id))
+            )
+            entries = self._entries(session, ids)
         self._columns, self._overlay = Columns(entries), {}
         self.version, self.generation = version, generation
         self.checked_at, self.checked_utc = time.monotonic(), started
@@ -304,10 +311,7 @@ class JobBoard:
 
     def _load_changed(self, ids: list[int]) -> None:
         with Session(db.engine) as session:
-            visible, fresh = jobs_service.visible_clause(), {}
-            for start in range(0, len(ids), LOAD_CHUNK):
-                chunk = [Job.id.in_(ids[start : start + LOAD_CHUNK]), visible]
-                fresh.update((entry.id, entry) for entry in self._entries(session, chunk))
+            fresh = {entry.id: entry for entry in self._entries(session, ids)}
         columns = self._columns
         for job_id in ids:
             row = columns.row_of.get(job_id)
