@@ -9,7 +9,7 @@ import gc
 
 def post_worker_init(worker):
     """Load the job board before the worker takes requests, so no search waits for it."""
-    from app.services.search import warm_job_board
+    from app.services.jobs.search.nearby import warm_job_board
 
     if "job_board" not in getattr(worker.wsgi, "extensions", {}):
         return  # another app under the same config (the fake WeChat server)

@@ -29,9 +29,12 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
 
     from app import models  # noqa: F401  (register every table before Alembic looks)
     from app.api import register_blueprints
+    from app.api.jobs import render_summaries
     from app.cli import register_commands
     from app.errors import register_error_handlers
     from app.extensions import ApiWithErrors, db, migrate, redis_connections
+    from app.services.jobs.search.board import JobBoard
+    from app.tasks import maintenance, push  # noqa: F401  (declare every task before any is enqueued)
     from app.wechat import wechat
 
     db.init_app(app)
@@ -48,6 +51,8 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
         "bearer", {"type": "http", "scheme": "bearer", "description": "Token from /auth/*-login"}
     )
     register_blueprints(app, api)
+    # This process's copy of the live jobs, rendered as the API lists them (services/jobs/search).
+    app.extensions["job_board"] = JobBoard(render_summaries)
     register_error_handlers(app)
     register_commands(app)
     return app

@@ -39,7 +39,7 @@ def register_commands(app: Flask) -> None:
 )
 def seed_places(path):
     """Load Huangshan's city, districts, townships and pilot circles (idempotent)."""
-    from app.services import places
+    from app.services.people import places
 
     counts = places.seed_places(Path(path)) if path else places.seed_places()
     click.echo(
@@ -57,7 +57,7 @@ def import_communities(csv_file):
     Valid rows go in, rejected rows are listed; a re-import updates instead of duplicating.
     Exits 1 when any row was rejected.
     """
-    from app.services import places
+    from app.services.people import places
 
     raw = Path(csv_file).read_bytes()
     try:
@@ -103,7 +103,7 @@ def import_communities(csv_file):
 @click.option("--name", "display_name", default=None)
 def create_admin(username, password, role, scope_kind, scope_code, display_name):
     """Create an administrator (or reset its password), scoped to a place."""
-    from app.services import accounts
+    from app.services.people import accounts
 
     try:
         account, created = accounts.create_admin(
@@ -155,8 +155,8 @@ def worker(queues, burst, fork):
     By default a SimpleWorker: jobs run in this process, in the app context, with no fork per
     job (much cheaper for short jobs such as one push; bench/ measures by how much).
     """
-    from app.extensions import QUEUE_NAMES, get_queue
-    from app.jobs import AppForkWorker, AppWorker
+    from app.queues import QUEUE_NAMES, get_queue
+    from app.tasks import AppForkWorker, AppWorker
 
     names = queues or QUEUE_NAMES
     worker_class = AppForkWorker if fork else AppWorker
@@ -169,10 +169,9 @@ def worker(queues, burst, fork):
 @click.option("--days", default=7, show_default=True, help="Keep tokens that ended more recently.")
 def purge_tokens(days):
     """Enqueue the deletion of login tokens that ended more than DAYS ago."""
-    from app.jobs import enqueue
-    from app.jobs.maintenance import purge_expired_tokens
+    from app.queues import enqueue
 
-    job = enqueue("default", purge_expired_tokens, days)
+    job = enqueue("maintenance.purge_expired_tokens", days)
     outcome = f", {job.return_value()} deleted" if job.is_finished else " (a worker will run it)"
     click.echo(f"job {job.id}: {job.get_status().value}{outcome}")
 
@@ -180,10 +179,9 @@ def purge_tokens(days):
 @click.command("expire-jobs")
 def expire_jobs():
     """Enqueue the expiry of jobs past their valid_until (`flask cron` does this every 5 minutes)."""
-    from app.jobs import enqueue
-    from app.jobs.maintenance import expire_jobs as expire
+    from app.queues import enqueue
 
-    job = enqueue("default", expire)
+    job = enqueue("maintenance.expire_jobs")
     outcome = f", {job.return_value()} expired" if job.is_finished else " (a worker will run it)"
     click.echo(f"job {job.id}: {job.get_status().value}{outcome}")
 
@@ -192,16 +190,15 @@ def expire_jobs():
 @click.option("--month", default=None, help="YYYY-MM (default: this month, on the city's clock).")
 def snapshot_ledger(month):
     """Enqueue the monthly ledger snapshot per community (`flask cron` runs it daily for this month)."""
-    from app.jobs import enqueue
-    from app.jobs.maintenance import snapshot_ledger as snapshot
-    from app.services.ledger import parse_month
+    from app.queues import enqueue
+    from app.services.grid.snapshots import parse_month
 
     if month:
         try:
             parse_month(month)
         except APIError as error:
             raise click.BadParameter(error.message, param_hint="--month") from None
-    job = enqueue("default", snapshot, month)
+    job = enqueue("maintenance.snapshot_ledger", month)
     if job.is_failed:  # run inline (no worker): say why, e.g. a frozen month
         result = job.latest_result()
         reason = (result.exc_string or "").strip().splitlines()[-1] if result else "failed"
@@ -213,16 +210,16 @@ def snapshot_ledger(month):
 @click.command("rebuild-geo-index")
 def rebuild_geo_index():
     """Rebuild the Redis GEO sets of published jobs and seekers from the database."""
-    from app.services import job_index
+    from app.services.jobs.search import geo_index
 
-    counts = job_index.rebuild()
+    counts = geo_index.rebuild()
     click.echo(f"GEO index rebuilt: {counts['jobs']} jobs, {counts['seekers']} seekers")
 
 
 @click.command("cron")
 def cron():
     """Run the periodic scheduler (job expiry, token and QR-code-use purges; run one)."""
-    from app.jobs.maintenance import SCHEDULE, build_cron
+    from app.tasks.maintenance import SCHEDULE, build_cron
 
     scheduler = build_cron(current_app.extensions["queue_redis"])
     for name, interval in SCHEDULE:

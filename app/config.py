@@ -114,31 +114,31 @@ class Config:
             "template_id": env_str("PUSH_TEMPLATE_JOB_MATCH", "tmpl-job-match"),
             "kind": "one_time",
             "page": "pages/job-detail/index",
-            "build": "app.services.push_templates:job_match",
+            "build": "app.services.push.templates:job_match",
         },
         "application_update": {
             "template_id": env_str("PUSH_TEMPLATE_APPLICATION_UPDATE", "tmpl-application-update"),
             "kind": "one_time",
             "page": "pages/job-detail/index",  # ?id= the job; it shows the application
-            "build": "app.services.push_templates:application_update",
+            "build": "app.services.push.templates:application_update",
         },
         "checkin_followup": {
             "template_id": env_str("PUSH_TEMPLATE_CHECKIN_FOLLOWUP", "tmpl-checkin-followup"),
             "kind": "one_time",
             "page": "pages/me/index",
-            "build": "app.services.push_templates:checkin_followup",
+            "build": "app.services.push.templates:checkin_followup",
         },
         "visit_notice": {
             "template_id": env_str("PUSH_TEMPLATE_VISIT_NOTICE", "tmpl-visit-notice"),
             "kind": "long_term",
             "page": "pages/me/index",
-            "build": "app.services.push_templates:visit_notice",
+            "build": "app.services.push.templates:visit_notice",
         },
         "policy_notice": {
             "template_id": env_str("PUSH_TEMPLATE_POLICY_NOTICE", "tmpl-policy-notice"),
             "kind": "long_term",
             "page": "pages/me/index",
-            "build": "app.services.push_templates:policy_notice",
+            "build": "app.services.push.templates:policy_notice",
         },
     }
     # Nearby search from each process's in-memory job board (services/job_board.py); off, it

@@ -1,4 +1,4 @@
-"""Extension objects, created once and bound to the app in create_app()."""
+"""Extension objects, created once and bound to the app in create_app() (queues: app/queues.py)."""
 
 import fakeredis
 import redis as redis_lib
@@ -7,7 +7,6 @@ from flask import Flask, current_app
 from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
-from rq import Queue
 
 from app.errors import ErrorSchema
 from app.models.base import Base
@@ -23,9 +22,6 @@ class ApiWithErrors(Api):
     """
 
     ERROR_SCHEMA = ErrorSchema
-
-
-QUEUE_NAMES = ("default", "push", "exchange")
 
 
 class RedisConnections:
@@ -51,17 +47,6 @@ redis_connections = RedisConnections()
 def get_redis() -> redis_lib.Redis:
     """Return the cache/GEO Redis connection of the current app."""
     return current_app.extensions["redis"]
-
-
-def get_queue(name: str = "default") -> Queue:
-    """Return the RQ queue `name`; jobs run inline when RQ_ASYNC is off (embedded mode)."""
-    if name not in QUEUE_NAMES:
-        raise ValueError(f"unknown queue {name!r}")
-    return Queue(
-        name,
-        connection=current_app.extensions["queue_redis"],
-        is_async=current_app.config["RQ_ASYNC"],
-    )
 
 
 def database_is_sqlite() -> bool:

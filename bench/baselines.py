@@ -14,11 +14,10 @@ from flask import Blueprint, Response, current_app
 from sqlalchemy.orm import joinedload
 from webargs.flaskparser import parser
 
-from app.api.job_schemas import SearchArgsSchema, SearchPageSchema
+from app.api.schemas.jobs import SearchArgsSchema, SearchPageSchema
+from app.common.geo import EARTH_RADIUS_M
 from app.extensions import db
-from app.models import Job, utcnow
-from app.services.geo import EARTH_RADIUS_M
-from app.services.jobs import visible_clause
+from app.models import Job, utcnow, visible_clause
 
 bp = Blueprint("bench", __name__, url_prefix="/bench")
 

@@ -186,7 +186,7 @@ class Generator:
 
     def __init__(self, scale_name: str, seed: int, connection):
         """Prepare to write `scale_name`'s data, with `seed`, through `connection`."""
-        from app.services.clock import local_day
+        from app.common.clock import local_day
 
         self.scale_name = scale_name
         self.scale = SCALES[scale_name]
@@ -241,7 +241,7 @@ class Generator:
         """Seed the city's places; add communities (and, city-wide, a circle per township)."""
         from app.extensions import db
         from app.models import Circle, District, Township
-        from app.services.places import PLACES_FILE, seed_places
+        from app.services.people.places import PLACES_FILE, seed_places
 
         seed_places()
         db.session.commit()
@@ -406,7 +406,7 @@ class Generator:
 
     def staff(self) -> None:
         """A grid worker per community (with its assignment), and a city admin; one password for all."""
-        from app.services.accounts import hash_password
+        from app.services.people.accounts import hash_password
 
         password_hash = hash_password(STAFF_PASSWORD)
         self.staff_hash = password_hash
@@ -536,9 +536,10 @@ class Generator:
 
     def employers(self) -> None:
         """Verified employers near community centres (more downtown), and their published jobs."""
-        from app.services.credit_code import check_character
-        from app.services.jobs import monthly
-        from app.services.personal_data import encrypt, lookup_hash, mask_phone
+        from app.common.credit_code import check_character
+        from app.common.crypto import encrypt, lookup_hash
+        from app.common.identity import mask_phone
+        from app.services.jobs.posts import monthly
 
         rng = self.rng("employers")
         urban = [3.0 if p.township_kind == "subdistrict" else 1.0 for p in self.communities]
@@ -779,13 +780,8 @@ class Generator:
 
     def _queue_resident(self, rng, place: Place, person: dict, address: str, lat: float, lng: float) -> None:
         """Queue a resident (personal data sealed), a status change, maybe an account, résumé, key groups."""
-        from app.services.personal_data import (
-            encrypt,
-            id_check_character,
-            lookup_hash,
-            mask_id_number,
-            mask_phone,
-        )
+        from app.common.crypto import encrypt, lookup_hash
+        from app.common.identity import id_check_character, mask_id_number, mask_phone
 
         resident_id = self.next_id("residents")
         first17 = f"{place.code[:6]}{person['birth']:%Y%m%d}{person['serial']:03d}"
@@ -929,11 +925,11 @@ class Generator:
     def geo_index(self) -> None:
         """Fill the GEO sets of jobs and seekers with the app's own rebuild."""
         from app.extensions import db
-        from app.services import job_index
+        from app.services.jobs.search import geo_index
 
         self.loader.flush()
         db.session.commit()  # a fresh snapshot: MariaDB's REPEATABLE READ would hide the new rows
-        self.manifest["geo_index"] = job_index.rebuild()
+        self.manifest["geo_index"] = geo_index.rebuild()
 
 
 def build(scale_name: str, seed: int = 1) -> tuple[dict, dict]:

@@ -42,9 +42,9 @@ def fresh_residents(count: int) -> list[tuple[int, float, float]]:
     Earlier runs' residents have checked in today and are left out, so a rerun within the
     repeat window still expects one new row per request.
     """
+    from app.common.clock import local_day
     from app.extensions import db
     from app.models import CheckIn, Resident
-    from app.services.clock import local_day
 
     checked_in = sa.select(CheckIn.resident_id).where(
         CheckIn.day == local_day(), CheckIn.resident_id.is_not(None)
@@ -76,9 +76,9 @@ def tokens(resident_ids: list[int]) -> tuple[dict[int, str], int]:
     Residents without an account get one first, as their first WeChat login would make.
     Returns the tokens by resident id and how many accounts were made.
     """
-    from app.auth import issue_token
     from app.extensions import db
     from app.models import Account, Resident, Role
+    from app.services.people.tokens import issue_token
 
     accounts, created = {}, 0
     for start in range(0, len(resident_ids), 1000):
@@ -105,7 +105,7 @@ def station_codes() -> list[tuple[int, str, float, float, str]]:
     """Return (id, code, lat, lng, printed-code URL) of every active station with a location."""
     from app.extensions import db
     from app.models import Station
-    from app.services import qr_codes
+    from app.services.stations import qr_codes
 
     stations = db.session.scalars(
         sa.select(Station).where(Station.is_active, Station.lat.is_not(None)).order_by(Station.id)
@@ -126,7 +126,7 @@ def check_in_requests(
     people: list[tuple[int, float, float]], stations: list[tuple], issued: dict[int, str], tag: str
 ) -> list[dict]:
     """Return one POST per resident: the printed code of the station nearest home, scanned there."""
-    from app.services.geo import METRES_PER_DEGREE_LAT, distance_m
+    from app.common.geo import METRES_PER_DEGREE_LAT, distance_m
 
     draw = random.Random(f"{SEED}-{tag}")
     purposes, weights = list(PURPOSES), list(PURPOSES.values())
@@ -181,9 +181,9 @@ def rows_check(tag: str, expected: int, before: int) -> dict:
 
 def queues_check() -> dict:
     """Check today's station queues: numbers 1..n with no gap or repeat, and counters that agree."""
+    from app.common.clock import local_day
     from app.extensions import db
     from app.models import CheckIn, QueueCounter
-    from app.services.clock import local_day
 
     db.session.remove()
     day = local_day()

@@ -98,10 +98,10 @@ def _point() -> tuple[float, float]:
     """Return the centre of the township with the most seekers (the default point when none)."""
     from app.extensions import db
     from app.models import Resident, Township
-    from app.services import job_index
+    from app.services.people import seekers
 
     row = db.session.execute(
-        job_index.seekers_select(Resident.township_id, sa.func.count())
+        seekers.seekers_select(Resident.township_id, sa.func.count())
         .where(Resident.township_id.is_not(None))
         .group_by(Resident.township_id)
         .order_by(sa.func.count().desc())
@@ -117,7 +117,7 @@ def _top_up(point: tuple[float, float], radius_m: int, count: int) -> None:
     """Add `count` seekers of our own (account, resident, open résumé) within the radius, and index them."""
     from app.extensions import db, get_redis
     from app.models import Account, Resident, Resume, Role, utcnow
-    from app.services import job_index, places
+    from app.services.people import places, seekers
 
     done = db.session.scalar(sa.select(sa.func.count()).where(Account.openid.like(BENCH_OPENID + "s%")))
     rng = random.Random(f"fanout-{done}")
@@ -157,7 +157,7 @@ def _top_up(point: tuple[float, float], radius_m: int, count: int) -> None:
     db.session.commit()
     pipe = get_redis().pipeline(transaction=False)
     for chunk in _chunks(residents):
-        pipe.geoadd(job_index.SEEKERS, [v for r in chunk for v in (r.home_lng, r.home_lat, r.id)])
+        pipe.geoadd(seekers.SEEKERS, [v for r in chunk for v in (r.home_lng, r.home_lat, r.id)])
     pipe.execute()
 
 
@@ -170,14 +170,14 @@ def prepare_seekers(point: tuple[float, float], wanted: int) -> dict:
 
     from app.extensions import db
     from app.models import Account, PushPreference, PushQuota, Resident, utcnow
-    from app.services import job_index
+    from app.services.jobs.search import geo_index
 
     radius = current_app.config["PUSH_SEARCH_RADIUS_M"]
-    job_index.ensure_built()
-    near = job_index.search_seekers(*point, radius, 10_000_000)
+    geo_index.ensure_built()
+    near = geo_index.search_seekers(*point, radius, 10_000_000)
     if len(near) < wanted:
         _top_up(point, radius, wanted - len(near))
-        near = job_index.search_seekers(*point, radius, 10_000_000)
+        near = geo_index.search_seekers(*point, radius, 10_000_000)
     chosen, others = [rid for rid, _ in near[:wanted]], [rid for rid, _ in near[wanted:]]
     for chunk in _chunks(chosen):
         db.session.execute(
@@ -253,8 +253,8 @@ def employer_and_reviewer(point: tuple[float, float]):
     """Return a verified employer's account at the point and an operator of its district (made once)."""
     from app.extensions import db
     from app.models import Account, District, Employer, EmployerStatus, Role, utcnow
-    from app.services import accounts, places
     from app.services.demo import demo_credit_code
+    from app.services.people import accounts, places
 
     openid = BENCH_OPENID + "employer"
     account = db.session.scalar(sa.select(Account).where(Account.openid == openid))
@@ -288,7 +288,7 @@ def remove_bench_jobs() -> None:
     """
     from app.extensions import db
     from app.models import Job, Push
-    from app.services import job_index
+    from app.services.jobs.search import geo_index
 
     ids = db.session.scalars(sa.select(Job.id).where(Job.client_id.like(BENCH_CLIENT_ID + "%"))).all()
     if not ids:
@@ -297,12 +297,12 @@ def remove_bench_jobs() -> None:
     db.session.execute(sa.delete(Push).where(Push.object_type == "job", Push.object_id.in_(keys)))
     db.session.execute(sa.delete(Job).where(Job.id.in_(ids)))
     db.session.commit()
-    job_index.unindex_jobs(ids)
+    geo_index.unindex_jobs(ids)
 
 
 def draft_job(employer_account, point: tuple[float, float], label: str):
     """Create the job and submit it for review (not timed): what every chosen seeker's wishes fit."""
-    from app.services import jobs
+    from app.services.jobs import posts as jobs
 
     job, _ = jobs.create(
         employer_account,
@@ -382,7 +382,7 @@ def workers(count: int, fork: bool, env: dict, log_dir: Path):
     """
     from rq import Worker
 
-    from app.extensions import get_queue
+    from app.queues import get_queue
 
     queue = get_queue("push")
     processes = []
@@ -421,7 +421,8 @@ def clear_push_queue() -> None:
     from rq.job import Job as RqJob
     from rq.results import Result
 
-    from app.extensions import get_queue, get_redis
+    from app.extensions import get_redis
+    from app.queues import get_queue
 
     queue = get_queue("push")
     connection = queue.connection
@@ -489,7 +490,7 @@ def run_one(setup: dict, count: int, fork: bool, expected: int, log_dir: Path) -
     """Publish a fresh job with `count` workers running; return the time to the last message and the rate."""
     from flask import current_app
 
-    from app.services import jobs
+    from app.services.jobs import posts as jobs
 
     remove_bench_jobs()
     clear_push_queue()

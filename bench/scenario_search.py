@@ -88,7 +88,7 @@ def agreement(base_url: str, params: list[dict]) -> dict:
 
 def server_sources(params: list[dict]) -> dict:
     """Count which path of the search service answers a sample of the queries (in process)."""
-    from app.services.search import SearchQuery, nearby_jobs
+    from app.services.jobs.search.nearby import SearchQuery, nearby_jobs
 
     sources: dict[str, int] = {}
     for query in params[:AGREEMENT_SAMPLE]:

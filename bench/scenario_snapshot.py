@@ -19,7 +19,7 @@ def run(scale: str = "tunxi", quick: bool = False) -> dict:
     app = bench_app()  # first: the app's config reads the benchmark's environment on import
     from app.extensions import db
     from app.models import Household, LedgerSnapshot, Resident
-    from app.services import ledger
+    from app.services.grid import snapshots as ledger
 
     runs = []
     with app.app_context():

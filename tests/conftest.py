@@ -17,9 +17,9 @@ from flask.testing import FlaskClient
 from werkzeug.serving import make_server
 
 from app import create_app
+from app.common.identity import id_check_character
 from app.extensions import db
 from app.models import Account
-from app.services.personal_data import id_check_character
 from app.wechat.fake import create_fake_wechat
 
 APPID, SECRET = "wxtest00000000appid", "test-wechat-secret"
@@ -221,7 +221,7 @@ def places(app, _places_snapshot):
     The first test seeds through the services; later tests insert the same rows in one
     statement per table (seeding row by row costs half a second a test).
     """
-    from app.services.places import import_communities, seed_places
+    from app.services.people.places import import_communities, seed_places
 
     tables = [t for t in db.metadata.sorted_tables if t.name in PLACE_TABLES]
     if not _places_snapshot:
@@ -252,7 +252,7 @@ def make_id_number(birth: str = "19900101", district: str = "341002") -> str:
 @pytest.fixture
 def make_staff(app, places):
     """Return a factory: make_staff(role, scope_kind, scope_code, username=None) -> Account."""
-    from app.services.accounts import create_admin
+    from app.services.people.accounts import create_admin
 
     counter = itertools.count(1)
 
@@ -292,14 +292,10 @@ def staff_headers(make_staff, login):
 def make_resident(app, places):
     """Return a factory that writes a resident straight into the ledger."""
     from app.models import Resident, StatusSource
-    from app.services.places import community_by_code
-    from app.services.residents import (
-        record_status,
-        set_community,
-        set_id_number,
-        set_key_groups,
-        set_phone,
-    )
+    from app.services.people.personal_data import set_id_number, set_phone
+    from app.services.people.places import community_by_code
+    from app.services.people.residents import set_community
+    from app.services.people.status import record_status, set_key_groups
 
     def factory(
         community_code="341002002001",
@@ -343,7 +339,7 @@ _credit_sequence = itertools.count(1)
 
 def make_credit_code() -> str:
     """Return a fresh valid unified social credit code (GB 32100 check character)."""
-    from app.services.credit_code import check_character
+    from app.common.credit_code import check_character
 
     first17 = f"91341002MA{next(_credit_sequence):07d}"
     return first17 + check_character(first17)
@@ -389,7 +385,7 @@ def make_job(client, app):
     Creates through the API; `publish` puts it straight into search (review has its own tests).
     """
     from app.models import Job
-    from app.services import job_index
+    from app.services.jobs.search import geo_index
 
     def factory(headers, publish=True, **fields):
         body = {
@@ -407,7 +403,7 @@ def make_job(client, app):
             job.status = "published"
             job.published_at = job.refreshed_at = job.created_at
             db.session.commit()
-            job_index.sync_job(job)
+            geo_index.sync_job(job)
         return job.id
 
     return factory

@@ -10,8 +10,8 @@ from redis.retry import Retry
 
 from app.extensions import db
 from app.models import Application, AuditEvent, Job, Resident, Resume, StatusChange, utcnow
-from app.services.matching import PRIORITY_BONUS, Seeker, fits, score
-from app.services.residents import set_key_groups
+from app.services.jobs.matching import PRIORITY_BONUS, Seeker, fits, score
+from app.services.people.status import set_key_groups
 
 ME = "/api/v1/me"
 RESUME = "/api/v1/me/resume"

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import AuditEvent
-from app.services import audit
+from app.services.people import audit
 from tests.conftest import PASSWORD
 
 EVENTS = "/api/v1/audit-events"

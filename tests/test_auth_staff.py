@@ -415,7 +415,7 @@ def test_logout_needs_a_token(client, places):
 
 
 def test_a_resident_token_does_not_open_staff_endpoints(app, client, places):
-    from app.auth import issue_token
+    from app.services.people.tokens import issue_token
 
     resident = Account(role=Role.resident.value, openid="o-resident-y")
     db.session.add(resident)

@@ -4,11 +4,13 @@ import hashlib
 
 import sqlalchemy as sa
 
+from app.common.crypto import decrypt
+from app.common.identity import id_check_character
 from app.extensions import db, get_redis
 from app.models import Account, Community, Household, Job, Resident, Township
-from app.services import job_index
-from app.services.personal_data import decrypt, id_check_character
-from app.services.places import place_columns
+from app.services.jobs.search import geo_index
+from app.services.people import seekers
+from app.services.people.places import place_columns
 from bench.generate import SCALES, build
 
 MINI = SCALES["mini"]
@@ -80,13 +82,13 @@ def test_mini_scale_is_consistent_and_readable(app):
     )
 
     # About 15% of residents are seekers as the app defines them, and all are in the GEO set.
-    seekers = db.session.scalar(
-        sa.select(sa.func.count()).select_from(job_index.seekers_select(Resident.id).subquery())
+    seeking = db.session.scalar(
+        sa.select(sa.func.count()).select_from(seekers.seekers_select(Resident.id).subquery())
     )
-    assert 0.10 * MINI.residents < seekers < 0.20 * MINI.residents
-    assert manifest["geo_index"] == {"jobs": MINI.jobs, "seekers": seekers}
-    assert get_redis().zcard(job_index.SEEKERS) == seekers
-    assert get_redis().zcard(job_index.JOBS_ALL) == MINI.jobs
+    assert 0.10 * MINI.residents < seeking < 0.20 * MINI.residents
+    assert manifest["geo_index"] == {"jobs": MINI.jobs, "seekers": seeking}
+    assert get_redis().zcard(seekers.SEEKERS) == seeking
+    assert get_redis().zcard(geo_index.JOBS_ALL) == MINI.jobs
 
     # The app reads the personal data back: a valid ID-card number matching birth date and gender.
     resident = db.session.scalar(sa.select(Resident).where(Resident.phone_enc.is_not(None)).limit(1))

@@ -16,12 +16,12 @@ from flask.testing import FlaskClient
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from app.auth import issue_token
+from app.common.geo import distance_m
 from app.extensions import db
 from app.models import Account, CheckIn, QrTokenUse, Resident, Station
-from app.services import check_ins as check_in_service
-from app.services import qr_codes
-from app.services.geo import distance_m
+from app.services.people.tokens import issue_token
+from app.services.stations import check_ins as check_in_service
+from app.services.stations import qr_codes
 from tests.conftest import make_id_number
 
 CHECK_INS = "/api/v1/check-ins"

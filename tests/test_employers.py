@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from app.common.credit_code import CHARSET, check_character, parse_credit_code
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.models import Account, AuditEvent, Employer
-from app.services.credit_code import CHARSET, check_character, parse_credit_code
-from app.services.employers import contact_phone
+from app.services.jobs.employers import contact_phone
 
 EMPLOYERS = "/api/v1/employers"
 VECTORS = json.loads((Path(__file__).parent / "data" / "validation-vectors.json").read_text("utf-8"))["uscc"]

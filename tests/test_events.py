@@ -9,11 +9,11 @@ from urllib.parse import urlsplit
 import pytest
 import sqlalchemy as sa
 
-from app.auth import issue_token
 from app.extensions import db
 from app.models import Account, AuditEvent, CheckIn, Event, EventSignup, Role
-from app.services import check_ins, events, qr_codes
-from app.services.places import find_place
+from app.services.people.places import find_place
+from app.services.people.tokens import issue_token
+from app.services.stations import check_ins, events, qr_codes
 
 EVENTS = "/api/v1/events"
 STATIONS = "/api/v1/stations"

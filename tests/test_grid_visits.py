@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
+from app.common.clock import local_day, quarter_start
 from app.extensions import db
 from app.models import (
     Household,
@@ -20,10 +21,9 @@ from app.models import (
     Visit,
     utcnow,
 )
-from app.services import grid as grid_service
-from app.services.clock import local_day, quarter_start
-from app.services.places import community_by_code, place_columns
-from app.services.residents import record_status
+from app.services.grid import visits as visit_service
+from app.services.people.places import community_by_code, place_columns
+from app.services.people.status import record_status
 
 GRID = "/api/v1/grid"
 YUZHONG_1, YUZHONG_2 = "341002002001", "341002002002"  # both in 昱中 township (circle chengzhong)
@@ -878,7 +878,7 @@ def test_key_groups_set_by_a_visit_are_verified_by_the_worker(client, grid_worke
 def test_a_key_group_ended_by_a_visit_is_no_longer_shown_late_in_the_utc_day(
     client, grid_worker, make_household, monkeypatch
 ):
-    from app.services import clock
+    from app.common import clock
 
     # 01:00 in Huangshan on the server's tomorrow: 17:00 UTC on a server whose clock says UTC.
     tomorrow = date.today() + timedelta(days=1)
@@ -1093,7 +1093,7 @@ def test_the_same_batch_from_two_threads_applies_each_visit_once(
     # (a fix that serialises before the look-up only makes this wait time out, not fail).
     first_lookup = threading.Barrier(2)
     seen = set()
-    lookup = grid_service._existing
+    lookup = visit_service._existing
 
     def existing(actor, client_id):
         if threading.get_ident() not in seen:
@@ -1102,7 +1102,7 @@ def test_the_same_batch_from_two_threads_applies_each_visit_once(
                 first_lookup.wait(timeout=3)
         return lookup(actor, client_id)
 
-    monkeypatch.setattr(grid_service, "_existing", existing)
+    monkeypatch.setattr(visit_service, "_existing", existing)
 
     def run():
         try:
@@ -1151,7 +1151,7 @@ def test_an_assigned_community_without_households_shows_as_zero_of_zero(client, 
 def test_walking_order_from_far_away_and_among_households_at_one_spot():
     from types import SimpleNamespace
 
-    from app.services.grid import walking_order
+    from app.services.grid.checklist import walking_order
 
     def household(ident, lat, lng):
         return SimpleNamespace(id=ident, lat=lat, lng=lng, address=None)

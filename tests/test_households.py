@@ -9,6 +9,8 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import Workbook, load_workbook
 
+from app.common.crypto import decrypt, lookup_hash
+from app.common.identity import mask_address
 from app.extensions import db
 from app.models import (
     AuditEvent,
@@ -20,7 +22,6 @@ from app.models import (
     StatusChange,
     utcnow,
 )
-from app.services.personal_data import decrypt, lookup_hash, mask_address
 from tests.conftest import make_id_number
 
 IMPORT = "/api/v1/imports/households"

@@ -12,7 +12,8 @@ import pytest
 from app.api.jobs import render_summaries
 from app.extensions import db
 from app.models import Job, utcnow
-from app.services import job_board, job_index
+from app.services.jobs.search import board as job_board
+from app.services.jobs.search import geo_index
 from tests.test_search import CENTER, found, offset, search, set_job
 
 
@@ -25,8 +26,8 @@ def boss(make_employer):
 def other_process(app) -> job_board.JobBoard:
     """Return a board as another worker process would have it: its own copy, loaded now."""
     board = job_board.JobBoard(render_summaries)
-    assert job_index.ensure_built()
-    assert board.sync(600, job_index.READY)
+    assert geo_index.ensure_built()
+    assert board.sync(600, geo_index.READY)
     return board
 
 
@@ -80,7 +81,7 @@ def test_a_change_in_another_process_reloads_only_that_job(app, client, boss, ma
 
     assert client.post(f"/api/v1/jobs/{first}/close", headers=boss).status_code == 200
     third = make_job(boss, **offset(north_m=50))
-    board.sync(600, job_index.READY)
+    board.sync(600, geo_index.READY)
 
     assert ids_of(board) == [third, second]
     assert len(loaded) == 1, "the two changed jobs come in one query, not a full reload"
@@ -97,7 +98,7 @@ def test_a_board_that_fell_behind_the_trimmed_log_reloads_in_full(app, boss, mak
     original = board._load_all
     monkeypatch.setattr(board, "_load_all", lambda *args: full_loads.append(args) or original(*args))
 
-    board.sync(600, job_index.READY)
+    board.sync(600, geo_index.READY)
 
     assert ids_of(board) == [first, *later]
     assert len(full_loads) == 1
@@ -110,7 +111,7 @@ def test_a_version_redis_lost_makes_the_board_reload_in_full(app, boss, make_job
     set_job(first, status="closed")  # behind the index's back
     app.extensions["redis"].delete(job_board.VERSION)  # evicted, say
 
-    assert board.sync(600, job_index.READY)
+    assert board.sync(600, geo_index.READY)
 
     assert ids_of(board) == [second] and board.version == 0
 
@@ -119,7 +120,7 @@ def test_many_changes_fold_into_the_columns(app, boss, make_job, monkeypatch):
     monkeypatch.setattr(job_board, "OVERLAY_LIMIT", 2)
     board = other_process(app)
     jobs = [make_job(boss, **offset(north_m=100 * (n + 1))) for n in range(5)]
-    board.sync(600, job_index.READY)
+    board.sync(600, geo_index.READY)
     assert board._overlay == {} and len(board) == 5
     assert ids_of(board) == jobs
     assert ids_of(board, radius_m=250) == jobs[:2]
@@ -171,7 +172,7 @@ def test_the_index_rebuild_starts_a_new_generation(app, runner, boss, make_job):
     db.session.commit()
     assert runner.invoke(args=["rebuild-geo-index"]).exit_code == 0
     assert app.extensions["redis"].get(job_board.GENERATION) not in (None, generation)
-    board.sync(600, job_index.READY)
+    board.sync(600, geo_index.READY)
     assert board.generation == app.extensions["redis"].get(job_board.GENERATION)
 
 
@@ -197,8 +198,8 @@ def test_note_changes_counts_versions_and_files_ids(app):
     assert job_board.note_changes(connection, [7, 8]) == 1
     assert job_board.note_changes(connection, [8]) == 2
     assert connection.zrange(job_board.CHANGES, 0, -1, withscores=True) == [(b"7", 1.0), (b"8", 2.0)]
-    assert job_index.jobs_key(None) == job_index.JOBS_ALL  # the GEO sets are untouched by notes
-    assert not connection.exists(job_index.JOBS_ALL)
+    assert geo_index.jobs_key(None) == geo_index.JOBS_ALL  # the GEO sets are untouched by notes
+    assert not connection.exists(geo_index.JOBS_ALL)
 
 
 def test_jobs_in_the_board_hold_the_columns_search_shows(app, boss, make_job):

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import AuditEvent, Job, JobReport, utcnow
-from app.services import job_index
+from app.services.jobs.search import geo_index
 
 # A point about 140 m from the default job location (community 341002002001, circle chengzhong).
 NEAR = {"lat": 29.7170, "lng": 118.3190}
@@ -42,7 +42,7 @@ def found_ids(client, **params) -> list[int]:
 
 def in_geo_index(app, job_id: int) -> bool:
     """Tell whether the job is in the GEO set of all jobs."""
-    return app.extensions["redis"].zscore(job_index.JOBS_ALL, str(job_id)) is not None
+    return app.extensions["redis"].zscore(geo_index.JOBS_ALL, str(job_id)) is not None
 
 
 def when(text: str) -> datetime:
@@ -373,7 +373,7 @@ def test_refresh_puts_a_job_on_top_of_newest_and_runs_it_longer(client, make_emp
 
 
 def test_refresh_revives_an_expired_job(app, client, make_employer, make_job):
-    from app.services.jobs import expire_jobs
+    from app.services.jobs.posts import expire_jobs
 
     _, boss = make_employer()
     job_id = make_job(boss)
@@ -472,7 +472,7 @@ def test_a_job_past_its_end_is_hidden_before_expiry_runs(app, client, make_emplo
 def test_expire_jobs_marks_jobs_past_their_end_expired_and_unindexes_them(
     app, client, make_employer, make_job
 ):
-    from app.services.jobs import expire_jobs
+    from app.services.jobs.posts import expire_jobs
 
     _, boss = make_employer()
     old = make_job(boss)
@@ -512,13 +512,13 @@ def test_expire_jobs_command_runs_the_expiry(app, runner, make_employer, make_jo
 
 
 def test_cron_runs_expire_jobs_every_five_minutes(app):
-    from app.jobs.maintenance import build_cron
+    from app.tasks.maintenance import build_cron
 
     scheduler = build_cron(app.extensions["redis"])
 
     jobs = {job.func_name: job for job in scheduler.get_jobs()}
-    assert "app.jobs.maintenance.expire_jobs" in jobs
-    expiry = jobs["app.jobs.maintenance.expire_jobs"]
+    assert "app.tasks.maintenance.expire_jobs" in jobs
+    expiry = jobs["app.tasks.maintenance.expire_jobs"]
     assert (expiry.interval, expiry.queue_name) == (300, "default")
 
 

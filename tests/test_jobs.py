@@ -5,10 +5,10 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from app.extensions import db, get_queue
-from app.jobs import enqueue
-from app.jobs.maintenance import purge_expired_tokens, purge_qr_token_uses
+from app.extensions import db
 from app.models import AuthToken, QrTokenUse, QueueCounter, utcnow
+from app.queues import enqueue, get_queue
+from app.tasks.maintenance import purge_expired_tokens, purge_qr_token_uses
 
 
 def test_purge_job_deletes_only_long_ended_tokens(app, client, staff_headers):
@@ -23,7 +23,7 @@ def test_purge_job_deletes_only_long_ended_tokens(app, client, staff_headers):
     db.session.add_all([old, revoked])
     db.session.commit()
 
-    job = enqueue("default", purge_expired_tokens, 7)
+    job = enqueue(purge_expired_tokens, 7)
 
     assert job.is_finished and job.return_value() == 2
     hashes = set(db.session.scalars(sa.select(AuthToken.token_hash)))
@@ -63,7 +63,7 @@ def test_purge_job_forgets_only_long_expired_qr_code_uses(app, wechat_login):
     )
     db.session.commit()
 
-    job = enqueue("default", purge_qr_token_uses, 24)
+    job = enqueue(purge_qr_token_uses, 24)
 
     assert job.is_finished and job.return_value() == 1
     # A code used a minute ago is still remembered, so it cannot be replayed.

@@ -8,20 +8,18 @@ import pytest
 import sqlalchemy as sa
 from cryptography.exceptions import InvalidTag
 
-from app.errors import ValidationFailed
-from app.extensions import db
-from app.models import Resident
-from app.services.personal_data import (
-    decrypt,
-    encrypt,
+from app.common.crypto import decrypt, encrypt, lookup_hash
+from app.common.identity import (
     id_check_character,
-    lookup_hash,
     mask_id_number,
     mask_phone,
     normalise_phone,
     parse_id_number,
 )
-from app.services.residents import set_phone
+from app.errors import ValidationFailed
+from app.extensions import db
+from app.models import Resident
+from app.services.people.personal_data import set_phone
 from tests.conftest import make_id_number
 
 VECTORS = json.loads((Path(__file__).parent / "data" / "validation-vectors.json").read_text(encoding="utf-8"))

@@ -93,7 +93,7 @@ def test_a_published_job_pushes_once_to_each_fitting_seeker_with_quota(
     assert db.session.get(PushQuota, (with_quota, "job_match")).remaining == 0
 
     # The fan-out again (a retry), even with quota to spare now, creates and sends nothing more.
-    from app.jobs.push import match_and_push
+    from app.tasks.push import match_and_push
 
     more = client.post(
         SUBSCRIPTIONS,

@@ -17,10 +17,13 @@ from rq import SimpleWorker
 from rq.job import Job as RqJob
 from rq.registry import ScheduledJobRegistry
 
-from app.extensions import db, get_queue
+from app.common import clock
+from app.extensions import db
 from app.models import Account, Job, Push, PushQuota, SubscriptionReport, utcnow
-from app.services import clock, push_templates
-from app.services import push as push_service
+from app.queues import get_queue
+from app.services.push import schedule
+from app.services.push import send as push_send
+from app.services.push import templates as push_templates
 
 ME, RESUME = "/api/v1/me", "/api/v1/me/resume"
 SUBSCRIPTIONS = "/api/v1/me/subscriptions"
@@ -511,7 +514,7 @@ def test_push_rows_carry_score_day_page_and_data_within_limits(
 def test_a_forced_retry_of_the_fan_out_duplicates_nothing_even_with_fresh_quota(
     client, app, daytime, fake_wechat, seeker, make_employer, make_job, staff_headers
 ):
-    from app.jobs.push import match_and_push
+    from app.tasks.push import match_and_push
 
     first, second = seeker(), seeker(29.7150, 118.3170)
     _, boss = make_employer()
@@ -597,7 +600,7 @@ def test_with_redis_down_the_fan_out_reads_seekers_from_sql(
 def test_a_job_that_is_not_live_pushes_nothing(
     client, app, daytime, fake_wechat, seeker, make_employer, make_job
 ):
-    from app.jobs.push import match_and_push
+    from app.tasks.push import match_and_push
 
     person = seeker()
     _, boss = make_employer()
@@ -631,7 +634,7 @@ def test_the_daily_cap_stops_job_pushes_once_reached(
 def test_the_daily_cap_keeps_the_best_scored_of_pushes_due_together(
     client, app, fake_wechat, seeker, make_employer, make_job, staff_headers, monkeypatch
 ):
-    from app.jobs.push import send_push
+    from app.tasks.push import send_push
 
     night = future_day()
     morning = night + timedelta(days=1)
@@ -660,12 +663,12 @@ def test_the_daily_cap_keeps_the_best_scored_of_pushes_due_together(
     registry = ScheduledJobRegistry(queue=queue)
     scheduled = [RqJob.fetch(job_id, connection=queue.connection) for job_id in registry.get_job_ids()]
     assert sorted(job.args for job in scheduled) == sorted((row.id,) for row in rows.values())
-    assert {job.func_name for job in scheduled} == {"app.jobs.push.send_push"}
+    assert {job.func_name for job in scheduled} == {"app.tasks.push.send_push"}
 
     # 08:00 comes: the sends run, worst first (not in score order).
     at_eight = city_moment(morning, 8, 0)
     monkeypatch.setattr(clock, "local_now", lambda: at_eight)
-    monkeypatch.setattr(push_service, "utcnow", lambda: naive_utc(at_eight) + timedelta(seconds=5))
+    monkeypatch.setattr(push_send, "utcnow", lambda: naive_utc(at_eight) + timedelta(seconds=5))
     outcomes = {name: send_push(rows[name].id) for name in ("worst", "best", "middle")}
 
     assert outcomes == {"worst": "skipped", "best": "sent", "middle": "sent"}
@@ -705,7 +708,7 @@ def test_a_job_published_at_night_is_pushed_at_eight_the_next_morning(
     assert registry.get_jobs_to_schedule(int(eight.timestamp()) - 60) == []
 
     # A forced retry of the fan-out in the night schedules the send again, nothing more.
-    from app.jobs.push import match_and_push
+    from app.tasks.push import match_and_push
 
     assert match_and_push(job_id) == {"created": 0, "enqueued": 1}
     assert len(registry.get_job_ids()) == 2
@@ -807,7 +810,7 @@ def test_send_after_follows_the_quiet_hours(app, quiet, local, expected, waits):
     now = city_moment(day, *local)
     prefs = {**DEFAULTS, "quiet_start": quiet[0], "quiet_end": quiet[1]}
 
-    at, held = push_service.send_after(prefs, now)
+    at, held = schedule.send_after(prefs, now)
 
     days, hour, minute = expected
     assert held is waits
@@ -816,7 +819,7 @@ def test_send_after_follows_the_quiet_hours(app, quiet, local, expected, waits):
 
 def test_send_after_takes_any_time_zone_and_answers_on_the_citys_clock(app):
     # 13:30 UTC is 21:30 in Shanghai: quiet, so 08:00 Shanghai the next morning (00:00 UTC).
-    at, held = push_service.send_after(DEFAULTS, datetime(2026, 11, 29, 13, 30, tzinfo=UTC))
+    at, held = schedule.send_after(DEFAULTS, datetime(2026, 11, 29, 13, 30, tzinfo=UTC))
 
     assert (at, held) == (datetime(2026, 11, 30, 0, 0), True)
 
@@ -824,7 +827,7 @@ def test_send_after_takes_any_time_zone_and_answers_on_the_citys_clock(app):
 def test_a_scheduled_push_is_not_sent_to_someone_who_opted_out_or_left_overnight(
     client, app, fake_wechat, seeker, make_employer, make_job, staff_headers, monkeypatch
 ):
-    from app.jobs.push import send_push
+    from app.tasks.push import send_push
 
     night = future_day()
     morning = night + timedelta(days=1)
@@ -840,7 +843,7 @@ def test_a_scheduled_push_is_not_sent_to_someone_who_opted_out_or_left_overnight
     db.session.commit()
     eight = city_moment(morning, 8, 0)
     monkeypatch.setattr(clock, "local_now", lambda: eight)
-    monkeypatch.setattr(push_service, "utcnow", lambda: naive_utc(eight))
+    monkeypatch.setattr(push_send, "utcnow", lambda: naive_utc(eight))
     outcomes = {person.id: send_push(rows[person.id].id) for person in (changed_mind, left, stays)}
 
     assert outcomes == {changed_mind.id: "skipped", left.id: "skipped", stays.id: "sent"}
@@ -1090,7 +1093,7 @@ def test_a_revived_expired_job_reaches_seekers_who_came_since_and_nobody_twice(
 
 
 def test_old_subscription_reports_are_forgotten_by_the_hourly_purge(app, client, wechat_login):
-    from app.jobs.maintenance import purge_qr_token_uses
+    from app.tasks.maintenance import purge_qr_token_uses
 
     _, headers, _ = wechat_login()
     assert report(client, headers, {JOB_MATCH: "accept"}, client_id="old-report-1").status_code == 200

@@ -22,11 +22,13 @@ from redis.retry import Retry as RedisRetry
 from rq import SimpleWorker
 from wechatpy.exceptions import WeChatClientException
 
-from app.extensions import db, get_queue
-from app.jobs.push import send_push
+from app.common import clock
+from app.extensions import db
 from app.models import PLACE_COLUMN_NAMES, Account, Application, Push, PushQuota, Resident, utcnow
-from app.services import clock
-from app.services import push as push_service
+from app.queues import get_queue
+from app.services.push import fan_out
+from app.services.push import send as push_send
+from app.tasks.push import send_push
 from app.wechat import wechat
 
 ME = "/api/v1/me"
@@ -160,7 +162,7 @@ def remaining(account_id: int, key: str = "job_match") -> int:
 
 def enqueue(push_id: int) -> int:
     """Enqueue a push's send the way the app does (with RQ's Retry)."""
-    return push_service.enqueue_sends(Push.id == push_id)
+    return fan_out.enqueue_sends(Push.id == push_id)
 
 
 def run_worker(app) -> float:
@@ -529,13 +531,13 @@ class FakeClock:
 def test_the_fourth_send_within_a_second_waits_for_the_next_second(app, monkeypatch):
     app.config["PUSH_QPS"] = 3
     fake = FakeClock(1_800_000_000.2)
-    monkeypatch.setattr(push_service, "clock_time", fake)
+    monkeypatch.setattr(push_send, "clock_time", fake)
     store = app.extensions["redis"]
 
     for _ in range(3):
-        push_service.take_send_slot()
+        push_send.take_send_slot()
     assert fake.sleeps == []
-    push_service.take_send_slot()
+    push_send.take_send_slot()
 
     assert len(fake.sleeps) == 1
     assert fake.sleeps[0] == pytest.approx(0.801, abs=0.001)
@@ -547,7 +549,7 @@ def test_the_fourth_send_within_a_second_waits_for_the_next_second(app, monkeypa
 
 def test_each_send_takes_a_slot_of_the_global_rate(app, fake_wechat, person, monkeypatch, make_push):
     fake = FakeClock(1_800_000_100.5)
-    monkeypatch.setattr(push_service, "clock_time", fake)
+    monkeypatch.setattr(push_send, "clock_time", fake)
     account_id, _, _ = person(quota=1, fake_quota=1)
 
     assert send_push(make_push(account_id)) == "sent"
@@ -558,15 +560,15 @@ def test_each_send_takes_a_slot_of_the_global_rate(app, fake_wechat, person, mon
 def test_the_rate_limit_does_not_block_when_redis_is_down(app, monkeypatch):
     app.config["PUSH_QPS"] = 1
     fake = FakeClock(1_800_000_200.0)
-    monkeypatch.setattr(push_service, "clock_time", fake)
+    monkeypatch.setattr(push_send, "clock_time", fake)
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         closed_port = sock.getsockname()[1]
     down = redis.Redis(port=closed_port, socket_connect_timeout=0.5, retry=RedisRetry(NoBackoff(), 0))
-    monkeypatch.setattr(push_service, "get_redis", lambda: down)
+    monkeypatch.setattr(push_send, "get_redis", lambda: down)
 
     for _ in range(5):
-        push_service.take_send_slot()
+        push_send.take_send_slot()
 
     assert fake.sleeps == []
 
@@ -750,7 +752,7 @@ def test_a_failure_before_the_call_leaves_no_push_sending_and_returns_the_quota(
     def broken(*args, **kwargs):
         raise RuntimeError("the cache Redis went away")
 
-    monkeypatch.setattr(push_service, "take_send_slot", broken)
+    monkeypatch.setattr(push_send, "take_send_slot", broken)
 
     assert send_push(push_id) == "failed"  # inline: no worker will retry
 

@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from app.common.crypto import decrypt, lookup_hash
 from app.extensions import db
 from app.models import (
     Account,
@@ -18,9 +19,8 @@ from app.models import (
     StatusChange,
     Township,
 )
-from app.services import residents as residents_service
-from app.services.personal_data import decrypt, lookup_hash
-from app.services.residents import record_status, set_key_groups
+from app.services.people import personal_data
+from app.services.people.status import record_status, set_key_groups
 from tests.conftest import make_id_number
 
 ME = "/api/v1/me"
@@ -178,7 +178,7 @@ def test_id_number_claimed_at_the_same_moment_is_a_conflict(client, me, make_res
     account_id, headers = me
     number = make_id_number()
     make_resident(id_number=number)
-    monkeypatch.setattr(residents_service, "_id_number_holder", lambda digest, resident_id: None)
+    monkeypatch.setattr(personal_data, "_id_number_holder", lambda digest, resident_id: None)
     response = client.patch(ME, json={"name": "同时", "id_number": number}, headers=headers)
     assert response.status_code == 409
     assert error_of(response)["code"] == "id_number_in_use"

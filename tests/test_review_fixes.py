@@ -14,6 +14,9 @@ from urllib.parse import urlsplit
 import pytest
 import sqlalchemy as sa
 
+from app.common.clock import local_day, quarter_start
+from app.common.crypto import lookup_hash
+from app.common.geo import distance_m
 from app.extensions import db
 from app.models import (
     CheckIn,
@@ -27,13 +30,13 @@ from app.models import (
     Visit,
     ZeroEmploymentCase,
 )
-from app.services import qr_codes, zero_employment
-from app.services.clock import local_day, quarter_start
-from app.services.geo import distance_m
-from app.services.households import read_rows
-from app.services.personal_data import lookup_hash
-from app.services.places import community_by_code, place_columns
-from app.services.residents import record_status, set_community, set_id_number
+from app.services.grid.household_import import read_rows
+from app.services.people import status as ledger_core
+from app.services.people.personal_data import set_id_number
+from app.services.people.places import community_by_code, place_columns
+from app.services.people.residents import set_community
+from app.services.people.status import record_status
+from app.services.stations import qr_codes
 from tests.conftest import make_id_number
 
 STATIONS = "/api/v1/stations"
@@ -229,7 +232,7 @@ def new_household(code: str, members: list[tuple[str, str]], lat=None, lng=None)
         set_community(resident, community)
         record_status(resident, status, "staff", recompute_household=False)
     db.session.flush()
-    zero_employment.recompute(household.id, "staff")
+    ledger_core.recompute(household.id, "staff")
     db.session.commit()
     return household
 
@@ -646,14 +649,14 @@ def test_two_status_changes_at_once_in_one_household_open_one_case(app, places, 
     # Both changes reach the household's recompute before either goes on (a fix that serialises
     # earlier only makes this wait time out, not fail).
     gate = threading.Barrier(2)
-    recompute = zero_employment.recompute
+    recompute = ledger_core.recompute
 
     def gated(household_id, source):
         with contextlib.suppress(threading.BrokenBarrierError):
             gate.wait(timeout=3)
         return recompute(household_id, source)
 
-    monkeypatch.setattr(zero_employment, "recompute", gated)
+    monkeypatch.setattr(ledger_core, "recompute", gated)
     start = threading.Barrier(2)
     failures = []
 

@@ -19,11 +19,13 @@ import sqlalchemy as sa
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from app.common import geo
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.models import Job, utcnow
-from app.services import geo, job_index
-from app.services.jobs import monthly
+from app.services.jobs.posts import monthly
+from app.services.jobs.search import geo_index
+from app.services.people import seekers
 
 CENTER = (29.7160, 118.3180)
 SEARCH = "/api/v1/jobs"
@@ -72,7 +74,7 @@ def set_job(job_id: int, **values) -> None:
     db.session.commit()
 
 
-def in_geo_set(app, job_id: int, key: str = job_index.JOBS_ALL) -> bool:
+def in_geo_set(app, job_id: int, key: str = geo_index.JOBS_ALL) -> bool:
     """Tell whether the job's id is a member of a GEO set."""
     return app.extensions["redis"].zscore(key, job_id) is not None
 
@@ -169,14 +171,14 @@ def test_kind_filter_reads_the_kinds_own_geo_set(app, client, boss, make_job):
     regular = make_job(boss, kind="regular", **offset(north_m=100))
     gig = make_job(boss, kind="gig", **offset(north_m=200))
     part_time = make_job(boss, kind="part_time", **offset(north_m=300))
-    assert in_geo_set(app, gig, job_index.jobs_key("gig"))
-    assert not in_geo_set(app, regular, job_index.jobs_key("gig"))
+    assert in_geo_set(app, gig, geo_index.jobs_key("gig"))
+    assert not in_geo_set(app, regular, geo_index.jobs_key("gig"))
 
     assert found(client, kind="gig") == [gig]
     assert found(client, kind="part_time") == [part_time]
     assert found(client, kind="internship") == []
     # Taken out of the all-kinds set only, the gig job is still found by kind: its own set answers.
-    app.extensions["redis"].zrem(job_index.JOBS_ALL, gig)
+    app.extensions["redis"].zrem(geo_index.JOBS_ALL, gig)
     assert found(client, kind="gig") == [gig]
     assert found(client) == [regular, part_time]
 
@@ -318,13 +320,13 @@ def test_sparse_category_is_found_behind_many_nearer_jobs(app, client, boss, mak
         make_job(boss, category="tea_processing", **offset(east_m=-2500)),
     ]
     counts = []
-    original = job_index.search_jobs
+    original = geo_index.search_jobs
 
     def spy(lat, lng, radius_m, kind, count):
         counts.append(count)
         return original(lat, lng, radius_m, kind, count)
 
-    monkeypatch.setattr(job_index, "search_jobs", spy)
+    monkeypatch.setattr(geo_index, "search_jobs", spy)
 
     first = search(client, category="tea_processing", per_page=1).get_json()
     assert ([item["job"]["id"] for item in first["items"]], first["has_more"]) == ([tea[0]], True)
@@ -365,7 +367,7 @@ def hidden_and_live(app, boss, make_job):
     set_job(draft, status="draft")
     hidden = [closed, expired, pending, draft]
     for job_id in hidden:
-        assert in_geo_set(app, job_id) and in_geo_set(app, job_id, job_index.jobs_key("regular"))
+        assert in_geo_set(app, job_id) and in_geo_set(app, job_id, geo_index.jobs_key("regular"))
     return live, hidden
 
 
@@ -628,16 +630,16 @@ def test_rebuild_counts_live_jobs_and_seekers(app, client, wechat_login, boss, m
     _seeker(client, wechat_login, resume=False)
     _seeker(client, wechat_login, home=False)
     connection = app.extensions["redis"]
-    assert connection.zcard(job_index.SEEKERS) == 2
+    assert connection.zcard(seekers.SEEKERS) == 2
     connection.flushdb()
-    connection.geoadd(job_index.jobs_key("gig"), (118.0, 29.0, 999999))  # junk the rebuild must drop
+    connection.geoadd(geo_index.jobs_key("gig"), (118.0, 29.0, 999999))  # junk the rebuild must drop
 
     db.session.commit()
-    assert job_index.rebuild() == {"jobs": 2, "seekers": 2}
-    assert sorted(int(m) for m in connection.zrange(job_index.JOBS_ALL, 0, -1)) == live
-    assert [int(m) for m in connection.zrange(job_index.jobs_key("gig"), 0, -1)] == [live[1]]
-    assert connection.zcard(job_index.jobs_key("internship")) == 0
-    assert connection.zcard(job_index.SEEKERS) == 2
+    assert geo_index.rebuild() == {"jobs": 2, "seekers": 2}
+    assert sorted(int(m) for m in connection.zrange(geo_index.JOBS_ALL, 0, -1)) == live
+    assert [int(m) for m in connection.zrange(geo_index.jobs_key("gig"), 0, -1)] == [live[1]]
+    assert connection.zcard(geo_index.jobs_key("internship")) == 0
+    assert connection.zcard(seekers.SEEKERS) == 2
     assert not connection.keys("*:rebuild")
     assert found(client) == live
 
@@ -647,8 +649,8 @@ def test_rebuild_of_an_empty_database_empties_the_index(app, client, boss, make_
     db.session.execute(sa.update(Job).values(status="closed"))
     db.session.commit()
     assert in_geo_set(app, job_id)
-    assert job_index.rebuild() == {"jobs": 0, "seekers": 0}
-    assert app.extensions["redis"].exists(job_index.JOBS_ALL, job_index.SEEKERS) == 0
+    assert geo_index.rebuild() == {"jobs": 0, "seekers": 0}
+    assert app.extensions["redis"].exists(geo_index.JOBS_ALL, seekers.SEEKERS) == 0
 
 
 # ---- app.services.geo -----------------------------------------------------------------------
@@ -729,13 +731,13 @@ def test_a_job_published_while_the_index_rebuilds_is_not_lost(app, client, rings
     job = db.session.get(Job, late)
     job.updated_at = utcnow() + timedelta(seconds=5)  # changed after the rebuild read the table
     db.session.commit()
-    fill = job_index._fill
+    fill = geo_index._fill
 
     def fill_without_the_late_job(connection, rows, keys_of):
         fill(connection, [row for row in rows if getattr(row, "id", None) != late], keys_of)
 
-    monkeypatch.setattr(job_index, "_fill", fill_without_the_late_job)
-    job_index.rebuild()
+    monkeypatch.setattr(geo_index, "_fill", fill_without_the_late_job)
+    geo_index.rebuild()
 
     assert app.extensions["redis"].zscore("geo:jobs:all", str(late)) is not None
     assert late in found(client, radius_m=4000)

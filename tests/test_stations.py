@@ -14,10 +14,10 @@ import zxingcpp
 from flask.testing import FlaskClient
 from PIL import Image
 
+from app.common.geo import distance_m
 from app.extensions import db
 from app.models import AuditEvent, Station, Township
-from app.services import qr_codes
-from app.services.geo import distance_m
+from app.services.stations import qr_codes
 
 STATIONS = "/api/v1/stations"
 NEAREST = "/api/v1/stations/nearest"

@@ -12,9 +12,9 @@ import sqlalchemy as sa
 from wechatpy.exceptions import WeChatClientException
 from werkzeug.serving import make_server
 
+from app.common.crypto import decrypt
 from app.extensions import db
 from app.models import Account, AuditEvent, Resident
-from app.services.personal_data import decrypt
 from app.wechat import wechat
 from app.wechat.client import ApiClient
 

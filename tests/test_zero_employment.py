@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from app.common.clock import local_day
 from app.extensions import db
 from app.models import (
     Account,
@@ -25,11 +26,13 @@ from app.models import (
     ZeroEmploymentCase,
     utcnow,
 )
-from app.services import ledger, zero_employment
-from app.services.clock import local_day
-from app.services.grid import checklist
-from app.services.places import community_by_code, place_columns
-from app.services.residents import add_key_group, record_status, set_community, set_id_number
+from app.services.grid.checklist import checklist
+from app.services.grid.snapshots import snapshot as take_snapshot
+from app.services.people import status as ledger_core
+from app.services.people.personal_data import set_id_number
+from app.services.people.places import community_by_code, place_columns
+from app.services.people.residents import set_community
+from app.services.people.status import add_key_group, record_status
 from tests.conftest import make_id_number
 
 CASES = "/api/v1/zero-employment-households"
@@ -102,7 +105,7 @@ def make_household(code: str, members: list, key: str | None = None) -> Househol
     for name, status, birth in members:
         new_member(household, community, name, status, birth)
     db.session.flush()
-    zero_employment.recompute(household.id, "staff")
+    ledger_core.recompute(household.id, "staff")
     db.session.commit()
     return household
 
@@ -233,7 +236,7 @@ def worker(make_staff, login, client, operator):
 def test_rule(app, members, zero):
     people = [person(status, None if age is None else aged(age, -30)) for status, age in members]
 
-    assert zero_employment.is_zero_employment(people, local_day()) is zero
+    assert ledger_core.is_zero_employment(people, local_day()) is zero
 
 
 @pytest.mark.parametrize(
@@ -249,7 +252,7 @@ def test_rule(app, members, zero):
 def test_working_age_limits_by_birth_date(app, years, days, zero):
     members = [person("unemployed", aged(years, days)), person("student", aged(10))]
 
-    assert zero_employment.is_zero_employment(members, local_day()) is zero
+    assert ledger_core.is_zero_employment(members, local_day()) is zero
 
 
 def test_working_age_limits_come_from_the_config(app, places):
@@ -257,7 +260,7 @@ def test_working_age_limits_come_from_the_config(app, places):
     assert flag_of(household.id) is None and cases_of(household.id) == []
 
     app.config.update(WORKING_AGE_MAX=64)
-    zero_employment.recompute(household.id, "staff")
+    ledger_core.recompute(household.id, "staff")
     db.session.commit()
 
     assert flag_of(household.id) == local_day()
@@ -804,9 +807,9 @@ def test_key_groups_follow_the_citys_day_not_the_servers(client, monkeypatch, yu
 
 
 def test_declaring_college_graduate_on_29_february(client, monkeypatch, wechat_login):
-    import app.services.residents as residents_service
+    import app.services.people.status as status_service
 
-    monkeypatch.setattr(residents_service, "local_day", lambda moment=None: date(2028, 2, 29))
+    monkeypatch.setattr(status_service, "local_day", lambda moment=None: date(2028, 2, 29))
     _, seeker, _ = wechat_login()
 
     response = client.patch(ME, json={"key_groups": ["college_graduate"]}, headers=seeker)
@@ -856,7 +859,7 @@ def snapshots(month: str) -> dict[str, LedgerSnapshot]:
 def test_snapshot_writes_one_row_per_community_with_counts(app, ledger_people):
     month = month_label(local_day())
 
-    assert ledger.snapshot(month) == 3
+    assert take_snapshot(month) == 3
 
     rows = snapshots(month)
     assert set(rows) == {YZ1, YZ2, LJ1}
@@ -874,11 +877,11 @@ def test_snapshot_writes_one_row_per_community_with_counts(app, ledger_people):
 
 def test_snapshot_again_replaces_the_month(app, ledger_people):
     month = month_label(local_day())
-    ledger.snapshot(month)
+    take_snapshot(month)
     record_status(member_named(ledger_people["working"].id, "二甲"), "unemployed", "staff")
     db.session.commit()
 
-    assert ledger.snapshot(month) == 3
+    assert take_snapshot(month) == 3
 
     assert db.session.scalar(sa.select(sa.func.count()).select_from(LedgerSnapshot)) == 3
     yz1 = snapshots(month)[YZ1]
@@ -889,7 +892,7 @@ def test_snapshot_again_replaces_the_month(app, ledger_people):
 def test_snapshot_of_a_past_month_counts_only_what_held_at_its_end(app, ledger_people):
     month = month_label(previous_month(local_day()))
 
-    assert ledger.snapshot(month) == 3
+    assert take_snapshot(month) == 3
 
     yz1 = snapshots(month)[YZ1]
     # Cases and key groups that started this month did not hold at the end of the last one.
@@ -929,8 +932,8 @@ def test_snapshot_ledger_command_refuses_a_bad_month(runner, ledger_people, mont
 def two_months(app, ledger_people):
     """Snapshots of last month and this month: (last month label, this month label)."""
     this, last = month_label(local_day()), month_label(previous_month(local_day()))
-    ledger.snapshot(last)
-    ledger.snapshot(this)
+    take_snapshot(last)
+    take_snapshot(this)
     return last, this
 
 
@@ -1012,7 +1015,7 @@ def test_ledger_trend_is_for_staff_only(client, wechat_login, places):
 def test_ledger_trend_defaults_to_the_last_twelve_months(client, yuzhong_admin, ledger_people):
     this = local_day()
     for n in (0, 11, 12):
-        ledger.snapshot(month_label(previous_month(this, n)))
+        take_snapshot(month_label(previous_month(this, n)))
 
     response = client.get(SNAPSHOTS, headers=yuzhong_admin[1])
 

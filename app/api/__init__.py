@@ -33,7 +33,7 @@ def register_blueprints(app: Flask, api: ApiWithErrors) -> None:
         api.register_blueprint(module.blp, url_prefix="/api/v1" + module.URL_PREFIX)
     # Checked item by item rather than as the request body (one bad visit must not refuse the
     # batch), so the visit's own schema is added to the document by hand.
-    from app.api.grid_schemas import VisitInputSchema
+    from app.api.schemas.grid import VisitInputSchema
 
     api.spec.components.schema("VisitInput", schema=VisitInputSchema)
     app.register_blueprint(health.bp)

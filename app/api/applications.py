@@ -2,21 +2,19 @@
 
 from flask_smorest import Blueprint
 
-from app.api.common import page_schema
-from app.api.job_schemas import (
+from app.api.schemas.jobs import (
     ApplicationInputSchema,
+    ApplicationPageSchema,
     ApplicationQuerySchema,
     ApplicationSchema,
     ApplicationStatusSchema,
 )
 from app.auth import auth_required, client_ip, current_account
 from app.models import Role
-from app.services import applications
+from app.services.jobs import applications
 
 URL_PREFIX = ""
 blp = Blueprint("applications", __name__, description="Job applications")
-
-ApplicationPageSchema = page_schema(ApplicationSchema, "ApplicationPageSchema")
 
 
 @blp.post("/jobs/<int:job_id>/applications")
@@ -36,8 +34,7 @@ def apply(values, job_id):
 @blp.response(200, ApplicationPageSchema)
 def list_applications(args):
     """List my applications (resident), or those to my jobs (employer; ?job_id= for one job)."""
-    items, total = applications.list_applications(current_account(), **args)
-    return {"items": items, "page": args["page"], "per_page": args["per_page"], "total": total}
+    return applications.list_applications(current_account(), **args)
 
 
 @blp.get("/applications/<int:application_id>")

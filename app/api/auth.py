@@ -1,30 +1,15 @@
 """Log in with a password (staff) or a WeChat code (residents), bind a phone, log out."""
 
-import marshmallow as ma
 from flask import g
 from flask_smorest import Blueprint
-from marshmallow import validate
 
-from app.api.schemas import ProfileSchema, TokenSchema
+from app.api.schemas.people import LoginSchema, ProfileSchema, TokenSchema, WeChatCodeSchema
 from app.auth import auth_required, client_ip, current_account
 from app.models import Role
-from app.services import accounts, residents
+from app.services.people import accounts, residents
 
 URL_PREFIX = "/auth"
 blp = Blueprint("auth", __name__, description="Login, logout and WeChat phone binding")
-
-
-class LoginSchema(ma.Schema):
-    """Staff credentials."""
-
-    username = ma.fields.String(required=True, validate=validate.Length(min=1, max=64))
-    password = ma.fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=256))
-
-
-class WeChatCodeSchema(ma.Schema):
-    """A one-time code from wx.login (or from a getPhoneNumber button)."""
-
-    code = ma.fields.String(required=True, validate=validate.Length(min=1, max=128))
 
 
 @blp.post("/login")

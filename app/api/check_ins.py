@@ -2,7 +2,7 @@
 
 from flask_smorest import Blueprint
 
-from app.api.station_schemas import (
+from app.api.schemas.stations import (
     CheckInInputSchema,
     CheckInSchema,
     CheckInStaffSchema,
@@ -12,16 +12,10 @@ from app.api.station_schemas import (
 )
 from app.auth import auth_required, current_account, staff_required
 from app.models import Role
-from app.services import check_ins
+from app.services.stations import check_ins
 
 URL_PREFIX = "/check-ins"
 blp = Blueprint("check_ins", __name__, description="Check-in at stations and events")
-
-
-def _result(row, repeated: bool):
-    row.repeated = repeated
-    row.next_steps = check_ins.next_steps(current_account(), row)
-    return row
 
 
 @blp.post("")
@@ -36,7 +30,7 @@ def check_in(values):
     30 minutes returns the existing check-in (both 200).
     """
     row, created = check_ins.check_in(current_account(), values)
-    return _result(row, not created), 201 if created else 200
+    return row, 201 if created else 200
 
 
 @blp.get("/<int:check_in_id>")
@@ -44,7 +38,7 @@ def check_in(values):
 @blp.response(200, CheckInSchema)
 def get_mine(check_in_id):
     """Return one of my check-ins (e.g. to show the queue number again)."""
-    return _result(check_ins.get_mine(current_account(), check_in_id), True)
+    return check_ins.get_mine(current_account(), check_in_id)
 
 
 @blp.patch("/<int:check_in_id>")
@@ -53,9 +47,7 @@ def get_mine(check_in_id):
 @blp.response(200, CheckInStaffSchema)
 def serve(values, check_in_id):
     """Mark a visitor served, with an outcome note and a follow-up flag (staff in scope)."""
-    row = check_ins.serve(current_account(), check_in_id, values)
-    row.person = check_ins.people([row]).get(row.resident_id)
-    return row
+    return check_ins.serve(current_account(), check_in_id, values)
 
 
 @blp.get("/counts")

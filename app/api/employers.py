@@ -3,9 +3,11 @@
 from flask import request
 from flask_smorest import Blueprint
 
-from app.api.common import FILE_DOC, UPLOAD_DOC, page_schema
-from app.api.job_schemas import (
+from app.api.downloads import send_stored
+from app.api.schemas.common import FILE_DOC, UPLOAD_DOC
+from app.api.schemas.jobs import (
     EmployerInputSchema,
+    EmployerPageSchema,
     EmployerQuerySchema,
     EmployerSchema,
     EmployerUpdateSchema,
@@ -13,12 +15,10 @@ from app.api.job_schemas import (
 )
 from app.auth import auth_required, client_ip, current_account, staff_required
 from app.models import STAFF_ROLES, Role
-from app.services import employers
+from app.services.jobs import employers
 
 URL_PREFIX = "/employers"
 blp = Blueprint("employers", __name__, description="Employers and their verification")
-
-EmployerPageSchema = page_schema(EmployerSchema, "EmployerPageSchema")
 
 
 @blp.post("")
@@ -44,8 +44,7 @@ def get_mine():
 @blp.response(200, EmployerPageSchema)
 def list_employers(args):
     """List employers in my place (e.g. ?status=pending to verify)."""
-    items, total = employers.list_employers(current_account(), **args)
-    return {"items": items, "page": args["page"], "per_page": args["per_page"], "total": total}
+    return employers.list_employers(current_account(), **args)
 
 
 @blp.get("/<int:employer_id>")
@@ -79,7 +78,7 @@ def upload_licence(employer_id):
 @blp.doc(**FILE_DOC)
 def download_licence(employer_id):
     """Download the business licence (owner, or staff in the employer's place)."""
-    return employers.licence_download(current_account(), employer_id)
+    return send_stored(employers.licence_file(current_account(), employer_id))
 
 
 @blp.post("/<int:employer_id>/verify")

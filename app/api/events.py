@@ -2,10 +2,10 @@
 
 from flask_smorest import Blueprint
 
-from app.api.common import page_schema
-from app.api.station_schemas import (
+from app.api.schemas.stations import (
     CheckInListSchema,
     EventInputSchema,
+    EventPageSchema,
     EventQuerySchema,
     EventSchema,
     EventUpdateSchema,
@@ -17,22 +17,10 @@ from app.api.station_schemas import (
 )
 from app.auth import auth_required, client_ip, current_account, optional_account, staff_required
 from app.models import Role
-from app.services import check_ins, events, qr_codes
+from app.services.stations import check_ins, events
 
 URL_PREFIX = "/events"
 blp = Blueprint("events", __name__, description="Events (job fairs, training) with sign-up and check-in")
-
-EventPageSchema = page_schema(EventSchema, "EventPageSchema")
-
-
-def _decorate(items: list, account=None) -> list:
-    """Attach sign-up counts (one query) and the caller's own sign-up to events for output."""
-    counts = events.signup_counts([event.id for event in items])
-    mine = events.signed_up_ids(account, [event.id for event in items]) if account is not None else set()
-    for event in items:
-        event.signup_total = counts.get(event.id, 0)
-        event.mine = event.id in mine if account is not None else None
-    return items
 
 
 @blp.get("")
@@ -40,13 +28,7 @@ def _decorate(items: list, account=None) -> list:
 @blp.response(200, EventPageSchema)
 def list_events(args):
     """List upcoming events, soonest first (public)."""
-    items, total = events.list_events(**args)
-    return {
-        "items": _decorate(items, optional_account()),
-        "page": args["page"],
-        "per_page": args["per_page"],
-        "total": total,
-    }
+    return events.list_events(**args, account=optional_account())
 
 
 @blp.post("")
@@ -55,15 +37,14 @@ def list_events(args):
 @blp.response(201, EventSchema)
 def create(values):
     """Schedule an event at a station or a location in my place (times with their offset)."""
-    return _decorate([events.create(current_account(), values, client_ip())])[0]
+    return events.create(current_account(), values, client_ip())
 
 
 @blp.get("/<int:event_id>")
 @blp.response(200, EventSchema)
 def get_event(event_id):
     """Return one event, with whether I signed up when I am logged in."""
-    account = optional_account()
-    return _decorate([events.get_event(event_id)], account)[0]
+    return events.event_for(optional_account(), event_id)
 
 
 @blp.patch("/<int:event_id>")
@@ -72,7 +53,7 @@ def get_event(event_id):
 @blp.response(200, EventSchema)
 def update(values, event_id):
     """Edit an event in my place, or cancel it with status=cancelled."""
-    return _decorate([events.update(current_account(), event_id, values, client_ip())])[0]
+    return events.update(current_account(), event_id, values, client_ip())
 
 
 @blp.post("/<int:event_id>/signups")
@@ -99,12 +80,7 @@ def cancel_signup(event_id):
 @blp.response(200, SignupListSchema)
 def list_signups(args, event_id):
     """List an event's sign-ups, oldest first (staff in the event's place; people masked)."""
-    rows, total = events.list_signups(current_account(), event_id, args["page"], args["per_page"])
-    items = []
-    for signup, resident in rows:
-        signup.person = resident
-        items.append(signup)
-    return {"items": items, "page": args["page"], "per_page": args["per_page"], "total": total}
+    return events.list_signups(current_account(), event_id, args["page"], args["per_page"])
 
 
 @blp.get("/<int:event_id>/check-ins")
@@ -113,14 +89,9 @@ def list_signups(args, event_id):
 @blp.response(200, CheckInListSchema)
 def list_check_ins(args, event_id):
     """List an event's check-ins in queue order (staff in the event's place)."""
-    event = events.get_in_my_scope(current_account(), event_id)
-    items, total = check_ins.list_for_event(
-        current_account(), event, args.get("served"), args["page"], args["per_page"]
+    return check_ins.list_for_event(
+        current_account(), event_id, args.get("served"), args["page"], args["per_page"]
     )
-    people = check_ins.people(items)
-    for row in items:
-        row.person = people.get(row.resident_id)
-    return {"items": items, "page": args["page"], "per_page": args["per_page"], "total": total}
 
 
 @blp.post("/<int:event_id>/page-links")
@@ -128,11 +99,4 @@ def list_check_ins(args, event_id):
 @blp.response(200, PageLinksSchema)
 def page_links(event_id):
     """Mint a signed link to the event's full-screen rotating code."""
-    event = events.get_in_my_scope(current_account(), event_id)
-    live_url, expires = qr_codes.page_link(f"/events/{event.id}/live")
-    return {
-        "live_url": live_url,
-        "poster_url": None,
-        "qr_url": None,
-        "expires_at": expires,
-    }
+    return events.page_links(current_account(), event_id)

@@ -3,21 +3,21 @@
 from flask import Response, request
 from flask_smorest import Blueprint
 
-from app.api.common import UPLOAD_DOC, page_schema
-from app.api.grid_schemas import (
+from app.api.schemas.common import UPLOAD_DOC
+from app.api.schemas.grid import (
     HouseholdDetailSchema,
+    HouseholdPageSchema,
     HouseholdQuerySchema,
-    HouseholdSchema,
     ImportReportSchema,
     TemplateArgsSchema,
 )
 from app.auth import client_ip, current_account, staff_required
-from app.services import files, households
+from app.common import files
+from app.services.grid import household_import, households
 
 URL_PREFIX = ""
 blp = Blueprint("households", __name__, description="Households and the ledger import")
 
-HouseholdPageSchema = page_schema(HouseholdSchema, "HouseholdPageSchema")
 SPREADSHEET_DOC = {
     "responses": {
         "200": {
@@ -44,7 +44,7 @@ def import_households():
     """
     upload = request.files.get("file")
     data = files.read_spreadsheet(upload)
-    return households.import_households(current_account(), data, upload.filename, client_ip())
+    return household_import.import_households(current_account(), data, upload.filename, client_ip())
 
 
 @blp.get("/imports/households/template")
@@ -53,7 +53,7 @@ def import_households():
 @blp.doc(**SPREADSHEET_DOC)
 def template(args):
     """Download the import template (XLSX, or CSV with ?format=csv)."""
-    data, content_type, name = households.template(args["format"])
+    data, content_type, name = household_import.template(args["format"])
     return Response(
         data, content_type=content_type, headers={"Content-Disposition": f"attachment; filename={name}"}
     )
@@ -65,8 +65,7 @@ def template(args):
 @blp.response(200, HouseholdPageSchema)
 def list_households(args):
     """List the households I work on (grid workers: their communities), with members."""
-    items, total = households.list_households(current_account(), **args)
-    return {"items": items, "page": args["page"], "per_page": args["per_page"], "total": total}
+    return households.list_households(current_account(), **args)
 
 
 @blp.get("/households/<int:household_id>")

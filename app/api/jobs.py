@@ -5,12 +5,12 @@ import json
 from flask import current_app
 from flask_smorest import Blueprint
 
-from app.api.common import page_schema
-from app.api.job_schemas import (
+from app.api.schemas.jobs import (
     CandidateArgsSchema,
     CandidatePageSchema,
     ContactSchema,
     JobInputSchema,
+    JobPageSchema,
     JobSchema,
     JobSummarySchema,
     JobUpdateSchema,
@@ -23,14 +23,11 @@ from app.api.job_schemas import (
 )
 from app.auth import auth_required, client_ip, current_account, optional_account
 from app.models import STAFF_ROLES, Role
-from app.services import jobs, matching
-from app.services.job_board import JobBoard
-from app.services.search import SearchPage, SearchQuery, nearby_jobs, search_origin
+from app.services.jobs import matching, posts, reports
+from app.services.jobs.search.nearby import SearchPage, SearchQuery, nearby_jobs, search_origin
 
 URL_PREFIX = "/jobs"
 blp = Blueprint("jobs", __name__, description="Jobs within 3 km, and their life cycle")
-
-JobPageSchema = page_schema(JobSummarySchema, "JobPageSchema")
 
 
 def _json(value) -> bytes:
@@ -38,14 +35,9 @@ def _json(value) -> bytes:
 
 
 def render_summaries(jobs) -> list[bytes]:
-    """Render jobs as a search result shows them; the job board keeps these bytes."""
+    """Render jobs as a search result shows them; the job board keeps these bytes (see create_app)."""
     schema = JobSummarySchema()
     return [_json(schema.dump(job)) for job in jobs]
-
-
-@blp.record_once
-def _install_job_board(state) -> None:
-    state.app.extensions["job_board"] = JobBoard(render_summaries)
 
 
 def _rendered_page(found: SearchPage, tail: dict):
@@ -92,15 +84,14 @@ def search(args):
 @blp.response(200, JobPageSchema)
 def managed(args):
     """List my business's jobs (employer) or the jobs in my place (staff; ?status=pending_review)."""
-    items, total = jobs.list_managed(current_account(), **args)
-    return {"items": items, "page": args["page"], "per_page": args["per_page"], "total": total}
+    return posts.list_managed(current_account(), **args)
 
 
 @blp.get("/<int:job_id>")
 @blp.response(200, JobSchema)
 def get_job(job_id):
     """Return a job: a live one to anyone; others to their employer and staff in scope."""
-    return jobs.get_job(optional_account(), job_id)
+    return posts.get_job(optional_account(), job_id)
 
 
 @blp.get("/<int:job_id>/contact")
@@ -108,7 +99,7 @@ def get_job(job_id):
 @blp.response(200, ContactSchema)
 def contact(job_id):
     """Return the employer's contact name and phone for a live job (residents only; audited)."""
-    return jobs.reveal_contact(current_account(), job_id, client_ip()), {"Cache-Control": "no-store"}
+    return posts.reveal_contact(current_account(), job_id, client_ip()), {"Cache-Control": "no-store"}
 
 
 @blp.post("")
@@ -118,7 +109,7 @@ def contact(job_id):
 @blp.alt_response(200, schema=JobSchema, description="Created before with this client_id: the first job")
 def create(values):
     """Create a draft job (location defaults to my business's); a client_id makes a retry safe."""
-    job, created = jobs.create(current_account(), values, client_ip())
+    job, created = posts.create(current_account(), values, client_ip())
     return job, 201 if created else 200
 
 
@@ -128,7 +119,7 @@ def create(values):
 @blp.response(200, JobSchema)
 def update(values, job_id):
     """Edit my job; a published job goes back to review."""
-    return jobs.update(current_account(), job_id, values, client_ip())
+    return posts.update(current_account(), job_id, values, client_ip())
 
 
 @blp.post("/<int:job_id>/submit")
@@ -136,7 +127,7 @@ def update(values, job_id):
 @blp.response(200, JobSchema)
 def submit(job_id):
     """Send my draft for review (verified employers only)."""
-    return jobs.submit(current_account(), job_id, client_ip())
+    return posts.submit(current_account(), job_id, client_ip())
 
 
 @blp.post("/<int:job_id>/review")
@@ -145,7 +136,7 @@ def submit(job_id):
 @blp.response(200, JobSchema)
 def review(args, job_id):
     """Approve (publish) or reject a job pending review in my place (operators, station staff)."""
-    return jobs.review(current_account(), job_id, args["decision"], args.get("reason"), client_ip())
+    return posts.review(current_account(), job_id, args["decision"], args.get("reason"), client_ip())
 
 
 @blp.post("/<int:job_id>/close")
@@ -153,7 +144,7 @@ def review(args, job_id):
 @blp.response(200, JobSchema)
 def close(job_id):
     """Close my job (filled, or no longer offered)."""
-    return jobs.close(current_account(), job_id, client_ip())
+    return posts.close(current_account(), job_id, client_ip())
 
 
 @blp.post("/<int:job_id>/refresh")
@@ -161,7 +152,7 @@ def close(job_id):
 @blp.response(200, JobSchema)
 def refresh(job_id):
     """Put my job back on top of "newest" and run it another 30 days (revives an expired one)."""
-    return jobs.refresh(current_account(), job_id, client_ip())
+    return posts.refresh(current_account(), job_id, client_ip())
 
 
 @blp.post("/<int:job_id>/reports")
@@ -171,7 +162,7 @@ def refresh(job_id):
 @blp.alt_response(200, schema=ReportOutSchema, description="Already reported by you: the first report")
 def report(args, job_id):
     """Report a job (fraud, fees, false details …); 3 distinct reports hide it until staff review it."""
-    row, created = jobs.report(current_account(), job_id, args["reason"], client_ip())
+    row, created = reports.report(current_account(), job_id, args["reason"], client_ip())
     return row, 201 if created else 200
 
 

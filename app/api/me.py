@@ -2,10 +2,10 @@
 
 from flask_smorest import Blueprint
 
-from app.api.schemas import ProfileSchema, ProfileUpdateSchema
+from app.api.schemas.people import ProfileSchema, ProfileUpdateSchema
 from app.auth import auth_required, current_account
 from app.models import Role
-from app.services import residents
+from app.services.people import residents
 
 URL_PREFIX = "/me"
 blp = Blueprint("me", __name__, description="The resident's own profile")

@@ -1,113 +1,22 @@
 """Push: what a person agreed to receive, their settings, and the pushes staff can follow."""
 
-import marshmallow as ma
 from flask_smorest import Blueprint
-from marshmallow import validate
 
-from app.api.common import ClientId, PageArgsSchema, UtcDateTime, page_schema
+from app.api.schemas.push import (
+    PreferencesSchema,
+    PushCountsArgsSchema,
+    PushCountsSchema,
+    PushPageSchema,
+    PushQuerySchema,
+    SubscriptionReportSchema,
+    SubscriptionsSchema,
+)
 from app.auth import auth_required, current_account, staff_required
-from app.models import PushStatus, Role
-from app.services import push
+from app.models import Role
+from app.services.push import history, subscriptions
 
 URL_PREFIX = ""
 blp = Blueprint("push", __name__, description="Subscribe messages: subscriptions, preferences, pushes")
-
-KINDS = ("job_match", "application_update", "checkin_followup", "visit_notice", "policy_notice")
-
-
-class SubscriptionReportSchema(ma.Schema):
-    """What wx.requestSubscribeMessage answered, passed on as it is."""
-
-    client_id = ClientId(
-        required=True, metadata={"description": "A client-made id: a retried report counts once"}
-    )
-    results = ma.fields.Dict(
-        keys=ma.fields.String(),
-        values=ma.fields.String(),
-        required=True,
-        metadata={"description": "{template_id: accept|reject|ban|filter}; other keys (errMsg) are ignored"},
-    )
-
-
-class TemplateStateSchema(ma.Schema):
-    """One template and what the person agreed to."""
-
-    key = ma.fields.String(required=True)
-    template_id = ma.fields.String(required=True)
-    kind = ma.fields.String(required=True, metadata={"description": "one_time or long_term"})
-    status = ma.fields.String(allow_none=True, metadata={"description": "accept, reject or ban"})
-    remaining = ma.fields.Integer(allow_none=True, metadata={"description": "One-time sends left"})
-    can_send = ma.fields.Boolean(required=True)
-
-
-class PreferencesSchema(ma.Schema):
-    """A person's push settings (times on the city's clock)."""
-
-    disabled_kinds = ma.fields.List(ma.fields.String(validate=validate.OneOf(KINDS)))
-    daily_cap = ma.fields.Integer(validate=validate.Range(min=0, max=20))
-    quiet_start = ma.fields.String(allow_none=True, metadata={"example": "21:00"})
-    quiet_end = ma.fields.String(allow_none=True, metadata={"example": "08:00"})
-
-
-class SubscriptionsSchema(ma.Schema):
-    """Templates with their state, and the settings."""
-
-    templates = ma.fields.List(ma.fields.Nested(TemplateStateSchema), required=True)
-    preferences = ma.fields.Nested(PreferencesSchema, required=True)
-    ignored = ma.fields.List(
-        ma.fields.String(), metadata={"description": "Keys of the report not understood"}
-    )
-
-
-class PushSchema(ma.Schema):
-    """One push."""
-
-    id = ma.fields.Integer(required=True)
-    account_id = ma.fields.Integer(required=True)
-    kind = ma.fields.String(required=True)
-    object_type = ma.fields.String(required=True)
-    object_id = ma.fields.String(required=True)
-    status = ma.fields.String(required=True)
-    score = ma.fields.Float(allow_none=True)
-    day = ma.fields.Date(required=True)
-    send_after = UtcDateTime(required=True)
-    attempts = ma.fields.Integer(required=True)
-    last_error = ma.fields.String(allow_none=True)
-    created_at = UtcDateTime(required=True)
-    sent_at = UtcDateTime(allow_none=True)
-
-
-class PushQuerySchema(PageArgsSchema):
-    """Filters of the push list."""
-
-    status = ma.fields.String(validate=validate.OneOf([s.value for s in PushStatus]))
-    kind = ma.fields.String(validate=validate.OneOf(KINDS))
-    day = ma.fields.Date(data_key="date", metadata={"description": "The city's day, YYYY-MM-DD"})
-
-
-class PushCountsArgsSchema(ma.Schema):
-    """?from=&to= (default the last 7 days)."""
-
-    date_from = ma.fields.Date(data_key="from")
-    date_to = ma.fields.Date(data_key="to")
-
-
-class PushCountSchema(ma.Schema):
-    """Pushes of one kind and status on one day."""
-
-    date = ma.fields.Date(required=True)
-    kind = ma.fields.String(required=True)
-    status = ma.fields.String(required=True)
-    count = ma.fields.Integer(required=True)
-
-
-class PushCountsSchema(ma.Schema):
-    """Counts per day, kind and status."""
-
-    items = ma.fields.List(ma.fields.Nested(PushCountSchema), required=True)
-
-
-PushPageSchema = page_schema(PushSchema, "PushPageSchema")
 
 
 @blp.get("/me/subscriptions")
@@ -115,7 +24,7 @@ PushPageSchema = page_schema(PushSchema, "PushPageSchema")
 @blp.response(200, SubscriptionsSchema)
 def get_subscriptions():
     """My subscriptions (one-time sends left, long-term yes/no) and push settings."""
-    return push.subscriptions(current_account())
+    return subscriptions.subscriptions(current_account())
 
 
 @blp.post("/me/subscriptions")
@@ -124,7 +33,7 @@ def get_subscriptions():
 @blp.response(200, SubscriptionsSchema)
 def report_subscriptions(args):
     """Report what wx.requestSubscribeMessage answered; each one-time accept adds one send."""
-    return push.record_subscriptions(current_account(), args["client_id"], args["results"])
+    return subscriptions.record_subscriptions(current_account(), args["client_id"], args["results"])
 
 
 @blp.patch("/me/push-preferences")
@@ -133,7 +42,7 @@ def report_subscriptions(args):
 @blp.response(200, SubscriptionsSchema)
 def update_preferences(values):
     """Switch kinds of push off, set the daily cap of job pushes and the quiet hours."""
-    return push.update_preferences(current_account(), values)
+    return subscriptions.update_preferences(current_account(), values)
 
 
 @blp.get("/pushes")
@@ -142,15 +51,7 @@ def update_preferences(values):
 @blp.response(200, PushPageSchema)
 def list_pushes(args):
     """Pushes to people in my place, newest first (failed ones keep their last error)."""
-    items, total = push.list_pushes(
-        current_account(),
-        args["page"],
-        args["per_page"],
-        args.get("status"),
-        args.get("kind"),
-        args.get("day"),
-    )
-    return {"items": items, "page": args["page"], "per_page": args["per_page"], "total": total}
+    return history.list_pushes(current_account(), **args)
 
 
 @blp.get("/pushes/counts")
@@ -159,4 +60,4 @@ def list_pushes(args):
 @blp.response(200, PushCountsSchema)
 def counts(args):
     """Pushes per day, kind and status in my place."""
-    return {"items": push.daily_counts(current_account(), **args)}
+    return {"items": history.daily_counts(current_account(), **args)}

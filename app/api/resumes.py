@@ -3,8 +3,9 @@
 from flask import request
 from flask_smorest import Blueprint
 
-from app.api.common import FILE_DOC, NAMED_UPLOAD_DOC
-from app.api.job_schemas import (
+from app.api.downloads import send_stored
+from app.api.schemas.common import FILE_DOC, NAMED_UPLOAD_DOC
+from app.api.schemas.jobs import (
     RecommendArgsSchema,
     RecommendedSchema,
     ResumeFileSchema,
@@ -13,7 +14,7 @@ from app.api.job_schemas import (
 )
 from app.auth import auth_required, client_ip, current_account
 from app.models import STAFF_ROLES, Role
-from app.services import matching, resumes
+from app.services.jobs import matching, resumes
 
 URL_PREFIX = ""
 blp = Blueprint("resumes", __name__, description="Résumés, résumé files and recommended jobs")
@@ -52,7 +53,7 @@ def upload_file():
 @blp.doc(**FILE_DOC)
 def download_own_file(file_id):
     """Download one of my résumé files."""
-    return resumes.download_own(current_account(), file_id, client_ip())
+    return send_stored(resumes.own_file(current_account(), file_id, client_ip()))
 
 
 @blp.delete("/me/resume/files/<int:file_id>")
@@ -76,7 +77,7 @@ def read(resident_id):
 @blp.doc(**FILE_DOC)
 def download_file(resident_id, file_id):
     """Download a résumé file (same readers as the résumé; 404 for anyone else)."""
-    return resumes.download(current_account(), resident_id, file_id, client_ip())
+    return send_stored(resumes.file_of(current_account(), resident_id, file_id, client_ip()))
 
 
 @blp.get("/me/recommended-jobs")

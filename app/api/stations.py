@@ -3,8 +3,7 @@
 from flask import Response
 from flask_smorest import Blueprint
 
-from app.api.common import page_schema
-from app.api.station_schemas import (
+from app.api.schemas.stations import (
     CheckInListArgsSchema,
     CheckInListSchema,
     NearestArgsSchema,
@@ -12,18 +11,18 @@ from app.api.station_schemas import (
     PageLinksSchema,
     QrImageArgsSchema,
     StationInputSchema,
+    StationPageSchema,
     StationQuerySchema,
     StationSchema,
     StationUpdateSchema,
 )
 from app.auth import auth_required, client_ip, current_account, staff_required
-from app.services import check_ins, qr_codes, stations
-from app.services.stations import MANAGE_ROLES
+from app.services.stations import check_ins, qr_codes, stations
+from app.services.stations.stations import MANAGE_ROLES
 
 URL_PREFIX = "/stations"
 blp = Blueprint("stations", __name__, description="Service stations and their QR codes")
 
-StationPageSchema = page_schema(StationSchema, "StationPageSchema")
 IMAGE_DOC = {
     "responses": {
         "200": {
@@ -43,8 +42,7 @@ IMAGE_DOC = {
 @blp.response(200, StationPageSchema)
 def list_stations(args):
     """List the stations in my place (?mine=true: those I am assigned to)."""
-    items, total = stations.list_stations(current_account(), **args)
-    return {"items": items, "page": args["page"], "per_page": args["per_page"], "total": total}
+    return stations.list_stations(current_account(), **args)
 
 
 @blp.post("")
@@ -89,19 +87,15 @@ def rotate(station_id):
     return stations.rotate(current_account(), station_id, client_ip())
 
 
-def _code_data(station_id: int, kind: str) -> str:
-    station = stations.get_station(current_account(), station_id)
-    token = qr_codes.rotating_token(station) if kind == "rotating" else qr_codes.printed_token(station)
-    return qr_codes.station_url(station, token)
-
-
 @blp.get("/<int:station_id>/qr.png")
 @staff_required
 @blp.arguments(QrImageArgsSchema, location="query")
 @blp.doc(**IMAGE_DOC)
 def qr_png(args, station_id):
     """Return the station's QR code as PNG (printed code by default)."""
-    image = qr_codes.png(_code_data(station_id, args["kind"]), box_size=args["size"])
+    image = qr_codes.png(
+        stations.code_url(current_account(), station_id, args["kind"]), box_size=args["size"]
+    )
     return Response(image, mimetype="image/png", headers={"Cache-Control": "no-store"})
 
 
@@ -111,7 +105,7 @@ def qr_png(args, station_id):
 @blp.doc(**IMAGE_DOC)
 def qr_svg(args, station_id):
     """Return the station's QR code as SVG, for printing at any size."""
-    image = qr_codes.svg(_code_data(station_id, args["kind"]))
+    image = qr_codes.svg(stations.code_url(current_account(), station_id, args["kind"]))
     return Response(image, mimetype="image/svg+xml", headers={"Cache-Control": "no-store"})
 
 
@@ -129,10 +123,6 @@ def page_links(station_id):
 @blp.response(200, CheckInListSchema)
 def list_check_ins(args, station_id):
     """List one day's check-ins at a station in my place, in queue order (default today)."""
-    items, total = check_ins.list_for_station(
+    return check_ins.list_for_station(
         current_account(), station_id, args.get("date"), args.get("served"), args["page"], args["per_page"]
     )
-    people = check_ins.people(items)
-    for row in items:
-        row.person = people.get(row.resident_id)
-    return {"items": items, "page": args["page"], "per_page": args["per_page"], "total": total}

@@ -31,6 +31,8 @@ from app.models.jobs import (
     Resume,
     ResumeFile,
     WageUnit,
+    is_searchable,
+    visible_clause,
 )
 from app.models.places import (
     Circle,
@@ -99,6 +101,8 @@ __all__ = [
     "Resume",
     "ResumeFile",
     "WageUnit",
+    "is_searchable",
+    "visible_clause",
     "Account",
     "AuditEvent",
     "AuthToken",

@@ -140,6 +140,16 @@ class Employer(PlaceColumns, TimestampMixin, Base):
     account: Mapped["Account"] = relationship(foreign_keys=[account_id])  # noqa: F821
 
 
+def visible_clause(now: datetime | None = None):
+    """The SQL condition of a live job, one anyone may find: published and not past its end."""
+    return sa.and_(Job.status == JobStatus.published, Job.valid_until > (now or utcnow()))
+
+
+def is_searchable(job, now: datetime | None = None) -> bool:
+    """Tell whether a job is live (the same rule as `visible_clause`, for a row in hand)."""
+    return job.status == JobStatus.published and job.valid_until > (now or utcnow())
+
+
 class Job(PlaceColumns, TimestampMixin, Base):
     """A job post (岗位) of a verified employer."""
 

@@ -7,6 +7,7 @@ from typing import Optional
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.common.clock import local_day
 from app.models.base import Base, JSONText, TimestampMixin, utcnow
 
 
@@ -51,7 +52,7 @@ PLACE_COLUMN_NAMES = ("community_id", "township_id", "circle_id", "district_id",
 class PlaceColumns:
     """Denormalised place ids, so scoping is one indexed equality at province scale.
 
-    Set together from the community by `services.places.place_columns()`; never by hand.
+    Set together from the community by `services.people.places.place_columns()`; never by hand.
     """
 
     community_id: Mapped[int | None] = mapped_column(sa.ForeignKey("communities.id"), index=True)
@@ -125,6 +126,14 @@ class Resident(PlaceColumns, TimestampMixin, Base):
         """Return the resident's current key groups, sorted."""
         return sorted(row.key_group for row in self.key_group_rows if row.is_current())
 
+    def age(self, today: date | None = None) -> int | None:
+        """Return the age in whole years on `today` (default the city's today), from the birth date."""
+        if self.birth_date is None:
+            return None
+        today = today or local_day()
+        born = self.birth_date
+        return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
 
 class ResidentKeyGroup(Base):
     """One key group of one resident (a row each, so staff can filter by group).
@@ -151,8 +160,6 @@ class ResidentKeyGroup(Base):
     def is_current(self, today: date | None = None) -> bool:
         """Tell whether the group applies on `today` (default: the city's today)."""
         if today is None:
-            from app.services.clock import local_day
-
             today = local_day()
         return self.until is None or self.until >= today
 

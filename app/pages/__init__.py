@@ -4,10 +4,11 @@ from datetime import UTC
 
 from flask import Blueprint, render_template, request
 
+from app.common import clock
 from app.extensions import db
 from app.models import Event, EventStatus, Station
-from app.services import clock, qr_codes
-from app.services.events import signup_count
+from app.services.stations import qr_codes
+from app.services.stations.events import signup_count
 
 bp = Blueprint("pages", __name__, template_folder="../templates")
 

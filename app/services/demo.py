@@ -6,11 +6,16 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from app.common.credit_code import check_character
+from app.common.crypto import encrypt, lookup_hash
+from app.common.identity import id_check_character, mask_phone
 from app.extensions import db
 from app.models import (
     Account,
     Employer,
     EmployerStatus,
+    GridAssignment,
+    Household,
     Job,
     JobStatus,
     Resident,
@@ -20,12 +25,13 @@ from app.models import (
     StatusSource,
     utcnow,
 )
-from app.services import accounts, job_index, places
-from app.services.credit_code import check_character
-from app.services.jobs import monthly
-from app.services.personal_data import encrypt, id_check_character, lookup_hash, mask_phone
-from app.services.residents import record_status, set_community, set_id_number, set_key_groups, set_phone
-from app.services.stations import station_places
+from app.services.jobs.posts import monthly
+from app.services.jobs.search import geo_index
+from app.services.people import accounts, places
+from app.services.people.personal_data import set_id_number, set_phone
+from app.services.people.residents import set_community
+from app.services.people.status import recompute, record_status, set_key_groups
+from app.services.stations.stations import station_places
 
 DEMO_COMMUNITIES = Path(__file__).resolve().parent.parent / "data" / "demo_communities.csv"
 
@@ -296,9 +302,6 @@ DEMO_SURNAMES = "王李张刘陈杨黄赵吴周徐孙胡朱高林何郭"
 
 def _demo_households(password: str) -> dict:
     """Give every demo community three households and a grid worker assigned to it; safe to run again."""
-    from app.models import GridAssignment, Household
-    from app.services import zero_employment
-
     made = {"households": 0, "grid_workers": []}
     communities = list(csv.DictReader(DEMO_COMMUNITIES.read_text(encoding="utf-8").splitlines()))
     for number, row in enumerate(communities):
@@ -342,7 +345,7 @@ def _demo_households(password: str) -> dict:
                     resident, status, StatusSource.staff, note="demo data", recompute_household=False
                 )
             db.session.flush()
-            zero_employment.recompute(household.id, StatusSource.staff)
+            recompute(household.id, StatusSource.staff)
     return made
 
 
@@ -382,7 +385,7 @@ def create_demo_data(password: str) -> dict:
     stations = _demo_stations()
     grid = _demo_households(password)
     db.session.commit()
-    job_index.rebuild()
+    geo_index.rebuild()
     return {
         "communities": report.as_dict(),
         "staff": staff,

@@ -1,7 +1,13 @@
-"""Everything that talks to WeChat, through wechatpy; errors mapped to our envelope."""
+"""Everything that talks to WeChat, through wechatpy; every WeChat error is mapped here.
+
+A login or phone binding (a request waiting on WeChat) gets an APIError for the envelope; a
+subscribe message (a worker sending a push) gets a `Delivery` that says what became of it.
+"""
 
 import logging
+from dataclasses import dataclass
 
+import redis
 import requests
 from flask import Flask, current_app
 from wechatpy.exceptions import WeChatClientException
@@ -13,6 +19,25 @@ logger = logging.getLogger(__name__)
 
 # jscode2session / getuserphonenumber codes that mean "this code is no good".
 INVALID_CODE_ERRORS = frozenset({40029, 40163, 40226, 41008})
+# subscribeMessage.send answers that the send may be retried after: rate limited, system busy.
+RETRYABLE_SEND_ERRORS = frozenset({45009, -1})
+# …and the one that says the person has no quota left (or refused): final.
+NO_QUOTA_ERROR = 43101
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What became of one subscribe message: sent, or why not, and whether to try again."""
+
+    SENT = "sent"
+    NO_QUOTA = "no_quota"  # final: WeChat says the person may not be sent this any more
+    RETRY = "retry"  # not delivered, and worth trying again (busy, rate limited, unreachable)
+    REFUSED = "refused"  # not delivered, and never will be as it is (a bad field, template, openid)
+    UNKNOWN = "unknown"  # perhaps delivered (a read timeout, an unusable answer): never resend
+
+    outcome: str
+    error: str | None = None  # as stored on the push (at most 255 characters)
+    msgid: str | None = None
 
 
 class WeChat:
@@ -75,6 +100,27 @@ class WeChat:
         """Return WeChat's phone_info for a getPhoneNumber code."""
         answer = self._call("phone binding", self.client.get_phone_number, code, expect=("phone_info",))
         return answer["phone_info"]
+
+    def send_subscribe_message(self, openid: str, template_id: str, data: dict, page: str | None) -> Delivery:
+        """Send one subscribe message and say what became of it; never raises for WeChat's reasons."""
+        try:
+            answer = self.client.wxa.send_subscribe_message(openid, template_id, data, page)
+        except WeChatClientException as exc:
+            error = f"{exc.errcode} {exc.errmsg}"[:255]
+            if exc.errcode == NO_QUOTA_ERROR:
+                return Delivery(Delivery.NO_QUOTA, error)
+            if exc.errcode in RETRYABLE_SEND_ERRORS or exc.errcode is None:  # None: an HTTP 5xx
+                return Delivery(Delivery.RETRY, error)
+            return Delivery(Delivery.REFUSED, error)
+        except requests.ReadTimeout:
+            # WeChat may have delivered it: resending could message the person twice.
+            return Delivery(Delivery.UNKNOWN, "timeout: outcome unknown, not resent")
+        except (requests.RequestException, TokenRefreshBusy, redis.RedisError) as exc:
+            # Not sent: the token (cached in Redis) or WeChat could not be reached.
+            return Delivery(Delivery.RETRY, f"network: {exc.__class__.__name__}"[:255])
+        if not isinstance(answer, dict):
+            return Delivery(Delivery.UNKNOWN, "unusable answer from WeChat: outcome unknown, not resent")
+        return Delivery(Delivery.SENT, msgid=str(answer.get("msgid") or ""))
 
 
 wechat = WeChat()

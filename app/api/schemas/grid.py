@@ -1,0 +1,393 @@
+"""Schemas of the grid wing: households, the import, assignment, checklist, visits, cases, snapshots."""
+
+import marshmallow as ma
+from marshmallow import validate
+
+from app.api.schemas.common import (
+    AwareInputDateTime,
+    ClientId,
+    PageArgsSchema,
+    UtcDateTime,
+    one_of,
+    page_schema,
+)
+from app.common.identity import mask_address
+from app.models import AssistanceKind, EmploymentStatus, KeyGroup, NeedKind, VisitOutcome
+from app.services.people.places import describe_place
+
+
+class KeyGroupPeriodSchema(ma.Schema):
+    """A key group with its period, source and verifying staff."""
+
+    key_group = ma.fields.String(required=True)
+    since = ma.fields.Date(allow_none=True)
+    until = ma.fields.Date(allow_none=True)
+    source = ma.fields.String(allow_none=True)
+    verified_by_id = ma.fields.Integer(allow_none=True)
+
+
+class MemberSchema(ma.Schema):
+    """A household member as grid workers see them (ID number and phone masked)."""
+
+    id = ma.fields.Integer(required=True)
+    name = ma.fields.String(allow_none=True)
+    id_number = ma.fields.String(attribute="id_number_hint", allow_none=True)
+    phone = ma.fields.String(attribute="phone_hint", allow_none=True)
+    gender = ma.fields.String(allow_none=True)
+    age = ma.fields.Function(lambda r: r.age(), allow_none=True, metadata={"type": "integer"})
+    is_household_head = ma.fields.Boolean(required=True)
+    employment_status = ma.fields.String(allow_none=True)
+    key_groups = ma.fields.List(ma.fields.String())
+    key_group_periods = ma.fields.List(
+        ma.fields.Nested(KeyGroupPeriodSchema),
+        attribute="key_group_rows",
+        metadata={"description": "Current and ended"},
+    )
+
+
+class HouseholdSchema(ma.Schema):
+    """A household in a list (address to street level)."""
+
+    id = ma.fields.Integer(required=True)
+    key = ma.fields.String(allow_none=True)
+    address = ma.fields.Function(
+        lambda h: mask_address(h.address), allow_none=True, metadata={"type": "string"}
+    )
+    community = ma.fields.Function(
+        lambda h: describe_place("community", h.community_id), allow_none=True, metadata={"type": "object"}
+    )
+    lat = ma.fields.Float(allow_none=True)
+    lng = ma.fields.Float(allow_none=True)
+    zero_employment = ma.fields.Function(
+        lambda h: h.zero_employment_since is not None, metadata={"type": "boolean"}
+    )
+    zero_employment_since = ma.fields.Date(allow_none=True)
+    members = ma.fields.List(ma.fields.Nested(MemberSchema), required=True)
+
+
+class HouseholdDetailSchema(HouseholdSchema):
+    """One household, with its full address."""
+
+    address = ma.fields.String(allow_none=True)
+
+
+class HouseholdQuerySchema(PageArgsSchema):
+    """Filters of the household list."""
+
+    community = ma.fields.String(validate=validate.Regexp(r"^\d{12}$"))
+    zero_employment = ma.fields.Boolean()
+
+
+class ImportErrorSchema(ma.Schema):
+    """Why one cell of a row was refused."""
+
+    column = ma.fields.String(required=True)
+    code = ma.fields.String(required=True)
+    message = ma.fields.String(required=True)
+
+
+class RejectedRowSchema(ma.Schema):
+    """A row left out of the import."""
+
+    line = ma.fields.Integer(required=True, metadata={"description": "Line in the file, the header being 1"})
+    errors = ma.fields.List(ma.fields.Nested(ImportErrorSchema), required=True)
+
+
+class ImportReportSchema(ma.Schema):
+    """What an import did."""
+
+    imported = ma.fields.Integer(required=True, metadata={"description": "New residents"})
+    updated = ma.fields.Integer(
+        required=True, metadata={"description": "Known residents (same ID number) changed"}
+    )
+    unchanged = ma.fields.Integer(required=True)
+    households_created = ma.fields.Integer(required=True)
+    rejected = ma.fields.List(ma.fields.Nested(RejectedRowSchema), required=True)
+
+
+class TemplateArgsSchema(ma.Schema):
+    """?format= of the template download."""
+
+    format = ma.fields.String(load_default="xlsx", validate=validate.OneOf(["xlsx", "csv"]))
+
+
+class CommunityCodesSchema(ma.Schema):
+    """The communities a grid worker works on."""
+
+    community_codes = ma.fields.List(
+        ma.fields.String(validate=validate.Regexp(r"^\d{12}$")),
+        required=True,
+        validate=validate.Length(max=200),
+    )
+
+
+class CommunityRefSchema(ma.Schema):
+    """A community by code and name."""
+
+    code = ma.fields.String(required=True)
+    name = ma.fields.String(required=True)
+
+
+class AssignedSchema(ma.Schema):
+    """A grid worker's communities."""
+
+    account_id = ma.fields.Integer(required=True)
+    communities = ma.fields.List(ma.fields.Nested(CommunityRefSchema), required=True)
+
+
+class ChecklistArgsSchema(ma.Schema):
+    """Where the worker stands, and how many stops to plan."""
+
+    lat = ma.fields.Float()
+    lng = ma.fields.Float()
+    limit = ma.fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class LastVisitSchema(ma.Schema):
+    """A household's latest visit."""
+
+    id = ma.fields.Integer(required=True)
+    visited_at = UtcDateTime(required=True)
+    outcome = ma.fields.String(required=True)
+    worker_id = ma.fields.Integer(required=True)
+
+
+class ChecklistItemSchema(ma.Schema):
+    """A stop on the route: the household (full address: the worker walks there)."""
+
+    household = ma.fields.Nested(HouseholdDetailSchema, required=True)
+    distance_m = ma.fields.Float(
+        allow_none=True, metadata={"description": "From the previous stop (or the start)"}
+    )
+    last_visit = ma.fields.Nested(LastVisitSchema, allow_none=True)
+
+
+class NeedSchema(ma.Schema):
+    """An open follow-up recorded on a visit."""
+
+    id = ma.fields.Integer(attribute="need.id", required=True)
+    kind = ma.fields.String(attribute="need.kind", required=True)
+    household_id = ma.fields.Integer(attribute="need.household_id", required=True)
+    visit_id = ma.fields.Integer(attribute="need.visit_id", allow_none=True)
+    created_at = UtcDateTime(attribute="need.created_at", required=True)
+    resident = ma.fields.Function(
+        lambda row: (
+            None if row["resident"] is None else {"id": row["resident"].id, "name": row["resident"].name}
+        ),
+        allow_none=True,
+        metadata={"type": "object"},
+    )
+
+
+class ChecklistSchema(ma.Schema):
+    """Households not yet met this quarter, as a walking route, and open follow-ups."""
+
+    quarter_start = ma.fields.Date(required=True)
+    remaining = ma.fields.Integer(
+        required=True, metadata={"description": "Households still to meet this quarter"}
+    )
+    items = ma.fields.List(ma.fields.Nested(ChecklistItemSchema), required=True)
+    follow_ups = ma.fields.List(ma.fields.Nested(NeedSchema), required=True)
+
+
+class ClosedNeedSchema(ma.Schema):
+    """A follow-up after closing."""
+
+    id = ma.fields.Integer(required=True)
+    kind = ma.fields.String(required=True)
+    closed_at = UtcDateTime(allow_none=True)
+    closed_by_id = ma.fields.Integer(allow_none=True)
+
+
+class ProgressArgsSchema(ma.Schema):
+    """?as_of= (default today) of the progress figures."""
+
+    as_of = ma.fields.Date()
+
+
+class MonthProgressSchema(ma.Schema):
+    """Visit days (distinct local days with at least one visit) this month."""
+
+    visit_days = ma.fields.Integer(required=True)
+    target = ma.fields.Integer(required=True)
+    expected_by_now = ma.fields.Integer(
+        required=True, metadata={"description": "floor(target × day of month ÷ days in month)"}
+    )
+    on_track = ma.fields.Boolean(required=True)
+
+
+class CoverageSchema(ma.Schema):
+    """One community's households met this quarter, and the attempts."""
+
+    community = ma.fields.Nested(lambda: CommunityRefSchema(), allow_none=True)
+    households = ma.fields.Integer(required=True)
+    met = ma.fields.Integer(required=True)
+    coverage = ma.fields.Float(required=True)
+    target = ma.fields.Float(required=True)
+    not_home = ma.fields.Integer(required=True)
+    refused = ma.fields.Integer(required=True)
+
+
+class QuarterProgressSchema(ma.Schema):
+    """This quarter's coverage per community."""
+
+    start = ma.fields.Date(required=True)
+    communities = ma.fields.List(ma.fields.Nested(CoverageSchema), required=True)
+
+
+class ProgressSchema(ma.Schema):
+    """Visit days this month against the target, and coverage this quarter per community."""
+
+    as_of = ma.fields.Date(required=True)
+    month = ma.fields.Nested(MonthProgressSchema, required=True)
+    quarter = ma.fields.Nested(QuarterProgressSchema, required=True)
+
+
+class MemberUpdateSchema(ma.Schema):
+    """What the worker learnt about one member."""
+
+    resident_id = ma.fields.Integer(required=True)
+    employment_status = ma.fields.String(validate=one_of(EmploymentStatus))
+    key_groups = ma.fields.List(ma.fields.String(validate=one_of(KeyGroup)))
+    needs = ma.fields.List(ma.fields.String(validate=one_of(NeedKind)), validate=validate.Length(max=5))
+
+
+class VisitInputSchema(ma.Schema):
+    """One visit from the phone's queue."""
+
+    client_id = ClientId(required=True)
+    visited_at = AwareInputDateTime(
+        required=True, metadata={"description": "The phone's clock, with its offset"}
+    )
+    household_id = ma.fields.Integer(required=True)
+    lat = ma.fields.Float(allow_none=True)
+    lng = ma.fields.Float(allow_none=True)
+    outcome = ma.fields.String(required=True, validate=one_of(VisitOutcome))
+    members = ma.fields.List(ma.fields.Nested(MemberUpdateSchema), validate=validate.Length(max=30))
+    notes = ma.fields.String(allow_none=True, validate=validate.Length(max=1000))
+
+
+class VisitBatchSchema(ma.Schema):
+    """A batch of visits (each item checked on its own, so one bad item refuses only itself)."""
+
+    visits = ma.fields.List(
+        ma.fields.Raw(metadata={"type": "object", "description": "See VisitInput"}), required=True
+    )
+
+
+class VisitResultSchema(ma.Schema):
+    """What became of one item of the batch."""
+
+    index = ma.fields.Integer(required=True)
+    client_id = ma.fields.String(allow_none=True)
+    result = ma.fields.String(required=True, metadata={"description": "applied, duplicate or rejected"})
+    visit_id = ma.fields.Integer()
+    status_changes = ma.fields.Integer()
+    stale_updates = ma.fields.Integer(
+        metadata={
+            "description": "Members whose status and key groups predate the ledger's latest change (skipped)"
+        }
+    )
+    error = ma.fields.Dict()
+
+
+class VisitResultsSchema(ma.Schema):
+    """One result per item, in order."""
+
+    results = ma.fields.List(ma.fields.Nested(VisitResultSchema), required=True)
+
+
+class StatusChangeRowSchema(ma.Schema):
+    """One change in a resident's status history."""
+
+    id = ma.fields.Integer(required=True)
+    from_status = ma.fields.String(allow_none=True)
+    to_status = ma.fields.String(required=True)
+    source = ma.fields.String(required=True)
+    actor_id = ma.fields.Integer(allow_none=True)
+    note = ma.fields.String(allow_none=True)
+    occurred_at = UtcDateTime(required=True)
+
+
+class StatusHistorySchema(ma.Schema):
+    """A resident's status history, oldest first, and their key-group periods."""
+
+    resident_id = ma.fields.Integer(attribute="id", required=True)
+    employment_status = ma.fields.String(allow_none=True)
+    changes = ma.fields.List(
+        ma.fields.Nested(StatusChangeRowSchema), attribute="status_changes", required=True
+    )
+    key_groups = ma.fields.List(
+        ma.fields.Nested(KeyGroupPeriodSchema), attribute="key_group_rows", required=True
+    )
+
+
+class CaseQuerySchema(PageArgsSchema):
+    """Filters of the zero-employment list."""
+
+    open = ma.fields.Boolean(load_default=True, metadata={"description": "true: open cases; false: cleared"})
+    community = ma.fields.String(validate=validate.Regexp(r"^\d{12}$"))
+
+
+class ActionInputSchema(ma.Schema):
+    """Help given to a zero-employment household."""
+
+    kind = ma.fields.String(required=True, validate=one_of(AssistanceKind))
+    note = ma.fields.String(allow_none=True, validate=validate.Length(max=500))
+    job_id = ma.fields.Integer(allow_none=True)
+    resident_id = ma.fields.Integer(allow_none=True)
+
+
+class ActionSchema(ma.Schema):
+    """Help given."""
+
+    id = ma.fields.Integer(required=True)
+    kind = ma.fields.String(required=True)
+    note = ma.fields.String(allow_none=True)
+    job_id = ma.fields.Integer(allow_none=True)
+    resident_id = ma.fields.Integer(allow_none=True)
+    actor_id = ma.fields.Integer(required=True)
+    created_at = UtcDateTime(required=True)
+
+
+class CaseSchema(ma.Schema):
+    """A zero-employment household's assistance case."""
+
+    id = ma.fields.Integer(required=True)
+    household = ma.fields.Nested(HouseholdSchema, required=True)
+    opened_at = UtcDateTime(required=True)
+    days_open = ma.fields.Integer(required=True)
+    cleared_at = UtcDateTime(allow_none=True)
+    cleared_source = ma.fields.String(allow_none=True)
+    assigned_to_id = ma.fields.Integer(allow_none=True)
+    actions = ma.fields.List(ma.fields.Nested(ActionSchema), required=True)
+
+
+class SnapshotArgsSchema(ma.Schema):
+    """?from=&to=&community= of the ledger trend (months as YYYY-MM; default the last 12)."""
+
+    month_from = ma.fields.String(data_key="from")
+    month_to = ma.fields.String(data_key="to")
+    community = ma.fields.String(validate=validate.Regexp(r"^\d{12}$"))
+
+
+class SnapshotSchema(ma.Schema):
+    """One month's ledger counts over the caller's place."""
+
+    month = ma.fields.String(required=True)
+    communities = ma.fields.Integer(required=True)
+    residents = ma.fields.Integer(required=True)
+    households = ma.fields.Integer(required=True)
+    zero_employment_households = ma.fields.Integer(required=True)
+    by_status = ma.fields.Dict(required=True)
+    by_key_group = ma.fields.Dict(required=True)
+
+
+class SnapshotsSchema(ma.Schema):
+    """Months in order."""
+
+    items = ma.fields.List(ma.fields.Nested(SnapshotSchema), required=True)
+
+
+HouseholdPageSchema = page_schema(HouseholdSchema, "HouseholdPageSchema")
+CasePageSchema = page_schema(CaseSchema, "CasePageSchema")

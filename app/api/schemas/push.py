@@ -1,0 +1,104 @@
+"""Schemas of the push wing: subscriptions and preferences, pushes, daily counts."""
+
+import marshmallow as ma
+from marshmallow import validate
+
+from app.api.schemas.common import ClientId, PageArgsSchema, UtcDateTime, page_schema
+from app.models import PushStatus
+
+KINDS = ("job_match", "application_update", "checkin_followup", "visit_notice", "policy_notice")
+
+
+class SubscriptionReportSchema(ma.Schema):
+    """What wx.requestSubscribeMessage answered, passed on as it is."""
+
+    client_id = ClientId(
+        required=True, metadata={"description": "A client-made id: a retried report counts once"}
+    )
+    results = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.String(),
+        required=True,
+        metadata={"description": "{template_id: accept|reject|ban|filter}; other keys (errMsg) are ignored"},
+    )
+
+
+class TemplateStateSchema(ma.Schema):
+    """One template and what the person agreed to."""
+
+    key = ma.fields.String(required=True)
+    template_id = ma.fields.String(required=True)
+    kind = ma.fields.String(required=True, metadata={"description": "one_time or long_term"})
+    status = ma.fields.String(allow_none=True, metadata={"description": "accept, reject or ban"})
+    remaining = ma.fields.Integer(allow_none=True, metadata={"description": "One-time sends left"})
+    can_send = ma.fields.Boolean(required=True)
+
+
+class PreferencesSchema(ma.Schema):
+    """A person's push settings (times on the city's clock)."""
+
+    disabled_kinds = ma.fields.List(ma.fields.String(validate=validate.OneOf(KINDS)))
+    daily_cap = ma.fields.Integer(validate=validate.Range(min=0, max=20))
+    quiet_start = ma.fields.String(allow_none=True, metadata={"example": "21:00"})
+    quiet_end = ma.fields.String(allow_none=True, metadata={"example": "08:00"})
+
+
+class SubscriptionsSchema(ma.Schema):
+    """Templates with their state, and the settings."""
+
+    templates = ma.fields.List(ma.fields.Nested(TemplateStateSchema), required=True)
+    preferences = ma.fields.Nested(PreferencesSchema, required=True)
+    ignored = ma.fields.List(
+        ma.fields.String(), metadata={"description": "Keys of the report not understood"}
+    )
+
+
+class PushSchema(ma.Schema):
+    """One push."""
+
+    id = ma.fields.Integer(required=True)
+    account_id = ma.fields.Integer(required=True)
+    kind = ma.fields.String(required=True)
+    object_type = ma.fields.String(required=True)
+    object_id = ma.fields.String(required=True)
+    status = ma.fields.String(required=True)
+    score = ma.fields.Float(allow_none=True)
+    day = ma.fields.Date(required=True)
+    send_after = UtcDateTime(required=True)
+    attempts = ma.fields.Integer(required=True)
+    last_error = ma.fields.String(allow_none=True)
+    created_at = UtcDateTime(required=True)
+    sent_at = UtcDateTime(allow_none=True)
+
+
+class PushQuerySchema(PageArgsSchema):
+    """Filters of the push list."""
+
+    status = ma.fields.String(validate=validate.OneOf([s.value for s in PushStatus]))
+    kind = ma.fields.String(validate=validate.OneOf(KINDS))
+    day = ma.fields.Date(data_key="date", metadata={"description": "The city's day, YYYY-MM-DD"})
+
+
+class PushCountsArgsSchema(ma.Schema):
+    """?from=&to= (default the last 7 days)."""
+
+    date_from = ma.fields.Date(data_key="from")
+    date_to = ma.fields.Date(data_key="to")
+
+
+class PushCountSchema(ma.Schema):
+    """Pushes of one kind and status on one day."""
+
+    date = ma.fields.Date(required=True)
+    kind = ma.fields.String(required=True)
+    status = ma.fields.String(required=True)
+    count = ma.fields.Integer(required=True)
+
+
+class PushCountsSchema(ma.Schema):
+    """Counts per day, kind and status."""
+
+    items = ma.fields.List(ma.fields.Nested(PushCountSchema), required=True)
+
+
+PushPageSchema = page_schema(PushSchema, "PushPageSchema")

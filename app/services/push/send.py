@@ -1,0 +1,229 @@
+"""Sending one push: claim it, check it may still go, take one unit of quota, keep to the rate, call WeChat.
+
+Whatever goes wrong after the claim, a push never stays `sending`, and nobody is messaged twice:
+WeChat's answers are mapped to outcomes in one place (`app.wechat`, `Delivery`).
+"""
+
+import logging
+import time as clock_time
+from datetime import datetime
+
+import redis
+import sqlalchemy as sa
+from flask import current_app
+from rq import Retry
+
+from app.extensions import db, get_redis
+from app.models import Account, Job, Push, PushQuota, PushStatus, is_searchable, utcnow
+from app.queues import enqueue
+from app.services.push.schedule import send_after
+from app.services.push.subscriptions import preferences
+from app.services.push.templates import template
+from app.wechat import Delivery, wechat
+
+log = logging.getLogger(__name__)
+
+# Seconds before each retry of a send (backoff); with more retries RQ repeats the first wait.
+RETRY_WAITS = (10, 30, 90, 270)
+
+
+class PushRetry(Exception):
+    """Raised by a send that should be tried again later (RQ's Retry takes it from there)."""
+
+
+def retry_policy() -> Retry | None:
+    """Return RQ's Retry for a send: PUSH_MAX_ATTEMPTS tries in all, backing off."""
+    retries = current_app.config["PUSH_MAX_ATTEMPTS"] - 1
+    # RQ takes the waits from the end of the list: give it exactly one per retry.
+    return Retry(max=retries, interval=list(RETRY_WAITS[:retries])) if retries > 0 else None
+
+
+def _claim(push_id: int) -> bool:
+    """Take a push for sending; False when another worker has it or it is done."""
+    result = db.session.execute(
+        sa.update(Push)
+        .where(Push.id == push_id, Push.status.in_([PushStatus.pending, PushStatus.scheduled]))
+        .values(status=PushStatus.sending.value, attempts=Push.attempts + 1)
+    )
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def _finish(push: Push, status: PushStatus, error: str | None = None, **values) -> str:
+    """Write a push's outcome with one UPDATE and commit.
+
+    An UPDATE, not attributes set on the row: a commit before the WeChat call expired it, and
+    flushing an expired row would first load it again (one more query per send).
+    """
+    db.session.execute(
+        sa.update(Push)
+        .where(Push.id == sa.inspect(push).identity[0])
+        .values(status=status.value, last_error=error, **values)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return status.value
+
+
+def _job_live(job_id: int) -> bool:
+    job = db.session.get(Job, job_id)
+    return job is not None and is_searchable(job)
+
+
+def _over_cap(push: Push, cap: int) -> bool:
+    """Tell whether the daily cap leaves no room for this job push, best-scored first.
+
+    Pushes due at the same time (the morning after the quiet hours) compete: this one goes
+    only when fewer than `cap` pushes were sent today or rank above it (one count: the two
+    kinds of push exclude each other).
+    """
+    same_day = sa.and_(Push.account_id == push.account_id, Push.kind == "job_match", Push.day == push.day)
+    ahead = db.session.scalar(
+        sa.select(sa.func.count()).where(
+            same_day,
+            Push.id != push.id,
+            sa.or_(
+                Push.status == PushStatus.sent,
+                # One already on its way counts whatever its score: it may be delivered.
+                Push.status == PushStatus.sending,
+                sa.and_(
+                    Push.status.in_([PushStatus.pending, PushStatus.scheduled]),
+                    Push.send_after <= utcnow(),
+                    sa.or_(
+                        Push.score > (push.score or 0),
+                        sa.and_(Push.score == (push.score or 0), Push.id < push.id),
+                    ),
+                ),
+            ),
+        )
+    )
+    return ahead >= cap
+
+
+def _take_quota(push: Push) -> bool:
+    """Take one send from the person's quota for this template, atomically."""
+    kind = template(push.kind)["kind"]
+    where = sa.and_(PushQuota.account_id == push.account_id, PushQuota.template_key == push.kind)
+    if kind == "long_term":
+        return db.session.scalar(sa.select(PushQuota.status).where(where)) == "accept"
+    result = db.session.execute(
+        sa.update(PushQuota).where(where, PushQuota.remaining > 0).values(remaining=PushQuota.remaining - 1)
+    )
+    return result.rowcount == 1
+
+
+def _give_back_quota(push: Push) -> None:
+    if template(push.kind)["kind"] == "one_time":
+        db.session.execute(
+            sa.update(PushQuota)
+            .where(PushQuota.account_id == push.account_id, PushQuota.template_key == push.kind)
+            .values(remaining=PushQuota.remaining + 1)
+        )
+
+
+def take_send_slot(wait_seconds: float = 5.0) -> None:
+    """Wait for a slot under the global send rate (PUSH_QPS per second, whatever the workers).
+
+    A bucket of PUSH_QPS tokens refilled every second: one counter per second in Redis. Should
+    Redis fail, the send goes ahead (WeChat's own limit answers 45009, which is retried).
+    """
+    limit = current_app.config["PUSH_QPS"]
+    deadline = clock_time.monotonic() + wait_seconds
+    while True:
+        second = int(clock_time.time())
+        key = f"push:rate:{second}"
+        try:
+            pipe = get_redis().pipeline()
+            pipe.incr(key)
+            pipe.expire(key, 5)
+            taken = pipe.execute()[0]
+        except redis.RedisError:
+            return
+        if taken <= limit or clock_time.monotonic() > deadline:
+            return
+        clock_time.sleep(max(0.0, second + 1 - clock_time.time()) + 0.001)
+
+
+def send(push_id: int) -> str:
+    """Send one push; return its final or current status. Raises PushRetry to be tried again.
+
+    Whatever goes wrong after the claim, the push never stays `sending`: before WeChat was
+    called the quota goes back and the push is retried; after a call whose outcome is unknown
+    (a read timeout, an unusable answer) it is failed, never resent, so nobody gets it twice.
+    """
+    if not _claim(push_id):
+        return "not_pending"
+    push = db.session.get(Push, push_id)
+    progress = {"quota_taken": False}
+    try:
+        return _send_claimed(push, progress)
+    except PushRetry:
+        raise
+    except Exception as exc:  # a bug or an outage before the call: never leave it `sending`
+        db.session.rollback()
+        push = db.session.get(Push, push_id)
+        log.exception("push %s: send failed before WeChat answered", push_id)
+        return _retry_or_fail(
+            push, f"error: {exc.__class__.__name__}"[:255], give_back=progress["quota_taken"]
+        )
+
+
+def _send_claimed(push: Push, progress: dict) -> str:
+    account = db.session.get(Account, push.account_id)
+    if account is None or not account.is_active or not account.openid:
+        return _finish(push, PushStatus.skipped, "no_wechat_account")
+    prefs = preferences(push.account_id)
+    if push.kind in prefs["disabled_kinds"]:
+        return _finish(push, PushStatus.skipped, "opted_out")
+    if push.object_type == "job" and not _job_live(int(push.object_id)):
+        # Closed, expired or back in review since the push was made (say overnight).
+        return _finish(push, PushStatus.skipped, "job_not_live")
+    at, waits = send_after(prefs)
+    if waits:  # made before the quiet hours, but reached only now (a backlog, a retry)
+        return _reschedule(push, at)
+    if push.kind == "job_match" and _over_cap(push, prefs["daily_cap"]):
+        return _finish(push, PushStatus.skipped, "daily_cap")
+    if not _take_quota(push):
+        return _finish(push, PushStatus.skipped, "no_quota")
+    # Read before the commit, which expires them: reading after it would load both rows again.
+    message = (account.openid, template(push.kind)["template_id"], push.data, push.page)
+    db.session.commit()
+    progress["quota_taken"] = True
+    take_send_slot()
+    delivery = wechat.send_subscribe_message(*message)
+    if delivery.outcome == Delivery.SENT:
+        return _finish(push, PushStatus.sent, None, msgid=delivery.msgid, sent_at=utcnow())
+    if delivery.outcome == Delivery.NO_QUOTA:
+        # Final: WeChat says the person has no quota left (or refused); believe it.
+        db.session.execute(
+            sa.update(PushQuota)
+            .where(PushQuota.account_id == push.account_id, PushQuota.template_key == push.kind)
+            .values(remaining=0)
+        )
+        return _finish(push, PushStatus.failed, delivery.error)
+    if delivery.outcome == Delivery.RETRY:
+        return _retry_or_fail(push, delivery.error)
+    if delivery.outcome == Delivery.REFUSED:
+        _give_back_quota(push)  # a bad field, template or openid: nothing was delivered
+        return _finish(push, PushStatus.failed, delivery.error)
+    # Delivered or not, nobody knows: resending could message the person twice.
+    return _finish(push, PushStatus.failed, delivery.error)
+
+
+def _reschedule(push: Push, at: datetime) -> str:
+    """Hold a push for the end of the person's quiet hours."""
+    push.status, push.send_after, push.attempts = PushStatus.scheduled.value, at, push.attempts - 1
+    db.session.commit()
+    enqueue("push.send_push", push.id, at=at)
+    return PushStatus.scheduled.value
+
+
+def _retry_or_fail(push: Push, error: str, give_back: bool = True) -> str:
+    """Give the quota back; ask RQ to retry while attempts remain (only workers retry)."""
+    if give_back:
+        _give_back_quota(push)
+    retries_left = push.attempts < current_app.config["PUSH_MAX_ATTEMPTS"]
+    if retries_left and current_app.config["RQ_ASYNC"]:
+        _finish(push, PushStatus.pending, error)
+        raise PushRetry(error)
+    return _finish(push, PushStatus.failed, error)

@@ -1,0 +1,419 @@
+"""Check-in (签到) at stations and events: code checks, idempotency, queue numbers, serving, counts.
+
+The database is the source of truth: replay protection and queue numbers live in tables, so a
+check-in works the same whether Redis answers or not.
+"""
+
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+
+from app.common import clock
+from app.common.clock import local_day
+from app.common.geo import check_point, distance_m
+from app.common.upsert import upsert
+from app.errors import APIError, Conflict, Forbidden, ValidationFailed
+from app.extensions import db
+from app.models import (
+    Account,
+    CheckIn,
+    CheckInVia,
+    Event,
+    EventSignup,
+    EventStatus,
+    QrTokenUse,
+    QueueCounter,
+    Resident,
+    Resume,
+    ResumeFile,
+    Role,
+    Station,
+    utcnow,
+)
+from app.services.people.scoping import get_in_scope, scoped
+from app.services.results import Page, RowWith, paginate
+from app.services.stations import qr_codes
+from app.services.stations.events import get_in_my_scope
+from app.services.stations.stations import get_station
+
+# Who may mark check-ins served (supervisors watch, grid workers visit homes).
+SERVE_ROLES = frozenset(
+    {Role.station_staff, Role.operator, Role.township_admin, Role.district_admin, Role.city_admin}
+)
+VIA_BY_KIND = {
+    qr_codes.PRINTED: CheckInVia.printed,
+    qr_codes.ROTATING: CheckInVia.rotating,
+    qr_codes.EVENT: CheckInVia.event,
+}
+
+
+def _revoked() -> APIError:
+    return APIError(
+        422,
+        "token_revoked",
+        "This printed code has been replaced; scan the station's current code.",
+        field=qr_codes.FIELD,
+    )
+
+
+def _resolve(token: qr_codes.Token) -> tuple[Station | None, Event | None]:
+    """Return the station and event a genuine token names, or the reason it is refused."""
+    if token.kind == qr_codes.EVENT:
+        event = db.session.get(Event, token.object_id)
+        if event is None or (
+            token.station_code and token.station_code != f"{qr_codes.EVENT_CODE_PREFIX}{event.id}"
+        ):
+            raise ValidationFailed(qr_codes.FIELD, "This code names no event of ours.", code="token_invalid")
+        qr_codes.check_window(token)
+        if event.status == EventStatus.cancelled:
+            raise ValidationFailed(qr_codes.FIELD, "This event was cancelled.", code="event_cancelled")
+        if event.station is not None and not event.station.is_active:
+            raise ValidationFailed(qr_codes.FIELD, "This station is closed.", code="station_inactive")
+        now = utcnow()
+        opens = event.starts_at - timedelta(minutes=current_app.config["EVENT_CHECK_IN_EARLY_MINUTES"])
+        if not opens <= now <= event.ends_at:
+            raise ValidationFailed(
+                qr_codes.FIELD, "Check-in for this event is not open at this time.", code="event_not_open"
+            )
+        return event.station, event
+    station = db.session.get(Station, token.object_id)
+    if station is None or (token.station_code and token.station_code != station.code):
+        raise ValidationFailed(qr_codes.FIELD, "This code names no station of ours.", code="token_invalid")
+    if token.version > station.qr_version:
+        raise ValidationFailed(qr_codes.FIELD, "This code names no station of ours.", code="token_invalid")
+    if token.version < station.qr_version:
+        raise _revoked()
+    if token.kind == qr_codes.ROTATING:
+        qr_codes.check_window(token)
+    if not station.is_active:
+        raise ValidationFailed(qr_codes.FIELD, "This station is closed.", code="station_inactive")
+    return station, None
+
+
+def _check_location(station: Station | None, event: Event | None, lat, lng) -> float | None:
+    """Return the distance from the place (when a location was sent); enforce its geofence."""
+    check_point(lat, lng)
+    if event is not None and event.lat is not None:
+        target, required, radius = (event.lat, event.lng), event.require_location, event.geofence_m
+    elif event is not None:
+        target = (station.lat, station.lng) if station is not None else (None, None)
+        required = event.require_location or bool(station and station.require_location)
+        radius = event.geofence_m
+    else:
+        target, required, radius = (station.lat, station.lng), station.require_location, station.geofence_m
+    if lat is None:
+        if required:
+            raise ValidationFailed(
+                "lat",
+                "This place asks for your location: allow location access and scan again.",
+                code="location_required",
+            )
+        return None
+    if target[0] is None:
+        return None
+    metres = round(distance_m(lat, lng, target[0], target[1]), 1)
+    if required and metres > radius:
+        raise ValidationFailed(
+            "lat", f"You are {metres:.0f} m away; check in within {radius} m of the place.", code="too_far"
+        )
+    return metres
+
+
+def _by_client_id(account_id: int, client_id: str) -> CheckIn | None:
+    return db.session.scalar(
+        sa.select(CheckIn).where(CheckIn.account_id == account_id, CheckIn.client_id == client_id)
+    )
+
+
+def _recent(account_id: int, station: Station | None, event: Event | None) -> CheckIn | None:
+    """Return this person's check-in at the same place within the repeat window, if any."""
+    since = utcnow() - timedelta(minutes=current_app.config["CHECK_IN_REPEAT_MINUTES"])
+    statement = sa.select(CheckIn).where(CheckIn.account_id == account_id, CheckIn.created_at >= since)
+    if event is not None:
+        statement = statement.where(CheckIn.event_id == event.id)
+    else:
+        # The same local day too: a scan after midnight starts the new day's queue.
+        statement = statement.where(
+            CheckIn.station_id == station.id, CheckIn.event_id.is_(None), CheckIn.day == local_day()
+        )
+    return db.session.scalar(statement.order_by(CheckIn.id.desc()).limit(1))
+
+
+def next_queue_number(key: str) -> int:
+    """Take the next number of a queue, atomically: one upsert, whose row lock lasts until commit."""
+    now = utcnow()
+    upsert(
+        db.session,
+        QueueCounter,
+        {"key": key, "last": 1, "updated_at": now},
+        "key",
+        {"last": QueueCounter.last + 1, "updated_at": now},
+    )
+    return db.session.scalar(sa.select(QueueCounter.last).where(QueueCounter.key == key))
+
+
+def check_in(account: Account, values: dict) -> tuple[RowWith, bool]:
+    """Record a check-in from a scanned code; return it as shown (with next steps) and whether it is new.
+
+    The same client_id returns the first result; the same person at the same place within
+    CHECK_IN_REPEAT_MINUTES gets the existing check-in back; a rotating code is accepted
+    once per person.
+    """
+    row, created = _record(account, values)
+    return _shown(account, row, repeated=not created), created
+
+
+def _shown(account: Account, row: CheckIn, repeated: bool) -> RowWith:
+    """Return a check-in as its person sees it: whether it was a repeat, and what to do next."""
+    return RowWith(row, repeated=repeated, next_steps=next_steps(account, row))
+
+
+def _record(account: Account, values: dict) -> tuple[CheckIn, bool]:
+    """Record a check-in (see check_in); return the row and whether it is new."""
+    client_id = values["client_id"]
+    # Plain ids from here on: after the commit below, touching `account` would reload it with
+    # a plain SELECT before the lock, and on MariaDB that SELECT would fix the read snapshot.
+    account_id = account.id
+    found = _by_client_id(account_id, client_id)
+    if found is not None:
+        return found, False
+    token = qr_codes.parse(values["url_or_token"])
+    station, event = _resolve(token)
+    metres = _check_location(station, event, values.get("lat"), values.get("lng"))
+
+    # One person's check-ins go one at a time: the repeat and replay rules read, then write.
+    # A fresh transaction whose first statement is the lock, so the reads after it see
+    # everything committed before it (SQLite has no row locks: there the unique keys decide).
+    db.session.commit()
+    db.session.execute(sa.select(Account.id).where(Account.id == account_id).with_for_update())
+    found = _by_client_id(account_id, client_id)
+    if found is not None:
+        db.session.rollback()
+        return found, False
+    if token.kind != qr_codes.PRINTED:
+        replayed = db.session.get(QrTokenUse, (account_id, token.use_key)) is not None
+        if not replayed:
+            db.session.add(QrTokenUse(account_id=account_id, token_key=token.use_key))
+            try:
+                db.session.flush()
+            except IntegrityError:  # the same code, a moment ago, where nothing serialised us
+                db.session.rollback()
+                found = _by_client_id(account_id, client_id)
+                if found is not None:
+                    return found, False
+                replayed = True
+        if replayed:
+            db.session.rollback()
+            raise Conflict(
+                "token_replayed",
+                "You have already used this code: scan the code on the screen again.",
+                field=qr_codes.FIELD,
+            )
+    recent = _recent(account_id, station, event)
+    if recent is not None:
+        db.session.commit()
+        return recent, False
+
+    resident_id = db.session.scalar(sa.select(Resident.id).where(Resident.account_id == account_id))
+    owner = event if event is not None else station
+    day = local_day()
+    row = CheckIn(
+        account_id=account_id,
+        resident_id=resident_id,
+        client_id=client_id,
+        station_id=station.id if station is not None else None,
+        event_id=event.id if event is not None else None,
+        purpose=values["purpose"],
+        via=VIA_BY_KIND[token.kind].value,
+        day=day,
+        lat=values.get("lat"),
+        lng=values.get("lng"),
+        distance_m=metres,
+        signed_up=_signed_up(account_id, event.id) if event is not None else None,
+        community_id=owner.community_id,
+        township_id=owner.township_id,
+        circle_id=owner.circle_id,
+        district_id=owner.district_id,
+        city_id=owner.city_id,
+    )
+    # The queue counter is taken last: its row lock is the one every check-in here waits on.
+    row.queue_key = f"e{event.id}" if event is not None else f"s{station.id}:{day.isoformat()}"
+    row.queue_number = next_queue_number(row.queue_key)
+    db.session.add(row)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        found = _by_client_id(account_id, client_id)
+        if found is None:
+            raise
+        return found, False
+    return row, True
+
+
+def _signed_up(account_id: int, event_id: int) -> bool:
+    return (
+        db.session.scalar(
+            sa.select(EventSignup.id).where(
+                EventSignup.event_id == event_id,
+                EventSignup.account_id == account_id,
+                EventSignup.cancelled_at.is_(None),
+            )
+        )
+        is not None
+    )
+
+
+def _has_resume(resident_id: int) -> bool:
+    """Whether the person wrote a résumé or attached one (a file from a chat counts)."""
+    if db.session.get(Resume, resident_id) is not None:
+        return True
+    first_file = sa.select(ResumeFile.id).where(ResumeFile.resident_id == resident_id).limit(1)
+    return db.session.scalar(first_file) is not None
+
+
+def next_steps(account: Account, check_in: CheckIn) -> list[dict]:
+    """Return what the person should do next, for the check-in result screen (Chinese text)."""
+    steps = []
+    if account.role == Role.resident:
+        resident = db.session.scalar(sa.select(Resident).where(Resident.account_id == account.id))
+        if resident is None or not (resident.name and resident.id_number_hmac and resident.community_id):
+            steps.append(
+                {
+                    "code": "complete_profile",
+                    "message": "请完善个人信息（姓名、身份证号、所在社区），便于工作人员为您办理。",
+                }
+            )
+        if resident is None or not resident.phone_hmac:
+            steps.append({"code": "bind_phone", "message": "请绑定手机号，便于接收岗位推荐和办理进度。"})
+        if check_in.purpose == "job_seeking" and (resident is None or not _has_resume(resident.id)):
+            steps.append({"code": "write_resume", "message": "请填写简历，工作人员可据此为您推荐岗位。"})
+    if check_in.served_at is None:
+        steps.append(
+            {"code": "wait_for_call", "message": f"请留意叫号：您是今天第 {check_in.queue_number} 号。"}
+        )
+    return steps
+
+
+def get_mine(account: Account, check_in_id: int) -> RowWith:
+    """Return one of the caller's own check-ins as shown (queue number, next steps), or 404."""
+    row = db.session.scalar(
+        sa.select(CheckIn).where(CheckIn.id == check_in_id, CheckIn.account_id == account.id)
+    )
+    if row is None:
+        raise APIError(404, "check_in_not_found", f"No check-in {check_in_id} of yours.")
+    return _shown(account, row, repeated=True)
+
+
+def _listing(statement, served: bool | None, page: int, per_page: int) -> Page:
+    """Return one page of check-ins in queue order, each with the person behind it."""
+    if served is not None:
+        statement = statement.where(CheckIn.served_at.is_not(None) if served else CheckIn.served_at.is_(None))
+    found = paginate(statement, page, per_page, order_by=(CheckIn.queue_number, CheckIn.id))
+    people = _people(found.items)
+    found.items = [RowWith(row, person=people.get(row.resident_id)) for row in found.items]
+    return found
+
+
+def list_for_station(
+    actor: Account, station_id: int, day: date | None, served: bool | None, page: int = 1, per_page: int = 200
+) -> Page:
+    """Return one page of a station's check-ins of one local day (default today), in queue order."""
+    station = get_station(actor, station_id)
+    statement = sa.select(CheckIn).where(
+        CheckIn.station_id == station.id, CheckIn.event_id.is_(None), CheckIn.day == (day or local_day())
+    )
+    return _listing(statement, served, page, per_page)
+
+
+def list_for_event(
+    actor: Account, event_id: int, served: bool | None, page: int = 1, per_page: int = 200
+) -> Page:
+    """Return one page of the check-ins of an event in the actor's place, in queue order."""
+    event = get_in_my_scope(actor, event_id)
+    return _listing(sa.select(CheckIn).where(CheckIn.event_id == event.id), served, page, per_page)
+
+
+def _people(check_ins: list[CheckIn]) -> dict[int, Resident]:
+    """Return the resident records behind check-ins, by id, in one query."""
+    ids = {row.resident_id for row in check_ins if row.resident_id is not None}
+    if not ids:
+        return {}
+    return {
+        resident.id: resident
+        for resident in db.session.scalars(sa.select(Resident).where(Resident.id.in_(ids)))
+    }
+
+
+def serve(actor: Account, check_in_id: int, values: dict) -> RowWith:
+    """Mark a check-in served (or not), with an outcome note and a follow-up flag."""
+    if actor.role not in SERVE_ROLES:
+        raise Forbidden("role_forbidden", "Your role may not serve visitors.")
+    row = get_in_scope(CheckIn, check_in_id, actor, "check_in_not_found")
+    if "served" in values:
+        if values["served"] and row.served_at is None:
+            row.served_at, row.served_by_id = utcnow(), actor.id
+        elif not values["served"]:
+            row.served_at = row.served_by_id = None
+    for name in ("outcome_note", "follow_up"):
+        if name in values:
+            setattr(row, name, values[name])
+    db.session.commit()
+    return RowWith(row, person=_people([row]).get(row.resident_id))
+
+
+def daily_counts(
+    actor: Account, date_from: date | None = None, date_to: date | None = None, station_id: int | None = None
+) -> list[dict]:
+    """Return check-ins and served counts per station (or event) per local day, in the actor's place."""
+    date_from, date_to = clock.day_range(date_from, date_to)
+    served = sa.func.sum(sa.case((CheckIn.served_at.is_not(None), 1), else_=0))
+    statement = scoped(
+        sa.select(
+            CheckIn.day, CheckIn.station_id, CheckIn.event_id, sa.func.count().label("n"), served.label("s")
+        )
+        .where(CheckIn.day.between(date_from, date_to))
+        .group_by(CheckIn.day, CheckIn.station_id, CheckIn.event_id),
+        CheckIn,
+        actor,
+    )
+    if station_id is not None:
+        statement = statement.where(CheckIn.station_id == station_id)
+    rows = db.session.execute(statement.order_by(CheckIn.day, CheckIn.station_id, CheckIn.event_id)).all()
+    names = {
+        station.id: station
+        for station in db.session.scalars(
+            sa.select(Station).where(Station.id.in_({row.station_id for row in rows if row.station_id}))
+        )
+    }
+    return [
+        {
+            "date": row.day,
+            "station_id": row.station_id,
+            "station_code": names[row.station_id].code if row.station_id else None,
+            "station_name": names[row.station_id].name if row.station_id else None,
+            "event_id": row.event_id,
+            "check_ins": row.n,
+            "served": int(row.s or 0),
+        }
+        for row in rows
+    ]
+
+
+def purge_token_uses(older_than_hours: int = 24) -> int:
+    """Forget rotating-code uses older than any code can live, and past days' queue counters.
+
+    Returns how many code uses went. A station's counter is needed only on its day (the
+    numbers themselves stay on the check-ins); event counters stay while the event lives.
+    """
+    cutoff = utcnow() - timedelta(hours=older_than_hours)
+    result = db.session.execute(sa.delete(QrTokenUse).where(QrTokenUse.used_at < cutoff))
+    db.session.execute(
+        sa.delete(QueueCounter).where(
+            QueueCounter.key.like("s%"), QueueCounter.updated_at < utcnow() - timedelta(days=2)
+        )
+    )
+    db.session.commit()
+    return result.rowcount

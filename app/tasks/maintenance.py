@@ -1,0 +1,63 @@
+"""Housekeeping tasks on the `default` queue, and the schedule `flask cron` runs them on."""
+
+import contextlib
+from datetime import timedelta
+
+from app.common.clock import local_day
+from app.errors import APIError
+from app.queues import TASKS, task
+from app.services.grid import snapshots
+from app.services.jobs import posts
+from app.services.people import tokens
+from app.services.push import subscriptions
+from app.services.stations import check_ins
+
+# (task name, seconds between runs)
+SCHEDULE = (
+    ("maintenance.expire_jobs", 300),
+    ("maintenance.purge_expired_tokens", 24 * 3600),
+    ("maintenance.purge_qr_token_uses", 3600),
+    ("maintenance.snapshot_ledger", 3600),
+)
+
+
+@task("default")
+def purge_expired_tokens(older_than_days: int = 7) -> int:
+    """Delete tokens that expired or were revoked more than `older_than_days` ago."""
+    return tokens.purge_expired_tokens(older_than_days)
+
+
+@task("default")
+def expire_jobs() -> int:
+    """Mark jobs past valid_until expired and take them out of search (search filters them anyway)."""
+    return posts.expire_jobs()
+
+
+@task("default")
+def purge_qr_token_uses(older_than_hours: int = 24) -> int:
+    """Forget which rotating QR codes were used once they are long expired (and old push reports)."""
+    subscriptions.purge_subscription_reports()
+    return check_ins.purge_token_uses(older_than_hours)
+
+
+@task("default")
+def snapshot_ledger(month: str | None = None) -> int:
+    """Write the ledger snapshot of a month (default: this month, after freezing the last one).
+
+    Returns how many communities the month has rows for.
+    """
+    if month is None:
+        previous = (local_day().replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+        with contextlib.suppress(APIError):  # frozen already
+            snapshots.snapshot(previous)  # the past month's last run, once, early in the new month
+    return snapshots.snapshot(month)
+
+
+def build_cron(connection):
+    """Return an RQ CronScheduler that enqueues every SCHEDULE task on its queue."""
+    from rq.cron import CronScheduler
+
+    scheduler = CronScheduler(connection=connection, name="employment-circle-cron")
+    for name, interval in SCHEDULE:
+        scheduler.register(TASKS[name].func, queue_name=TASKS[name].queue, interval=interval)
+    return scheduler

@@ -1,0 +1,29 @@
+"""Push tasks on the `push` queue: the fan-out of a new job, one send, an application's news."""
+
+from rq import Retry
+
+from app.queues import task
+from app.services.push import fan_out, send
+
+# A fan-out or a notice is safe to repeat (the push rows' unique key sees to that): retry it.
+MAKE_RETRY = Retry(max=3, interval=[30, 120, 600])
+
+
+@task("push", retry=MAKE_RETRY)
+def match_and_push(job_id: int) -> dict:
+    """Create and enqueue the job_match pushes of a published job (safe to run again)."""
+    return fan_out.fan_out_job(job_id)
+
+
+# A finished send's RQ job is deleted at once: the push row holds the outcome, and keeping
+# tens of thousands of results (and their registry) costs Redis writes on every send.
+@task("push", retry=send.retry_policy, result_ttl=0)
+def send_push(push_id: int) -> str:
+    """Send one push; raises to be retried (rate limit, network) while attempts remain."""
+    return send.send(push_id)
+
+
+@task("push", retry=MAKE_RETRY)
+def notify_application(application_id: int, status: str) -> int:
+    """Push an application's new status to the applicant."""
+    return fan_out.notify_application(application_id, status)
