@@ -39,9 +39,9 @@ def register_commands(app: Flask) -> None:
 )
 def seed_places(path):
     """Load Huangshan's city, districts, townships and pilot circles (idempotent)."""
-    from app.services.people import places
+    from app.services.people import place_import
 
-    counts = places.seed_places(Path(path)) if path else places.seed_places()
+    counts = place_import.seed_places(Path(path)) if path else place_import.seed_places()
     click.echo(
         f"places: {counts['cities']} city, {counts['districts']} districts, "
         f"{counts['townships']} townships, {counts['circles']} circles "
@@ -57,7 +57,7 @@ def import_communities(csv_file):
     Valid rows go in, rejected rows are listed; a re-import updates instead of duplicating.
     Exits 1 when any row was rejected.
     """
-    from app.services.people import places
+    from app.services.people import place_import
 
     raw = Path(csv_file).read_bytes()
     try:
@@ -69,7 +69,7 @@ def import_communities(csv_file):
         except UnicodeDecodeError:
             raise click.ClickException(f"{csv_file} is not UTF-8 or GB 18030 text.") from None
     try:
-        report = places.import_communities(text)
+        report = place_import.import_communities(text)
     except APIError as exc:
         raise click.ClickException(exc.message) from None
     click.echo(
@@ -103,12 +103,10 @@ def import_communities(csv_file):
 @click.option("--name", "display_name", default=None)
 def create_admin(username, password, role, scope_kind, scope_code, display_name):
     """Create an administrator (or reset its password), scoped to a place."""
-    from app.services.people import accounts
+    from app.services.people import staff
 
     try:
-        account, created = accounts.create_admin(
-            username, password, role, scope_kind, scope_code, display_name
-        )
+        account, created = staff.create_admin(username, password, role, scope_kind, scope_code, display_name)
     except APIError as exc:
         raise click.ClickException(f"{exc.field or ''} {exc.message}".strip()) from None
     click.echo(

@@ -241,7 +241,7 @@ class Generator:
         """Seed the city's places; add communities (and, city-wide, a circle per township)."""
         from app.extensions import db
         from app.models import Circle, District, Township
-        from app.services.people.places import PLACES_FILE, seed_places
+        from app.services.people.place_import import PLACES_FILE, seed_places
 
         seed_places()
         db.session.commit()

@@ -254,7 +254,7 @@ def employer_and_reviewer(point: tuple[float, float]):
     from app.extensions import db
     from app.models import Account, District, Employer, EmployerStatus, Role, utcnow
     from app.services.demo import demo_credit_code
-    from app.services.people import accounts, places
+    from app.services.people import places, staff
 
     openid = BENCH_OPENID + "employer"
     account = db.session.scalar(sa.select(Account).where(Account.openid == openid))
@@ -277,7 +277,7 @@ def employer_and_reviewer(point: tuple[float, float]):
         db.session.commit()
     employer = db.session.scalar(sa.select(Employer).where(Employer.account_id == account.id))
     district = db.session.get(District, places.locate(*point)["district_id"])
-    reviewer, _ = accounts.create_admin(OPERATOR, OPERATOR_PASSWORD, "operator", "district", district.code)
+    reviewer, _ = staff.create_admin(OPERATOR, OPERATOR_PASSWORD, "operator", "district", district.code)
     return account, employer, reviewer
 
 

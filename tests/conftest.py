@@ -221,7 +221,7 @@ def places(app, _places_snapshot):
     The first test seeds through the services; later tests insert the same rows in one
     statement per table (seeding row by row costs half a second a test).
     """
-    from app.services.people.places import import_communities, seed_places
+    from app.services.people.place_import import import_communities, seed_places
 
     tables = [t for t in db.metadata.sorted_tables if t.name in PLACE_TABLES]
     if not _places_snapshot:
@@ -252,7 +252,7 @@ def make_id_number(birth: str = "19900101", district: str = "341002") -> str:
 @pytest.fixture
 def make_staff(app, places):
     """Return a factory: make_staff(role, scope_kind, scope_code, username=None) -> Account."""
-    from app.services.people.accounts import create_admin
+    from app.services.people.staff import create_admin
 
     counter = itertools.count(1)
 

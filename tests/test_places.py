@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Circle, CircleArea, City, Community, District, Township
-from app.services.people.places import PLACES_FILE, import_communities, seed_places
+from app.services.people.place_import import PLACES_FILE, import_communities, seed_places
 
 PLACE_MODELS = (City, District, Township, Circle, CircleArea, Community)
 HEADER = "code,name,kind,township_code,lat,lng,population,households\n"

@@ -30,7 +30,7 @@ from app.models import (
     Visit,
     ZeroEmploymentCase,
 )
-from app.services.grid.household_import import read_rows
+from app.services.grid.ledger_file import read_rows
 from app.services.people import status as ledger_core
 from app.services.people.personal_data import set_id_number
 from app.services.people.places import community_by_code, place_columns

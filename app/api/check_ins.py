@@ -12,7 +12,7 @@ from app.api.schemas.stations import (
 )
 from app.auth import auth_required, current_account, staff_required
 from app.models import Role
-from app.services.stations import check_ins
+from app.services.stations import check_ins, queue
 
 URL_PREFIX = "/check-ins"
 blp = Blueprint("check_ins", __name__, description="Check-in at stations and events")
@@ -38,7 +38,7 @@ def check_in(values):
 @blp.response(200, CheckInSchema)
 def get_mine(check_in_id):
     """Return one of my check-ins (e.g. to show the queue number again)."""
-    return check_ins.get_mine(current_account(), check_in_id)
+    return check_ins.get_check_in(current_account(), check_in_id)
 
 
 @blp.patch("/<int:check_in_id>")
@@ -47,7 +47,7 @@ def get_mine(check_in_id):
 @blp.response(200, CheckInStaffSchema)
 def serve(values, check_in_id):
     """Mark a visitor served, with an outcome note and a follow-up flag (staff in scope)."""
-    return check_ins.serve(current_account(), check_in_id, values)
+    return queue.serve(current_account(), check_in_id, values)
 
 
 @blp.get("/counts")
@@ -56,4 +56,4 @@ def serve(values, check_in_id):
 @blp.response(200, DailyCountsSchema)
 def counts(args):
     """Count check-ins (and how many were served) per station per local day in my place."""
-    return {"items": check_ins.daily_counts(current_account(), **args)}
+    return {"items": queue.daily_counts(current_account(), **args)}

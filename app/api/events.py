@@ -17,7 +17,7 @@ from app.api.schemas.stations import (
 )
 from app.auth import auth_required, client_ip, current_account, optional_account, staff_required
 from app.models import Role
-from app.services.stations import check_ins, events
+from app.services.stations import events, queue
 
 URL_PREFIX = "/events"
 blp = Blueprint("events", __name__, description="Events (job fairs, training) with sign-up and check-in")
@@ -89,7 +89,7 @@ def list_signups(args, event_id):
 @blp.response(200, CheckInListSchema)
 def list_check_ins(args, event_id):
     """List an event's check-ins in queue order (staff in the event's place)."""
-    return check_ins.list_for_event(
+    return queue.list_for_event(
         current_account(), event_id, args.get("served"), args["page"], args["per_page"]
     )
 

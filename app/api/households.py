@@ -13,7 +13,7 @@ from app.api.schemas.grid import (
 )
 from app.auth import client_ip, current_account, staff_required
 from app.common import files
-from app.services.grid import household_import, households
+from app.services.grid import household_import, households, ledger_file
 
 URL_PREFIX = ""
 blp = Blueprint("households", __name__, description="Households and the ledger import")
@@ -53,7 +53,7 @@ def import_households():
 @blp.doc(**SPREADSHEET_DOC)
 def template(args):
     """Download the import template (XLSX, or CSV with ?format=csv)."""
-    data, content_type, name = household_import.template(args["format"])
+    data, content_type, name = ledger_file.template(args["format"])
     return Response(
         data, content_type=content_type, headers={"Content-Disposition": f"attachment; filename={name}"}
     )

@@ -10,7 +10,7 @@ from app.api.schemas.people import (
     StaffUpdateSchema,
 )
 from app.auth import client_ip, current_account, staff_required
-from app.services.people import accounts
+from app.services.people import staff
 
 URL_PREFIX = "/staff"
 blp = Blueprint("staff", __name__, description="Staff accounts")
@@ -22,7 +22,7 @@ blp = Blueprint("staff", __name__, description="Staff accounts")
 @blp.response(201, StaffSchema)
 def create_staff(args):
     """Create a staff account with a role I may give, inside my place."""
-    return accounts.create_staff(current_account(), args, client_ip())
+    return staff.create_staff(current_account(), args, client_ip())
 
 
 @blp.get("")
@@ -31,7 +31,7 @@ def create_staff(args):
 @blp.response(200, StaffPageSchema)
 def list_staff(args):
     """List the staff accounts I manage."""
-    return accounts.list_staff(current_account(), args["page"], args["per_page"], args.get("role"))
+    return staff.list_staff(current_account(), args["page"], args["per_page"], args.get("role"))
 
 
 @blp.get("/<int:account_id>")
@@ -39,7 +39,7 @@ def list_staff(args):
 @blp.response(200, StaffSchema)
 def get_staff(account_id):
     """Return one staff account I manage."""
-    return accounts.get_staff(current_account(), account_id)
+    return staff.get_staff(current_account(), account_id)
 
 
 @blp.patch("/<int:account_id>")
@@ -48,4 +48,4 @@ def get_staff(account_id):
 @blp.response(200, StaffSchema)
 def update_staff(args, account_id):
     """Change a staff account I manage; disabling it revokes all its tokens."""
-    return accounts.update_staff(current_account(), account_id, args, client_ip())
+    return staff.update_staff(current_account(), account_id, args, client_ip())

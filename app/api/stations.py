@@ -17,7 +17,7 @@ from app.api.schemas.stations import (
     StationUpdateSchema,
 )
 from app.auth import auth_required, client_ip, current_account, staff_required
-from app.services.stations import check_ins, qr_codes, stations
+from app.services.stations import qr_codes, queue, stations
 from app.services.stations.stations import MANAGE_ROLES
 
 URL_PREFIX = "/stations"
@@ -123,6 +123,6 @@ def page_links(station_id):
 @blp.response(200, CheckInListSchema)
 def list_check_ins(args, station_id):
     """List one day's check-ins at a station in my place, in queue order (default today)."""
-    return check_ins.list_for_station(
+    return queue.list_for_station(
         current_account(), station_id, args.get("date"), args.get("served"), args["page"], args["per_page"]
     )

@@ -1,4 +1,7 @@
-"""Demo data for the embedded default: communities, staff accounts and residents in 屯溪区."""
+"""Demo data for the embedded default (`flask demo-data`): every wing's records in 屯溪区.
+
+Above the wings: it imports from each of them, and nothing imports it but the command line.
+"""
 
 import csv
 from datetime import timedelta
@@ -27,9 +30,10 @@ from app.models import (
 )
 from app.services.jobs.posts import monthly
 from app.services.jobs.search import geo_index
-from app.services.people import accounts, places
+from app.services.people import place_import, places
 from app.services.people.personal_data import set_id_number, set_phone
 from app.services.people.residents import set_community
+from app.services.people.staff import create_admin
 from app.services.people.status import recompute, record_status, set_key_groups
 from app.services.stations.stations import station_places
 
@@ -309,7 +313,7 @@ def _demo_households(password: str) -> dict:
         username = "demo-grid-worker" if row["code"] == "341002002001" else f"demo-grid-{row['code']}"
         worker = db.session.scalar(sa.select(Account).where(Account.username == username))
         if worker is None:
-            worker, _ = accounts.create_admin(
+            worker, _ = create_admin(
                 username, password, "grid_worker", "community", row["code"], f"演示 网格员 {community.name}"
             )
         if db.session.get(GridAssignment, (worker.id, community.id)) is None:
@@ -358,12 +362,12 @@ def demo_id_number(birth: str, sequence: str) -> str:
 
 def create_demo_data(password: str) -> dict:
     """Create the demo communities, staff and residents; safe to run again."""
-    report = places.import_communities(DEMO_COMMUNITIES.read_text(encoding="utf-8"))
+    report = place_import.import_communities(DEMO_COMMUNITIES.read_text(encoding="utf-8"))
     staff = []
     for username, role, kind, code, display_name in DEMO_STAFF:
         existing = db.session.scalar(sa.select(Account).where(Account.username == username))
         if existing is None:
-            accounts.create_admin(username, password, role, kind, code, display_name)
+            create_admin(username, password, role, kind, code, display_name)
         staff.append({"username": username, "role": role, "scope": f"{kind} {code}"})
     residents = []
     for name, birth, sequence, phone, community_code, status, groups in DEMO_RESIDENTS:

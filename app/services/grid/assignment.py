@@ -6,9 +6,9 @@ from app.errors import Forbidden, ValidationFailed
 from app.extensions import db
 from app.models import Account, Community, GridAssignment, Role, ZeroEmploymentCase
 from app.services.people import audit
-from app.services.people.accounts import get_staff
 from app.services.people.places import community_by_code, place_columns
 from app.services.people.scoping import in_scope
+from app.services.people.staff import get_staff
 from app.services.people.status import grid_worker_of
 
 # Who assigns grid workers: operators and the admins above them (the plan: the operator runs the circle).
@@ -16,7 +16,7 @@ ASSIGN_ROLES = frozenset({Role.operator, Role.township_admin, Role.district_admi
 
 
 def _grid_worker(actor: Account, account_id: int) -> Account:
-    """Return a grid worker the actor manages (see accounts.get_staff), or 404."""
+    """Return a grid worker the actor manages (see staff.get_staff), or 404."""
     worker = get_staff(actor, account_id)
     if worker.role != Role.grid_worker:
         raise ValidationFailed("account_id", "This account is not a grid worker.", code="not_a_grid_worker")

@@ -1,20 +1,19 @@
-"""Check-in (签到) at stations and events: code checks, idempotency, queue numbers, serving, counts.
+"""Check-in (签到) at stations and events: code checks, idempotency, queue numbers, next steps.
 
 The database is the source of truth: replay protection and queue numbers live in tables, so a
 check-in works the same whether Redis answers or not.
 """
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
-from app.common import clock
 from app.common.clock import local_day
 from app.common.geo import check_point, distance_m
 from app.common.upsert import upsert
-from app.errors import APIError, Conflict, Forbidden, ValidationFailed
+from app.errors import APIError, Conflict, ValidationFailed
 from app.extensions import db
 from app.models import (
     Account,
@@ -32,16 +31,9 @@ from app.models import (
     Station,
     utcnow,
 )
-from app.services.people.scoping import get_in_scope, scoped
-from app.services.results import Page, RowWith, paginate
+from app.services.results import RowWith
 from app.services.stations import qr_codes
-from app.services.stations.events import get_in_my_scope
-from app.services.stations.stations import get_station
 
-# Who may mark check-ins served (supervisors watch, grid workers visit homes).
-SERVE_ROLES = frozenset(
-    {Role.station_staff, Role.operator, Role.township_admin, Role.district_admin, Role.city_admin}
-)
 VIA_BY_KIND = {
     qr_codes.PRINTED: CheckInVia.printed,
     qr_codes.ROTATING: CheckInVia.rotating,
@@ -297,7 +289,7 @@ def next_steps(account: Account, check_in: CheckIn) -> list[dict]:
     return steps
 
 
-def get_mine(account: Account, check_in_id: int) -> RowWith:
+def get_check_in(account: Account, check_in_id: int) -> RowWith:
     """Return one of the caller's own check-ins as shown (queue number, next steps), or 404."""
     row = db.session.scalar(
         sa.select(CheckIn).where(CheckIn.id == check_in_id, CheckIn.account_id == account.id)
@@ -305,101 +297,6 @@ def get_mine(account: Account, check_in_id: int) -> RowWith:
     if row is None:
         raise APIError(404, "check_in_not_found", f"No check-in {check_in_id} of yours.")
     return _shown(account, row, repeated=True)
-
-
-def _listing(statement, served: bool | None, page: int, per_page: int) -> Page:
-    """Return one page of check-ins in queue order, each with the person behind it."""
-    if served is not None:
-        statement = statement.where(CheckIn.served_at.is_not(None) if served else CheckIn.served_at.is_(None))
-    found = paginate(statement, page, per_page, order_by=(CheckIn.queue_number, CheckIn.id))
-    people = _people(found.items)
-    found.items = [RowWith(row, person=people.get(row.resident_id)) for row in found.items]
-    return found
-
-
-def list_for_station(
-    actor: Account, station_id: int, day: date | None, served: bool | None, page: int = 1, per_page: int = 200
-) -> Page:
-    """Return one page of a station's check-ins of one local day (default today), in queue order."""
-    station = get_station(actor, station_id)
-    statement = sa.select(CheckIn).where(
-        CheckIn.station_id == station.id, CheckIn.event_id.is_(None), CheckIn.day == (day or local_day())
-    )
-    return _listing(statement, served, page, per_page)
-
-
-def list_for_event(
-    actor: Account, event_id: int, served: bool | None, page: int = 1, per_page: int = 200
-) -> Page:
-    """Return one page of the check-ins of an event in the actor's place, in queue order."""
-    event = get_in_my_scope(actor, event_id)
-    return _listing(sa.select(CheckIn).where(CheckIn.event_id == event.id), served, page, per_page)
-
-
-def _people(check_ins: list[CheckIn]) -> dict[int, Resident]:
-    """Return the resident records behind check-ins, by id, in one query."""
-    ids = {row.resident_id for row in check_ins if row.resident_id is not None}
-    if not ids:
-        return {}
-    return {
-        resident.id: resident
-        for resident in db.session.scalars(sa.select(Resident).where(Resident.id.in_(ids)))
-    }
-
-
-def serve(actor: Account, check_in_id: int, values: dict) -> RowWith:
-    """Mark a check-in served (or not), with an outcome note and a follow-up flag."""
-    if actor.role not in SERVE_ROLES:
-        raise Forbidden("role_forbidden", "Your role may not serve visitors.")
-    row = get_in_scope(CheckIn, check_in_id, actor, "check_in_not_found")
-    if "served" in values:
-        if values["served"] and row.served_at is None:
-            row.served_at, row.served_by_id = utcnow(), actor.id
-        elif not values["served"]:
-            row.served_at = row.served_by_id = None
-    for name in ("outcome_note", "follow_up"):
-        if name in values:
-            setattr(row, name, values[name])
-    db.session.commit()
-    return RowWith(row, person=_people([row]).get(row.resident_id))
-
-
-def daily_counts(
-    actor: Account, date_from: date | None = None, date_to: date | None = None, station_id: int | None = None
-) -> list[dict]:
-    """Return check-ins and served counts per station (or event) per local day, in the actor's place."""
-    date_from, date_to = clock.day_range(date_from, date_to)
-    served = sa.func.sum(sa.case((CheckIn.served_at.is_not(None), 1), else_=0))
-    statement = scoped(
-        sa.select(
-            CheckIn.day, CheckIn.station_id, CheckIn.event_id, sa.func.count().label("n"), served.label("s")
-        )
-        .where(CheckIn.day.between(date_from, date_to))
-        .group_by(CheckIn.day, CheckIn.station_id, CheckIn.event_id),
-        CheckIn,
-        actor,
-    )
-    if station_id is not None:
-        statement = statement.where(CheckIn.station_id == station_id)
-    rows = db.session.execute(statement.order_by(CheckIn.day, CheckIn.station_id, CheckIn.event_id)).all()
-    names = {
-        station.id: station
-        for station in db.session.scalars(
-            sa.select(Station).where(Station.id.in_({row.station_id for row in rows if row.station_id}))
-        )
-    }
-    return [
-        {
-            "date": row.day,
-            "station_id": row.station_id,
-            "station_code": names[row.station_id].code if row.station_id else None,
-            "station_name": names[row.station_id].name if row.station_id else None,
-            "event_id": row.event_id,
-            "check_ins": row.n,
-            "served": int(row.s or 0),
-        }
-        for row in rows
-    ]
 
 
 def purge_token_uses(older_than_hours: int = 24) -> int:

@@ -98,7 +98,7 @@ def create(actor: Account, values: dict, ip: str | None) -> RowWith:
     return shown([event])[0]
 
 
-def get_event(event_id: int) -> Event:
+def public_event(event_id: int) -> Event:
     """Return any event (events are public), or 404."""
     event = db.session.get(Event, event_id)
     if event is None:
@@ -108,10 +108,10 @@ def get_event(event_id: int) -> Event:
 
 def event_for(account: Account | None, event_id: int) -> RowWith:
     """Return one event as shown, with whether the caller (when logged in) signed up."""
-    return shown([get_event(event_id)], account)[0]
+    return shown([public_event(event_id)], account)[0]
 
 
-def get_in_my_scope(actor: Account, event_id: int) -> Event:
+def get_event(actor: Account, event_id: int) -> Event:
     """Return an event in the staff member's place, or 404."""
     return get_in_scope(Event, event_id, actor, "event_not_found")
 
@@ -120,7 +120,7 @@ def update(actor: Account, event_id: int, values: dict, ip: str | None) -> RowWi
     """Edit or cancel an event in the actor's place; capacity never drops below the sign-ups."""
     if actor.role not in ORGANISE_ROLES:
         raise Forbidden("role_forbidden", "Your role may not organise events.")
-    get_in_my_scope(actor, event_id)
+    get_event(actor, event_id)
     # Locked, like a sign-up, so a capacity cut and a sign-up cannot cross.
     db.session.commit()
     event = db.session.scalar(sa.select(Event).where(Event.id == event_id).with_for_update())
@@ -271,7 +271,7 @@ def sign_up(account: Account, event_id: int) -> tuple[EventSignup, bool]:
 
 def cancel_signup(account: Account, event_id: int) -> None:
     """Cancel the caller's sign-up (a no-op when there is none)."""
-    signup = my_signup(account, get_event(event_id).id)
+    signup = my_signup(account, public_event(event_id).id)
     if signup is not None:
         signup.cancelled_at = utcnow()
         db.session.commit()
@@ -279,7 +279,7 @@ def cancel_signup(account: Account, event_id: int) -> None:
 
 def list_signups(actor: Account, event_id: int, page: int = 1, per_page: int = 200) -> Page:
     """Return one page of an event's live sign-ups with the people behind them, and the total."""
-    event = get_in_my_scope(actor, event_id)
+    event = get_event(actor, event_id)
     rows = db.session.execute(
         sa.select(EventSignup, Resident)
         .outerjoin(Resident, Resident.account_id == EventSignup.account_id)
@@ -294,6 +294,6 @@ def list_signups(actor: Account, event_id: int, page: int = 1, per_page: int = 2
 
 def page_links(actor: Account, event_id: int) -> dict:
     """Mint a signed link to an event's full-screen rotating code (events have no poster)."""
-    event = get_in_my_scope(actor, event_id)
+    event = get_event(actor, event_id)
     live_url, expires = qr_codes.page_link(f"/events/{event.id}/live")
     return {"live_url": live_url, "poster_url": None, "qr_url": None, "expires_at": expires}
