@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Run lint and the test suite on the embedded backend, the mini-program's Node tests, then both
-# again on MariaDB + Redis when configured (MINIPROGRAM_TESTS=0 skips the Node tests).
+# Run lint, the import rules (lint-imports) and the test suite on the embedded backend, the
+# mini-program's Node tests, then both again on MariaDB + Redis when configured
+# (MINIPROGRAM_TESTS=0 skips the Node tests).
 set -u
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
@@ -17,6 +18,8 @@ pytest_run() {
 }
 
 .venv/bin/ruff check . || exit 1
+# The import rules of the layout (.importlinter): one direction, wings, no cycles, RQ only in tasks.
+.venv/bin/lint-imports --no-cache || exit 1
 
 echo "== tests on the embedded backend (SQLite + fakeredis)"
 pytest_run -q --backend=embedded "$@" || exit 1

@@ -1,6 +1,8 @@
 """Demo data for the embedded default (`flask demo-data`): every wing's records in 屯溪区.
 
 Above the wings: it imports from each of them, and nothing imports it but the command line.
+Long because most of it is data (staff, residents, employers and jobs, households), kept in one
+place so the README's walk-through can be checked against it.
 """
 
 import csv

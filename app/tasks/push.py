@@ -1,5 +1,6 @@
 """Push tasks on the `push` queue: the fan-out of a new job, one send, an application's news."""
 
+from flask import current_app
 from rq import Retry
 
 from app.queues import task
@@ -7,6 +8,15 @@ from app.services.push import fan_out, send
 
 # A fan-out or a notice is safe to repeat (the push rows' unique key sees to that): retry it.
 MAKE_RETRY = Retry(max=3, interval=[30, 120, 600])
+# Seconds before each retry of a send (backoff); with more retries RQ repeats the first wait.
+SEND_RETRY_WAITS = (10, 30, 90, 270)
+
+
+def send_retry() -> Retry | None:
+    """Return RQ's Retry for a send: PUSH_MAX_ATTEMPTS tries in all, backing off."""
+    retries = current_app.config["PUSH_MAX_ATTEMPTS"] - 1
+    # RQ takes the waits from the end of the list: give it exactly one per retry.
+    return Retry(max=retries, interval=list(SEND_RETRY_WAITS[:retries])) if retries > 0 else None
 
 
 @task("push", retry=MAKE_RETRY)
@@ -17,7 +27,7 @@ def match_and_push(job_id: int) -> dict:
 
 # A finished send's RQ job is deleted at once: the push row holds the outcome, and keeping
 # tens of thousands of results (and their registry) costs Redis writes on every send.
-@task("push", retry=send.retry_policy, result_ttl=0)
+@task("push", retry=send_retry, result_ttl=0)
 def send_push(push_id: int) -> str:
     """Send one push; raises to be retried (rate limit, network) while attempts remain."""
     return send.send(push_id)

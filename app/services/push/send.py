@@ -11,7 +11,6 @@ from datetime import datetime
 import redis
 import sqlalchemy as sa
 from flask import current_app
-from rq import Retry
 
 from app.extensions import db, get_redis
 from app.models import Account, Job, Push, PushQuota, PushStatus, is_searchable, utcnow
@@ -23,19 +22,8 @@ from app.wechat import Delivery, wechat
 
 log = logging.getLogger(__name__)
 
-# Seconds before each retry of a send (backoff); with more retries RQ repeats the first wait.
-RETRY_WAITS = (10, 30, 90, 270)
-
-
 class PushRetry(Exception):
-    """Raised by a send that should be tried again later (RQ's Retry takes it from there)."""
-
-
-def retry_policy() -> Retry | None:
-    """Return RQ's Retry for a send: PUSH_MAX_ATTEMPTS tries in all, backing off."""
-    retries = current_app.config["PUSH_MAX_ATTEMPTS"] - 1
-    # RQ takes the waits from the end of the list: give it exactly one per retry.
-    return Retry(max=retries, interval=list(RETRY_WAITS[:retries])) if retries > 0 else None
+    """Raised by a send that should be tried again later (the send_push task's retry policy)."""
 
 
 def _claim(push_id: int) -> bool:
