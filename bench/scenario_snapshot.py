@@ -1,4 +1,4 @@
-"""Scenario 5: the monthly ledger snapshot (services/ledger.snapshot, what `flask snapshot-ledger` runs).
+"""Scenario 5: the monthly ledger snapshot (grid/snapshots.snapshot, what `flask snapshot-ledger` runs).
 
 Runs in-process, as the RQ worker runs the job: one month's counts per community over every
 resident, household, key group and zero-employment case of the generated scale. The first run
@@ -19,14 +19,14 @@ def run(scale: str = "tunxi", quick: bool = False) -> dict:
     app = bench_app()  # first: the app's config reads the benchmark's environment on import
     from app.extensions import db
     from app.models import Household, LedgerSnapshot, Resident
-    from app.services.grid import snapshots as ledger
+    from app.services.grid import snapshots
 
     runs = []
     with app.app_context():
         for _ in range(2):
             db.session.remove()  # a fresh connection and snapshot, as each cron job has
             started = time.perf_counter()
-            written = ledger.snapshot()
+            written = snapshots.snapshot()
             runs.append({"seconds": round(time.perf_counter() - started, 2), "rows_written": written})
         totals = db.session.execute(
             sa.select(sa.func.sum(LedgerSnapshot.residents), sa.func.sum(LedgerSnapshot.households))
@@ -42,7 +42,7 @@ def run(scale: str = "tunxi", quick: bool = False) -> dict:
         "snapshot",
         {
             "scale": scale,
-            "via": "in-process (services.ledger.snapshot, as the RQ job runs it)",
+            "via": "in-process (services.grid.snapshots.snapshot, as the RQ task runs it)",
             "residents": residents,
             "households": households,
             "seconds": runs[0]["seconds"],
