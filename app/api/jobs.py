@@ -172,5 +172,4 @@ def report(args, job_id):
 @blp.response(200, CandidatePageSchema)
 def candidates(args, job_id):
     """Seekers near my job whose wishes it fits, best first (personal data masked)."""
-    items = matching.candidates(current_account(), job_id, args["radius_m"], args["page"], args["per_page"])
-    return {"items": items, "page": args["page"], "per_page": args["per_page"]}
+    return matching.candidates(current_account(), job_id, args["radius_m"], args["page"], args["per_page"])

@@ -210,8 +210,8 @@ def nearby_seekers(job: Job, radius_m: int, count: int = POOL) -> list[tuple[int
     return [(rid, d) for d, rid in found if d <= radius_m][:count]
 
 
-def candidates(actor: Account, job_id: int, radius_m: int, page: int, per_page: int) -> list[dict]:
-    """Return seekers near a job whose wishes it fits, best first, masked for the actor."""
+def candidates(actor: Account, job_id: int, radius_m: int, page: int, per_page: int) -> dict:
+    """Return one page of seekers near a job whose wishes it fits, best first, masked for the actor."""
     job = _job_for_candidates(actor, job_id)
     near = nearby_seekers(job, radius_m)
     seekers = _seekers([rid for rid, _ in near])
@@ -225,7 +225,8 @@ def candidates(actor: Account, job_id: int, radius_m: int, page: int, per_page: 
     ranked.sort(key=lambda item: (-item["score"], item["distance_m"], item["seeker"].resident.id))
     start = (page - 1) * per_page
     is_staff = actor.role in STAFF_ROLES
-    return [_candidate_view(item, is_staff) for item in ranked[start : start + per_page]]
+    items = [_candidate_view(item, is_staff) for item in ranked[start : start + per_page]]
+    return {"items": items, "page": page, "per_page": per_page}
 
 
 def _candidate_view(item: dict, is_staff: bool) -> dict:

@@ -22,6 +22,7 @@ from app.wechat import Delivery, wechat
 
 log = logging.getLogger(__name__)
 
+
 class PushRetry(Exception):
     """Raised by a send that should be tried again later (the send_push task's retry policy)."""
 

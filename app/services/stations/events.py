@@ -278,18 +278,25 @@ def cancel_signup(account: Account, event_id: int) -> None:
 
 
 def list_signups(actor: Account, event_id: int, page: int = 1, per_page: int = 200) -> Page:
-    """Return one page of an event's live sign-ups with the people behind them, and the total."""
+    """Return one page of an event's live sign-ups, oldest first, each with the person behind it."""
     event = get_event(actor, event_id)
-    rows = db.session.execute(
-        sa.select(EventSignup, Resident)
-        .outerjoin(Resident, Resident.account_id == EventSignup.account_id)
-        .where(EventSignup.event_id == event.id, EventSignup.cancelled_at.is_(None))
-        .order_by(EventSignup.created_at, EventSignup.id)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).all()
-    items = [RowWith(signup, person=resident) for signup, resident in rows]
-    return Page(items, page, per_page, signup_count(event.id))
+    found = paginate(
+        sa.select(EventSignup).where(EventSignup.event_id == event.id, EventSignup.cancelled_at.is_(None)),
+        page,
+        per_page,
+        order_by=(EventSignup.created_at, EventSignup.id),
+    )
+    accounts = {signup.account_id for signup in found.items}
+    people = (
+        {
+            r.account_id: r
+            for r in db.session.scalars(sa.select(Resident).where(Resident.account_id.in_(accounts)))
+        }
+        if accounts
+        else {}
+    )
+    found.items = [RowWith(signup, person=people.get(signup.account_id)) for signup in found.items]
+    return found
 
 
 def page_links(actor: Account, event_id: int) -> dict:
