@@ -9,6 +9,8 @@ import itertools
 import os
 import socket
 import threading
+import uuid
+from typing import NamedTuple
 
 import pytest
 import requests
@@ -24,6 +26,8 @@ from app.wechat.fake import create_fake_wechat
 
 APPID, SECRET = "wxtest00000000appid", "test-wechat-secret"
 PASSWORD = "correct-horse-battery"
+ME, RESUME, SUBSCRIPTIONS = "/api/v1/me", "/api/v1/me/resume", "/api/v1/me/subscriptions"
+JOB_MATCH_TEMPLATE = "tmpl-job-match"
 TEST_COMMUNITIES = """code,name,kind,township_code,lat,lng,population,households
 341002002001,昱中一社区,community,341002002000,29.7170,118.3190,6000,2000
 341002002002,昱中二社区,community,341002002000,29.7150,118.3170,5000,1800
@@ -289,6 +293,12 @@ def staff_headers(make_staff, login):
 
 
 @pytest.fixture
+def operator(staff_headers):
+    """The 城中 circle's operator (its townships 昱中 and 老街): (account, headers)."""
+    return staff_headers("operator", "circle", "341002-chengzhong")
+
+
+@pytest.fixture
 def make_resident(app, places):
     """Return a factory that writes a resident straight into the ledger."""
     from app.models import Resident, StatusSource
@@ -330,6 +340,41 @@ def wechat_login(client, fake_wechat):
         assert response.status_code == 200, response.get_json()
         body = response.get_json()
         return body, {"Authorization": f"Bearer {body['token']}"}, codes
+
+    return factory
+
+
+class NewSeeker(NamedTuple):
+    """A job seeker made by make_seeker."""
+
+    resident_id: int
+    account_id: int
+    openid: str
+    headers: dict
+
+
+@pytest.fixture
+def make_seeker(client, wechat_login, places):
+    """Return a factory: make_seeker(name=…, lat=…, lng=…, accept=False, **résumé) -> NewSeeker.
+
+    A resident logged in through WeChat, with a name, a home and a résumé (open to work unless the
+    résumé fields say otherwise); `accept` reports one one-time accept of the job_match template to
+    us, as the phone would (the fake WeChat's side of it is `grant` in tests/support.py).
+    """
+
+    def factory(name="求职者", lat=29.7165, lng=118.3185, accept=False, **resume):
+        body, headers, codes = wechat_login()
+        profile = client.patch(ME, json={"name": name, "home_lat": lat, "home_lng": lng}, headers=headers)
+        assert profile.status_code == 200, profile.get_json()
+        saved = client.put(RESUME, json=resume, headers=headers)
+        assert saved.status_code == 200, saved.get_json()
+        if accept:
+            results = {JOB_MATCH_TEMPLATE: "accept", "errMsg": "ok"}
+            report = client.post(
+                SUBSCRIPTIONS, json={"client_id": uuid.uuid4().hex, "results": results}, headers=headers
+            )
+            assert report.status_code == 200, report.get_json()
+        return NewSeeker(profile.get_json()["id"], body["account"]["id"], codes["openid"], headers)
 
     return factory
 

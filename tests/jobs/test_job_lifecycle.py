@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import AuditEvent, Job, JobReport, utcnow
 from app.services.jobs.search import geo_index
+from tests.support import error_of
 
 # A point about 140 m from the default job location (community 341002002001, circle chengzhong).
 NEAR = {"lat": 29.7170, "lng": 118.3190}
@@ -24,13 +25,6 @@ JOB = {
     "wage_min": 3000,
     "wage_max": 4500,
 }
-
-
-def error_of(response) -> dict:
-    """Return the inside of the error envelope."""
-    body = response.get_json()
-    assert set(body) == {"error"}, body
-    return body["error"]
 
 
 def found_ids(client, **params) -> list[int]:

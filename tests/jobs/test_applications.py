@@ -12,6 +12,7 @@ from app.extensions import db
 from app.models import Application, AuditEvent, Job, Resident, Resume, StatusChange, utcnow
 from app.services.jobs.matching import PRIORITY_BONUS, Seeker, fits, score
 from app.services.people.status import set_key_groups
+from tests.support import error_of
 
 ME = "/api/v1/me"
 RESUME = "/api/v1/me/resume"
@@ -20,13 +21,6 @@ RECOMMENDED = "/api/v1/me/recommended-jobs"
 # The employer's (and so, by default, its jobs') location in make_employer.
 JOB_AT = (29.7160, 118.3180)
 HOME = (29.7170, 118.3190)
-
-
-def error_of(response) -> dict:
-    """Return the error envelope's inside."""
-    body = response.get_json()
-    assert set(body) == {"error"}, body
-    return body["error"]
 
 
 def apply(client, job_id: int, headers, **body):
@@ -449,21 +443,6 @@ def test_public_welfare_job_puts_a_priority_seeker_first():
 # ---------------------------------------------------------------- recommended jobs
 
 
-@pytest.fixture
-def make_seeker(client, wechat_login, places):
-    """Return a factory: make_seeker(name, lat, lng, **résumé) -> (resident id, headers)."""
-
-    def factory(name, lat, lng, **resume):
-        _, headers, _ = wechat_login()
-        profile = client.patch(ME, json={"name": name, "home_lat": lat, "home_lng": lng}, headers=headers)
-        assert profile.status_code == 200, profile.get_json()
-        saved = client.put(RESUME, json=resume, headers=headers)
-        assert saved.status_code == 200, saved.get_json()
-        return profile.get_json()["id"], headers
-
-    return factory
-
-
 def test_recommended_jobs_are_those_that_fit_best_first(client, boss, make_job, make_seeker):
     headers = boss[1]
     near = make_job(headers, title="近处拣茶工", lat=29.7172, lng=118.3192)
@@ -472,7 +451,9 @@ def test_recommended_jobs_are_those_that_fit_best_first(client, boss, make_job, 
     make_job(headers, title="服务员", category="catering", lat=29.7171, lng=118.3191)
     make_job(headers, title="低薪拣茶工", wage_min=2000, wage_max=2500, lat=29.7171, lng=118.3191)
     make_job(headers, title="草稿拣茶工", publish=False, lat=29.7171, lng=118.3191)
-    _, seeker = make_seeker("李强", *HOME, wanted_categories=["tea_processing"], expected_monthly_wage=3000)
+    seeker = make_seeker(
+        "李强", *HOME, wanted_categories=["tea_processing"], expected_monthly_wage=3000
+    ).headers
 
     response = client.get(RECOMMENDED, headers=seeker)
 
@@ -486,7 +467,7 @@ def test_recommended_jobs_are_those_that_fit_best_first(client, boss, make_job, 
 def test_recommended_jobs_follow_the_seekers_own_radius(client, boss, make_job, make_seeker):
     near = make_job(boss[1], lat=29.7172, lng=118.3192)
     make_job(boss[1], lat=29.7300, lng=118.3190)  # 1.4 km
-    _, seeker = make_seeker("李强", *HOME, radius_m=1000)
+    seeker = make_seeker("李强", *HOME, radius_m=1000).headers
 
     assert [item["job"]["id"] for item in client.get(RECOMMENDED, headers=seeker).get_json()] == [near]
 
@@ -517,8 +498,10 @@ def candidates(client, job_id: int, headers, **query):
 @pytest.fixture
 def crowd(make_seeker):
     """Seekers around the job location: (near id, farther id); the rest must not be candidates."""
-    near = make_seeker("张秀英", 29.7165, 118.3185, education="senior_high", skills=["包装"])[0]  # ~70 m
-    farther = make_seeker("李强", 29.7250, 118.3180, availability="immediately")[0]  # ~1 km
+    near = make_seeker(  # ~70 m
+        "张秀英", 29.7165, 118.3185, education="senior_high", skills=["包装"]
+    ).resident_id
+    farther = make_seeker("李强", 29.7250, 118.3180, availability="immediately").resident_id  # ~1 km
     make_seeker("王五", 29.7162, 118.3182, open_to_work=False)
     make_seeker("赵六", 29.7163, 118.3183, wanted_categories=["catering"])
     make_seeker("钱七", 29.7300, 118.3180, radius_m=1000)  # 1.6 km, wants within 1 km
@@ -565,7 +548,7 @@ def test_staff_in_scope_see_who_the_candidates_are(client, boss, make_job, staff
 
 def test_a_seeker_who_became_an_employer_is_no_longer_a_candidate(client, boss, make_job, make_seeker):
     job_id = make_job(boss[1])
-    _, headers = make_seeker("李强", *HOME)
+    headers = make_seeker("李强", *HOME).headers
     assert [item["name"] for item in candidates(client, job_id, boss[1])] == ["李*"]
     applied = client.post(f"/api/v1/jobs/{job_id}/applications", json={}, headers=headers).get_json()
     registered = client.post(

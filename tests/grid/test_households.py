@@ -22,11 +22,14 @@ from app.models import (
     StatusChange,
     utcnow,
 )
+from app.services.grid.ledger_file import read_rows
 from tests.conftest import make_id_number
+from tests.support import count, error_of
 
 IMPORT = "/api/v1/imports/households"
 TEMPLATE = "/api/v1/imports/households/template"
 HOUSEHOLDS = "/api/v1/households"
+ME = "/api/v1/me"
 COLUMNS = [
     "household_key",
     "name",
@@ -38,6 +41,7 @@ COLUMNS = [
     "key_groups",
     "is_head",
 ]
+REQUIRED_COLUMNS = ["household_key", "name", "id_number", "community_code"]
 CHINESE_HEADER = ["户编号", "姓名", "身份证号", "手机号", "地址", "社区代码", "就业状态", "重点群体", "户主"]
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -50,18 +54,6 @@ ADDRESS = "屯溪区昱中街道黄山西路12号3单元502室"
 
 
 # --- helpers ---------------------------------------------------------------------------------
-
-
-def error_of(response) -> dict:
-    """Return the inside of the error envelope."""
-    body = response.get_json()
-    assert set(body) == {"error"}, body
-    return body["error"]
-
-
-def count(model, *where) -> int:
-    """Count rows of `model`."""
-    return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
 
 
 def row(**fields) -> dict:
@@ -80,13 +72,13 @@ def row(**fields) -> dict:
     }
 
 
-def csv_file(rows, header=COLUMNS, encoding="utf-8") -> bytes:
-    """Write rows (dicts by our column names, or None for a blank line) as CSV under `header`."""
+def csv_file(rows, header=COLUMNS, encoding="utf-8", names=COLUMNS) -> bytes:
+    """Write rows (dicts keyed by `names`, or None for a blank line) as CSV under `header`."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(header)
     for values in rows:
-        writer.writerow([] if values is None else [values.get(name, "") for name in COLUMNS])
+        writer.writerow([] if values is None else [values.get(name, "") for name in names])
     return buffer.getvalue().encode(encoding)
 
 
@@ -100,9 +92,9 @@ def upload(client, headers, data: bytes, filename="ledger.csv"):
     )
 
 
-def imported(client, headers, rows, **kwargs) -> dict:
-    """Import rows as CSV and return the report (asserting a 200)."""
-    response = upload(client, headers, csv_file(rows), **kwargs)
+def imported(client, headers, rows, header=COLUMNS, names=None) -> dict:
+    """Import rows as CSV under `header` (its own names, or what `names` says) and return the report."""
+    response = upload(client, headers, csv_file(rows, header, names=names or header))
     assert response.status_code == 200, response.get_json()
     return response.get_json()
 
@@ -135,6 +127,24 @@ def changes_of(resident: Resident) -> list[StatusChange]:
             sa.select(StatusChange).where(StatusChange.resident_id == resident.id).order_by(StatusChange.id)
         )
     )
+
+
+def households_in(code: str) -> list[Household]:
+    """Return the households of a community, as stored."""
+    db.session.expire_all()
+    return list(
+        db.session.scalars(
+            sa.select(Household)
+            .join(Community, Community.id == Household.community_id)
+            .where(Community.code == code)
+            .order_by(Household.id)
+        )
+    )
+
+
+def counts_of(report: dict) -> tuple:
+    """Return (imported, updated, unchanged, households_created) of an import report."""
+    return tuple(report[k] for k in ("imported", "updated", "unchanged", "households_created"))
 
 
 def rejected_summary(report: dict) -> dict:
@@ -368,6 +378,20 @@ def test_grid_worker_imports_only_into_assigned_communities(client, staff_header
     assert rejected_summary(report) == {3: [("community_code", "community_out_of_scope")]}
 
 
+def test_a_row_out_of_scope_says_nothing_about_an_id_number_registered_elsewhere(
+    client, staff_headers, make_resident
+):
+    _, headers = staff_headers(*YUZHONG_ADMIN)
+    elsewhere = make_id_number()
+    make_resident(community_code=YUDONG_1, id_number=elsewhere, name="昱东居民")
+
+    report = imported(client, headers, [row(community_code=LAOJIE_1, id_number=elsewhere)])
+
+    assert rejected_summary(report) == {2: [("community_code", "community_out_of_scope")]}
+    stranger = resident_by_number(elsewhere)
+    assert stranger.name == "昱东居民" and stranger.household_id is None
+
+
 # --- import: re-import -----------------------------------------------------------------------
 
 
@@ -477,6 +501,79 @@ def test_reimport_moves_the_head_of_the_household(client, staff_headers):
     assert heads == [False, True]
 
 
+def test_a_reimport_with_only_the_required_columns_keeps_groups_and_head(client, staff_headers):
+    _, headers = staff_headers(*YUZHONG_ADMIN)
+    head = row(employment_status="unemployed", key_groups="veteran;migrant_worker", is_head="是")
+    member = row(name="张二", id_number=make_id_number(birth="19900101"), is_head="否")
+    assert counts_of(imported(client, headers, [head, member])) == (2, 0, 0, 1)
+    before = (count(StatusChange), count(ResidentKeyGroup))
+
+    again = imported(client, headers, [head], header=REQUIRED_COLUMNS)
+    renamed = imported(client, headers, [{**head, "name": "张伟伟"}], header=REQUIRED_COLUMNS)
+
+    assert counts_of(again) == (0, 0, 1, 0) and again["rejected"] == []
+    assert counts_of(renamed) == (0, 1, 0, 0)
+    person = resident_by_number(head["id_number"])
+    assert person.name == "张伟伟"
+    assert person.key_groups == ["migrant_worker", "veteran"]
+    assert person.is_household_head is True
+    assert resident_by_number(member["id_number"]).is_household_head is False
+    assert person.employment_status == "unemployed" and person.phone_hint == "138****0001"
+    assert (count(StatusChange), count(ResidentKeyGroup)) == before
+
+
+def test_household_keys_are_case_blind(client, staff_headers):
+    _, headers = staff_headers(*YUZHONG_ADMIN)
+    first = row(household_key="yz-001")
+    second = row(household_key="YZ-001", name="张二", id_number=make_id_number(), is_head="否")
+
+    assert counts_of(imported(client, headers, [first])) == (1, 0, 0, 1)
+    assert counts_of(imported(client, headers, [second])) == (1, 0, 0, 0)
+
+    [home] = households_in(YUZHONG_1)
+    assert home.key == "YZ-001"
+    assert {resident_by_number(r["id_number"]).household_id for r in (first, second)} == {home.id}
+
+
+def test_relisting_college_graduate_after_the_period_ended_does_not_restart_it(
+    client, wechat_login, staff_headers
+):
+    _, headers = staff_headers(*YUZHONG_ADMIN)
+    _, seeker, _ = wechat_login()
+    number = make_id_number(birth="19980101")
+    profile = {"name": "李毕业", "id_number": number, "community_code": YUZHONG_1}
+    declared = client.patch(ME, json={**profile, "key_groups": ["college_graduate"]}, headers=seeker)
+    assert declared.status_code == 200, declared.get_json()
+    resident_id = declared.get_json()["id"]
+    row = db.session.get(ResidentKeyGroup, (resident_id, "college_graduate"))
+    row.since, row.until = date(2020, 7, 1), date(2022, 6, 30)
+    db.session.commit()
+
+    again = client.patch(ME, json={"key_groups": ["college_graduate"]}, headers=seeker)
+    report = imported(
+        client,
+        headers,
+        [
+            {
+                "household_key": "GR-1",
+                "name": "李毕业",
+                "id_number": number,
+                "community_code": YUZHONG_1,
+                "key_groups": "college_graduate",
+            }
+        ],
+        header=[*REQUIRED_COLUMNS, "key_groups"],
+    )
+
+    assert again.status_code == 200, again.get_json()
+    assert again.get_json()["key_groups"] == []
+    assert report["rejected"] == []
+    db.session.expire_all()
+    assert db.session.get(Resident, resident_id).key_groups == []
+    row = db.session.get(ResidentKeyGroup, (resident_id, "college_graduate"))
+    assert (row.since, row.until) == (date(2020, 7, 1), date(2022, 6, 30))
+
+
 # --- import: Chinese, GB18030, XLSX ---------------------------------------------------------------
 
 
@@ -547,6 +644,48 @@ def test_other_chinese_header_spellings_and_a_bom(client, staff_headers):
     assert report["imported"] == 1, report
     person = resident_by_number(number)
     assert decrypt(person.phone_enc, "phone") == "13600000006" and person.home_address == ADDRESS
+
+
+def test_lat_and_lng_columns_locate_the_household_and_a_bad_one_rejects_the_row(client, staff_headers):
+    _, headers = staff_headers(*YUZHONG_ADMIN)
+    names = [*COLUMNS, "lat", "lng"]
+    rows = [
+        row(household_key="LOC-1", lat="29.7171", lng="118.3191"),  # line 2
+        row(household_key="BAD-1", lat="north", lng="118.3191"),  # 3
+        row(household_key="BAD-2", lat="29.7171", lng=""),  # 4: half a point
+        row(household_key="BAD-3", lat="118.3191", lng="29.7171"),  # 5: swapped
+        row(household_key="NONE-1"),  # 6: no point, no error
+    ]
+    report = imported(client, headers, rows, header=names)
+    chinese = imported(
+        client,
+        headers,
+        [row(household_key="LOC-2", lat="29.7150", lng="118.3170", community_code=YUZHONG_2)],
+        header=[
+            "户编号",
+            "姓名",
+            "身份证号",
+            "手机号",
+            "地址",
+            "社区代码",
+            "就业状态",
+            "重点群体",
+            "户主",
+            "纬度",
+            "经度",
+        ],
+        names=names,
+    )
+
+    assert report["imported"] == 2 and chinese["imported"] == 1
+    assert rejected_summary(report) == {
+        3: [("lat", "invalid_location")],
+        4: [("lat", "invalid_location")],
+        5: [("lat", "invalid_location")],
+    }
+    located = {h.key: (h.lat, h.lng) for h in households_in(YUZHONG_1)}
+    assert located == {"LOC-1": (29.7171, 118.3191), "NONE-1": (None, None)}
+    assert [(h.key, h.lat, h.lng) for h in households_in(YUZHONG_2)] == [("LOC-2", 29.7150, 118.3170)]
 
 
 def test_a_gb18030_csv_imports(client, staff_headers):
@@ -718,6 +857,23 @@ def test_import_refusals(client, staff_headers):
 
     assert count(Resident) == count(Household) == count(StatusChange) == 0
     assert count(AuditEvent, AuditEvent.action == "households.import") == 0
+
+
+def test_a_file_over_the_row_limit_is_refused(app, client, staff_headers, monkeypatch):
+    _, headers = staff_headers(*YUZHONG_ADMIN)
+    monkeypatch.setitem(app.config, "HOUSEHOLD_IMPORT_MAX_ROWS", 10)
+
+    def rows(n):
+        return [row(household_key=f"K-{i}", id_number=make_id_number()) for i in range(n)]
+
+    too_many = upload(client, headers, csv_file(rows(15), COLUMNS))
+    assert too_many.status_code == 422, too_many.get_json()
+    assert (error_of(too_many)["code"], error_of(too_many)["field"]) == ("too_many_rows", "file")
+    assert count(Resident) == count(Household) == 0
+
+    assert imported(client, headers, rows(10))["imported"] == 10  # the limit itself is fine
+    # A huge file is not read whole: reading stops one row past the limit.
+    assert len(read_rows(csv_file(rows(500), COLUMNS), 10)) == 11
 
 
 def test_a_header_only_file_reports_nothing(client, staff_headers):

@@ -1,4 +1,5 @@
-"""RQ jobs run through the real queue code (inline on fakeredis and on real Redis)."""
+"""The maintenance tasks (app/tasks/maintenance.py) run as RQ jobs through the real queue code
+(inline on fakeredis and on real Redis)."""
 
 from datetime import timedelta
 

@@ -23,9 +23,11 @@ from app.services.people.tokens import issue_token
 from app.services.stations import check_ins as check_in_service
 from app.services.stations import qr_codes
 from tests.conftest import make_id_number
+from tests.support import assert_refused, check_in, error_of, event_url, open_event
 
 CHECK_INS = "/api/v1/check-ins"
 STATIONS = "/api/v1/stations"
+EVENTS = "/api/v1/events"
 ME = "/api/v1/me"
 CITY = ("city_admin", "city", "341000000000")
 CHENGZHONG = "341002-chengzhong"
@@ -38,13 +40,6 @@ TWO_KM_NORTH = (YUZHONG[0] + 0.018, YUZHONG[1])
 NEARBY = (YUZHONG[0] + 0.002, YUZHONG[1])
 
 
-def error_of(response) -> dict:
-    """Return the inside of the error envelope."""
-    body = response.get_json()
-    assert set(body) == {"error"}, body
-    return body["error"]
-
-
 def today() -> str:
     """Return the city's (Asia/Shanghai) calendar day as YYYY-MM-DD."""
     return datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
@@ -53,12 +48,6 @@ def today() -> str:
 def new_client_id() -> str:
     """Return a fresh client-made id, as the mini-program would send."""
     return uuid4().hex
-
-
-def check_in(client, headers, url_or_token, purpose="consult", client_id=None, **fields):
-    """POST a check-in; a fresh client_id unless one is given."""
-    body = {"url_or_token": url_or_token, "purpose": purpose, "client_id": client_id or new_client_id()}
-    return client.post(CHECK_INS, json={**body, **fields}, headers=headers)
 
 
 def check_in_count() -> int:
@@ -291,17 +280,6 @@ def test_a_rotating_code_checks_in_via_rotating(client, station, resident):
 
 
 # ---- refusals -------------------------------------------------------------------------------
-
-
-def assert_refused(response, status: int, code: str, field: str | None = "url_or_token") -> dict:
-    """Assert the error's status, code and field, and that no check-in was written."""
-    assert response.status_code == status, response.get_json()
-    error = error_of(response)
-    assert error["code"] == code, error
-    if field is not None:
-        assert error["field"] == field, error
-    assert check_in_count() == 0
-    return error
 
 
 def _flip(character: str) -> str:
@@ -780,6 +758,31 @@ def test_the_list_needs_a_staff_login(client, visits):
     assert list_check_ins(client, {}, visits.station["id"]).status_code == 401
 
 
+def test_a_stations_check_in_list_leaves_out_check_ins_of_events_held_there(client, operator, wechat_login):
+    station = make_station(client, operator[1])
+    event = open_event(client, operator[1], station_id=station["id"])
+    walk_in, visitor = wechat_login()[1], wechat_login()[1]
+
+    at_station = check_in(client, walk_in, printed_url(client, operator[1], station["id"]))
+    at_event = check_in(client, visitor, event_url(event["id"]), purpose="event")
+    assert at_station.status_code == 201, at_station.get_json()
+    assert at_event.status_code == 201, at_event.get_json()
+    assert at_event.get_json()["station"]["id"] == station["id"]  # the event's row names the station
+
+    station_list = client.get(f"{STATIONS}/{station['id']}/check-ins", headers=operator[1])
+    event_list = client.get(f"{EVENTS}/{event['id']}/check-ins", headers=operator[1])
+
+    assert station_list.status_code == 200, station_list.get_json()
+    assert [(i["id"], i["queue_number"], i["event_id"]) for i in station_list.get_json()["items"]] == [
+        (at_station.get_json()["id"], 1, None)
+    ]
+    assert station_list.get_json()["total"] == 1
+    assert event_list.status_code == 200, event_list.get_json()
+    assert [(i["id"], i["queue_number"], i["event_id"]) for i in event_list.get_json()["items"]] == [
+        (at_event.get_json()["id"], 1, event["id"])
+    ]
+
+
 def serve(client, headers, check_in_id, **values):
     """PATCH a check-in's serving record."""
     return client.patch(f"{CHECK_INS}/{check_in_id}", json=values, headers=headers)
@@ -923,6 +926,22 @@ def test_daily_counts_refuse_from_after_to(client, admin):
     assert response.status_code == 422, response.get_json()
     assert error_of(response)["code"] == "invalid_date_range"
     assert error_of(response)["field"] == "from"
+
+
+def test_daily_counts_cover_at_most_366_days(client, staff_headers):
+    _, admin = staff_headers("city_admin", "city", "341000000000")
+
+    too_long = client.get(
+        f"{CHECK_INS}/counts", query_string={"from": "2025-01-01", "to": "2026-01-02"}, headers=admin
+    )
+    longest = client.get(
+        f"{CHECK_INS}/counts", query_string={"from": "2025-01-01", "to": "2026-01-01"}, headers=admin
+    )
+
+    assert too_long.status_code == 422, too_long.get_json()
+    assert (error_of(too_long)["code"], error_of(too_long)["field"]) == ("date_range_too_long", "from")
+    assert longest.status_code == 200, longest.get_json()
+    assert longest.get_json() == {"items": []}
 
 
 def test_daily_counts_are_for_staff(client, visits):

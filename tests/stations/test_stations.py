@@ -3,7 +3,6 @@
 import io
 import threading
 import time
-import uuid
 from datetime import datetime
 from types import SimpleNamespace
 from urllib.parse import parse_qs, urlsplit
@@ -16,8 +15,9 @@ from PIL import Image
 
 from app.common.geo import distance_m
 from app.extensions import db
-from app.models import AuditEvent, Station, Township
+from app.models import AuditEvent, CheckIn, Station, Township
 from app.services.stations import qr_codes
+from tests.support import check_in, count, error_of
 
 STATIONS = "/api/v1/stations"
 NEAREST = "/api/v1/stations/nearest"
@@ -41,13 +41,6 @@ CIRCLE_STAFF = ("station_staff", "circle", CHENGZHONG)
 YUZHONG_STAFF = ("station_staff", "township", YUZHONG_TOWNSHIP)
 YUDONG_STAFF = ("station_staff", "township", YUDONG_TOWNSHIP)
 LAOJIE_STAFF = ("station_staff", "township", LAOJIE_TOWNSHIP)
-
-
-def error_of(response) -> dict:
-    """Return the inside of the error envelope."""
-    body = response.get_json()
-    assert set(body) == {"error"}, body
-    return body["error"]
 
 
 def station_body(**fields) -> dict:
@@ -77,15 +70,6 @@ def listed_codes(client, headers, **query) -> list[str]:
     body = response.get_json()
     assert body["total"] == len(body["items"])
     return [item["code"] for item in body["items"]]
-
-
-def check_in(client, headers, url_or_token: str):
-    """Check in with a scanned URL or token (a fresh client id)."""
-    return client.post(
-        CHECK_INS,
-        json={"url_or_token": url_or_token, "purpose": "consult", "client_id": uuid.uuid4().hex},
-        headers=headers,
-    )
 
 
 def decode_png(data: bytes) -> str:
@@ -127,12 +111,6 @@ def all_at_once(app, count: int, send) -> list:
     assert not any(thread.is_alive() for thread in threads)
     assert not failures, failures
     return responses
-
-
-@pytest.fixture
-def operator(staff_headers):
-    """The 城中 circle's operator: (account, headers)."""
-    return staff_headers(*OPERATOR)
 
 
 @pytest.fixture
@@ -697,6 +675,40 @@ def test_altered_expired_or_borrowed_page_links_are_refused(client, station, ope
     clock.time = lambda: now + 17 * 3600
     assert client.get(path_of(links["live_url"])).status_code == 403
     assert client.get(path_of(links["poster_url"])).status_code == 403
+
+
+def test_page_links_minted_before_a_rotation_stop_working(client, operator):
+    station = create_station(client, operator[1])
+    url = f"{STATIONS}/{station['id']}"
+    old = client.post(f"{url}/page-links", headers=operator[1]).get_json()
+    assert client.get(path_of(old["live_url"])).status_code == 200
+    assert client.get(path_of(old["poster_url"])).status_code == 200
+
+    assert client.post(f"{url}/qr/rotate", headers=operator[1]).status_code == 200
+
+    for link in (old["live_url"], old["poster_url"]):
+        refused = client.get(path_of(link))
+        assert refused.status_code == 403, link
+        assert refused.mimetype == "text/html" and "链接已失效" in refused.get_data(as_text=True)
+    new = client.post(f"{url}/page-links", headers=operator[1]).get_json()
+    assert client.get(path_of(new["live_url"])).status_code == 200
+    assert client.get(path_of(new["poster_url"])).status_code == 200
+
+
+def test_non_ascii_signatures_are_refused_not_errors(client, operator, wechat_login):
+    station = create_station(client, operator[1])
+    resident = wechat_login()[1]
+
+    page = client.get(f"/stations/{station['id']}/live?exp=99999999999&sig=%C3%A9")
+    token = check_in(client, resident, "p1.1.1.1.é")
+    url = check_in(client, resident, f"http://127.0.0.1:5000/s/{station['code']}?t=p1.{station['id']}.1.1.é")
+
+    assert page.status_code == 403
+    assert page.mimetype == "text/html" and "链接已失效" in page.get_data(as_text=True)
+    assert token.status_code == 422, token.get_json()
+    assert (error_of(token)["code"], error_of(token)["field"]) == ("token_invalid", "url_or_token")
+    assert url.status_code == 422 and error_of(url)["code"] == "token_invalid"
+    assert count(CheckIn) == 0
 
 
 def test_the_landing_page_tells_people_to_scan_with_wechat(client, station):

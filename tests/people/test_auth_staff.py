@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import Account, AuditEvent, AuthToken, Role, utcnow
 from tests.conftest import PASSWORD
+from tests.support import error_of
 
 LOGIN = "/api/v1/auth/login"
 LOGOUT = "/api/v1/auth/logout"
@@ -25,13 +26,6 @@ def post_login(client, username, password=PASSWORD):
 def bearer(token):
     """Return Authorization headers for a raw token."""
     return {"Authorization": f"Bearer {token}"}
-
-
-def error_of(response):
-    """Return the inside of the error envelope."""
-    body = response.get_json()
-    assert set(body) == {"error"}, body
-    return body["error"]
 
 
 def events(action=None):

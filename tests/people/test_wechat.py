@@ -17,6 +17,7 @@ from app.extensions import db
 from app.models import Account, AuditEvent, Resident
 from app.wechat import wechat
 from app.wechat.client import ApiClient
+from tests.support import error_of
 
 LOGIN = "/api/v1/auth/wechat-login"
 PHONE = "/api/v1/auth/wechat-phone"
@@ -29,13 +30,6 @@ TEMPLATE = "TPL_job_match"
 
 
 # ---------------------------------------------------------------- helpers
-
-
-def error_of(response) -> dict:
-    """Return the error envelope's inside."""
-    body = response.get_json()
-    assert set(body) == {"error"}, body
-    return body["error"]
 
 
 def token_key(app) -> str:

@@ -2,7 +2,7 @@
 
 import threading
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from types import SimpleNamespace
 from urllib.parse import urlsplit
 
@@ -14,11 +14,11 @@ from app.models import Account, AuditEvent, CheckIn, Event, EventSignup, Role
 from app.services.people.places import find_place
 from app.services.people.tokens import issue_token
 from app.services.stations import check_ins, events, qr_codes
+from tests.support import at, check_in, count, error_of, event_url, open_event
 
 EVENTS = "/api/v1/events"
 STATIONS = "/api/v1/stations"
 CHECK_INS = "/api/v1/check-ins"
-CST = timezone(timedelta(hours=8))
 
 CHENGZHONG_OPERATOR = ("operator", "circle", "341002-chengzhong")
 CHENGDONG_OPERATOR = ("operator", "circle", "341002-chengdong")
@@ -26,19 +26,9 @@ TUNXI_OPERATOR = ("operator", "district", "341002000000")
 # 昱中 (circle chengzhong) and 昱东 (circle chengdong), about 2 km apart.
 YUZHONG = {"lat": 29.7160, "lng": 118.3180}
 YUDONG = {"lat": 29.7225, "lng": 118.3385}
+# 老街一社区, in circle chengzhong too, about 1.3 km from 昱中.
+LAOJIE = {"lat": 29.7100, "lng": 118.3050}
 SHANGHAI = {"lat": 31.23, "lng": 121.47}
-
-
-def error_of(response) -> dict:
-    """Return the error envelope's inside."""
-    body = response.get_json()
-    assert set(body) == {"error"}, body
-    return body["error"]
-
-
-def at(minutes: float) -> str:
-    """Return now + `minutes` on the city's clock, to the second, with its +08:00 offset."""
-    return (datetime.now(CST) + timedelta(minutes=minutes)).replace(microsecond=0).isoformat()
 
 
 def event_body(**fields) -> dict:
@@ -71,12 +61,6 @@ def create_station(client, headers, circle="341002-chengzhong", point=None, **fi
     response = client.post(STATIONS, json={**body, **fields}, headers=headers)
     assert response.status_code == 201, response.get_json()
     return response.get_json()
-
-
-def event_url(event_id: int, now: float | None = None) -> str:
-    """Return what an event's live screen encodes now (as the screen would mint it)."""
-    event = db.session.get(Event, event_id)
-    return qr_codes.event_url(event, qr_codes.event_token(event, now))
 
 
 def scan(client, headers, url: str, purpose: str = "event", **fields):
@@ -795,6 +779,19 @@ def test_no_check_in_at_a_cancelled_event(client, organiser, resident):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(CheckIn)) == 0
 
 
+def test_an_event_at_a_closed_station_refuses_check_in(client, operator, wechat_login):
+    station = create_station(client, operator[1])
+    event = open_event(client, operator[1], station_id=station["id"])
+    closed = client.patch(f"{STATIONS}/{station['id']}", json={"is_active": False}, headers=operator[1])
+    assert closed.status_code == 200, closed.get_json()
+
+    response = check_in(client, wechat_login()[1], event_url(event["id"]), purpose="event")
+
+    assert response.status_code == 422, response.get_json()
+    assert (error_of(response)["code"], error_of(response)["field"]) == ("station_inactive", "url_or_token")
+    assert count(CheckIn) == 0
+
+
 def test_an_event_code_expires_with_its_window(client, organiser, resident, monkeypatch):
     event = create_event(client, organiser[1], starts_at=at(-10), ends_at=at(60))
     url = event_url(event["id"])
@@ -984,6 +981,26 @@ def test_a_new_location_moves_an_event_off_its_station(client, organiser):
     assert moved.get_json()["station"] is None
     assert (moved.get_json()["lat"], moved.get_json()["lng"]) == (29.7100, 118.3050)
     assert moved.get_json()["circle"]["code"] == "341002-chengzhong"
+
+
+def test_an_event_moved_onto_a_station_is_fenced_around_the_station(client, operator, wechat_login):
+    station = create_station(client, operator[1])  # at 昱中
+    event = open_event(client, operator[1], **LAOJIE, require_location=True, geofence_m=300)
+    assert (event["lat"], event["lng"]) == (LAOJIE["lat"], LAOJIE["lng"])
+
+    moved = client.patch(f"{EVENTS}/{event['id']}", json={"station_id": station["id"]}, headers=operator[1])
+
+    assert moved.status_code == 200, moved.get_json()
+    assert moved.get_json()["station"]["id"] == station["id"]
+    assert (moved.get_json()["lat"], moved.get_json()["lng"]) == (None, None)
+    row = db.session.get(Event, event["id"])
+    assert (row.lat, row.lng, row.require_location) == (None, None, True)
+
+    far = check_in(client, wechat_login()[1], event_url(event["id"]), purpose="event", **LAOJIE)
+    near = check_in(client, wechat_login()[1], event_url(event["id"]), purpose="event", **YUZHONG)
+    assert far.status_code == 422 and error_of(far)["code"] == "too_far"  # the old point no longer counts
+    assert near.status_code == 201, near.get_json()
+    assert near.get_json()["distance_m"] == pytest.approx(0, abs=1)
 
 
 def test_sign_ups_and_check_ins_come_in_pages(client, organiser, resident):

@@ -30,6 +30,7 @@ from app.services.push import fan_out
 from app.services.push import send as push_send
 from app.tasks.push import send_push
 from app.wechat import wechat
+from tests.support import grant, messages
 
 ME = "/api/v1/me"
 SUBSCRIPTIONS = "/api/v1/me/subscriptions"
@@ -53,21 +54,6 @@ def accept(client, headers, template_id: str = JOB_MATCH, times: int = 1) -> Non
             headers=headers,
         )
         assert report.status_code == 200, report.get_json()
-
-
-def grant(fake_wechat, openid: str, template_id: str = JOB_MATCH, count: int = 1) -> None:
-    """Give the person `count` sends on the fake WeChat (their tap on "accept" does that too)."""
-    requests.post(
-        fake_wechat.base_url + "_fake/subscriptions",
-        json={"openid": openid, "template_id": template_id, "count": count},
-        timeout=5,
-    ).raise_for_status()
-
-
-def messages(fake_wechat, openid: str) -> list[dict]:
-    """Read back what the fake WeChat delivered to one person."""
-    answer = requests.get(fake_wechat.base_url + "_fake/messages", params={"openid": openid}, timeout=5)
-    return answer.json()["messages"]
 
 
 class Calls:
@@ -684,7 +670,7 @@ def test_flask_worker_offers_fork_and_make_worker_runs_the_push_and_default_queu
     assert result.exit_code == 0, result.output
     assert "--fork" in result.output
     assert "--burst" in result.output
-    makefile = (Path(__file__).resolve().parents[1] / "Makefile").read_text()
+    makefile = (Path(__file__).resolve().parents[2] / "Makefile").read_text()
     target = makefile.split("\nworker:", 1)[1].split("\n\n", 1)[0]
     assert "flask worker push default" in target
 

@@ -9,18 +9,12 @@ from app.extensions import db
 from app.models import AuditEvent
 from app.services.people import audit
 from tests.conftest import PASSWORD
+from tests.support import error_of
 
 EVENTS = "/api/v1/audit-events"
 CITY = "341000000000"
 TUNXI = "341002000000"
 CHINA = timezone(timedelta(hours=8))
-
-
-def error_of(response):
-    """Return the inside of the error envelope."""
-    body = response.get_json()
-    assert set(body) == {"error"}, body
-    return body["error"]
 
 
 def listed(client, headers, **query):

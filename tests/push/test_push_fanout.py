@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import redis
-import requests
 import sqlalchemy as sa
 from redis.backoff import NoBackoff
 from redis.retry import Retry
@@ -24,6 +23,7 @@ from app.queues import get_queue
 from app.services.push import schedule
 from app.services.push import send as push_send
 from app.services.push import templates as push_templates
+from tests.support import error_of, grant, messages, publish
 
 ME, RESUME = "/api/v1/me", "/api/v1/me/resume"
 SUBSCRIPTIONS = "/api/v1/me/subscriptions"
@@ -47,13 +47,6 @@ TIME_VALUE = re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2}$")
 # ---- helpers --------------------------------------------------------------------------------
 
 
-def error_of(response) -> dict:
-    """Return the error envelope's inside."""
-    body = response.get_json()
-    assert set(body) == {"error"}, body
-    return body["error"]
-
-
 def report(client, headers, results: dict, client_id: str | None = None):
     """Report what wx.requestSubscribeMessage answered, as the mini-program does."""
     return client.post(
@@ -66,32 +59,6 @@ def report(client, headers, results: dict, client_id: str | None = None):
 def state_of(body: dict, key: str) -> dict:
     """Return one template's state from a subscriptions body."""
     return next(item for item in body["templates"] if item["key"] == key)
-
-
-def grant(fake_wechat, openid: str, template_id: str = JOB_MATCH, count: int = 1) -> None:
-    """Give the person quota on the fake WeChat too (their tap on "accept" does both)."""
-    requests.post(
-        fake_wechat.base_url + "_fake/subscriptions",
-        json={"openid": openid, "template_id": template_id, "count": count},
-        timeout=5,
-    ).raise_for_status()
-
-
-def messages(fake_wechat, openid: str) -> list[dict]:
-    """Read back what the fake WeChat delivered to one person."""
-    return requests.get(fake_wechat.base_url + "_fake/messages", params={"openid": openid}, timeout=5).json()[
-        "messages"
-    ]
-
-
-def publish(client, staff_headers, make_job, employer_headers, **fields) -> int:
-    """Create a job, submit it and approve it as the circle's operator (which starts the fan-out)."""
-    job_id = make_job(employer_headers, publish=False, **fields)
-    assert client.post(f"/api/v1/jobs/{job_id}/submit", headers=employer_headers).status_code == 200
-    _, operator = staff_headers("operator", "circle", "341002-chengzhong")
-    review = client.post(f"/api/v1/jobs/{job_id}/review", json={"decision": "approved"}, headers=operator)
-    assert review.status_code == 200, review.get_json()
-    return job_id
 
 
 def pushes_of(job_id: int) -> list[Push]:

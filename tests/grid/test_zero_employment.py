@@ -1,8 +1,10 @@
 """Zero-employment households (rule, flag, clear by hire/visit/staff, cases and actions), key-group
 periods, the monthly ledger snapshots and trend, and the demo households."""
 
+import contextlib
 import csv
 import io
+import threading
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -29,11 +31,10 @@ from app.models import (
 from app.services.grid.checklist import checklist
 from app.services.grid.snapshots import snapshot as take_snapshot
 from app.services.people import status as ledger_core
-from app.services.people.personal_data import set_id_number
 from app.services.people.places import community_by_code, place_columns
-from app.services.people.residents import set_community
 from app.services.people.status import add_key_group, record_status
 from tests.conftest import make_id_number
+from tests.support import assign, error_of, make_household, new_household
 
 CASES = "/api/v1/zero-employment-households"
 HOUSEHOLDS = "/api/v1/households"
@@ -47,18 +48,11 @@ YUZHONG, LAOJIE = "341002002000", "341002004000"
 CHENGZHONG = "341002-chengzhong"
 PLACE_COLUMNS = ("community_id", "township_id", "circle_id", "district_id", "city_id")
 CSV_HEADER = "household_key,name,id_number,phone,address,community_code,employment_status,key_groups,is_head"
-DEMO_COMMUNITIES = Path(__file__).resolve().parent.parent / "app" / "data" / "demo_communities.csv"
+DEMO_COMMUNITIES = Path(__file__).resolve().parents[2] / "app" / "data" / "demo_communities.csv"
 DEMO_PASSWORD = "demo-password-for-tests"
 
 
 # ---------------------------------------------------------------- helpers
-
-
-def error_of(response) -> dict:
-    """Return the error envelope's inside."""
-    body = response.get_json()
-    assert set(body) == {"error"}, body
-    return body["error"]
 
 
 def aged(years: int, days: int = 0) -> date:
@@ -74,40 +68,6 @@ def aged(years: int, days: int = 0) -> date:
 def person(status: str | None, birth: date | None) -> Resident:
     """A household member in memory only."""
     return Resident(employment_status=status, birth_date=birth)
-
-
-def new_member(
-    household: Household, community, name: str, status: str | None, birth: date | None
-) -> Resident:
-    """Add a member to a household (an ID number gives the birth date; none: age unknown)."""
-    resident = Resident(name=name, household=household, is_household_head=not household.members)
-    db.session.add(resident)
-    if birth is not None:
-        set_id_number(resident, make_id_number(birth=birth.strftime("%Y%m%d")))
-    set_community(resident, community)
-    if status:
-        record_status(resident, status, "staff", recompute_household=False)
-    return resident
-
-
-def make_household(code: str, members: list, key: str | None = None) -> Household:
-    """Write a household of (name, status, birth) members, recompute it, commit."""
-    community = community_by_code(code)
-    household = Household(
-        key=key or f"H-{code[-3:]}-{db.session.scalar(sa.select(sa.func.count()).select_from(Household))}",
-        address=f"{community.name}测试路{len(members)}号",
-        lat=community.lat,
-        lng=community.lng,
-        **place_columns(community),
-    )
-    db.session.add(household)
-    db.session.flush()
-    for name, status, birth in members:
-        new_member(household, community, name, status, birth)
-    db.session.flush()
-    ledger_core.recompute(household.id, "staff")
-    db.session.commit()
-    return household
 
 
 def cases_of(household_id: int) -> list[ZeroEmploymentCase]:
@@ -146,16 +106,6 @@ def import_csv(client, headers, rows: list[str]):
     )
 
 
-def assign(client, operator_headers, worker: Account, codes: list[str]) -> None:
-    """Assign a grid worker to communities (as an operator)."""
-    response = client.put(
-        f"/api/v1/grid-workers/{worker.id}/communities",
-        json={"community_codes": codes},
-        headers=operator_headers,
-    )
-    assert response.status_code == 200, response.get_json()
-
-
 _visit_numbers = iter(range(1, 1_000_000))
 
 
@@ -172,12 +122,6 @@ def visit(client, headers, household_id: int, members: list[dict]):
     assert response.status_code == 200, response.get_json()
     [result] = response.get_json()["results"]
     return result
-
-
-@pytest.fixture
-def operator(staff_headers):
-    """An operator of the 城中 circle (昱中 and 老街): (account, headers)."""
-    return staff_headers("operator", "circle", CHENGZHONG)
 
 
 @pytest.fixture
@@ -324,6 +268,52 @@ def test_case_skips_an_inactive_grid_worker_and_may_have_none(client, make_staff
 
     assert [c.assigned_to_id for c in cases_of(assigned.id)] == [active.id]
     assert [c.assigned_to_id for c in cases_of(nobody.id)] == [None]
+
+
+def test_two_status_changes_at_once_in_one_household_open_one_case(app, places, backend, monkeypatch):
+    if backend != "real":
+        pytest.skip("SQLite serialises writers; the concurrent variant runs on MariaDB")
+    home = new_household(YZ1, [("student", "19990101"), ("student", "20000101")])
+    assert cases_of(home.id) == []
+    members = list(db.session.scalars(sa.select(Resident.id).where(Resident.household_id == home.id)))
+    db.session.commit()
+    # Both changes reach the household's recompute before either goes on (a fix that serialises
+    # earlier only makes this wait time out, not fail).
+    gate = threading.Barrier(2)
+    recompute = ledger_core.recompute
+
+    def gated(household_id, source):
+        with contextlib.suppress(threading.BrokenBarrierError):
+            gate.wait(timeout=3)
+        return recompute(household_id, source)
+
+    monkeypatch.setattr(ledger_core, "recompute", gated)
+    start = threading.Barrier(2)
+    failures = []
+
+    def change(resident_id):
+        try:
+            with app.app_context():
+                start.wait()
+                record_status(db.session.get(Resident, resident_id), "unemployed", "staff")
+                db.session.commit()
+        except BaseException as exc:  # reported below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=change, args=(resident_id,)) for resident_id in members]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads)
+    assert not failures, failures
+
+    db.session.expire_all()
+    statuses = db.session.scalars(sa.select(Resident.employment_status).where(Resident.id.in_(members)))
+    assert sorted(statuses) == ["unemployed", "unemployed"]
+    cases = cases_of(home.id)
+    assert [c.cleared_at for c in cases] == [None], cases
+    assert db.session.get(Household, home.id).zero_employment_since == local_day()
 
 
 def test_households_that_are_not_zero_employment(client, yuzhong_admin, places):
@@ -1093,6 +1083,27 @@ def test_a_grid_worker_assigned_later_picks_up_the_unassigned_open_cases(
     assign(client, operator[1], worker, [LJ1])
 
     assert [c.assigned_to_id for c in cases_of(nobody.id)] == [worker.id]
+
+
+def test_zero_employment_cases_follow_the_assignments(client, make_staff, operator):
+    a = make_staff("grid_worker", "township", YUZHONG)
+    b = make_staff("grid_worker", "township", YUZHONG)
+    assign(client, operator[1], a, [YZ1])
+    first = new_household(YZ1, [("unemployed", "19900101")])
+    nobodys = new_household(YZ2, [("unemployed", "19900101")])
+    [case] = cases_of(first.id)
+    assert case.assigned_to_id == a.id
+    assert [c.assigned_to_id for c in cases_of(nobodys.id)] == [None]
+
+    assign(client, operator[1], a, [YZ2])
+
+    assert [c.assigned_to_id for c in cases_of(first.id)] == [None]  # nobody works 昱中一 now
+    assert [c.assigned_to_id for c in cases_of(nobodys.id)] == [a.id]
+
+    assign(client, operator[1], b, [YZ1])
+
+    assert [c.assigned_to_id for c in cases_of(first.id)] == [b.id]
+    assert [c.assigned_to_id for c in cases_of(nobodys.id)] == [a.id]
 
 
 def test_supervisors_watch_and_cleared_cases_take_no_more_actions(client, staff_headers, three_cases):

@@ -9,6 +9,7 @@ from werkzeug.security import check_password_hash
 from app.extensions import db
 from app.models import Account, AuditEvent, AuthToken, utcnow
 from tests.conftest import PASSWORD
+from tests.support import error_of
 
 STAFF = "/api/v1/staff"
 LOGIN = "/api/v1/auth/login"
@@ -27,13 +28,6 @@ GANTANG_1 = "341003100001"  # 黄山区一村 (甘棠镇)
 CHENGZHONG = "341002-chengzhong"
 CHENGDONG = "341002-chengdong"
 NEW_PASSWORD = "a-brand-new-password"
-
-
-def error_of(response):
-    """Return the inside of the error envelope."""
-    body = response.get_json()
-    assert set(body) == {"error"}, body
-    return body["error"]
 
 
 def staff_body(username="new-staff", role="grid_worker", kind="community", code=YUZHONG_1, **extra):

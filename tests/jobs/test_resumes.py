@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Application, AuditEvent, ResumeFile, utcnow
+from tests.support import error_of
 
 ME = "/api/v1/me"
 RESUME = "/api/v1/me/resume"
@@ -36,13 +37,6 @@ def zip_of(*names: str) -> bytes:
 
 
 DOCX = zip_of("[Content_Types].xml", "_rels/.rels", "word/document.xml")
-
-
-def error_of(response) -> dict:
-    """Return the error envelope's inside."""
-    body = response.get_json()
-    assert set(body) == {"error"}, body
-    return body["error"]
 
 
 def upload(client, headers, data: bytes, name: str = "cv.pdf"):

@@ -22,6 +22,7 @@ from app.models import (
 from app.services.people import personal_data
 from app.services.people.status import record_status, set_key_groups
 from tests.conftest import make_id_number
+from tests.support import count
 
 ME = "/api/v1/me"
 RESIDENTS = "/api/v1/residents"
@@ -30,11 +31,6 @@ RESIDENTS = "/api/v1/residents"
 def error_of(response) -> dict:
     """Return the error envelope's body."""
     return response.get_json()["error"]
-
-
-def count(model, *where) -> int:
-    """Count rows of `model`."""
-    return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
 
 
 def resident_of_account(account_id: int) -> Resident:

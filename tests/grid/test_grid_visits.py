@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask.testing import FlaskClient
 
 from app.common.clock import local_day, quarter_start
+from app.common.geo import distance_m
 from app.extensions import db
 from app.models import (
     Household,
@@ -24,25 +25,20 @@ from app.models import (
 from app.services.grid import visits as visit_service
 from app.services.people.places import community_by_code, place_columns
 from app.services.people.status import record_status
+from tests.support import assign, error_of, new_household
 
 GRID = "/api/v1/grid"
 YUZHONG_1, YUZHONG_2 = "341002002001", "341002002002"  # both in 昱中 township (circle chengzhong)
 LAOJIE_1 = "341002004001"  # 老街 township, same circle
-YUZHONG = ("township", "341002002000")
-OPERATOR = ("operator", "circle", "341002-chengzhong")
+YUZHONG_TOWNSHIP, CHENGZHONG = "341002002000", "341002-chengzhong"
+YUZHONG = ("township", YUZHONG_TOWNSHIP)
+OPERATOR = ("operator", "circle", CHENGZHONG)
 PLACE_NAMES = ("community_id", "township_id", "circle_id", "district_id", "city_id")
 # The start of the walks below: the centre of 昱中一社区.
 START = (29.7170, 118.3190)
 
 _keys = itertools.count(1)
 _client_ids = itertools.count(1)
-
-
-def error_of(response):
-    """Return the inside of the error envelope."""
-    body = response.get_json()
-    assert set(body) == {"error"}, body
-    return body["error"]
 
 
 def new_client_id() -> str:
@@ -85,6 +81,13 @@ def send(client, headers, *items):
     results = response.get_json()["results"]
     assert [r["index"] for r in results] == list(range(len(items)))
     return results
+
+
+def send_visit(client, headers, household_id: int, outcome="met", **fields) -> dict:
+    """Send one visit; return its result item (asserting it was applied)."""
+    [result] = send(client, headers, visit(household_id, outcome, **fields))
+    assert result["result"] == "applied", result
+    return result
 
 
 def checklist(client, headers, **args):
@@ -471,6 +474,23 @@ def test_follow_ups_are_listed_until_closed(client, grid_worker, make_household,
     assert again.status_code == 200
     assert again.get_json()["closed_at"] == closed["closed_at"]
     assert client.post(f"{GRID}/needs/999999/close", headers=headers).status_code == 404
+
+
+def test_a_supervisor_may_not_close_a_follow_up(client, staff_headers, operator):
+    worker, headers = staff_headers("grid_worker", "township", YUZHONG_TOWNSHIP)
+    assign(client, operator[1], worker, [YUZHONG_1])
+    home = new_household(YUZHONG_1, [("unemployed", "19900101")])
+    member = db.session.scalar(sa.select(Resident.id).where(Resident.household_id == home.id))
+    send_visit(client, headers, home.id, members=[{"resident_id": member, "needs": ["job"]}])
+    need_id = db.session.scalar(sa.select(Need.id))
+    _, supervisor = staff_headers("supervisor", "circle", CHENGZHONG)
+
+    response = client.post(f"{GRID}/needs/{need_id}/close", headers=supervisor)
+
+    assert response.status_code == 403, response.get_json()
+    assert error_of(response)["code"] == "role_forbidden"
+    db.session.expire_all()
+    assert db.session.get(Need, need_id).closed_at is None
 
 
 # ---- progress ---------------------------------------------------------------------------------
@@ -951,6 +971,46 @@ def test_needs_open_once_per_kind_until_closed(client, grid_worker, two_homes):
         headers=headers,
     )
     assert response.get_json()["results"][0]["error"]["code"] == "validation_error"
+
+
+def test_a_met_visit_gives_an_unlocated_household_its_location(client, staff_headers, operator):
+    worker, headers = staff_headers("grid_worker", "township", YUZHONG_TOWNSHIP)
+    assign(client, operator[1], worker, [YUZHONG_1])
+    door = (29.7188, 118.3190)  # about 200 m north of where the worker starts below
+    start = (29.7170, 118.3190)
+    unlocated = new_household(YUZHONG_1, [("employed", "19800101")])
+    not_home = new_household(YUZHONG_1, [("employed", "19800101")])
+    located = new_household(YUZHONG_1, [("employed", "19800101")], lat=29.7100, lng=118.3100)
+
+    send_visit(client, headers, unlocated.id, "met", lat=door[0], lng=door[1])
+    send_visit(client, headers, not_home.id, "not_home", lat=door[0], lng=door[1])
+    send_visit(client, headers, located.id, "met", lat=door[0], lng=door[1])
+
+    db.session.expire_all()
+    assert (db.session.get(Household, unlocated.id).lat, db.session.get(Household, unlocated.id).lng) == door
+    assert db.session.get(Household, not_home.id).lat is None  # nobody opened the door
+    assert (db.session.get(Household, located.id).lat, db.session.get(Household, located.id).lng) == (
+        29.7100,
+        118.3100,
+    )
+    # Date the met visit to last quarter: the household is due again, and routed by its new point.
+    last_quarter = quarter_start(local_day()) - timedelta(days=1)
+    db.session.execute(
+        sa.update(Visit)
+        .where(Visit.household_id == unlocated.id)
+        .values(
+            visit_day=last_quarter,
+            visited_at=datetime(last_quarter.year, last_quarter.month, last_quarter.day, 2),
+        )
+    )
+    db.session.commit()
+    response = client.get(
+        f"{GRID}/checklist", query_string={"lat": start[0], "lng": start[1]}, headers=headers
+    )
+    assert response.status_code == 200, response.get_json()
+    [item] = [i for i in response.get_json()["items"] if i["household"]["id"] == unlocated.id]
+    assert (item["household"]["lat"], item["household"]["lng"]) == door
+    assert item["distance_m"] == pytest.approx(distance_m(*start, *door), abs=2)
 
 
 # ---- status history ---------------------------------------------------------------------------

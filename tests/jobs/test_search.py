@@ -26,31 +26,7 @@ from app.models import Job, utcnow
 from app.services.jobs.posts import monthly
 from app.services.jobs.search import geo_index
 from app.services.people import seekers
-
-CENTER = (29.7160, 118.3180)
-SEARCH = "/api/v1/jobs"
-
-
-def offset(north_m: float = 0, east_m: float = 0, origin=CENTER) -> dict:
-    """Return {lat, lng} the given metres north and east of `origin`."""
-    lat, lng = origin
-    dlat = north_m / geo.METRES_PER_DEGREE_LAT
-    dlng = east_m / (geo.METRES_PER_DEGREE_LAT * math.cos(math.radians(lat)))
-    return {"lat": lat + dlat, "lng": lng + dlng}
-
-
-def search(client, headers=None, point=CENTER, **params):
-    """GET the nearby search from `point` (None: no lat/lng) and return the response."""
-    if point is not None:
-        params = {"lat": point[0], "lng": point[1], **params}
-    return client.get(SEARCH, query_string=params, headers=headers or {})
-
-
-def found(client, **params) -> list[int]:
-    """Return the job ids a successful search finds, in order."""
-    response = search(client, **params)
-    assert response.status_code == 200, response.get_json()
-    return [item["job"]["id"] for item in response.get_json()["items"]]
+from tests.support import CENTER, SEARCH, found, offset, search, set_job
 
 
 def error_of(response) -> dict:
@@ -64,14 +40,6 @@ def break_redis(app) -> None:
     app.extensions["redis"] = redis.Redis(
         host="127.0.0.1", port=9, socket_connect_timeout=0.2, retry=Retry(NoBackoff(), 0)
     )
-
-
-def set_job(job_id: int, **values) -> None:
-    """Change a job in the database only, leaving its Redis GEO entries as they were."""
-    job = db.session.get(Job, job_id)
-    for name, value in values.items():
-        setattr(job, name, value)
-    db.session.commit()
 
 
 def in_geo_set(app, job_id: int, key: str = geo_index.JOBS_ALL) -> bool:

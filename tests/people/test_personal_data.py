@@ -2,7 +2,6 @@
 
 import json
 from datetime import date
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -21,8 +20,9 @@ from app.extensions import db
 from app.models import Resident
 from app.services.people.personal_data import set_phone
 from tests.conftest import make_id_number
+from tests.support import DATA
 
-VECTORS = json.loads((Path(__file__).parent / "data" / "validation-vectors.json").read_text(encoding="utf-8"))
+VECTORS = json.loads((DATA / "validation-vectors.json").read_text(encoding="utf-8"))
 VALID_IDS = VECTORS["id_card"]["valid"]
 INVALID_IDS = VECTORS["id_card"]["invalid"]
 # What the standard's examples encode: birth date (digits 7-14) and gender (digit 17 odd = male).

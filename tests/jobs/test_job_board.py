@@ -14,7 +14,7 @@ from app.extensions import db
 from app.models import Job, utcnow
 from app.services.jobs.search import board as job_board
 from app.services.jobs.search import geo_index
-from tests.test_search import CENTER, found, offset, search, set_job
+from tests.support import CENTER, found, offset, search, set_job
 
 
 @pytest.fixture

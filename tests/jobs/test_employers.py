@@ -14,9 +14,10 @@ from app.errors import ValidationFailed
 from app.extensions import db
 from app.models import Account, AuditEvent, Employer
 from app.services.jobs.employers import contact_phone
+from tests.support import DATA, error_of
 
 EMPLOYERS = "/api/v1/employers"
-VECTORS = json.loads((Path(__file__).parent / "data" / "validation-vectors.json").read_text("utf-8"))["uscc"]
+VECTORS = json.loads((DATA / "validation-vectors.json").read_text("utf-8"))["uscc"]
 VALID_CODES, INVALID_CODES = VECTORS["valid"], VECTORS["invalid"]
 TUNXI = {"lat": 29.7160, "lng": 118.3180}
 CHENGDONG = {"lat": 29.7230, "lng": 118.3390}
@@ -57,13 +58,6 @@ MAY_NOT_VERIFY = [
     ("supervisor", "circle", "341002-chengzhong"),
     ("supervisor", "city", "341000000000"),
 ]
-
-
-def error_of(response):
-    """Return the inside of the error envelope."""
-    body = response.get_json()
-    assert set(body) == {"error"}, body
-    return body["error"]
 
 
 def employer_body(**fields):

@@ -1,0 +1,1 @@
+"""Tests of the people wing: logins, staff, residents, personal data, places, audit, WeChat."""

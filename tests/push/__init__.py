@@ -1,0 +1,1 @@
+"""Tests of the push wing: subscriptions, the fan-out of jobs, sending."""

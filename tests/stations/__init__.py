@@ -1,0 +1,1 @@
+"""Tests of the stations wing: stations and their codes, check-ins, events."""

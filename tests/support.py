@@ -1,0 +1,200 @@
+"""Plain helpers shared by the tests of several files; tests import what they use.
+
+Fixtures stay in tests/conftest.py: what is here takes the client, headers or accounts as arguments.
+"""
+
+import math
+import uuid
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import requests
+import sqlalchemy as sa
+
+from app.common import geo
+from app.extensions import db
+from app.models import CheckIn, Event, Household, Job, Resident
+from app.services.people import status as ledger_core
+from app.services.people.personal_data import set_id_number
+from app.services.people.places import community_by_code, place_columns
+from app.services.people.residents import set_community
+from app.services.people.status import record_status
+from app.services.stations import qr_codes
+from tests.conftest import JOB_MATCH_TEMPLATE, make_id_number
+
+# The tests' data files (valid and invalid ID-card and credit-code numbers).
+DATA = Path(__file__).resolve().parent / "data"
+CHECK_INS = "/api/v1/check-ins"
+EVENTS = "/api/v1/events"
+CST = timezone(timedelta(hours=8))
+# Where the job searches stand (Tunxi, GCJ-02), and the search itself.
+CENTER = (29.7160, 118.3180)
+SEARCH = "/api/v1/jobs"
+# 昱中 township office (circle 城中).
+YUZHONG = {"lat": 29.7160, "lng": 118.3180}
+# A household's point when the test does not care where it stands: its community's.
+AT_ITS_COMMUNITY = "community"
+
+
+# ---- responses and rows --------------------------------------------------------------------------
+
+
+def error_of(response) -> dict:
+    """Return the inside of the error envelope (asserting the body holds nothing else)."""
+    body = response.get_json()
+    assert set(body) == {"error"}, body
+    return body["error"]
+
+
+def count(model, *where) -> int:
+    """Count rows of `model` (those matching `where`)."""
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
+
+
+# ---- stations, events and check-ins --------------------------------------------------------------
+
+
+def at(minutes: float) -> str:
+    """Return now + `minutes` on the city's clock, to the second, with its +08:00 offset."""
+    return (datetime.now(CST) + timedelta(minutes=minutes)).replace(microsecond=0).isoformat()
+
+
+def check_in(client, headers, url_or_token, purpose="consult", client_id=None, **fields):
+    """POST a check-in with a scanned URL or token; a fresh client id unless one is given."""
+    body = {"url_or_token": url_or_token, "purpose": purpose, "client_id": client_id or uuid.uuid4().hex}
+    return client.post(CHECK_INS, json={**body, **fields}, headers=headers)
+
+
+def assert_refused(response, status: int, code: str, field: str | None = "url_or_token") -> dict:
+    """Assert the error's status, code and field, and that no check-in was written."""
+    assert response.status_code == status, response.get_json()
+    error = error_of(response)
+    assert error["code"] == code, error
+    if field is not None:
+        assert error["field"] == field, error
+    assert count(CheckIn) == 0
+    return error
+
+
+def open_event(client, headers, **fields) -> dict:
+    """Create an event open for check-in now (at 昱中 unless at a station) and return its body."""
+    body = {"title": "屯溪区招聘会", "kind": "job_fair", "starts_at": at(-10), "ends_at": at(60)}
+    if "station_id" not in fields:
+        body.update(YUZHONG)
+    response = client.post(EVENTS, json={**body, **fields}, headers=headers)
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def event_url(event_id: int, now: float | None = None) -> str:
+    """Return what an event's live screen encodes now (or at unix time `now`), as the screen mints it."""
+    event = db.session.get(Event, event_id)
+    return qr_codes.event_url(event, qr_codes.event_token(event, now))
+
+
+# ---- households and grid workers -----------------------------------------------------------------
+
+
+def make_household(code: str, members: list, key: str | None = None, point=AT_ITS_COMMUNITY) -> Household:
+    """Write a household of (name, status, birth) members at `point`, recompute its flag, commit."""
+    # A point is (lat, lng), or None: nobody has located the household yet. A birth is a date or
+    # YYYYMMDD; None leaves the member without an ID number, so of unknown age.
+    community = community_by_code(code)
+    lat, lng = (community.lat, community.lng) if point == AT_ITS_COMMUNITY else point or (None, None)
+    household = Household(
+        key=key or f"H-{code[-3:]}-{count(Household)}",
+        address=f"{community.name}测试路{len(members)}号",
+        lat=lat,
+        lng=lng,
+        **place_columns(community),
+    )
+    db.session.add(household)
+    db.session.flush()
+    for name, status, birth in members:
+        resident = Resident(name=name, household=household, is_household_head=not household.members)
+        db.session.add(resident)
+        if birth is not None:
+            birth = birth.strftime("%Y%m%d") if isinstance(birth, date) else birth
+            set_id_number(resident, make_id_number(birth=birth))
+        set_community(resident, community)
+        if status:
+            record_status(resident, status, "staff", recompute_household=False)
+    db.session.flush()
+    ledger_core.recompute(household.id, "staff")
+    db.session.commit()
+    return household
+
+
+def new_household(code: str, members: list[tuple[str, str]], lat=None, lng=None) -> Household:
+    """Write a household of (status, birth YYYYMMDD) members, not located unless told; see make_household."""
+    named = [(f"住户{index}", status, birth) for index, (status, birth) in enumerate(members)]
+    return make_household(code, named, key=f"H-{uuid.uuid4().hex[:8].upper()}", point=(lat, lng))
+
+
+def assign(client, headers, worker, codes: list[str]) -> None:
+    """Assign a grid worker (an Account) to communities, as a manager with `headers`."""
+    response = client.put(
+        f"/api/v1/grid-workers/{worker.id}/communities", json={"community_codes": codes}, headers=headers
+    )
+    assert response.status_code == 200, response.get_json()
+
+
+# ---- job search (tests/jobs/test_search.py and test_job_board.py) --------------------------------
+
+
+def offset(north_m: float = 0, east_m: float = 0, origin=CENTER) -> dict:
+    """Return {lat, lng} the given metres north and east of `origin`."""
+    lat, lng = origin
+    dlat = north_m / geo.METRES_PER_DEGREE_LAT
+    dlng = east_m / (geo.METRES_PER_DEGREE_LAT * math.cos(math.radians(lat)))
+    return {"lat": lat + dlat, "lng": lng + dlng}
+
+
+def search(client, headers=None, point=CENTER, **params):
+    """GET the nearby search from `point` (None: no lat/lng) and return the response."""
+    if point is not None:
+        params = {"lat": point[0], "lng": point[1], **params}
+    return client.get(SEARCH, query_string=params, headers=headers or {})
+
+
+def found(client, **params) -> list[int]:
+    """Return the job ids a successful search finds, in order."""
+    response = search(client, **params)
+    assert response.status_code == 200, response.get_json()
+    return [item["job"]["id"] for item in response.get_json()["items"]]
+
+
+def set_job(job_id: int, **values) -> None:
+    """Change a job in the database only, leaving its Redis GEO entries as they were."""
+    job = db.session.get(Job, job_id)
+    for name, value in values.items():
+        setattr(job, name, value)
+    db.session.commit()
+
+
+# ---- push ----------------------------------------------------------------------------------------
+
+
+def grant(fake_wechat, openid: str, template_id: str = JOB_MATCH_TEMPLATE, count: int = 1) -> None:
+    """Give the person quota on the fake WeChat too (their tap on "accept" does both)."""
+    requests.post(
+        fake_wechat.base_url + "_fake/subscriptions",
+        json={"openid": openid, "template_id": template_id, "count": count},
+        timeout=5,
+    ).raise_for_status()
+
+
+def messages(fake_wechat, openid: str | None = None) -> list[dict]:
+    """Read back what the fake WeChat delivered (to one person, or to anyone)."""
+    params = {"openid": openid} if openid else {}
+    return requests.get(fake_wechat.base_url + "_fake/messages", params=params, timeout=5).json()["messages"]
+
+
+def publish(client, staff_headers, make_job, employer_headers, **fields) -> int:
+    """Create a job, submit it and approve it as the circle's operator (which starts the fan-out)."""
+    job_id = make_job(employer_headers, publish=False, **fields)
+    assert client.post(f"/api/v1/jobs/{job_id}/submit", headers=employer_headers).status_code == 200
+    _, operator = staff_headers("operator", "circle", "341002-chengzhong")
+    review = client.post(f"/api/v1/jobs/{job_id}/review", json={"decision": "approved"}, headers=operator)
+    assert review.status_code == 200, review.get_json()
+    return job_id
