@@ -171,13 +171,14 @@ def prepare_seekers(point: tuple[float, float], wanted: int) -> dict:
     from app.extensions import db
     from app.models import Account, PushPreference, PushQuota, Resident, utcnow
     from app.services.jobs.search import geo_index
+    from app.services.people import seekers
 
     radius = current_app.config["PUSH_SEARCH_RADIUS_M"]
     geo_index.ensure_built()
-    near = geo_index.search_seekers(*point, radius, 10_000_000)
+    near = seekers.search_seekers(*point, radius, 10_000_000)
     if len(near) < wanted:
         _top_up(point, radius, wanted - len(near))
-        near = geo_index.search_seekers(*point, radius, 10_000_000)
+        near = seekers.search_seekers(*point, radius, 10_000_000)
     chosen, others = [rid for rid, _ in near[:wanted]], [rid for rid, _ in near[wanted:]]
     for chunk in _chunks(chosen):
         db.session.execute(
