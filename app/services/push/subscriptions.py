@@ -67,6 +67,7 @@ def preferences(account_id: int) -> dict:
 
 
 def settings_of(row: PushPreference | None) -> dict:
+    """Return the push settings a preference row says, the defaults where it says nothing."""
     config = current_app.config
     return {
         "disabled_kinds": sorted(row.disabled_kinds or []) if row else [],
@@ -99,6 +100,7 @@ def subscriptions(account: Account) -> dict:
 
 
 def can_send(kind: str, row: PushQuota | None) -> bool:
+    """Tell whether a quota row allows a send: one left (one-time), or a standing yes (long-term)."""
     if row is None:
         return False
     return row.remaining > 0 if kind == "one_time" else row.status == "accept"
