@@ -49,11 +49,6 @@ def get_redis() -> redis_lib.Redis:
     return current_app.extensions["redis"]
 
 
-def database_is_sqlite() -> bool:
-    """Tell whether the bound database is SQLite (the embedded default)."""
-    return db.engine.dialect.name == "sqlite"
-
-
 def ping_database() -> None:
     """Run a trivial query; raise if the database does not answer."""
     db.session.execute(sa.text("SELECT 1"))
