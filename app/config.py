@@ -47,6 +47,13 @@ class Config:
     # RQ cannot run on Redis Cluster, so queues may live on a different (Sentinel) Redis.
     QUEUE_REDIS_URL = env_str("QUEUE_REDIS_URL", REDIS_URL)
     RQ_ASYNC = env_bool("RQ_ASYNC", REDIS_URL is not None)
+    # A hung Redis must not hold requests: seconds a command may wait for its answer and a
+    # connection for its handshake (redis-py's default is 5 s, retried), how long no one asks
+    # a Redis that just failed (the circuit breaker), and /healthz's own ping timeout.
+    REDIS_SOCKET_TIMEOUT = float(env_str("REDIS_SOCKET_TIMEOUT", "0.5"))
+    REDIS_CONNECT_TIMEOUT = float(env_str("REDIS_CONNECT_TIMEOUT", "0.5"))
+    REDIS_BREAKER_SECONDS = float(env_str("REDIS_BREAKER_SECONDS", "5"))
+    REDIS_HEALTH_TIMEOUT = float(env_str("REDIS_HEALTH_TIMEOUT", "0.25"))
 
     WECHAT_APPID = env_str("WECHAT_APPID", "wx0000000000fake00")
     WECHAT_SECRET = env_str("WECHAT_SECRET", DEV_WECHAT_SECRET)
@@ -59,8 +66,18 @@ class Config:
 
     STAFF_TOKEN_TTL_SECONDS = env_int("STAFF_TOKEN_TTL_SECONDS", 12 * 3600)
     RESIDENT_TOKEN_TTL_SECONDS = env_int("RESIDENT_TOKEN_TTL_SECONDS", 30 * 24 * 3600)
+    # Staff login throttle (services/people/throttle.py, sliding windows on Redis; docs/PEOPLE.md):
+    # failures per username+address lock that pair out; a looser ceiling per username from
+    # anywhere; failures per address over all usernames. Only failures count: a right password
+    # gives its slot back, so an office behind one address logs in freely.
     LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 5)
     LOGIN_LOCK_SECONDS = env_int("LOGIN_LOCK_SECONDS", 15 * 60)
+    LOGIN_USERNAME_MAX_FAILURES = env_int("LOGIN_USERNAME_MAX_FAILURES", 50)
+    LOGIN_USERNAME_WINDOW_SECONDS = env_int("LOGIN_USERNAME_WINDOW_SECONDS", 3600)
+    LOGIN_ADDRESS_MAX_FAILURES = env_int("LOGIN_ADDRESS_MAX_FAILURES", 20)
+    LOGIN_ADDRESS_WINDOW_SECONDS = env_int("LOGIN_ADDRESS_WINDOW_SECONDS", 10 * 60)
+    # Lockouts of these roles (comma-separated) are alerts: an `auth.lockout` event and a WARNING.
+    LOGIN_ALERT_ROLES = env_str("LOGIN_ALERT_ROLES", "city_admin,district_admin,township_admin,supervisor")
     PASSWORD_HASH_METHOD = env_str("PASSWORD_HASH_METHOD", "scrypt")
     PASSWORD_MIN_LENGTH = env_int("PASSWORD_MIN_LENGTH", 10)
 
@@ -91,6 +108,9 @@ class Config:
     CHECK_IN_REPEAT_MINUTES = env_int("CHECK_IN_REPEAT_MINUTES", 30)
     # Event check-in opens this many minutes before the start.
     EVENT_CHECK_IN_EARLY_MINUTES = env_int("EVENT_CHECK_IN_EARLY_MINUTES", 60)
+    # `flask demo-data` gives the demo stations office hours; "always" opens them 00:00-24:00
+    # every day, for a demo or a client test run at any hour (a queue number every time).
+    DEMO_STATION_HOURS = env_str("DEMO_STATION_HOURS", "office")
     # Queue numbers and "today" follow the city's clock.
     LOCAL_TIMEZONE = env_str("LOCAL_TIMEZONE", "Asia/Shanghai")
 
@@ -159,6 +179,23 @@ class Config:
     PUSH_SEARCH_RADIUS_M = env_int("PUSH_SEARCH_RADIUS_M", 10_000)
     PUSH_BATCH = env_int("PUSH_BATCH", 500)
     PUSH_MAX_ATTEMPTS = env_int("PUSH_MAX_ATTEMPTS", 5)
+    # The sweeper of stuck sends (services/push/sweeper.py, every minute): a push `sending` this
+    # long lost its worker; one pending or scheduled this long past due lost its queued job
+    # (Redis emptied); pushes of the city's last PUSH_SWEEP_DAYS days are looked at.
+    PUSH_STUCK_MINUTES = env_int("PUSH_STUCK_MINUTES", 10)
+    PUSH_LOST_MINUTES = env_int("PUSH_LOST_MINUTES", 60)
+    PUSH_SWEEP_DAYS = env_int("PUSH_SWEEP_DAYS", 2)
+
+    # The outbox (app/queues.py): the periodic flush enqueues rows this many seconds after their
+    # commit could not; the committing process (or a flush) holds a row this long; done rows
+    # are kept this many days.
+    OUTBOX_FLUSH_DELAY_SECONDS = env_int("OUTBOX_FLUSH_DELAY_SECONDS", 30)
+    OUTBOX_CLAIM_SECONDS = env_int("OUTBOX_CLAIM_SECONDS", 300)
+    OUTBOX_RETENTION_DAYS = env_int("OUTBOX_RETENTION_DAYS", 7)
+    # Scheduled work inside the API process (app/tasks/scheduler.py) for the embedded mode, where
+    # no worker or `flask cron` runs: on in development without REDIS_URL; seconds between looks.
+    EMBEDDED_SCHEDULER = False
+    EMBEDDED_SCHEDULER_SECONDS = float(env_str("EMBEDDED_SCHEDULER_SECONDS", "5"))
 
     API_TITLE = "Huangshan 3-km employment circle API"
     API_VERSION = "v1"
@@ -172,6 +209,14 @@ class DevelopmentConfig(Config):
 
     DEBUG = False
     WECHAT_API_BASE = env_str("WECHAT_API_BASE", "http://127.0.0.1:5001/")
+    # Nothing else runs scheduled work on the in-process fakeredis: the API process does.
+    EMBEDDED_SCHEDULER = env_bool("EMBEDDED_SCHEDULER", Config.REDIS_URL is None)
+    # Links (QR codes, live screen, poster) point at the port this instance serves on
+    # (`make run` exports PORT), not at another instance's 5000.
+    PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", f"http://127.0.0.1:{env_int('PORT', 5000)}")
+    # No quiet hours unless PUSH_QUIET_START is set (start == end: never quiet), so a demo's
+    # push arrives at any hour instead of waiting for the morning.
+    PUSH_QUIET_START = env_str("PUSH_QUIET_START", Config.PUSH_QUIET_END)
     DEMO_ACCOUNTS = True
 
 
@@ -188,6 +233,9 @@ class TestingConfig(Config):
     WECHAT_TIMEOUT_SECONDS = 2
     # Tests play other processes by writing to Redis or the database directly: ask every time.
     JOB_BOARD_SYNC_SECONDS = 0.0
+    # Every test logs in from 127.0.0.1 (fuzzing /auth/login too): the address window is not in
+    # their way; tests/people/test_login_throttle.py sets the limits it tests.
+    LOGIN_ADDRESS_MAX_FAILURES = 1000
 
 
 class ProductionConfig(Config):

@@ -1,8 +1,10 @@
 """APIError and the one JSON error envelope every failure under /api is rendered as."""
 
+import math
 from http import HTTPStatus
 
 import marshmallow as ma
+import redis
 from flask import Flask, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
@@ -80,6 +82,18 @@ class UpstreamUnavailable(APIError):
         super().__init__(502, code, message)
 
 
+class ServiceUnavailable(APIError):
+    """Raise when something we rely on (Redis, say) is down for a moment: 503 with Retry-After."""
+
+    def __init__(self, code: str, message: str, retry_after: int):
+        super().__init__(503, code, message, headers={"Retry-After": str(retry_after)})
+
+
+def redis_retry_after() -> int:
+    """Return the Retry-After seconds of an answer Redis's absence caused: its breaker's window."""
+    return max(1, math.ceil(float(current_app.config.get("REDIS_BREAKER_SECONDS", 5))))
+
+
 class ErrorBodySchema(ma.Schema):
     """The inside of the error envelope."""
 
@@ -149,7 +163,9 @@ def handle_http_exception(error: HTTPException):
         message = "No such resource."
     elif status == 413:
         message = "The request body is too large."
-    headers = (data or {}).get("headers") or {}
+    headers = dict((data or {}).get("headers") or {})
+    # Werkzeug's own headers of the error: `Allow` on a 405 (RFC 9110 requires it), `Retry-After`.
+    headers.update((name, value) for name, value in error.get_headers() if name.lower() != "content-type")
     return envelope(status, code, message, headers=headers)
 
 
@@ -166,8 +182,18 @@ def handle_unexpected(error: Exception):
     return envelope(500, "internal_error", "Something went wrong on our side.")
 
 
+def handle_redis_unavailable(error: Exception):
+    """Answer 503 with Retry-After when Redis fails on a path that cannot do without it (never 500)."""
+    current_app.logger.warning("Redis unavailable on %s %s: %s", request.method, request.path, error)
+    message = "A service we depend on is not answering; try again shortly."
+    return handle_api_error(ServiceUnavailable("service_unavailable", message, redis_retry_after()))
+
+
 def register_error_handlers(app: Flask) -> None:
     """Install the envelope handlers; called after flask-smorest so ours win."""
     app.register_error_handler(APIError, handle_api_error)
     app.register_error_handler(HTTPException, handle_http_exception)
+    # Paths that can degrade catch RedisError themselves; whatever reaches here could not.
+    app.register_error_handler(redis.ConnectionError, handle_redis_unavailable)
+    app.register_error_handler(redis.TimeoutError, handle_redis_unavailable)
     app.register_error_handler(Exception, handle_unexpected)

@@ -19,9 +19,11 @@ from flask.testing import FlaskClient
 from werkzeug.serving import make_server
 
 from app import create_app
+from app.api.jobs import render_summaries
 from app.common.identity import id_check_character
 from app.extensions import db
 from app.models import Account
+from app.services.jobs.search.board import JobBoard
 from app.wechat.fake import create_fake_wechat
 
 APPID, SECRET = "wxtest00000000appid", "test-wechat-secret"
@@ -165,6 +167,9 @@ def app(_built_app, tmp_path):
     app.config.update(config, STORAGE_DIR=str(tmp_path / "storage"))
     app.extensions.clear()
     app.extensions.update(extensions)
+    # A job board of its own: the tables emptied after each test are a change no board hears
+    # of (production never deletes jobs), and a board answering while Redis is down would show them.
+    app.extensions["job_board"] = JobBoard(render_summaries)
     with app.app_context():
         app.extensions["redis"].flushdb()
         if app.extensions["queue_redis"] is not app.extensions["redis"]:

@@ -1,10 +1,11 @@
 """Log in with a password (staff) or a WeChat code (residents), bind a phone, log out."""
 
 from flask import g
-from flask_smorest import Blueprint
 
+from app.api.json_body import Blueprint
 from app.api.schemas.people import LoginSchema, ProfileSchema, TokenSchema, WeChatCodeSchema
 from app.auth import auth_required, client_ip, current_account
+from app.errors import ErrorSchema
 from app.models import Role
 from app.services.people import accounts, residents
 
@@ -15,8 +16,17 @@ blp = Blueprint("auth", __name__, description="Login, logout and WeChat phone bi
 @blp.post("/login")
 @blp.arguments(LoginSchema)
 @blp.response(200, TokenSchema)
+@blp.alt_response(401, schema=ErrorSchema, description="`invalid_credentials`: unknown name, wrong password")
+@blp.alt_response(
+    429,
+    schema=ErrorSchema,
+    description="`account_locked` (too many failures for this username from this address, or from "
+    "anywhere) or `too_many_attempts` (from this address); no password is checked",
+    headers={"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}},
+)
 def login(args):
-    """Log in a staff member with username and password; 5 failures lock for 15 minutes."""
+    """Log in a staff member with username and password; failures are throttled (docs/PEOPLE.md)."""
+    # The address the throttle counts by: the client's, through PROXY_COUNT trusted proxies.
     account, token, expires_at = accounts.login_staff(args["username"], args["password"], client_ip())
     return {"token": token, "expires_at": expires_at, "account": account}
 

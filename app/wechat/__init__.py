@@ -2,6 +2,8 @@
 
 A login or phone binding (a request waiting on WeChat) gets an APIError for the envelope; a
 subscribe message (a worker sending a push) gets a `Delivery` that says what became of it.
+Calls needing the access token (phone binding) answer 503 `wechat_unavailable` with
+Retry-After while its Redis cache cannot be reached; login needs no token.
 """
 
 import logging
@@ -12,7 +14,7 @@ import requests
 from flask import Flask, current_app
 from wechatpy.exceptions import WeChatClientException
 
-from app.errors import APIError, UpstreamUnavailable
+from app.errors import APIError, ServiceUnavailable, UpstreamUnavailable, redis_retry_after
 from app.wechat.client import ApiClient, TokenRefreshBusy
 
 logger = logging.getLogger(__name__)
@@ -83,6 +85,16 @@ class WeChat:
             logger.warning("WeChat %s unreachable: %s", what, exc.__class__.__name__)
             raise UpstreamUnavailable(
                 "wechat_unavailable", "WeChat cannot be reached right now; try again shortly."
+            ) from None
+        except redis.RedisError as exc:
+            # The access token lives in Redis. Fetching one without the cache is refused on
+            # purpose: each fetch revokes the token every other process holds (after 5 minutes)
+            # and WeChat allows 2,000 a day, so an outage could exhaust them for the whole day.
+            logger.warning("WeChat %s: the access-token cache is unavailable: %s", what, exc)
+            raise ServiceUnavailable(
+                "wechat_unavailable",
+                f"WeChat {what} is unavailable for a moment; try again shortly.",
+                redis_retry_after(),
             ) from None
         # wechatpy hands back the raw response when the body is not JSON (a proxy's error
         # page, say). Log only the key names: the values include the session_key.

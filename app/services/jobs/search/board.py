@@ -13,7 +13,8 @@ once after this process changed a job) and reloads only the changed jobs, by pri
 A rebuild of the GEO index starts a new generation; a board whose changes were trimmed from
 the log, or whose Redis lost them, reloads in full. Every JOB_BOARD_RECHECK_SECONDS the board
 also reloads the jobs whose `updated_at` moved, so a change whose note was lost (Redis down
-just then) is wrong in search for about that long at most.
+just then) is wrong in search for about that long at most. While Redis is down altogether a
+loaded board keeps answering and asks the database every OUTAGE_RECHECK_SECONDS instead.
 """
 
 import logging
@@ -42,6 +43,9 @@ FLOOR = "board:floor"  # the newest version trimmed out of CHANGES
 GENERATION = "board:generation"
 # Changes kept for boards that fell behind; one that fell further reloads in full.
 CHANGES_KEPT = 100_000
+# While Redis is down no note of a change arrives: a board answering anyway asks the database
+# what changed at most this often (one indexed query), so it stays that close to the truth.
+OUTAGE_RECHECK_SECONDS = 2.0
 # Jobs changed since the columns were built are checked one by one; past this many the
 # columns are rebuilt (from memory, not from the database).
 OVERLAY_LIMIT = 256
@@ -199,6 +203,7 @@ class JobBoard:
         self.synced_at, self.stale = 0.0, False
         self._columns = Columns([])
         self._overlay: dict[int, Entry] = {}
+        self.loaded = False  # whether it ever held the live jobs (it may answer without Redis)
 
     def __len__(self) -> int:
         return int(self._columns.alive.sum()) + len(self._overlay)
@@ -239,6 +244,19 @@ class JobBoard:
                 self._recheck(recheck_seconds)
         self.synced_at = asked_at
         return True
+
+    def load_without_redis(self) -> None:
+        """Load every live job from the database alone (Redis is down); reload in full once it answers."""
+        with self._lock:
+            self._load_all(0, object())  # a generation no Redis holds: the first sync reloads
+
+    def catch_up_without_redis(self) -> None:
+        """Reload what the database says changed lately: Redis is down, so no note says so."""
+        if time.monotonic() - self.checked_at <= OUTAGE_RECHECK_SECONDS:
+            return
+        with self._lock:
+            if time.monotonic() - self.checked_at > OUTAGE_RECHECK_SECONDS:
+                self._recheck(OUTAGE_RECHECK_SECONDS)
 
     def _recheck(self, window_seconds: float) -> None:
         """Reload the jobs changed in the database lately (two windows back, so none slips by)."""
@@ -304,6 +322,7 @@ class JobBoard:
         self._columns, self._overlay = Columns(entries), {}
         self.version, self.generation = version, generation
         self.checked_at, self.checked_utc = time.monotonic(), started
+        self.loaded = True
         log.info("job board: loaded %d jobs (version %s)", len(entries), version)
 
     def _load_changed(self, ids: list[int]) -> None:

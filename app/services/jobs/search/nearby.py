@@ -5,8 +5,9 @@ The API's distance searches without text answer from this process's job board
 switched off take the GEO path: GEOSEARCH always runs with COUNT (a full 3 km circle
 downtown holds tens of thousands of jobs); the sets are split by kind, the most selective
 equality filter. When the SQL filters leave a page short, COUNT widens fourfold and only the
-new candidates are checked. When Redis fails, the same query answers from SQL (a box, then
-flat-earth distance).
+new candidates are checked. When Redis fails, a loaded board keeps answering (it then learns of
+changes from the database), else the same query answers from SQL (a box, then flat-earth
+distance); the Redis client's circuit breaker (app/extensions.py) makes that failure immediate.
 """
 
 import logging
@@ -181,19 +182,30 @@ def warm_job_board() -> None:
     try:
         if geo_index.ensure_built():
             board.sync(current_app.config["JOB_BOARD_RECHECK_SECONDS"], geo_index.READY)
-    except redis.RedisError:
-        log.warning("job board not loaded: Redis unavailable", exc_info=True)
+    except redis.RedisError as error:
+        log.warning("job board loaded from the database alone: Redis unavailable (%s)", error)
+        board.load_without_redis()
 
 
 def _from_board(board: JobBoard, query: SearchQuery, needed: int) -> list[tuple[bytes, float]] | None:
-    """Ask the job board, rebuilding the GEO index first if Redis lost it; None while another rebuilds."""
+    """Ask the job board, rebuilding the GEO index first if Redis lost it; None while another rebuilds.
+
+    With Redis down, a board that was ever loaded still answers (catching up from the database
+    instead); one never loaded raises RedisError, and SQL answers.
+    """
     config = current_app.config
     recheck = config["JOB_BOARD_RECHECK_SECONDS"]
-    # Between syncs, a change made in another process reaches this one within JOB_BOARD_SYNC_SECONDS.
-    if board.due(config["JOB_BOARD_SYNC_SECONDS"]) and not board.sync(recheck, geo_index.READY):
-        if not geo_index.ensure_built():
-            return None
-        board.sync(recheck, geo_index.READY)
+    try:
+        # Between syncs, a change made in another process reaches this one within JOB_BOARD_SYNC_SECONDS.
+        if board.due(config["JOB_BOARD_SYNC_SECONDS"]) and not board.sync(recheck, geo_index.READY):
+            if not geo_index.ensure_built():
+                return None
+            board.sync(recheck, geo_index.READY)
+    except redis.RedisError as error:
+        if not board.loaded:
+            raise
+        log.warning("GEO index unavailable (%s); nearby search answered from the job board", error)
+        board.catch_up_without_redis()
     filters = Filters(query.lat, query.lng, query.radius_m, query.kind, query.category, query.wage_min)
     return board.nearest(filters, needed)
 
@@ -223,8 +235,9 @@ def nearby_jobs(query: SearchQuery, rendered: bool = False) -> SearchPage:
             else:
                 found = _by_redis(query, needed)
                 source = "redis"
-        except redis.RedisError:
-            log.warning("GEO index unavailable; nearby search answered from SQL", exc_info=True)
+        except redis.RedisError as error:
+            # Its cause is logged once by the Redis client's breaker, not with every search.
+            log.warning("GEO index unavailable (%s); nearby search answered from SQL", error)
             found = _by_sql(query, needed)
     else:
         # Newest first needs every job in the circle, not the nearest few: SQL's box does that.
