@@ -58,6 +58,8 @@ class Visit(PlaceColumns, Base):
         sa.UniqueConstraint("worker_id", "client_id", name="uq_visits_worker_id_client_id"),
         sa.Index("ix_visits_worker_id_visited_at", "worker_id", "visited_at"),
         sa.Index("ix_visits_household_id_visited_at", "household_id", "visited_at"),
+        # Households that moved away are few: found through their `moved` visits alone.
+        sa.Index("ix_visits_outcome_household_id", "outcome", "household_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -100,6 +100,13 @@ class ApplicationStatus(StrEnum):
     withdrawn = "withdrawn"
 
 
+class SeekingPause(StrEnum):
+    """Why a résumé stopped looking for work (it stays closed until the resident opens it again)."""
+
+    hired = "hired"  # hired through an application: 已入职
+    self = "self"  # the resident closed it
+
+
 class Availability(StrEnum):
     """When a seeker can start."""
 
@@ -227,6 +234,9 @@ class Resume(TimestampMixin, Base):
     intro: Mapped[str | None] = mapped_column(sa.Text())
     # Looking for work: only then is the resident in the seekers' GEO set and a candidate.
     open_to_work: Mapped[bool] = mapped_column(default=True)
+    # When and why open_to_work last went false (a SeekingPause); cleared when it opens again.
+    seeking_paused_at: Mapped[datetime | None] = mapped_column(sa.DateTime())
+    seeking_paused_reason: Mapped[str | None] = mapped_column(sa.String(16))
 
 
 class ResumeFile(Base):

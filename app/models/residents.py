@@ -99,7 +99,8 @@ class Resident(PlaceColumns, TimestampMixin, Base):
     phone_hmac: Mapped[str | None] = mapped_column(sa.String(64), index=True)
     phone_hint: Mapped[str | None] = mapped_column(sa.String(16))
     gender: Mapped[str | None] = mapped_column(sa.String(8))
-    birth_date: Mapped[date | None]
+    # Indexed: the daily re-evaluation finds who crossed a working-age limit by a date range.
+    birth_date: Mapped[date | None] = mapped_column(index=True)
     household_id: Mapped[int | None] = mapped_column(sa.ForeignKey("households.id"), index=True)
     is_household_head: Mapped[bool] = mapped_column(default=False)
     home_address: Mapped[str | None] = mapped_column(sa.String(255))
@@ -135,6 +136,12 @@ class Resident(PlaceColumns, TimestampMixin, Base):
         return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
+# A key-group period ends on or after its first day (built as an expression: `until` gets quoted).
+PERIOD_IN_ORDER = sa.or_(
+    sa.column("until").is_(None), sa.column("since").is_(None), sa.column("until") >= sa.column("since")
+)
+
+
 class ResidentKeyGroup(Base):
     """One key group of one resident (a row each, so staff can filter by group).
 
@@ -144,7 +151,11 @@ class ResidentKeyGroup(Base):
     """
 
     __tablename__ = "resident_key_groups"
-    __table_args__ = (sa.Index("ix_resident_key_groups_key_group", "key_group", "resident_id"),)
+    __table_args__ = (
+        sa.Index("ix_resident_key_groups_key_group", "key_group", "resident_id"),
+        # A period never ends before it starts (one ended the day it began is deleted instead).
+        sa.CheckConstraint(PERIOD_IN_ORDER, name="period"),
+    )
 
     resident_id: Mapped[int] = mapped_column(sa.ForeignKey("residents.id"), primary_key=True)
     key_group: Mapped[str] = mapped_column(sa.String(32), primary_key=True)

@@ -576,6 +576,7 @@ def test_progress_quarter_coverage_per_community(client, grid_worker, make_house
         "target": 1.0,
         "not_home": 1,
         "refused": 1,
+        "moved": 0,
     }
     assert {k: v for k, v in rows[YUZHONG_2].items() if k != "community"} == {
         "households": 2,
@@ -584,6 +585,7 @@ def test_progress_quarter_coverage_per_community(client, grid_worker, make_house
         "target": 1.0,
         "not_home": 0,
         "refused": 0,
+        "moved": 0,
     }
     # On the first day of the next quarter nothing is met yet.
     later = progress(client, headers, date(2025, 7, 1))["quarter"]
@@ -859,6 +861,7 @@ def test_key_groups_set_by_a_visit_are_verified_by_the_worker(client, grid_worke
     )
     plain, registered = members_of(home)
     yesterday = local_day() - timedelta(days=1)
+    backdate_the_ledger()
 
     [result] = send(
         client,
@@ -910,6 +913,7 @@ def test_a_key_group_ended_by_a_visit_is_no_longer_shown_late_in_the_utc_day(
     _, headers = grid_worker([YUZHONG_1])
     home = make_household(members=(("unemployed", ("migrant_worker",)),))
     [member] = members_of(home)
+    backdate_the_ledger()
 
     send(client, headers, visit(home.id, members=[{"resident_id": member.id, "key_groups": ["veteran"]}]))
 
@@ -1017,8 +1021,12 @@ def test_a_met_visit_gives_an_unlocated_household_its_location(client, staff_hea
 
 
 def backdate_the_ledger(days: int = 10) -> None:
-    """Date every recorded status change `days` back, so visits of the last days are newer."""
+    """Date every status change and key-group start `days` back, so visits of the last days are newer.
+
+    (A key-group period ended on the day it began never applied, and is removed instead.)
+    """
     db.session.execute(sa.update(StatusChange).values(occurred_at=utcnow() - timedelta(days=days)))
+    db.session.execute(sa.update(ResidentKeyGroup).values(since=local_day() - timedelta(days=days)))
     db.session.commit()
 
 

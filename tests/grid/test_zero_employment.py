@@ -652,18 +652,22 @@ def test_registered_unemployed_follows_the_status(client, worker, yuzhong_admin)
     assert member.id in listed_ids(client, yuzhong_admin[1], key_group="registered_unemployed")
     detail = client.get(f"{RESIDENTS}/{member.id}", headers=yuzhong_admin[1]).get_json()
     assert detail["key_groups"] == ["registered_unemployed"]
+    # Registered five days ago (a period ended the day it began never applied, and is removed).
+    started = today - timedelta(days=5)
+    row.since = started
+    db.session.commit()
 
     visit(client, worker[1], household.id, [{"resident_id": member.id, "employment_status": "employed"}])
 
     row = key_group_row(member.id, "registered_unemployed")
-    assert (row.since, row.until) == (today, today - timedelta(days=1))
+    assert (row.since, row.until) == (started, today - timedelta(days=1))
     assert not row.is_current(today)
     detail = client.get(f"{RESIDENTS}/{member.id}", headers=yuzhong_admin[1]).get_json()
     assert detail["employment_status"] == "employed" and detail["key_groups"] == []
     assert member.id not in listed_ids(client, yuzhong_admin[1], key_group="registered_unemployed")
     history = client.get(f"{RESIDENTS}/{member.id}/status-history", headers=yuzhong_admin[1]).get_json()
     assert [(k["key_group"], k["since"], k["until"]) for k in history["key_groups"]] == [
-        ("registered_unemployed", today.isoformat(), (today - timedelta(days=1)).isoformat())
+        ("registered_unemployed", started.isoformat(), (today - timedelta(days=1)).isoformat())
     ]
 
 

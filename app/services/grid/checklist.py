@@ -1,10 +1,10 @@
-"""The checklist: a grid worker's households not met this quarter, as a walking route; open follow-ups."""
+"""The checklist: households not met this quarter (nor moved away) as a walking route; open follow-ups."""
 
 import math
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from app.common.clock import local_day, quarter_start
 from app.common.geo import check_point, distance_m, planar_sq_distance
@@ -39,6 +39,24 @@ FOLLOW_UPS_MAX = 200
 def _met_this_quarter(today: date):
     return sa.select(Visit.household_id).where(
         Visit.outcome == VisitOutcome.met, Visit.visit_day >= quarter_start(today), Visit.visit_day <= today
+    )
+
+
+def moved_away(actor: Account, as_of: date):
+    """SELECT the ids of the actor's households whose latest visit by `as_of` found them moved (已搬离).
+
+    They leave the checklist and the coverage until a later visit (someone met there, or
+    another attempt) puts them back: the latest visit decides.
+    """
+    later = aliased(Visit)
+    return worked_on(sa.select(Visit.household_id), Visit, actor).where(
+        Visit.outcome == VisitOutcome.moved,
+        Visit.visit_day <= as_of,
+        ~sa.exists().where(
+            later.household_id == Visit.household_id,
+            later.visited_at > Visit.visited_at,
+            later.visit_day <= as_of,
+        ),
     )
 
 
@@ -141,16 +159,18 @@ def checklist(actor: Account, lat: float | None, lng: float | None, limit: int) 
     """
     check_point(lat, lng)
     today = local_day()
-    unmet = worked_on(sa.select(Household.id), Household, actor).where(
-        Household.id.not_in(_met_this_quarter(today))
+    # Households that moved away are not there to visit: neither on the route nor in `remaining`.
+    to_visit = sa.and_(
+        Household.id.not_in(_met_this_quarter(today)), Household.id.not_in(moved_away(actor, today))
     )
+    unmet = worked_on(sa.select(Household.id), Household, actor).where(to_visit)
     remaining = db.session.scalar(sa.select(sa.func.count()).select_from(unmet.subquery()))
     # The address orders only households without a location: not fetched for the others.
     unlocated = sa.or_(Household.lat.is_(None), Household.lng.is_(None))
     address = sa.case((unlocated, Household.address), else_=sa.null()).label("address")
     candidates = worked_on(
         sa.select(Household.id, Household.lat, Household.lng, address), Household, actor
-    ).where(Household.id.not_in(_met_this_quarter(today)))
+    ).where(to_visit)
     # An operator of a district may have 100,000 unmet households: the route is planned among
     # the nearest few (unlocated ones last), which is where the walk goes anyway.
     read = CHECKLIST_CANDIDATES

@@ -9,6 +9,7 @@ from app.common.clock import local_day, month_end, month_start, quarter_start
 from app.extensions import db
 from app.models import Account, Community, Household, Role, Visit, VisitOutcome
 from app.services.grid.assignment import communities_of
+from app.services.grid.checklist import moved_away
 from app.services.people.scoping import worked_on
 
 
@@ -38,11 +39,19 @@ def progress(actor: Account, as_of: date | None = None) -> dict:
 
 
 def _coverage(actor: Account, start: date, end: date) -> list[dict]:
-    """Per community the worker works on: households, those met this quarter, and attempts."""
-    households = worked_on(sa.select(Household.community_id, sa.func.count()), Household, actor).group_by(
+    """Per community the worker works on: households, those met this quarter, and attempts.
+
+    Households that moved away (checklist.moved_away) are counted apart, in neither the
+    households nor the met: the quarter's target is every household that lives there.
+    """
+    moved_ids = moved_away(actor, end)
+    by_community = worked_on(sa.select(Household.community_id, sa.func.count()), Household, actor).group_by(
         Household.community_id
     )
-    totals = dict(db.session.execute(households).all())
+    totals = dict(db.session.execute(by_community.where(Household.id.not_in(moved_ids))).all())
+    moved = dict(db.session.execute(by_community.where(Household.id.in_(moved_ids))).all())
+    for community_id in moved:
+        totals.setdefault(community_id, 0)
     if actor.role == Role.grid_worker:  # an assigned community without households shows as 0 of 0
         for community in communities_of(actor.id):
             totals.setdefault(community.id, 0)
@@ -50,7 +59,7 @@ def _coverage(actor: Account, start: date, end: date) -> list[dict]:
     met = dict(
         db.session.execute(
             sa.select(Visit.community_id, sa.func.count(sa.distinct(Visit.household_id)))
-            .where(in_window, Visit.outcome == VisitOutcome.met)
+            .where(in_window, Visit.outcome == VisitOutcome.met, Visit.household_id.not_in(moved_ids))
             .group_by(Visit.community_id)
         ).all()
     )
@@ -76,6 +85,7 @@ def _coverage(actor: Account, start: date, end: date) -> list[dict]:
                 "target": 1.0,
                 "not_home": attempts.get(community_id, {}).get(VisitOutcome.not_home, 0),
                 "refused": attempts.get(community_id, {}).get(VisitOutcome.refused, 0),
+                "moved": moved.get(community_id, 0),
             }
         )
     return rows

@@ -1,4 +1,7 @@
-"""Applications: a resident applies once per job; the employer moves it on; hired goes to the ledger."""
+"""Applications: a resident applies once per job; the employer moves it on; hired goes to the ledger.
+
+A hire also pauses the resident's seeking (services/jobs/resumes.py `pause_seeking`).
+"""
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -17,9 +20,11 @@ from app.models import (
     utcnow,
     visible_clause,
 )
+from app.models.jobs import SeekingPause
 from app.queues import enqueue_after_commit
 from app.services.jobs.employers import employer_of
-from app.services.people import audit
+from app.services.jobs.resumes import pause_seeking
+from app.services.people import audit, seekers
 from app.services.people.residents import resident_of
 from app.services.people.status import record_status
 from app.services.results import Page, paginate
@@ -135,6 +140,7 @@ def change_status(actor: Account, application_id: int, status: str, ip: str | No
         )
     application.status = wanted.value
     application.status_changed_at = utcnow()
+    resume = None
     if wanted is S.hired:
         record_status(
             application.resident,
@@ -143,6 +149,9 @@ def change_status(actor: Account, application_id: int, status: str, ip: str | No
             actor=actor,
             note=f"hired through application {application.id} (job {application.job_id})",
         )
+        # Hired, the resident stops seeking in the same commit: the employer's next post must
+        # neither list nor push them. They look again with one tap (POST /me/resume/seeking).
+        resume = pause_seeking(application.resident, SeekingPause.hired)
     if wanted.value in NOTIFIED_STATUSES:
         enqueue_after_commit("push.notify_application", application.id, wanted.value)
     audit.commit(
@@ -153,4 +162,6 @@ def change_status(actor: Account, application_id: int, status: str, ip: str | No
         ip=ip,
         detail={"from": current.value, "to": wanted.value},
     )
+    if resume is not None:
+        seekers.sync_seeker(application.resident, resume)
     return application

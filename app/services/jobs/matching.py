@@ -10,8 +10,9 @@ education). `score()` orders what fits, out of 100:
   else pro rata);
 - skills 10 × the share of the job's skills the seeker has (5 when the job lists none).
 
-A public_welfare job adds PRIORITY_BONUS for key-group residents (hard_to_employ, or members of a
-zero-employment household), so they come first, as the plan's 公益性岗位 托底安置 requires.
+A public_welfare job adds PRIORITY_BONUS for key-group residents (hard_to_employ today, or members
+of a household the ledger core flags zero-employment), so they come first, as the plan's
+公益性岗位 托底安置 requires.
 """
 
 import logging
@@ -19,7 +20,6 @@ from dataclasses import dataclass
 
 import redis
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
 
 from app.common.geo import bounding_box, distance_m
 from app.common.identity import mask_name
@@ -30,12 +30,10 @@ from app.models import (
     STAFF_ROLES,
     Account,
     Education,
-    EmploymentStatus,
     Job,
     JobKind,
     KeyGroup,
     Resident,
-    ResidentKeyGroup,
     Resume,
     Role,
 )
@@ -43,6 +41,7 @@ from app.services.jobs.employers import employer_of
 from app.services.jobs.search import geo_index
 from app.services.jobs.search.nearby import DEFAULT_RADIUS_M, SearchQuery, nearby_jobs, search_origin
 from app.services.people import seekers as seekers_index
+from app.services.people import status as ledger_core
 from app.services.people.residents import resident_of
 from app.services.people.scoping import get_in_scope
 
@@ -51,8 +50,6 @@ log = logging.getLogger(__name__)
 PRIORITY_BONUS = 100.0
 # How many nearest jobs (or seekers) are weighed for one list; enough for the first pages.
 POOL = 500
-# Statuses that count as work, for the zero-employment household test.
-WORKING = (EmploymentStatus.employed.value, EmploymentStatus.flexible.value)
 
 
 @dataclass
@@ -120,32 +117,13 @@ def score(job: Job, seeker: Seeker, distance: float, radius_m: float) -> float:
 def priority_ids(resident_ids: list[int]) -> set[int]:
     """Return which residents are key-group for public-welfare jobs.
 
-    Hard-to-employ residents, and members of a zero-employment household: one with members
-    and none of them working.
+    Those hard to employ today, and members of a zero-employment household as the ledger core
+    flags it (services/people/status.py: the one definition, kept current daily as ages move).
     """
     if not resident_ids:
         return set()
-    hard = set(
-        db.session.scalars(
-            sa.select(ResidentKeyGroup.resident_id).where(
-                ResidentKeyGroup.resident_id.in_(resident_ids),
-                ResidentKeyGroup.key_group == KeyGroup.hard_to_employ.value,
-            )
-        )
-    )
-    member = aliased(Resident)
-    zero = set(
-        db.session.scalars(
-            sa.select(Resident.id).where(
-                Resident.id.in_(resident_ids),
-                Resident.household_id.is_not(None),
-                ~sa.exists().where(
-                    member.household_id == Resident.household_id, member.employment_status.in_(WORKING)
-                ),
-            )
-        )
-    )
-    return hard | zero
+    hard = ledger_core.in_key_group(resident_ids, KeyGroup.hard_to_employ)
+    return hard | ledger_core.in_zero_employment_household(resident_ids)
 
 
 def _seekers(resident_ids: list[int]) -> dict[int, Seeker]:

@@ -20,6 +20,7 @@ from app.models import (
     Role,
     utcnow,
 )
+from app.models.jobs import SeekingPause
 from app.services.jobs.employers import employer_of
 from app.services.people import audit, seekers
 from app.services.people.residents import resident_of
@@ -33,6 +34,8 @@ PREFERENCE_FIELDS = {
     "radius_m": "seek_radius_m",
 }
 RESUME_FIELDS = ("education", "experience", "skills", "availability", "intro", "open_to_work")
+# Why seeking stopped, shown with the résumé (null while it looks for work).
+PAUSE_FIELDS = ("seeking_paused_at", "seeking_paused_reason")
 # Application stages at which the employer may call the applicant.
 PHONE_STAGES = frozenset({ApplicationStatus.interview, ApplicationStatus.hired})
 
@@ -44,7 +47,7 @@ def resume_of(resident: Resident) -> Resume | None:
 
 def view(resident: Resident, resume: Resume | None, phone: str | None = None) -> dict:
     """Build the résumé as the API shows it (phone masked unless `phone` is given)."""
-    data = {name: getattr(resume, name, None) for name in RESUME_FIELDS}
+    data = {name: getattr(resume, name, None) for name in RESUME_FIELDS + PAUSE_FIELDS}
     if resume is None:
         data["open_to_work"] = False
     data.update({api: getattr(resident, column) for api, column in PREFERENCE_FIELDS.items()})
@@ -73,12 +76,61 @@ def put_own(account: Account, values: dict) -> dict:
     if resume is None:
         resume = Resume(resident_id=resident.id)
         db.session.add(resume)
+    was_open = resume.open_to_work is not False  # a new résumé's column default is True
     for name in RESUME_FIELDS:
-        if name in values:
+        if name in values and name != "open_to_work":
             setattr(resume, name, values[name])
+    if "open_to_work" in values and values["open_to_work"] != was_open:
+        # Only a change moves the pause: saving a paused résumé as it is keeps why it paused.
+        if values["open_to_work"]:
+            _open(resume)
+        else:
+            _pause(resume, SeekingPause.self)
     for api, column in PREFERENCE_FIELDS.items():
         if api in values:
             setattr(resident, column, values[api])
+    db.session.commit()
+    seekers.sync_seeker(resident, resume)
+    return view(resident, resume)
+
+
+def _pause(resume: Resume, reason: SeekingPause) -> None:
+    """Close a résumé to matching and pushes, saying when and why."""
+    resume.open_to_work = False
+    resume.seeking_paused_at = utcnow()
+    resume.seeking_paused_reason = reason.value
+
+
+def _open(resume: Resume) -> None:
+    """Open a résumé to matching and pushes again."""
+    resume.open_to_work = True
+    resume.seeking_paused_at = resume.seeking_paused_reason = None
+
+
+def pause_seeking(resident: Resident, reason: SeekingPause) -> Resume:
+    """Stop a resident's seeking (a hire): no candidate lists, no job pushes. Does not commit.
+
+    Without a résumé one is written, paused, so the pause shows when the resident opens it;
+    a résumé already closed keeps its own reason. Call `seekers.sync_seeker` after the commit.
+    """
+    resume = resume_of(resident)
+    if resume is None:
+        resume = Resume(resident_id=resident.id)
+        db.session.add(resume)
+    elif not resume.open_to_work:
+        return resume
+    _pause(resume, reason)
+    return resume
+
+
+def resume_seeking(account: Account) -> dict:
+    """Look for work again (one tap after a hire): back in candidate lists and job pushes."""
+    resident = resident_of(account)
+    resume = resume_of(resident)
+    if resume is None:
+        resume = Resume(resident_id=resident.id)
+        db.session.add(resume)
+    _open(resume)
     db.session.commit()
     seekers.sync_seeker(resident, resume)
     return view(resident, resume)

@@ -3,6 +3,8 @@
 The set serves the candidates of a job and the push fan-out; the database is the truth, and
 `flask rebuild-geo-index` rebuilds the set with the jobs' (services/jobs/search/geo_index.py).
 Writes happen after the database commit; a Redis failure there is logged, not raised.
+A hire closes the résumé (services/jobs/resumes.py `pause_seeking`), so it takes the resident
+out of the set, the candidates and the job-match fan-out until they look for work again.
 """
 
 import logging

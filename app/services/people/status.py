@@ -88,6 +88,23 @@ def _key_group_row(resident: Resident, group: KeyGroup) -> ResidentKeyGroup | No
     return next((row for row in resident.key_group_rows if row.key_group == group.value), None)
 
 
+def years_from(day: date, years: int) -> date:
+    """Return the same day `years` later (earlier when negative); 29 February falls on the 28th."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def check_period(since: date | None, until: date | None, today: date, field: str = "until") -> None:
+    """Refuse (422) a key-group period that starts in the future or ends before it starts."""
+    if since is not None and since > today:
+        raise ValidationFailed("since", "A key-group period cannot start after today.", "since_in_future")
+    if since is not None and until is not None and until < since:
+        message = f"A key-group period cannot end ({until}) before it starts ({since})."
+        raise ValidationFailed(field, message, "period_reversed")
+
+
 def add_key_group(
     resident: Resident,
     group: KeyGroup,
@@ -101,6 +118,7 @@ def add_key_group(
     day when known, else today).
     """
     today = local_day()
+    check_period(since, None, today)
     row = _key_group_row(resident, group)
     if row is not None and row.is_current(today) and row.since is not None:
         return row
@@ -113,23 +131,31 @@ def add_key_group(
     row.since = since or today
     row.until = None
     if group == KeyGroup.college_graduate:
-        years = current_app.config["GRADUATE_KEY_GROUP_YEARS"]
-        try:
-            anniversary = row.since.replace(year=row.since.year + years)
-        except ValueError:  # 29 February, in a year without one
-            anniversary = row.since.replace(year=row.since.year + years, day=28)
-        row.until = anniversary - timedelta(days=1)
+        row.until = graduate_until(row.since)
     row.source = StatusSource(source).value
     row.verified_by_id = actor.id if actor is not None and actor.role in STAFF_ROLES else None
     return row
 
 
+def graduate_until(since: date) -> date:
+    """Return a college graduate's last day in the group: GRADUATE_KEY_GROUP_YEARS after `since`, less one."""
+    return years_from(since, current_app.config["GRADUATE_KEY_GROUP_YEARS"]) - timedelta(days=1)
+
+
 def end_key_group(resident: Resident, group: KeyGroup) -> None:
-    """End a current key-group period: it applied until yesterday (the row keeps the period)."""
+    """End a current key-group period: it applied until yesterday (the row keeps the period).
+
+    A period that began today never applied: its row is removed rather than made to end
+    before it starts (the history of statuses keeps what happened).
+    """
     today = local_day()
     row = _key_group_row(resident, group)
-    if row is not None and row.is_current(today):
-        row.until = today - timedelta(days=1)
+    if row is None or not row.is_current(today):
+        return
+    if row.since is not None and row.since >= today:
+        resident.key_group_rows.remove(row)  # delete-orphan: the row goes with the flush
+        return
+    row.until = today - timedelta(days=1)
 
 
 def set_key_groups(
@@ -200,7 +226,7 @@ def open_case(household_id: int) -> ZeroEmploymentCase | None:
     )
 
 
-def recompute(household_id: int, source: str) -> bool:
+def recompute(household_id: int, source: str, today: date | None = None) -> bool:
     """Flag or clear a household after a change; open or close its assistance case. Returns the flag.
 
     Does not commit: it runs inside the transaction of the change that caused it.
@@ -211,7 +237,7 @@ def recompute(household_id: int, source: str) -> bool:
     if household is None:
         return False
     members = list(db.session.scalars(sa.select(Resident).where(Resident.household_id == household_id)))
-    today = local_day()
+    today = today or local_day()
     zero = is_zero_employment(members, today)
     case = open_case(household_id)
     if zero:
@@ -231,3 +257,28 @@ def recompute(household_id: int, source: str) -> bool:
         if case is not None:
             case.cleared_at, case.cleared_source = utcnow(), source
     return zero
+
+
+def in_zero_employment_household(resident_ids: list[int]) -> set[int]:
+    """Return which of these residents live in a household flagged zero-employment (by the rule above)."""
+    return set(
+        db.session.scalars(
+            sa.select(Resident.id)
+            .join(Household, Household.id == Resident.household_id)
+            .where(Resident.id.in_(resident_ids), Household.zero_employment_since.is_not(None))
+        )
+    )
+
+
+def in_key_group(resident_ids: list[int], group: KeyGroup, today: date | None = None) -> set[int]:
+    """Return which of these residents are in a key group on `today` (default the city's today)."""
+    today = today or local_day()
+    return set(
+        db.session.scalars(
+            sa.select(ResidentKeyGroup.resident_id).where(
+                ResidentKeyGroup.resident_id.in_(resident_ids),
+                ResidentKeyGroup.key_group == group.value,
+                sa.or_(ResidentKeyGroup.until.is_(None), ResidentKeyGroup.until >= today),
+            )
+        )
+    )
