@@ -34,6 +34,7 @@ from app.models.jobs import (
     is_searchable,
     visible_clause,
 )
+from app.models.outbox import OutboxTask
 from app.models.places import (
     Circle,
     CircleArea,
@@ -71,6 +72,7 @@ from app.models.stations import (
 
 __all__ = [
     "PLACE_COLUMN_NAMES",
+    "OutboxTask",
     "Push",
     "PushPreference",
     "PushQuota",

@@ -84,6 +84,10 @@ class Push(PlaceColumns, Base):
     day: Mapped[date]
     send_after: Mapped[datetime] = mapped_column(sa.DateTime())
     attempts: Mapped[int] = mapped_column(default=0)
+    # When the current attempt claimed it (`sending`), and when that attempt may have called
+    # WeChat: the sweeper of stuck sends retries one never called, and never resends one called.
+    claimed_at: Mapped[datetime | None] = mapped_column(sa.DateTime())
+    called_at: Mapped[datetime | None] = mapped_column(sa.DateTime())
     last_error: Mapped[str | None] = mapped_column(sa.String(255))
     msgid: Mapped[str | None] = mapped_column(sa.String(32))
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(), default=utcnow)

@@ -3,12 +3,13 @@
 import contextlib
 from datetime import timedelta
 
+from app import queues
 from app.common.clock import local_day
 from app.errors import APIError
 from app.queues import TASKS, task
 from app.services.grid import snapshots
 from app.services.jobs import posts
-from app.services.people import tokens
+from app.services.people import ageing, tokens
 from app.services.push import subscriptions
 from app.services.stations import check_ins
 
@@ -18,6 +19,10 @@ SCHEDULE = (
     ("maintenance.purge_expired_tokens", 24 * 3600),
     ("maintenance.purge_qr_token_uses", 3600),
     ("maintenance.snapshot_ledger", 3600),
+    ("maintenance.reevaluate_ledger", 24 * 3600),
+    ("maintenance.flush_outbox", 60),
+    ("maintenance.purge_outbox", 24 * 3600),
+    ("push.sweep_sends", 60),
 )
 
 
@@ -51,6 +56,24 @@ def snapshot_ledger(month: str | None = None) -> int:
         with contextlib.suppress(APIError):  # frozen already
             snapshots.snapshot(previous)  # the past month's last run, once, early in the new month
     return snapshots.snapshot(month)
+
+
+@task("default")
+def flush_outbox() -> int:
+    """Enqueue the tasks whose commit found the queue down (app/queues.py, the outbox)."""
+    return queues.flush_outbox()
+
+
+@task("default")
+def purge_outbox(older_than_days: int | None = None) -> int:
+    """Delete outbox rows enqueued more than OUTBOX_RETENTION_DAYS ago."""
+    return queues.purge_outbox(older_than_days)
+
+
+@task("default")
+def reevaluate_ledger() -> dict:
+    """Re-evaluate what ages without a status change: zero-employment flags, graduates' periods (daily)."""
+    return ageing.reevaluate()
 
 
 def build_cron(connection):

@@ -1,10 +1,10 @@
-"""Push tasks on the `push` queue: the fan-out of a new job, one send, an application's news."""
+"""Push tasks on the `push` queue: the fan-out of a new job, one send, an application's news, the sweeper."""
 
 from flask import current_app
 from rq import Retry
 
 from app.queues import task
-from app.services.push import fan_out, send
+from app.services.push import fan_out, send, sweeper
 
 # A fan-out or a notice is safe to repeat (the push rows' unique key sees to that): retry it.
 MAKE_RETRY = Retry(max=3, interval=[30, 120, 600])
@@ -37,3 +37,9 @@ def send_push(push_id: int) -> str:
 def notify_application(application_id: int, status: str) -> int:
     """Push an application's new status to the applicant."""
     return fan_out.notify_application(application_id, status)
+
+
+@task("push")
+def sweep_sends() -> dict:
+    """Retry or fail the pushes a dead worker left `sending`; enqueue again sends lost with Redis."""
+    return sweeper.sweep()

@@ -1,7 +1,9 @@
 """Sending one push: claim it, check it may still go, take one unit of quota, keep to the rate, call WeChat.
 
 Whatever goes wrong after the claim, a push never stays `sending`, and nobody is messaged twice:
-WeChat's answers are mapped to outcomes in one place (`app.wechat`, `Delivery`).
+WeChat's answers are mapped to outcomes in one place (`app.wechat`, `Delivery`). Should the
+worker itself die mid-send, the sweeper (sweeper.py) finds the push `sending` and, by the mark
+this module commits before calling WeChat (`called_at`), retries it or fails it.
 """
 
 import logging
@@ -32,9 +34,26 @@ def _claim(push_id: int) -> bool:
     result = db.session.execute(
         sa.update(Push)
         .where(Push.id == push_id, Push.status.in_([PushStatus.pending, PushStatus.scheduled]))
-        .values(status=PushStatus.sending.value, attempts=Push.attempts + 1)
+        .values(
+            status=PushStatus.sending.value, attempts=Push.attempts + 1, claimed_at=utcnow(), called_at=None
+        )
     )
     db.session.commit()
+    return result.rowcount == 1
+
+
+def _still_mine(push: Push) -> bool:
+    """Mark the push as about to call WeChat, if this attempt still holds it (else the sweeper took it).
+
+    Committed with the quota taken: a push `sending` without the mark never reached WeChat, so
+    the sweeper may send it again; one with the mark may have been delivered, so it never does.
+    """
+    result = db.session.execute(
+        sa.update(Push)
+        .where(Push.id == push.id, Push.status == PushStatus.sending, Push.attempts == push.attempts)
+        .values(called_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
     return result.rowcount == 1
 
 
@@ -148,9 +167,12 @@ def send(push_id: int) -> str:
         return _send_claimed(push, progress)
     except PushRetry:
         raise
-    except Exception as exc:  # a bug or an outage before the call: never leave it `sending`
+    except Exception as exc:  # a bug or an outage: never leave it `sending`
         db.session.rollback()
         push = db.session.get(Push, push_id)
+        if progress.get("called"):  # WeChat may have delivered it: never resend
+            log.exception("push %s: failed after WeChat was called", push_id)
+            return _finish(push, PushStatus.failed, f"outcome_unknown: {exc.__class__.__name__}"[:255])
         log.exception("push %s: send failed before WeChat answered", push_id)
         return _retry_or_fail(
             push, f"error: {exc.__class__.__name__}"[:255], give_back=progress["quota_taken"]
@@ -176,9 +198,13 @@ def _send_claimed(push: Push, progress: dict) -> str:
         return _finish(push, PushStatus.skipped, "no_quota")
     # Read before the commit, which expires them: reading after it would load both rows again.
     message = (account.openid, template(push.kind)["template_id"], push.data, push.page)
+    if not _still_mine(push):  # stalled past PUSH_STUCK_MINUTES: the sweeper gave it to another try
+        db.session.rollback()
+        return "not_pending"
     db.session.commit()
     progress["quota_taken"] = True
     take_send_slot()
+    progress["called"] = True
     delivery = wechat.send_subscribe_message(*message)
     if delivery.outcome == Delivery.SENT:
         return _finish(push, PushStatus.sent, None, msgid=delivery.msgid, sent_at=utcnow())
