@@ -1,7 +1,6 @@
 """Check-ins: a resident scans a station's or an event's code; staff serve and count visits."""
 
-from flask_smorest import Blueprint
-
+from app.api.json_body import Blueprint
 from app.api.schemas.stations import (
     CheckInInputSchema,
     CheckInSchema,
@@ -27,7 +26,8 @@ def check_in(values):
     """Check in with a scanned code; returns the day's queue number and what to do next.
 
     The same client_id returns the first result; checking in again at the same place within
-    30 minutes returns the existing check-in (both 200).
+    30 minutes returns the existing check-in (both 200). Outside the station's opening hours
+    the visit is recorded without a queue number (`out_of_hours: true`, next step `come_back`).
     """
     row, created = check_ins.check_in(current_account(), values)
     return row, 201 if created else 200

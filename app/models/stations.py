@@ -6,7 +6,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Base, TimestampMixin, utcnow
+from app.models.base import Base, JSONText, TimestampMixin, utcnow
 from app.models.places import Circle
 from app.models.residents import PlaceColumns
 
@@ -66,7 +66,12 @@ class Station(PlaceColumns, TimestampMixin, Base):
     address: Mapped[str | None] = mapped_column(sa.String(255))
     lat: Mapped[float | None]
     lng: Mapped[float | None]
+    # The hours as people read them (开放时间); rendered from `opening_hours` unless staff write it.
     hours: Mapped[str | None] = mapped_column(sa.String(128))
+    # The structured hours check-in follows, in local time: {"weekly": {"mon": [{"opens": "08:30",
+    # "closes": "12:00"}, …], …}, "exceptions": [{"date", "closed", "hours", "note"}, …]} (节假日,
+    # 调休). None: not given yet, and check-in gives a queue number at any hour (as before).
+    opening_hours: Mapped[dict | None] = mapped_column(JSONText())
     phone: Mapped[str | None] = mapped_column(sa.String(32))
     require_location: Mapped[bool] = mapped_column(default=False)
     geofence_m: Mapped[int] = mapped_column(default=500)
@@ -164,7 +169,8 @@ class CheckIn(PlaceColumns, TimestampMixin, Base):
     # The station's local (Asia/Shanghai) day, the day the queue number belongs to.
     day: Mapped[date]
     queue_key: Mapped[str] = mapped_column(sa.String(48))
-    queue_number: Mapped[int]
+    # None: an out-of-hours visit (the station was closed), recorded without a place in the queue.
+    queue_number: Mapped[int | None]
     lat: Mapped[float | None]
     lng: Mapped[float | None]
     distance_m: Mapped[float | None]
@@ -176,6 +182,11 @@ class CheckIn(PlaceColumns, TimestampMixin, Base):
 
     station: Mapped[Station | None] = relationship()
     event: Mapped[Event | None] = relationship()
+
+    @property
+    def out_of_hours(self) -> bool:
+        """Whether this visit came while the station was closed (so it has no queue number)."""
+        return self.queue_number is None
 
 
 class QueueCounter(Base):

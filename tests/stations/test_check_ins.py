@@ -894,6 +894,7 @@ def test_daily_counts_per_station_with_served(client, staff_headers, admin, visi
             "event_id": None,
             "check_ins": 3,
             "served": 1,
+            "out_of_hours": 0,
         },
         {
             "date": day,
@@ -903,6 +904,7 @@ def test_daily_counts_per_station_with_served(client, staff_headers, admin, visi
             "event_id": None,
             "check_ins": 1,
             "served": 0,
+            "out_of_hours": 0,
         },
     ]
     # The default range (the last 7 days) holds today.

@@ -6,6 +6,9 @@ from marshmallow import validate
 from app.api.schemas.common import (
     AwareInputDateTime,
     ClientId,
+    Id,
+    Latitude,
+    Longitude,
     PageArgsSchema,
     UtcDateTime,
     one_of,
@@ -14,6 +17,8 @@ from app.api.schemas.common import (
 from app.common.identity import mask_name
 from app.models import EventKind, EventStatus, Purpose
 from app.services.people.places import place_code
+from app.services.results import RowWith
+from app.services.stations import opening_hours
 
 
 def _circle(station) -> dict | None:
@@ -31,6 +36,70 @@ class CircleRefSchema(ma.Schema):
 
 # ---- stations -------------------------------------------------------------------------------
 
+HHMM = validate.Regexp(r"^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$", error="A time is HH:MM (00:00-24:00).")
+
+
+class HoursIntervalSchema(ma.Schema):
+    """One open interval of a local day, [opens, closes); "24:00" closes at midnight."""
+
+    opens = ma.fields.String(required=True, validate=HHMM, metadata={"example": "08:30"})
+    closes = ma.fields.String(required=True, validate=HHMM, metadata={"example": "17:30"})
+
+
+def _day_field() -> ma.fields.List:
+    """Return the field of one weekday's intervals."""
+    return ma.fields.List(
+        ma.fields.Nested(HoursIntervalSchema),
+        load_default=list,
+        validate=validate.Length(max=6),
+        metadata={"description": "Open intervals, not overlapping; empty or missing: closed"},
+    )
+
+
+class WeeklyHoursSchema(ma.Schema):
+    """The usual week, in the city's local time (Asia/Shanghai)."""
+
+    mon = _day_field()
+    tue = _day_field()
+    wed = _day_field()
+    thu = _day_field()
+    fri = _day_field()
+    sat = _day_field()
+    sun = _day_field()
+
+
+class StoredDate(ma.fields.Date):
+    """A date loaded as a date, dumped from a date or from the ISO text a JSON column holds."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        """Pass stored ISO text through; format a date."""
+        return value if isinstance(value, str) else super()._serialize(value, attr, obj, **kwargs)
+
+
+class HoursExceptionSchema(ma.Schema):
+    """A dated exception to the week: a holiday (closed), or a day with its own hours (调休 working day)."""
+
+    date = StoredDate(required=True, metadata={"description": "Local day, YYYY-MM-DD"})
+    closed = ma.fields.Boolean(load_default=False)
+    hours = ma.fields.List(
+        ma.fields.Nested(HoursIntervalSchema),
+        load_default=list,
+        validate=validate.Length(max=6),
+        metadata={"description": "The day's hours (when not closed); they replace the weekday's"},
+    )
+    note = ma.fields.String(
+        allow_none=True, validate=validate.Length(max=64), metadata={"example": "元旦 / 调休上班"}
+    )
+
+
+class OpeningHoursSchema(ma.Schema):
+    """A station's structured opening hours: check-in gives queue numbers only inside them."""
+
+    weekly = ma.fields.Nested(WeeklyHoursSchema, required=True)
+    exceptions = ma.fields.List(
+        ma.fields.Nested(HoursExceptionSchema), load_default=list, validate=validate.Length(max=200)
+    )
+
 
 class StationInputSchema(ma.Schema):
     """A station to create (city/district admins and operators, in their place)."""
@@ -40,18 +109,23 @@ class StationInputSchema(ma.Schema):
         required=True, metadata={"description": "The circle's code, `<district short code>-<key>`"}
     )
     address = ma.fields.String(allow_none=True, validate=validate.Length(max=255))
-    lat = ma.fields.Float(required=True)
-    lng = ma.fields.Float(required=True)
+    lat = Latitude(required=True)
+    lng = Longitude(required=True)
     hours = ma.fields.String(
         allow_none=True, validate=validate.Length(max=128), metadata={"example": "周一至周五 8:30-17:30"}
     )
     phone = ma.fields.String(allow_none=True, validate=validate.Length(max=32))
+    opening_hours = ma.fields.Nested(
+        OpeningHoursSchema,
+        allow_none=True,
+        metadata={"description": "Structured hours (replaced whole); without `hours`, the text follows them"},
+    )
     require_location = ma.fields.Boolean(
         load_default=False, metadata={"description": "Check-in must send a location inside the geofence"}
     )
     geofence_m = ma.fields.Integer(load_default=500, validate=validate.Range(min=50, max=5000))
     staff_ids = ma.fields.List(
-        ma.fields.Integer(),
+        Id(),
         validate=validate.Length(max=50),
         metadata={"description": "Station staff or operator accounts whose place holds the station"},
     )
@@ -62,14 +136,19 @@ class StationUpdateSchema(ma.Schema):
 
     name = ma.fields.String(validate=validate.Length(min=2, max=128))
     address = ma.fields.String(allow_none=True, validate=validate.Length(max=255))
-    lat = ma.fields.Float()
-    lng = ma.fields.Float()
+    lat = Latitude()
+    lng = Longitude()
     hours = ma.fields.String(allow_none=True, validate=validate.Length(max=128))
     phone = ma.fields.String(allow_none=True, validate=validate.Length(max=32))
+    opening_hours = ma.fields.Nested(
+        OpeningHoursSchema,
+        allow_none=True,
+        metadata={"description": "Replaced whole; null: no structured hours"},
+    )
     require_location = ma.fields.Boolean()
     geofence_m = ma.fields.Integer(validate=validate.Range(min=50, max=5000))
     is_active = ma.fields.Boolean()
-    staff_ids = ma.fields.List(ma.fields.Integer(), validate=validate.Length(max=50))
+    staff_ids = ma.fields.List(Id(), validate=validate.Length(max=50))
 
 
 class StationPublicSchema(ma.Schema):
@@ -84,6 +163,24 @@ class StationPublicSchema(ma.Schema):
     lng = ma.fields.Float(allow_none=True)
     hours = ma.fields.String(allow_none=True)
     phone = ma.fields.String(allow_none=True)
+    opening_hours = ma.fields.Nested(OpeningHoursSchema, allow_none=True)
+    open_now = ma.fields.Boolean(
+        allow_none=True, metadata={"description": "Open at this moment; null: no structured hours"}
+    )
+    today_hours = ma.fields.List(
+        ma.fields.Nested(HoursIntervalSchema),
+        allow_none=True,
+        metadata={"description": "Today's local hours (a holiday or 调休 day counted); empty: closed today"},
+    )
+    today_note = ma.fields.String(allow_none=True, metadata={"description": "Today's exception, e.g. 元旦"})
+    next_opening = UtcDateTime(
+        allow_none=True, metadata={"description": "When it next opens (after the current interval if open)"}
+    )
+
+    @ma.pre_dump
+    def _with_status(self, station, **kwargs):
+        """Compute open_now, today's hours and the next opening once, at the city's current time."""
+        return RowWith(station, **opening_hours.status(station.opening_hours))
 
 
 class StationSchema(StationPublicSchema):
@@ -110,8 +207,8 @@ class StationQuerySchema(PageArgsSchema):
 class NearestArgsSchema(ma.Schema):
     """?lat=&lng=&limit= of the nearest-stations lookup."""
 
-    lat = ma.fields.Float(required=True)
-    lng = ma.fields.Float(required=True)
+    lat = Latitude(required=True)
+    lng = Longitude(required=True)
     limit = ma.fields.Integer(load_default=5, validate=validate.Range(min=1, max=20))
 
 
@@ -177,8 +274,8 @@ class CheckInInputSchema(ma.Schema):
             "description": "The scanned URL, the mini-program's `q` launch parameter, or the bare token"
         },
     )
-    lat = ma.fields.Float(allow_none=True)
-    lng = ma.fields.Float(allow_none=True)
+    lat = Latitude(allow_none=True)
+    lng = Longitude(allow_none=True)
     purpose = ma.fields.String(required=True, validate=one_of(Purpose))
     client_id = ClientId(
         required=True,
@@ -206,7 +303,12 @@ class CheckInSchema(ma.Schema):
     """A check-in as the person who made it sees it."""
 
     id = ma.fields.Integer(required=True)
-    queue_number = ma.fields.Integer(required=True)
+    queue_number = ma.fields.Integer(
+        required=True, allow_none=True, metadata={"description": "null: an out-of-hours visit, not queued"}
+    )
+    out_of_hours = ma.fields.Boolean(
+        required=True, metadata={"description": "Came while the station was closed: recorded, no number"}
+    )
     day = ma.fields.Date(required=True, metadata={"description": "The local day the queue number belongs to"})
     purpose = ma.fields.String(required=True)
     via = ma.fields.String(required=True, metadata={"description": "printed, rotating or event"})
@@ -232,7 +334,8 @@ class CheckInStaffSchema(ma.Schema):
     """A check-in as station staff see it (the person masked; open the resident for more)."""
 
     id = ma.fields.Integer(required=True)
-    queue_number = ma.fields.Integer(required=True)
+    queue_number = ma.fields.Integer(required=True, allow_none=True)
+    out_of_hours = ma.fields.Boolean(required=True)
     day = ma.fields.Date(required=True)
     station_id = ma.fields.Integer(allow_none=True)
     event_id = ma.fields.Integer(allow_none=True)
@@ -287,9 +390,12 @@ class ServeSchema(ma.Schema):
 class CountsArgsSchema(ma.Schema):
     """?from=&to=&station_id= of the daily counts (default: the last 7 days)."""
 
-    date_from = ma.fields.Date(data_key="from")
-    date_to = ma.fields.Date(data_key="to")
-    station_id = ma.fields.Integer()
+    date_from = ma.fields.Date(
+        data_key="from",
+        metadata={"description": "Default: 6 days before `to`; not after `to`, at most 366 days in all"},
+    )
+    date_to = ma.fields.Date(data_key="to", metadata={"description": "Default: today (the city's day)"})
+    station_id = Id()
 
 
 class DailyCountSchema(ma.Schema):
@@ -300,8 +406,13 @@ class DailyCountSchema(ma.Schema):
     station_code = ma.fields.String(allow_none=True)
     station_name = ma.fields.String(allow_none=True)
     event_id = ma.fields.Integer(allow_none=True)
-    check_ins = ma.fields.Integer(required=True)
+    check_ins = ma.fields.Integer(
+        required=True, metadata={"description": "Every visit, out-of-hours ones too"}
+    )
     served = ma.fields.Integer(required=True)
+    out_of_hours = ma.fields.Integer(
+        required=True, metadata={"description": "Visits while closed (no number)"}
+    )
 
 
 class DailyCountsSchema(ma.Schema):
@@ -319,12 +430,14 @@ class EventInputSchema(ma.Schema):
     title = ma.fields.String(required=True, validate=validate.Length(min=2, max=128))
     kind = ma.fields.String(required=True, validate=one_of(EventKind))
     description = ma.fields.String(allow_none=True, validate=validate.Length(max=5000))
-    station_id = ma.fields.Integer(allow_none=True)
+    station_id = Id(allow_none=True)
     address = ma.fields.String(allow_none=True, validate=validate.Length(max=255))
-    lat = ma.fields.Float(allow_none=True)
-    lng = ma.fields.Float(allow_none=True)
+    lat = Latitude(allow_none=True)
+    lng = Longitude(allow_none=True)
     starts_at = AwareInputDateTime(required=True, metadata={"example": "2026-12-05T09:00:00+08:00"})
-    ends_at = AwareInputDateTime(required=True)
+    ends_at = AwareInputDateTime(
+        required=True, metadata={"description": "After `starts_at`, at most 14 days later"}
+    )
     capacity = ma.fields.Integer(allow_none=True, validate=validate.Range(min=1, max=100_000))
     require_location = ma.fields.Boolean(load_default=False)
     geofence_m = ma.fields.Integer(load_default=500, validate=validate.Range(min=50, max=5000))

@@ -1,10 +1,11 @@
 """Check-in (签到) at stations and events: code checks, idempotency, queue numbers, next steps.
 
 The database is the source of truth: replay protection and queue numbers live in tables, so a
-check-in works the same whether Redis answers or not.
+check-in works the same whether Redis answers or not. Outside a station's opening hours a
+check-in is recorded as an out-of-hours visit, without a queue number (docs/STATIONS.md).
 """
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -32,7 +33,7 @@ from app.models import (
     utcnow,
 )
 from app.services.results import RowWith
-from app.services.stations import qr_codes
+from app.services.stations import opening_hours, qr_codes
 
 VIA_BY_KIND = {
     qr_codes.PRINTED: CheckInVia.printed,
@@ -119,16 +120,18 @@ def _by_client_id(account_id: int, client_id: str) -> CheckIn | None:
     )
 
 
-def _recent(account_id: int, station: Station | None, event: Event | None) -> CheckIn | None:
+def _recent(
+    account_id: int, station: Station | None, event: Event | None, now: datetime, day: date
+) -> CheckIn | None:
     """Return this person's check-in at the same place within the repeat window, if any."""
-    since = utcnow() - timedelta(minutes=current_app.config["CHECK_IN_REPEAT_MINUTES"])
+    since = now - timedelta(minutes=current_app.config["CHECK_IN_REPEAT_MINUTES"])
     statement = sa.select(CheckIn).where(CheckIn.account_id == account_id, CheckIn.created_at >= since)
     if event is not None:
         statement = statement.where(CheckIn.event_id == event.id)
     else:
         # The same local day too: a scan after midnight starts the new day's queue.
         statement = statement.where(
-            CheckIn.station_id == station.id, CheckIn.event_id.is_(None), CheckIn.day == local_day()
+            CheckIn.station_id == station.id, CheckIn.event_id.is_(None), CheckIn.day == day
         )
     return db.session.scalar(statement.order_by(CheckIn.id.desc()).limit(1))
 
@@ -151,7 +154,8 @@ def check_in(account: Account, values: dict) -> tuple[RowWith, bool]:
 
     The same client_id returns the first result; the same person at the same place within
     CHECK_IN_REPEAT_MINUTES gets the existing check-in back; a rotating code is accepted
-    once per person.
+    once per person. A station closed by its opening hours records the visit without a
+    queue number; scanning again once it opens (within the window) gives that visit its number.
     """
     row, created = _record(account, values)
     return _shown(account, row, repeated=not created), created
@@ -168,6 +172,9 @@ def _record(account: Account, values: dict) -> tuple[CheckIn, bool]:
     # Plain ids from here on: after the commit below, touching `account` would reload it with
     # a plain SELECT before the lock, and on MariaDB that SELECT would fix the read snapshot.
     account_id = account.id
+    # One clock reading for the whole check-in: its local day, the opening hours, the repeat window.
+    now = utcnow()
+    day = local_day(now)
     found = _by_client_id(account_id, client_id)
     if found is not None:
         return found, False
@@ -203,14 +210,20 @@ def _record(account: Account, values: dict) -> tuple[CheckIn, bool]:
                 "You have already used this code: scan the code on the screen again.",
                 field=qr_codes.FIELD,
             )
-    recent = _recent(account_id, station, event)
-    if recent is not None:
+    # Events follow their own times (checked above), not the station's hours.
+    in_queue = event is not None or opening_hours.is_open(station.opening_hours, now)
+    recent = _recent(account_id, station, event, now, day)
+    if recent is not None and (recent.queue_number is not None or not in_queue):
         db.session.commit()
         return recent, False
+    if recent is not None:
+        # Came before opening and scans again now it is open: the same visit joins the queue.
+        recent.queue_number = next_queue_number(recent.queue_key)
+        db.session.commit()
+        return recent, True
 
     resident_id = db.session.scalar(sa.select(Resident.id).where(Resident.account_id == account_id))
     owner = event if event is not None else station
-    day = local_day()
     row = CheckIn(
         account_id=account_id,
         resident_id=resident_id,
@@ -231,8 +244,9 @@ def _record(account: Account, values: dict) -> tuple[CheckIn, bool]:
         city_id=owner.city_id,
     )
     # The queue counter is taken last: its row lock is the one every check-in here waits on.
+    # An out-of-hours visit takes no number (the key stays: it names the station's day).
     row.queue_key = f"e{event.id}" if event is not None else f"s{station.id}:{day.isoformat()}"
-    row.queue_number = next_queue_number(row.queue_key)
+    row.queue_number = next_queue_number(row.queue_key) if in_queue else None
     db.session.add(row)
     try:
         db.session.commit()
@@ -282,11 +296,24 @@ def next_steps(account: Account, check_in: CheckIn) -> list[dict]:
             steps.append({"code": "bind_phone", "message": "请绑定手机号，便于接收岗位推荐和办理进度。"})
         if check_in.purpose == "job_seeking" and (resident is None or not _has_resume(resident.id)):
             steps.append({"code": "write_resume", "message": "请填写简历，工作人员可据此为您推荐岗位。"})
-    if check_in.served_at is None:
+    if check_in.queue_number is None:
+        steps.append(come_back(check_in.station))
+    elif check_in.served_at is None:
         steps.append(
             {"code": "wait_for_call", "message": f"请留意叫号：您是今天第 {check_in.queue_number} 号。"}
         )
     return steps
+
+
+def come_back(station: Station) -> dict:
+    """Return the step of an out-of-hours visit: closed now, when it opens, the visit noted."""
+    opening = opening_hours.next_opening(station.opening_hours, utcnow())
+    when = (
+        f"下次开放：{opening_hours.local_text(opening)}，开放后再扫码即可取号。"
+        if opening is not None
+        else "近期暂无开放安排，请致电服务站或前往附近其他服务站。"
+    )
+    return {"code": "come_back", "message": f"服务站现在不在开放时间，您的来访已登记。{when}"}
 
 
 def get_check_in(account: Account, check_in_id: int) -> RowWith:

@@ -24,7 +24,9 @@ def _listing(statement, served: bool | None, page: int, per_page: int) -> Page:
     """Return one page of check-ins in queue order, each with the person behind it."""
     if served is not None:
         statement = statement.where(CheckIn.served_at.is_not(None) if served else CheckIn.served_at.is_(None))
-    found = paginate(statement, page, per_page, order_by=(CheckIn.queue_number, CheckIn.id))
+    # Queue order, then the out-of-hours visits (no number) by time: NULLs sort first otherwise.
+    order = (CheckIn.queue_number.is_(None), CheckIn.queue_number, CheckIn.id)
+    found = paginate(statement, page, per_page, order_by=order)
     people = _people(found.items)
     found.items = [RowWith(row, person=people.get(row.resident_id)) for row in found.items]
     return found
@@ -83,9 +85,15 @@ def daily_counts(
     """Return check-ins and served counts per station (or event) per local day, in the actor's place."""
     date_from, date_to = clock.day_range(date_from, date_to)
     served = sa.func.sum(sa.case((CheckIn.served_at.is_not(None), 1), else_=0))
+    out_of_hours = sa.func.sum(sa.case((CheckIn.queue_number.is_(None), 1), else_=0))
     statement = scoped(
         sa.select(
-            CheckIn.day, CheckIn.station_id, CheckIn.event_id, sa.func.count().label("n"), served.label("s")
+            CheckIn.day,
+            CheckIn.station_id,
+            CheckIn.event_id,
+            sa.func.count().label("n"),
+            served.label("s"),
+            out_of_hours.label("o"),
         )
         .where(CheckIn.day.between(date_from, date_to))
         .group_by(CheckIn.day, CheckIn.station_id, CheckIn.event_id),
@@ -110,6 +118,7 @@ def daily_counts(
             "event_id": row.event_id,
             "check_ins": row.n,
             "served": int(row.s or 0),
+            "out_of_hours": int(row.o or 0),
         }
         for row in rows
     ]

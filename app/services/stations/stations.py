@@ -12,7 +12,7 @@ from app.services.people import audit
 from app.services.people.places import find_place, locate, place_code
 from app.services.people.scoping import get_in_scope, in_scope, scoped
 from app.services.results import Page, paginate
-from app.services.stations import qr_codes
+from app.services.stations import opening_hours, qr_codes
 
 # Who may create and edit stations (the issue: city/district admins and operators).
 MANAGE_ROLES = frozenset({Role.city_admin, Role.district_admin, Role.operator})
@@ -105,6 +105,14 @@ def _apply(station: Station, values: dict) -> None:
     for name in ("name", "address", "hours", "phone", "require_location", "geofence_m", "is_active"):
         if name in values:
             setattr(station, name, values[name])
+    if "opening_hours" in values:
+        before = station.opening_hours
+        # The text follows the structure, so the poster and the landing page show the hours
+        # check-in follows; a text staff wrote beside a structure (not its rendering) is theirs.
+        written = before is not None and station.hours not in (None, opening_hours.describe(before))
+        station.opening_hours = opening_hours.normalise(values["opening_hours"])
+        if station.opening_hours is not None and "hours" not in values and not written:
+            station.hours = opening_hours.describe(station.opening_hours)
 
 
 def create(actor: Account, values: dict, ip: str | None) -> Station:
