@@ -3,6 +3,7 @@
 Fixtures stay in tests/conftest.py: what is here takes the client, headers or accounts as arguments.
 """
 
+import io
 import math
 import uuid
 from datetime import date, datetime, timedelta, timezone
@@ -139,6 +140,15 @@ def assign(client, headers, worker, codes: list[str]) -> None:
     assert response.status_code == 200, response.get_json()
 
 
+def assign_directly(worker, codes: list[str]) -> None:
+    """Assign a grid worker (an Account) to communities in the database, when no manager is at hand."""
+    from app.models import GridAssignment
+
+    for code in codes:
+        db.session.add(GridAssignment(account_id=worker.id, community_id=community_by_code(code).id))
+    db.session.commit()
+
+
 # ---- job search (tests/jobs/test_search.py and test_job_board.py) --------------------------------
 
 
@@ -198,3 +208,116 @@ def publish(client, staff_headers, make_job, employer_headers, **fields) -> int:
     review = client.post(f"/api/v1/jobs/{job_id}/review", json={"decision": "approved"}, headers=operator)
     assert review.status_code == 200, review.get_json()
     return job_id
+
+
+# ---- a world of every kind of object (test_authorization_matrix.py, test_personal_data_scan.py) --
+
+# Two sides, each a circle with one of everything: the actors of the matrix work on side A (城中,
+# 昱中一社区); side B (城东, 昱东一社区) lies outside all of them but the city admin.
+SIDES = {
+    "A": {"code": "341002002001", "circle": "341002-chengzhong", "point": (29.7170, 118.3190)},
+    "B": {"code": "341002001001", "circle": "341002-chengdong", "point": (29.7230, 118.3390)},
+}
+
+
+def build_side(
+    client, city_headers, make_staff, wechat_login, make_employer, make_job, side: str, person: dict
+) -> dict:
+    """Make one side's objects; return their ids by URL argument name, plus the actors' headers.
+
+    `person` holds the side's seeker's known personal data: name, id_number, phone.
+    """
+    from app.models import CheckIn, Need, Push, Station, ZeroEmploymentCase
+
+    code, circle, (lat, lng) = SIDES[side]["code"], SIDES[side]["circle"], SIDES[side]["point"]
+    community = community_by_code(code)
+    station = client.post(
+        "/api/v1/stations",
+        json={"name": f"{side}服务站", "circle": circle, "lat": lat, "lng": lng},
+        headers=city_headers,
+    )
+    assert station.status_code == 201, station.get_json()
+    station_id = station.get_json()["id"]
+    event = open_event(client, city_headers, station_id=station_id, title=f"{side}招聘会")
+    employer, employer_headers = make_employer(name=f"黄山{side}茶业有限公司", lat=lat, lng=lng)
+    job_id = make_job(employer_headers)
+
+    # The seeker: WeChat login, a bound phone, an ID number, a community, a résumé with a file.
+    _, resident_headers, codes = wechat_login(phone=person["phone"])
+    bound = client.post(
+        "/api/v1/auth/wechat-phone", json={"code": codes["phone_code"]}, headers=resident_headers
+    )
+    assert bound.status_code == 200, bound.get_json()
+    profile = {"name": person["name"], "id_number": person["id_number"], "community_code": code}
+    me = client.patch(
+        "/api/v1/me", json={**profile, "home_lat": lat, "home_lng": lng}, headers=resident_headers
+    )
+    assert me.status_code == 200, me.get_json()
+    resident_id = me.get_json()["id"]
+    resume = client.put("/api/v1/me/resume", json={"skills": ["茶叶分拣"]}, headers=resident_headers)
+    assert resume.status_code == 200, resume.get_json()
+    uploaded = client.post(
+        "/api/v1/me/resume/files",
+        data={"file": (io.BytesIO(b"%PDF-1.4\n% a resume\n"), "cv.pdf")},
+        headers=resident_headers,
+        content_type="multipart/form-data",
+    )
+    assert uploaded.status_code == 201, uploaded.get_json()
+    applied = client.post(f"/api/v1/jobs/{job_id}/applications", json={}, headers=resident_headers)
+    assert applied.status_code == 201, applied.get_json()
+
+    # What staff work on: a zero-employment household with a need, a grid worker, a check-in, a push.
+    household = make_household(code, [(f"{side}户主", "unemployed", "19800101")], key=f"H-{side}")
+    member = household.members[0]
+    need = Need(resident_id=member.id, household_id=household.id, kind="job")
+    station_row = db.session.get(Station, station_id)
+    account_id = db.session.get(Resident, resident_id).account_id
+    visit = CheckIn(
+        account_id=account_id,
+        resident_id=resident_id,
+        client_id=uuid.uuid4().hex,
+        station_id=station_id,
+        purpose="consult",
+        via="printed",
+        day=date.today(),
+        queue_key=f"s{station_id}:{side}",
+        queue_number=1,
+        **{name: getattr(station_row, name) for name in place_columns(community)},
+    )
+    push = Push(
+        account_id=account_id,
+        kind="application_update",
+        object_type="application",
+        object_id=str(applied.get_json()["id"]),
+        data={},
+        day=date.today(),
+        send_after=datetime(2026, 1, 1),
+        **place_columns(community),
+    )
+    db.session.add_all([need, visit, push])
+    db.session.commit()
+    grid_worker = make_staff("grid_worker", "community", code)
+    assign_directly(grid_worker, [code])
+    case_id = db.session.scalar(
+        sa.select(ZeroEmploymentCase.id).where(ZeroEmploymentCase.household_id == household.id)
+    )
+    assert case_id is not None, "a household of one unemployed member is a zero-employment case"
+    return {
+        "ids": {
+            "station_id": station_id,
+            "event_id": event["id"],
+            "employer_id": employer.id,
+            "job_id": job_id,
+            "resident_id": resident_id,
+            "file_id": uploaded.get_json()["id"],
+            "application_id": applied.get_json()["id"],
+            "check_in_id": visit.id,
+            "household_id": household.id,
+            "case_id": case_id,
+            "need_id": need.id,
+            "account_id": grid_worker.id,
+            "code": station_row.code,
+        },
+        "resident_headers": resident_headers,
+        "employer_headers": employer_headers,
+    }

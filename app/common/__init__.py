@@ -1,4 +1,5 @@
-"""Pure helpers below the models: clock, geo, crypto, identity checks, credit codes, upsert, files.
+"""Pure helpers below the models: clock, geo, crypto, identity checks, credit codes, upsert, files,
+spreadsheets (formula-safe exports).
 
 Nothing here imports the app above it (models, services, api): only `app.errors` and the
 Flask config of the current app. A helper that needs the database takes the session as an

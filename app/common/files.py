@@ -10,6 +10,7 @@ import re
 import secrets
 import unicodedata
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +37,10 @@ DOCX = FileType("docx", "application/vnd.openxmlformats-officedocument.wordproce
 RESUME_TYPES = (PDF, DOC, DOCX, JPEG, PNG)
 LICENCE_TYPES = (JPEG, PNG, PDF)
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# Signs of macros: the VBA project part of a .docm saved as .docx, a macro-enabled content type,
+# and the VBA project stream of a Word 97–2003 file (a directory name: UTF-16LE, NUL-ended).
+MACRO_PARTS = ("vbaproject.bin", "vbadata.xml")
+MACRO_OLE2_NAME = "_VBA_PROJECT\0".encode("utf-16-le")
 
 
 def sniff(data: bytes) -> FileType | None:
@@ -58,6 +63,23 @@ def sniff(data: bytes) -> FileType | None:
         if "[Content_Types].xml" in names and "word/document.xml" in names:
             return DOCX
     return None
+
+
+def has_macros(data: bytes, kind: FileType | None) -> bool:
+    """Tell whether a Word file carries macros (VBA), whatever its name says."""
+    if kind == DOC:
+        return MACRO_OLE2_NAME in data
+    if kind != DOCX:
+        return False
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            if any(name.lower().rsplit("/", 1)[-1] in MACRO_PARTS for name in archive.namelist()):
+                return True
+            with archive.open("[Content_Types].xml") as part:
+                types = part.read(1_000_000).lower()  # bounded: a zip bomb stays small
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, ValueError):
+        return True  # a part we cannot read cannot be vouched for: refused like a macro file
+    return b"macroenabled" in types or b"vbaproject" in types
 
 
 def storage_root() -> Path:
@@ -98,6 +120,13 @@ def read_upload(upload, field: str, allowed: tuple[FileType, ...], max_bytes: in
             415,
             "file_type_not_allowed",
             f"This file is not a {names} file (checked by its content, not its name).",
+            field=field,
+        )
+    if has_macros(data, kind):
+        raise APIError(
+            415,
+            "file_has_macros",
+            "This Word file contains macros; save it as a plain document (.docx) or a PDF.",
             field=field,
         )
     return data, kind

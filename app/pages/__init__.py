@@ -1,8 +1,15 @@
-"""HTML pages outside the API: the QR landing page, the live screen and the printable poster."""
+"""HTML pages outside the API: the QR landing page, the live screen and the printable poster.
 
+Every page carries security headers: a Content-Security-Policy that allows nothing but its own
+inline style block (by a per-response nonce; the pages run no script: the live screen reloads
+with <meta http-equiv="refresh">), no framing, no referrer (the live screen's link is signed and
+must not leak to another site), and no MIME sniffing.
+"""
+
+import secrets
 from datetime import UTC
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, g, render_template, request
 
 from app.common import clock
 from app.extensions import db
@@ -15,6 +22,37 @@ bp = Blueprint("pages", __name__, template_folder="../templates")
 # The live screen reloads itself this often; a code lives QR_ROTATING_SECONDS plus a grace.
 LIVE_REFRESH_SECONDS = 5
 NO_STORE = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
+CSP = (
+    "default-src 'none'; style-src 'nonce-{nonce}'; img-src 'self' data:; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = {
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+}
+
+
+def csp_nonce() -> str:
+    """Return this response's style nonce (made once per request)."""
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(16)
+    return g.csp_nonce
+
+
+@bp.context_processor
+def nonce_for_templates() -> dict:
+    """Give the page templates the nonce their <style> block needs."""
+    return {"csp_nonce": csp_nonce()}
+
+
+@bp.after_request
+def security_headers(response):
+    """Set the pages' security headers (CSP with this response's nonce, no framing, no referrer)."""
+    response.headers["Content-Security-Policy"] = CSP.format(nonce=csp_nonce())
+    for name, value in SECURITY_HEADERS.items():
+        response.headers[name] = value
+    return response
 
 
 @bp.app_template_filter("local_time")

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Application, AuditEvent, ResumeFile, utcnow
-from tests.support import error_of
+from tests.support import assign_directly, error_of
 
 ME = "/api/v1/me"
 RESUME = "/api/v1/me/resume"
@@ -499,7 +499,8 @@ def test_employer_cannot_read_a_file_of_another_resume(client, seeker, applied, 
 
 def test_staff_in_scope_reads_the_resume(client, seeker, staff_headers):
     resident_id, _, file_id = seeker
-    _, grid = staff_headers("grid_worker", "community", "341002002001")
+    worker, grid = staff_headers("grid_worker", "community", "341002002001")
+    assign_directly(worker, ["341002002001"])  # grid workers read people of their communities only
 
     assert reads(client, grid, resident_id, file_id) == (200, 200)
     assert client.get(f"/api/v1/resumes/{resident_id}", headers=grid).get_json()["phone"] == "138****5678"

@@ -6,6 +6,9 @@ from marshmallow import validate
 from app.api.schemas.common import (
     AwareInputDateTime,
     ClientId,
+    Id,
+    Latitude,
+    Longitude,
     PageArgsSchema,
     UtcDateTime,
     one_of,
@@ -20,8 +23,10 @@ class KeyGroupPeriodSchema(ma.Schema):
     """A key group with its period, source and verifying staff."""
 
     key_group = ma.fields.String(required=True)
-    since = ma.fields.Date(allow_none=True)
-    until = ma.fields.Date(allow_none=True)
+    since = ma.fields.Date(allow_none=True, metadata={"description": "First day; never after today"})
+    until = ma.fields.Date(
+        allow_none=True, metadata={"description": "Last day (null: open); never before `since`"}
+    )
     source = ma.fields.String(allow_none=True)
     verified_by_id = ma.fields.Integer(allow_none=True)
 
@@ -93,6 +98,16 @@ class RejectedRowSchema(ma.Schema):
     errors = ma.fields.List(ma.fields.Nested(ImportErrorSchema), required=True)
 
 
+class ImportConflictSchema(ma.Schema):
+    """A cell of an imported row not written: the resident entered their own value (docs/GRID.md)."""
+
+    line = ma.fields.Integer(required=True, metadata={"description": "Line in the file, the header being 1"})
+    resident_id = ma.fields.Integer(required=True)
+    column = ma.fields.String(required=True, metadata={"description": "name, phone or address"})
+    code = ma.fields.String(required=True, metadata={"description": "self_entered_kept"})
+    message = ma.fields.String(required=True)
+
+
 class ImportReportSchema(ma.Schema):
     """What an import did."""
 
@@ -103,6 +118,11 @@ class ImportReportSchema(ma.Schema):
     unchanged = ma.fields.Integer(required=True)
     households_created = ma.fields.Integer(required=True)
     rejected = ma.fields.List(ma.fields.Nested(RejectedRowSchema), required=True)
+    conflicts = ma.fields.List(
+        ma.fields.Nested(ImportConflictSchema),
+        required=True,
+        metadata={"description": "Cells kept as the resident entered them, for staff to settle"},
+    )
 
 
 class TemplateArgsSchema(ma.Schema):
@@ -138,8 +158,8 @@ class AssignedSchema(ma.Schema):
 class ChecklistArgsSchema(ma.Schema):
     """Where the worker stands, and how many stops to plan."""
 
-    lat = ma.fields.Float()
-    lng = ma.fields.Float()
+    lat = Latitude()
+    lng = Longitude()
     limit = ma.fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
@@ -226,6 +246,9 @@ class CoverageSchema(ma.Schema):
     target = ma.fields.Float(required=True)
     not_home = ma.fields.Integer(required=True)
     refused = ma.fields.Integer(required=True)
+    moved = ma.fields.Integer(
+        required=True, metadata={"description": "Households whose latest visit found them moved: not counted"}
+    )
 
 
 class QuarterProgressSchema(ma.Schema):
@@ -246,7 +269,7 @@ class ProgressSchema(ma.Schema):
 class MemberUpdateSchema(ma.Schema):
     """What the worker learnt about one member."""
 
-    resident_id = ma.fields.Integer(required=True)
+    resident_id = Id(required=True)
     employment_status = ma.fields.String(validate=one_of(EmploymentStatus))
     key_groups = ma.fields.List(ma.fields.String(validate=one_of(KeyGroup)))
     needs = ma.fields.List(ma.fields.String(validate=one_of(NeedKind)), validate=validate.Length(max=5))
@@ -257,11 +280,15 @@ class VisitInputSchema(ma.Schema):
 
     client_id = ClientId(required=True)
     visited_at = AwareInputDateTime(
-        required=True, metadata={"description": "The phone's clock, with its offset"}
+        required=True,
+        metadata={
+            "description": "The phone's clock, with its offset: not in the future (VISIT_FUTURE_MINUTES of "
+            "slack), at most VISIT_MAX_AGE_DAYS (45) days old"
+        },
     )
-    household_id = ma.fields.Integer(required=True)
-    lat = ma.fields.Float(allow_none=True)
-    lng = ma.fields.Float(allow_none=True)
+    household_id = Id(required=True)
+    lat = Latitude(allow_none=True)
+    lng = Longitude(allow_none=True)
     outcome = ma.fields.String(required=True, validate=one_of(VisitOutcome))
     members = ma.fields.List(ma.fields.Nested(MemberUpdateSchema), validate=validate.Length(max=30))
     notes = ma.fields.String(allow_none=True, validate=validate.Length(max=1000))
@@ -334,8 +361,8 @@ class ActionInputSchema(ma.Schema):
 
     kind = ma.fields.String(required=True, validate=one_of(AssistanceKind))
     note = ma.fields.String(allow_none=True, validate=validate.Length(max=500))
-    job_id = ma.fields.Integer(allow_none=True)
-    resident_id = ma.fields.Integer(allow_none=True)
+    job_id = Id(allow_none=True)
+    resident_id = Id(allow_none=True)
 
 
 class ActionSchema(ma.Schema):
@@ -366,8 +393,10 @@ class CaseSchema(ma.Schema):
 class SnapshotArgsSchema(ma.Schema):
     """?from=&to=&community= of the ledger trend (months as YYYY-MM; default the last 12)."""
 
-    month_from = ma.fields.String(data_key="from")
-    month_to = ma.fields.String(data_key="to")
+    month_from = ma.fields.String(
+        data_key="from", metadata={"description": "YYYY-MM; default 11 months before `to`; not after `to`"}
+    )
+    month_to = ma.fields.String(data_key="to", metadata={"description": "YYYY-MM; default this month"})
     community = ma.fields.String(validate=validate.Regexp(r"^\d{12}$"))
 
 

@@ -57,10 +57,18 @@ class PushSchema(ma.Schema):
     """One push."""
 
     id = ma.fields.Integer(required=True)
-    account_id = ma.fields.Integer(required=True)
+    account_id = ma.fields.Integer(
+        required=True,
+        allow_none=True,
+        metadata={"description": "The recipient; null for operators and supervisors (docs/PUSH.md)"},
+    )
     kind = ma.fields.String(required=True)
     object_type = ma.fields.String(required=True)
-    object_id = ma.fields.String(required=True)
+    object_id = ma.fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "What it is about; null for operators and supervisors unless a job"},
+    )
     status = ma.fields.String(required=True)
     score = ma.fields.Float(allow_none=True)
     day = ma.fields.Date(required=True)
@@ -82,8 +90,11 @@ class PushQuerySchema(PageArgsSchema):
 class PushCountsArgsSchema(ma.Schema):
     """?from=&to= (default the last 7 days)."""
 
-    date_from = ma.fields.Date(data_key="from")
-    date_to = ma.fields.Date(data_key="to")
+    date_from = ma.fields.Date(
+        data_key="from",
+        metadata={"description": "Default: 6 days before `to`; not after `to`, at most 366 days in all"},
+    )
+    date_to = ma.fields.Date(data_key="to", metadata={"description": "Default: today (the city's day)"})
 
 
 class PushCountSchema(ma.Schema):

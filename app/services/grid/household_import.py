@@ -1,4 +1,9 @@
-"""The household import: a community ledger (CSV or XLSX, a row per resident) into households, residents."""
+"""The household import: a community ledger (CSV or XLSX, a row per resident) into households, residents.
+
+A resident who registered through WeChat keeps what they entered themselves (name, phone, home
+address): where the ledger row says otherwise, the row's value is not written and the report
+lists the conflict (`self_entered_kept`) for staff to settle with the person.
+"""
 
 import re
 from dataclasses import dataclass, field
@@ -22,7 +27,15 @@ from app.models import (
     Role,
     StatusSource,
 )
-from app.services.grid.ledger_file import KEY_GROUP_ALIASES, NO, REQUIRED, STATUS_ALIASES, YES, read_rows
+from app.services.grid.ledger_file import (
+    KEY_GROUP_ALIASES,
+    NO,
+    REQUIRED,
+    STATUS_ALIASES,
+    TEMPLATE_EXAMPLE_ID_NUMBER,
+    YES,
+    read_rows,
+)
 from app.services.people import audit
 from app.services.people.personal_data import set_id_number, set_phone
 from app.services.people.places import place_columns
@@ -43,10 +56,25 @@ class HouseholdImportReport:
     unchanged: int = 0
     households_created: int = 0
     rejected: list = field(default_factory=list)
+    conflicts: list = field(default_factory=list)
 
     def reject(self, line: int, errors: list[dict]) -> None:
         """Record a rejected row with its errors (column, code, message)."""
         self.rejected.append({"line": line, "errors": errors})
+
+    def conflict(self, line: int, resident_id: int, columns: list[str]) -> None:
+        """Record the cells of an imported row left unwritten because the person entered their own."""
+        for column in columns:
+            self.conflicts.append(
+                {
+                    "line": line,
+                    "resident_id": resident_id,
+                    "column": column,
+                    "code": "self_entered_kept",
+                    "message": "The resident entered this themselves in the mini-program and it differs; "
+                    "their value was kept. Check with them, then correct the ledger or ask them to.",
+                }
+            )
 
     def as_dict(self) -> dict:
         """Return the report as plain data."""
@@ -56,6 +84,7 @@ class HouseholdImportReport:
             "unchanged": self.unchanged,
             "households_created": self.households_created,
             "rejected": self.rejected,
+            "conflicts": self.conflicts,
         }
 
 
@@ -92,7 +121,7 @@ def _parse_row(row: dict) -> tuple[dict, list[dict]]:
             fail(
                 "employment_status",
                 "invalid_status",
-                f"Unknown employment status '{row['employment_status']}'.",
+                f"Unknown employment status '{row['employment_status'][:32]}'.",  # a cell may be huge
             )
     groups = [part.strip() for part in re.split(r"[;,，；、|]", row.get("key_groups") or "") if part.strip()]
     # A column missing from the file leaves that field as it is (None); an empty cell clears it.
@@ -101,7 +130,7 @@ def _parse_row(row: dict) -> tuple[dict, list[dict]]:
         try:
             values["key_groups"].append(_choice(group, KEY_GROUP_ALIASES, KeyGroup))
         except ValueError:
-            fail("key_groups", "invalid_key_group", f"Unknown key group '{group}'.")
+            fail("key_groups", "invalid_key_group", f"Unknown key group '{group[:32]}'.")
     head = (row.get("is_head") or "").strip().lower()
     if head not in YES | NO:
         fail("is_head", "invalid_flag", "Write 是 or 否 (or 1 / 0).")
@@ -120,6 +149,9 @@ def _parse_row(row: dict) -> tuple[dict, list[dict]]:
 def _personal(values: dict) -> tuple[str | None, list[dict]]:
     """Check the ID number and phone by the ledger's rules; return the ID number's HMAC and errors."""
     errors, digest = [], None
+    if (values.get("id_number") or "").strip().upper() == TEMPLATE_EXAMPLE_ID_NUMBER:
+        example = "This is the template's example row, not a person: replace it with your rows."
+        return None, [{"column": "id_number", "code": "template_example_row", "message": example}]
     if values.get("id_number"):
         try:
             number, _, _ = parse_id_number(values["id_number"], "id_number")
@@ -153,19 +185,36 @@ def _household(community: Community, values: dict) -> tuple[Household, bool]:
     return household, created
 
 
+def _self_entered(resident: Resident, values: dict) -> list[str]:
+    """Return the row's columns that differ from what a WeChat-registered resident entered themselves."""
+    if resident.account_id is None:
+        return []  # a ledger record: the ledger is its source
+    theirs = {
+        "name": (resident.name, values["name"]),
+        "phone": (
+            resident.phone_hmac,
+            lookup_hash(normalise_phone(values["phone"]), "phone") if values["phone"] else None,
+        ),
+        "address": (resident.home_address, values["address"]),
+    }
+    return [column for column, (own, row) in theirs.items() if own and row and own != row]
+
+
 def _apply_row(
     resident: Resident | None, household: Household, community: Community, values: dict, actor: Account
-) -> bool:
-    """Write one checked row; return whether an existing resident changed."""
+) -> tuple[bool, list[str]]:
+    """Write one checked row; return whether an existing resident changed, and the cells kept as theirs."""
     if resident is None:
         resident = Resident()
         db.session.add(resident)
         set_id_number(resident, values["id_number"])
+    kept = _self_entered(resident, values)
     before = _snapshot(resident)
-    resident.name = values["name"]
-    if values["phone"]:
+    if "name" not in kept:
+        resident.name = values["name"]
+    if values["phone"] and "phone" not in kept:
         set_phone(resident, values["phone"])
-    if values["address"]:
+    if values["address"] and "address" not in kept:
         resident.home_address = values["address"]
     if resident.community_id != community.id:
         set_community(resident, community)
@@ -192,7 +241,7 @@ def _apply_row(
             note="import",
             recompute_household=False,
         )
-    return before != _snapshot(resident)
+    return before != _snapshot(resident), kept
 
 
 def _snapshot(resident: Resident) -> tuple:
@@ -297,7 +346,9 @@ def import_households(actor: Account, data: bytes, filename: str | None, ip: str
         report.households_created += created
         if resident is not None and resident.household_id not in (None, household.id):
             touched.add(resident.household_id)  # the household they left is recomputed too
-        changed = _apply_row(resident, household, community, values, actor)
+        changed, kept = _apply_row(resident, household, community, values, actor)
+        if kept:
+            report.conflict(line, resident.id, kept)
         if resident is None:
             report.imported += 1
         elif changed:
@@ -315,8 +366,9 @@ def import_households(actor: Account, data: bytes, filename: str | None, ip: str
         ip=ip,
         detail={
             "file": filename,
-            **{k: v for k, v in report.as_dict().items() if k != "rejected"},
+            **{k: v for k, v in report.as_dict().items() if k not in ("rejected", "conflicts")},
             "rejected": len(report.rejected),
+            "conflicts": len(report.conflicts),
         },
     )
     return report.as_dict()

@@ -1,11 +1,15 @@
 """The community ledger file (台账): its columns and the headings, statuses and groups as ledgers write
 them; reading a CSV (UTF-8 or GB 18030) or XLSX upload into rows, and the template to fill in.
+
+The template's example row is nobody: its ID number's check character is wrong on purpose, so an
+import refuses the row (`template_example_row`) if someone uploads the template unedited.
 """
 
 import csv
 import io
 import itertools
 
+from app.common.spreadsheets import csv_bytes, csv_error, xlsx_append
 from app.errors import ValidationFailed
 from app.models import EmploymentStatus, KeyGroup
 
@@ -62,17 +66,27 @@ KEY_GROUP_ALIASES = {
 YES = {"1", "true", "yes", "y", "是", "户主"}
 NO = {"", "0", "false", "no", "n", "否"}
 XLSX_MAGIC = b"PK\x03\x04"
+# The example row: no real person's ID number or phone (the check character should be 1, and
+# the phone has no digits), and marked 示例 so nobody takes it for a ledger record.
+TEMPLATE_EXAMPLE_ID_NUMBER = "341002199001010000"
 TEMPLATE_EXAMPLE = {
-    "household_key": "YZ-001",
-    "name": "王芳",
-    "id_number": "341002198803120240",
-    "phone": "13900000001",
-    "address": "屯溪区昱中街道示例路1号",
+    "household_key": "示例-001",
+    "name": "示例（导入时拒绝此行）",
+    "id_number": TEMPLATE_EXAMPLE_ID_NUMBER,
+    "phone": "1390000XXXX",
+    "address": "示例：屯溪区昱中街道某某路1号",
     "community_code": "341002002001",
     "employment_status": "employed",
     "key_groups": "college_graduate;migrant_worker",
     "is_head": "是",
 }
+
+
+TEMPLATE_NOTE = (
+    "第2行是示例，不是真实居民：身份证号校验位故意写错，导入时会拒绝此行。请删除示例行后填写。"
+    " Row 2 is an example, not a person: its ID number's check character is wrong on purpose, so an"
+    " import refuses it. Replace it with your rows."
+)
 
 
 def _cell(value) -> str:
@@ -108,8 +122,7 @@ def read_rows(data: bytes, max_rows: int = 20000) -> list[tuple[int, dict]]:
                 raise ValidationFailed(
                     "file", "Save the CSV file as UTF-8.", code="file_unreadable"
                 ) from None
-        lines = itertools.islice(csv.reader(io.StringIO(text)), max_rows + 2)
-        table = [[cell.strip() for cell in row] for row in lines]
+        table = _csv_table(text, max_rows + 2)
     if not table:
         raise ValidationFailed("file", "The file is empty.", code="file_empty")
     header = [HEADER_ALIASES.get(name, name.lower()) for name in table[0]]
@@ -126,31 +139,43 @@ def read_rows(data: bytes, max_rows: int = 20000) -> list[tuple[int, dict]]:
     return rows
 
 
+def _csv_table(text: str, limit: int) -> list[list[str]]:
+    """Read up to `limit` CSV rows; a cell over the csv module's limit is a 422 naming its line."""
+    table: list[list[str]] = []
+    try:
+        for row in itertools.islice(csv.reader(io.StringIO(text)), limit):
+            table.append([cell.strip() for cell in row])
+    except csv.Error as exc:
+        # The row being read when the parser gave up, counted as the import reports lines.
+        raise csv_error(exc, len(table) + 1) from None
+    return table
+
+
 def template(fmt: str) -> tuple[bytes, str, str]:
-    """Return the import template (one example row) as (bytes, content type, file name)."""
+    """Return the import template (one example row the import refuses) as (bytes, content type, name)."""
+    rows = [list(COLUMNS), [TEMPLATE_EXAMPLE[name] for name in COLUMNS]]
     if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(COLUMNS)
-        writer.writerow([TEMPLATE_EXAMPLE[name] for name in COLUMNS])
-        # A BOM, so Excel opens the Chinese text as UTF-8.
-        return ("\ufeff" + buffer.getvalue()).encode(), "text/csv; charset=utf-8", "households-template.csv"
+        return csv_bytes(rows), "text/csv; charset=utf-8", "households-template.csv"
     from openpyxl import Workbook
 
     book = Workbook()
     sheet = book.active
     sheet.title = "households"
-    sheet.append(list(COLUMNS))
-    sheet.append([TEMPLATE_EXAMPLE[name] for name in COLUMNS])
+    for row in rows:
+        xlsx_append(sheet, row)
     for column in ("C", "D"):  # ID numbers and phones as text: Excel would round them as numbers
         for cell in sheet[column]:
             cell.number_format = "@"
     notes = book.create_sheet("说明")
-    notes.append(["column", "values"])
-    notes.append(["employment_status", ", ".join(status.value for status in EmploymentStatus)])
-    notes.append(["key_groups", ", ".join(group.value for group in KeyGroup) + " (separate with ;)"])
-    notes.append(["is_head", "是 / 否"])
-    notes.append(["required", ", ".join(REQUIRED)])
+    for row in (
+        ["column", "values"],
+        ["employment_status", ", ".join(status.value for status in EmploymentStatus)],
+        ["key_groups", ", ".join(group.value for group in KeyGroup) + " (separate with ;)"],
+        ["is_head", "是 / 否"],
+        ["required", ", ".join(REQUIRED)],
+        ["示例 example", TEMPLATE_NOTE],
+    ):
+        xlsx_append(notes, row)
     buffer = io.BytesIO()
     book.save(buffer)
     return (

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from app.common.spreadsheets import csv_error
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.models import (
@@ -247,11 +248,29 @@ def _community_values(row: dict, townships: dict) -> dict:
     }
 
 
+def _rows(reader: csv.DictReader):
+    """Yield the reader's rows; a row it cannot read (a cell over its limit) refuses the file, 422."""
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            # Nothing of this file is kept: the rows before it are not committed yet.
+            db.session.rollback()
+            raise csv_error(exc, reader.line_num + 1) from None  # the line it gave up on
+        yield row
+
+
 def import_communities(text: str) -> ImportReport:
     """Import communities from CSV text; good rows go in, bad rows are reported, never both half."""
     report = ImportReport()
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    missing = [c for c in COMMUNITY_COLUMNS if c not in (reader.fieldnames or [])]
+    try:
+        header = reader.fieldnames or []
+    except csv.Error as exc:
+        raise csv_error(exc, 1) from None
+    missing = [c for c in COMMUNITY_COLUMNS if c not in header]
     if missing:
         raise ValidationFailed(
             "file", f"Missing column(s): {', '.join(missing)}.", code="import_header_invalid"
@@ -259,7 +278,7 @@ def import_communities(text: str) -> ImportReport:
     townships = {t.code: t for t in db.session.scalars(sa.select(Township))}
     existing = {c.code: c for c in db.session.scalars(sa.select(Community))}
     seen: set[str] = set()
-    for row in reader:
+    for row in _rows(reader):
         # The reader's own line count: blank lines and quoted line breaks keep it true.
         line = reader.line_num
         code = (row.get("code") or "").strip() or None

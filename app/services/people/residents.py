@@ -142,7 +142,7 @@ def list_residents(
     status: str | None = None,
     key_group: str | None = None,
 ) -> Page:
-    """Return one page of residents in the actor's place, filtered, and the total."""
+    """Return a page of residents in the actor's place (a grid worker: assigned communities) and the total."""
     statement = scoped(sa.select(Resident), Resident, actor)
     if community:
         statement = statement.join(Community, Community.id == Resident.community_id).where(
@@ -164,5 +164,5 @@ def list_residents(
 
 
 def get_resident(actor: Account, resident_id: int) -> Resident:
-    """Return one resident in the actor's place, or 404."""
+    """Return one resident in the actor's place (a grid worker's: assigned communities), or 404."""
     return get_in_scope(Resident, resident_id, actor, "resident_not_found")

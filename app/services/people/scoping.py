@@ -2,15 +2,28 @@
 
 Every staff account is placed at one level (community ⊂ township ⊂ circle ⊂ district ⊂ city),
 and every people-data row carries the ids of all five levels, so "in my place" is one indexed
-equality. A grid worker sees, within their place, only the communities assigned to them. An
-object outside the caller's place is a 404, never a 403: nothing leaks about what exists.
+equality. A grid worker sees people (residents, households, visits, cases, pushes) only in the
+communities assigned to them, not across their whole place: the minimum they need. An object
+outside the caller's place is a 404, never a 403: nothing leaks about what exists.
 """
 
 import sqlalchemy as sa
 
 from app.errors import NotFound
 from app.extensions import db
-from app.models import STAFF_ROLES, Account, GridAssignment, Role, ScopeKind
+from app.models import (
+    STAFF_ROLES,
+    Account,
+    GridAssignment,
+    Household,
+    LedgerSnapshot,
+    Push,
+    Resident,
+    Role,
+    ScopeKind,
+    Visit,
+    ZeroEmploymentCase,
+)
 
 # The column on a people-data model that holds the place id of each scope level.
 SCOPE_COLUMNS = {
@@ -21,6 +34,11 @@ SCOPE_COLUMNS = {
     ScopeKind.city: "city_id",
 }
 
+# Rows whose place is where a person lives: a grid worker reads these only in the communities
+# assigned to them. Stations, events, check-ins (placed at the station), jobs and employers stay
+# visible across the worker's whole place.
+PEOPLE_MODELS = frozenset({Resident, Household, Visit, ZeroEmploymentCase, LedgerSnapshot, Push})
+
 
 def _placed(account: Account) -> bool:
     """Tell whether the account is staff with a place (anyone else sees no people-data)."""
@@ -28,17 +46,25 @@ def _placed(account: Account) -> bool:
 
 
 def scope_clause(model, account: Account):
-    """Return the WHERE clause that limits `model` rows to the account's place."""
+    """Return the WHERE clause that limits `model` rows to the account's place.
+
+    For a grid worker and rows about people, also to the communities assigned to them.
+    """
     if not _placed(account):
         # Anyone without a place sees no people-data; false() keeps it a valid query.
         return sa.false()
-    return getattr(model, SCOPE_COLUMNS[ScopeKind(account.scope_kind)]) == account.scope_id
+    clause = getattr(model, SCOPE_COLUMNS[ScopeKind(account.scope_kind)]) == account.scope_id
+    if account.role == Role.grid_worker and model in PEOPLE_MODELS:
+        clause = sa.and_(clause, model.community_id.in_(assigned_communities(account)))
+    return clause
 
 
 def in_scope(place_ids, account: Account) -> bool:
     """Tell whether a row (or a dict of place columns) lies in a staff account's place.
 
-    The same rule as scope_clause, in Python, for a row already loaded or about to be written.
+    The place rule of scope_clause, in Python, for a row already loaded or about to be written;
+    a grid worker's assigned communities are the caller's to check (an assignment is checked
+    against the place, not against itself).
     """
     if not _placed(account):
         return False
@@ -68,7 +94,8 @@ def assigned_communities(account: Account):
 def worked_on(statement, model, account: Account):
     """Limit rows with place columns to what a staff member works on.
 
-    Everyone sees their place; a grid worker, within it, only the communities assigned to them.
+    Everyone sees their place; a grid worker, within it, only the communities assigned to them
+    (for PEOPLE_MODELS scoped() already says so; this covers any other model with place columns).
     """
     statement = scoped(statement, model, account)
     if account.role == Role.grid_worker:

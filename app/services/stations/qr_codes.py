@@ -2,7 +2,8 @@
 
 A token is `<kind><key version>.<object id>.<code version>.<time>.<signature>`:
 - kind `p` (printed): object = station, time = issue time (unix seconds), valid while the
-  station's code version is the one signed;
+  station's code version is the one signed, and refused (`token_from_future`) when issued later
+  than now plus PRINTED_CLOCK_SKEW_SECONDS (a code minted on a wrong clock, or with a stolen key);
 - kind `r` (rotating, a station's live screen) and `e` (an event's live screen): time = the
   number of the QR_ROTATING_SECONDS window it was made for, valid through that window and
   QR_ROTATING_GRACE_SECONDS after it.
@@ -19,8 +20,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
-import qrcode
-import qrcode.image.svg
 from flask import current_app
 
 from app.errors import APIError, ValidationFailed
@@ -29,6 +28,8 @@ PRINTED, ROTATING, EVENT = "p", "r", "e"
 FIELD = "url_or_token"
 # Events share the stations' URL prefix, so one WeChat QR-code rule routes both.
 EVENT_CODE_PREFIX = "event-"
+# How far a printed code's issue time may run ahead of our clock (servers' clocks drift a little).
+PRINTED_CLOCK_SKEW_SECONDS = 300
 
 
 @dataclass(frozen=True)
@@ -137,8 +138,11 @@ def extract(url_or_token: str) -> tuple[str, str | None]:
     raise _invalid()
 
 
-def parse(url_or_token: str) -> Token:
-    """Check a scanned code's signature and return its token; 422 token_invalid when forged."""
+def parse(url_or_token: str, now: float | None = None) -> Token:
+    """Check a scanned code's signature and return its token; 422 token_invalid when forged.
+
+    A printed code dated after `now` (beyond the clock skew) is 422 token_from_future.
+    """
     token, code = extract(url_or_token)
     body, _, signature = token.rpartition(".")
     pieces = body.split(".")
@@ -160,6 +164,14 @@ def parse(url_or_token: str) -> Token:
         )
     if not _same(_signature(key, body), signature):
         raise _invalid()
+    now = time.time() if now is None else now
+    if pieces[0][0] == PRINTED and moment > now + PRINTED_CLOCK_SKEW_SECONDS:
+        raise APIError(
+            422,
+            "token_from_future",
+            "This printed code is dated in the future; ask the station for a new one.",
+            field=FIELD,
+        )
     return Token(pieces[0][0], key_version, object_id, version, moment, code)
 
 
@@ -177,6 +189,8 @@ def check_window(token: Token, now: float | None = None) -> None:
 
 def png(data: str, box_size: int = 10) -> bytes:
     """Return a QR code of `data` as PNG bytes (error correction M: survives a scuffed poster)."""
+    import qrcode  # here, not at the top: qrcode and Pillow load only when a code is drawn
+
     code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=box_size, border=4)
     code.add_data(data)
     buffer = io.BytesIO()
@@ -186,6 +200,8 @@ def png(data: str, box_size: int = 10) -> bytes:
 
 def svg(data: str) -> str:
     """Return a QR code of `data` as a standalone SVG document (scales to any print size)."""
+    import qrcode.image.svg
+
     code = qrcode.QRCode(
         error_correction=qrcode.constants.ERROR_CORRECT_M,
         # A white background, so the code reads on a dark screen or coloured paper too.
