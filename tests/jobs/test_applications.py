@@ -496,17 +496,19 @@ def candidates(client, job_id: int, headers, **query):
 
 
 @pytest.fixture
-def crowd(make_seeker):
+def crowd(client, make_seeker):
     """Seekers around the job location: (near id, farther id); the rest must not be candidates."""
-    near = make_seeker(  # ~70 m
-        "张秀英", 29.7165, 118.3185, education="senior_high", skills=["包装"]
-    ).resident_id
-    farther = make_seeker("李强", 29.7250, 118.3180, availability="immediately").resident_id  # ~1 km
+    near = make_seeker("张秀英", 29.7165, 118.3185, education="senior_high", skills=["包装"])  # ~70 m
+    farther = make_seeker("李强", 29.7250, 118.3180, availability="immediately")  # ~1 km
+    # Both live in 昱中一社区 (the 城中 circle): staff there may see who they are.
+    for placed in (near, farther):
+        response = client.patch(ME, json={"community_code": "341002002001"}, headers=placed.headers)
+        assert response.status_code == 200, response.get_json()
     make_seeker("王五", 29.7162, 118.3182, open_to_work=False)
     make_seeker("赵六", 29.7163, 118.3183, wanted_categories=["catering"])
     make_seeker("钱七", 29.7300, 118.3180, radius_m=1000)  # 1.6 km, wants within 1 km
     make_seeker("孙八", 29.7500, 118.3180)  # 3.8 km: beyond the 3 km searched
-    return near, farther
+    return near.resident_id, farther.resident_id
 
 
 def test_employer_sees_fitting_seekers_best_first_masked(client, boss, make_job, crowd):

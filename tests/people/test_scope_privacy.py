@@ -74,3 +74,29 @@ def test_a_grid_worker_follows_pushes_of_assigned_communities_only(client, worke
     db.session.commit()
     items = client.get("/api/v1/pushes", headers=headers).get_json()["items"]
     assert [item["object_id"] for item in items] == [str(residents[YUZHONG_1].id)]
+
+
+def test_candidates_name_only_the_seekers_a_grid_worker_follows(client, worker, make_seeker, make_employer):
+    """A job's radius crosses communities: ids and priority only for the worker's own residents."""
+    _, headers = worker
+    _, boss = make_employer()
+    job = client.post(
+        "/api/v1/jobs",
+        json={"title": "包装工", "kind": "regular", "category": "manufacturing", "lat": 29.7160,
+              "lng": 118.3180, "wage_min": 3000, "wage_max": 4000},
+        headers=boss,
+    )
+    assert job.status_code == 201, job.get_json()
+    seekers = {}
+    for name, code in (("张昱一", YUZHONG_1), ("李昱二", YUZHONG_2)):
+        seeker = make_seeker(name, 29.7165, 118.3185)
+        placed = client.patch("/api/v1/me", json={"community_code": code}, headers=seeker.headers)
+        assert placed.status_code == 200, placed.get_json()
+        seekers[code] = seeker.resident_id
+
+    response = client.get(f"/api/v1/jobs/{job.get_json()['id']}/candidates", headers=headers)
+
+    assert response.status_code == 200, response.get_json()
+    shown = {item["name"]: (item["resident_id"], item["priority"]) for item in response.get_json()["items"]}
+    assert shown["张**"] == (seekers[YUZHONG_1], False)
+    assert shown["李**"] == (None, None)

@@ -43,7 +43,7 @@ from app.services.jobs.search.nearby import DEFAULT_RADIUS_M, SearchQuery, nearb
 from app.services.people import seekers as seekers_index
 from app.services.people import status as ledger_core
 from app.services.people.residents import resident_of
-from app.services.people.scoping import get_in_scope
+from app.services.people.scoping import get_in_scope, scoped
 
 log = logging.getLogger(__name__)
 
@@ -202,13 +202,24 @@ def candidates(actor: Account, job_id: int, radius_m: int, page: int, per_page: 
             )
     ranked.sort(key=lambda item: (-item["score"], item["distance_m"], item["seeker"].resident.id))
     start = (page - 1) * per_page
-    is_staff = actor.role in STAFF_ROLES
-    items = [_candidate_view(item, is_staff) for item in ranked[start : start + per_page]]
+    shown = ranked[start : start + per_page]
+    followed = _followed_by(actor, [item["seeker"].resident.id for item in shown])
+    items = [_candidate_view(item, item["seeker"].resident.id in followed) for item in shown]
     return {"items": items, "page": page, "per_page": per_page}
 
 
+def _followed_by(actor: Account, resident_ids: list[int]) -> set[int]:
+    """Return which of these residents the actor works with (staff, in their own place)."""
+    # A job's radius crosses places (and a grid worker's unassigned communities): a seeker
+    # outside the staff member's own place is shown to them as to an employer.
+    if actor.role not in STAFF_ROLES or not resident_ids:
+        return set()
+    statement = scoped(sa.select(Resident.id).where(Resident.id.in_(resident_ids)), Resident, actor)
+    return set(db.session.scalars(statement))
+
+
 def _candidate_view(item: dict, is_staff: bool) -> dict:
-    """Show a candidate with the family name only; ids and priority to staff alone."""
+    """Show a candidate with the family name only; ids and priority to staff who follow them."""
     seeker = item["seeker"]
     resident, resume = seeker.resident, seeker.resume
     return {
