@@ -5,28 +5,34 @@ cd "$(dirname "$0")/.."
 export FLASK_APP=wsgi.py
 export APP_CONFIG=development
 export DEMO_PASSWORD="${DEMO_PASSWORD:-demo-pass-2026}"
-PORT="${PORT:-5000}"
+# Exported: the development config builds PUBLIC_BASE_URL (QR codes, poster and live-screen
+# links) from PORT unless PUBLIC_BASE_URL is set.
+export PORT="${PORT:-5000}"
 WECHAT_PORT="${WECHAT_PORT:-5001}"
 export WECHAT_API_BASE="${WECHAT_API_BASE:-http://127.0.0.1:${WECHAT_PORT}/}"
 FLASK=.venv/bin/flask
+# Where the fake's log and the demo's summary go (the database: DATABASE_URL, default instance/).
+RUN_DIR="${RUN_DIR:-instance}"
+mkdir -p instance "$RUN_DIR"
 
-$FLASK db upgrade
-$FLASK seed-places
-$FLASK demo-data > instance/demo-data.json
-echo "demo data: instance/demo-data.json"
-
-$FLASK fake-wechat --port "$WECHAT_PORT" > instance/fake-wechat.log 2>&1 &
+# The fake WeChat needs no database: start it first (it loads in well under a second, without
+# the app), while the database is made ready.
+.venv/bin/python -m app.wechat.fake --port "$WECHAT_PORT" > "$RUN_DIR/fake-wechat.log" 2>&1 &
 FAKE_PID=$!
 trap 'kill $FAKE_PID 2>/dev/null || true' EXIT INT TERM
+
+# One command: migrations, places, demo data (each only when needed), demo passwords.
+$FLASK dev-setup --demo-file "$RUN_DIR/demo-data.json"
+echo "demo data: $RUN_DIR/demo-data.json"
 
 cat <<MSG
 
   Huangshan 3-km employment circle — embedded demo
   API          http://127.0.0.1:${PORT}/api/v1   (OpenAPI: /api/v1/openapi.json, health: /healthz)
-  Fake WeChat  ${WECHAT_API_BASE}   (log: instance/fake-wechat.log)
+  Fake WeChat  ${WECHAT_API_BASE}   (log: ${RUN_DIR}/fake-wechat.log)
   Demo staff   demo-city-admin, demo-operator, demo-grid-worker, demo-station-staff
                (and demo-grid-<community code> for each demo community)
-  Password     ${DEMO_PASSWORD}   (set DEMO_PASSWORD to change it)
+  Password     ${DEMO_PASSWORD}   (set DEMO_PASSWORD to change it; applied at every start)
 
   Try it (another terminal):
     curl -s -X POST localhost:${PORT}/api/v1/auth/login -H 'Content-Type: application/json' \\

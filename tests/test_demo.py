@@ -1,5 +1,6 @@
-"""The demo of `make run`: demo data, its accounts, and the README's walk-through."""
+"""The demo of `make run`: demo data and its accounts (the README walk-through: test_readme_walkthrough)."""
 
+import requests
 import sqlalchemy as sa
 
 from app.extensions import db
@@ -15,7 +16,7 @@ def test_demo_data_is_refused_outside_development(runner, places):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Account)) == 0
 
 
-def test_demo_data_supports_the_readme_walk_through(app, client, runner, places, fake_wechat):
+def test_demo_data_makes_the_accounts_and_households_of_the_demo(app, client, runner, places, fake_wechat):
     app.config.update(DEMO_ACCOUNTS=True, DEMO_PASSWORD=DEMO_PASSWORD)
     first = runner.invoke(args=["demo-data"])
     again = runner.invoke(args=["demo-data"])
@@ -36,10 +37,10 @@ def test_demo_data_supports_the_readme_walk_through(app, client, runner, places,
     edit = client.patch(
         "/api/v1/me",
         headers=resident,
-        json={"name": "赵敏", "id_number": "11010519491231002X", "community_code": "341002002001"},
+        json={"name": "赵敏", "id_number": "341002199003070024", "community_code": "341002002001"},
     )
     assert edit.status_code == 200
-    assert edit.get_json()["id_number"] == "1101**********002X"
+    assert edit.get_json()["id_number"] == "3410**********0024"
     assert client.get("/api/v1/me", headers=resident).get_json()["name"] == "赵敏"
 
     # 2. Staff log in with the demo password.
@@ -116,3 +117,25 @@ def test_demo_data_puts_verified_employers_and_jobs_around_every_tunxi_circle(
     mine = client.get("/api/v1/jobs/managed", headers={"Authorization": f"Bearer {token}"})
     assert mine.status_code == 200
     assert {job["title"] for job in mine.get_json()["items"]} == {"茶叶包装工", "茶艺讲解员"}
+
+
+def test_the_fake_wechat_plays_the_answer_to_request_subscribe_message(fake_wechat):
+    def tap(openid, answer="accept"):
+        body = {"openid": openid, "tmplIds": ["tmpl-a", "tmpl-b"], "answer": answer}
+        return requests.post(
+            fake_wechat.base_url + "_fake/request-subscribe-message", json=body, timeout=5
+        ).json()
+
+    assert tap("o-demo-tap") == {
+        "tmpl-a": "accept",
+        "tmpl-b": "accept",
+        "errMsg": "requestSubscribeMessage:ok",
+    }
+    tap("o-demo-tap")
+    tap("o-demo-refuser", "reject")
+    quotas = fake_wechat.state.quotas
+    assert (
+        quotas[("o-demo-tap", "tmpl-a")] == 2 and quotas[("o-demo-tap", "tmpl-b")] == 2
+    )  # one send per accept
+    assert ("o-demo-refuser", "tmpl-a") not in quotas
+    assert tap("", "accept")["errcode"] == 40003

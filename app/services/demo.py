@@ -6,10 +6,12 @@ place so the README's walk-through can be checked against it.
 """
 
 import csv
-from datetime import timedelta
+import functools
+from datetime import date, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
+from flask import current_app
 
 from app.common.credit_code import check_character
 from app.common.crypto import encrypt, lookup_hash
@@ -32,11 +34,12 @@ from app.models import (
 )
 from app.services.jobs.posts import monthly
 from app.services.jobs.search import geo_index
-from app.services.people import place_import, places
+from app.services.people import audit, place_import, places
+from app.services.people.accounts import check_new_password, hash_password
 from app.services.people.personal_data import set_id_number, set_phone
 from app.services.people.residents import set_community
-from app.services.people.staff import create_admin
 from app.services.people.status import recompute, record_status, set_key_groups
+from app.services.stations import opening_hours
 from app.services.stations.stations import station_places
 
 DEMO_COMMUNITIES = Path(__file__).resolve().parent.parent / "data" / "demo_communities.csv"
@@ -248,9 +251,21 @@ DEMO_STATIONS = (
 )
 
 
-def _demo_stations() -> list[dict]:
+def _demo_opening_hours(always: bool) -> dict:
+    """Return the demo stations' hours: weekdays with a lunch break and New Year's Day off, or always open."""
+    if always:  # DEMO_STATION_HOURS=always: a queue number at any hour, for tests run at night
+        week = {day: [{"opens": "00:00", "closes": "24:00"}] for day in opening_hours.WEEKDAYS}
+        return opening_hours.normalise({"weekly": week})
+    office = [{"opens": "08:30", "closes": "12:00"}, {"opens": "14:00", "closes": "17:30"}]
+    week = {day: office for day in opening_hours.WEEKDAYS[:5]}
+    holiday = {"date": date(2027, 1, 1), "closed": True, "note": "元旦"}
+    return opening_hours.normalise({"weekly": week, "exceptions": [holiday]})
+
+
+def _demo_stations(always_open: bool = False) -> list[dict]:
     """Create one station per Tunxi circle (the 城中 one staffed by demo-station-staff)."""
     created = []
+    schedule = _demo_opening_hours(always_open)
     staff = db.session.scalar(sa.select(Account).where(Account.username == "demo-station-staff"))
     for key, name, address, lat, lng in DEMO_STATIONS:
         circle = places.find_place("circle", f"341002-{key}")
@@ -263,7 +278,8 @@ def _demo_stations() -> list[dict]:
                 address=address,
                 lat=lat,
                 lng=lng,
-                hours="周一至周五 8:30-12:00, 14:00-17:30",
+                hours=opening_hours.describe(schedule),
+                opening_hours=schedule,
                 phone="0559-2500000",
                 **station_places(circle, lat, lng),
             )
@@ -306,18 +322,32 @@ DEMO_HOUSEHOLDS = (
 DEMO_SURNAMES = "王李张刘陈杨黄赵吴周徐孙胡朱高林何郭"
 
 
-def _demo_households(password: str) -> dict:
+def _demo_staff(username: str, role: str, kind: str, code: str, display_name: str, hashed) -> Account:
+    """Return a demo staff account; made if missing with `hashed()`, the demo password's one hash.
+
+    Not through staff.create_admin: that hashes once per account (0.1 s of scrypt each, 2 s for
+    the demo's 21 on a first `make run`).
+    """
+    account = db.session.scalar(sa.select(Account).where(Account.username == username))
+    if account is None:
+        place = places.find_place(kind, code)
+        account = Account(username=username, role=role, scope_kind=kind, scope_id=place.id)
+        account.display_name, account.password_hash, account.is_active = display_name, hashed(), True
+        db.session.add(account)
+        db.session.flush()
+    return account
+
+
+def _demo_households(hashed) -> dict:
     """Give every demo community three households and a grid worker assigned to it; safe to run again."""
     made = {"households": 0, "grid_workers": []}
     communities = list(csv.DictReader(DEMO_COMMUNITIES.read_text(encoding="utf-8").splitlines()))
     for number, row in enumerate(communities):
         community = places.community_by_code(row["code"])
         username = "demo-grid-worker" if row["code"] == "341002002001" else f"demo-grid-{row['code']}"
-        worker = db.session.scalar(sa.select(Account).where(Account.username == username))
-        if worker is None:
-            worker, _ = create_admin(
-                username, password, "grid_worker", "community", row["code"], f"演示 网格员 {community.name}"
-            )
+        worker = _demo_staff(
+            username, "grid_worker", "community", row["code"], f"演示 网格员 {community.name}", hashed
+        )
         if db.session.get(GridAssignment, (worker.id, community.id)) is None:
             db.session.add(GridAssignment(account_id=worker.id, community_id=community.id))
         made["grid_workers"].append(username)
@@ -365,11 +395,11 @@ def demo_id_number(birth: str, sequence: str) -> str:
 def create_demo_data(password: str) -> dict:
     """Create the demo communities, staff and residents; safe to run again."""
     report = place_import.import_communities(DEMO_COMMUNITIES.read_text(encoding="utf-8"))
+    check_new_password(password, field="DEMO_PASSWORD")
+    hashed = functools.cache(lambda: hash_password(password))  # hashed only if an account is new
     staff = []
     for username, role, kind, code, display_name in DEMO_STAFF:
-        existing = db.session.scalar(sa.select(Account).where(Account.username == username))
-        if existing is None:
-            create_admin(username, password, role, kind, code, display_name)
+        _demo_staff(username, role, kind, code, display_name, hashed)
         staff.append({"username": username, "role": role, "scope": f"{kind} {code}"})
     residents = []
     for name, birth, sequence, phone, community_code, status, groups in DEMO_RESIDENTS:
@@ -388,8 +418,8 @@ def create_demo_data(password: str) -> dict:
             db.session.flush()
         residents.append({"id": resident.id, "name": name, "community": community_code})
     employers = _demo_employers()
-    stations = _demo_stations()
-    grid = _demo_households(password)
+    stations = _demo_stations(current_app.config["DEMO_STATION_HOURS"] == "always")
+    grid = _demo_households(hashed)
     db.session.commit()
     geo_index.rebuild()
     return {
@@ -401,3 +431,22 @@ def create_demo_data(password: str) -> dict:
         "households": grid["households"],
         "grid_workers": grid["grid_workers"],
     }
+
+
+def set_demo_passwords(password: str) -> int:
+    """Give every demo staff account `password` and lift its lockout; return how many accounts.
+
+    Run on every development start, so the password the banner prints is the one that works
+    (DEMO_PASSWORD may change between starts). One hash for all: one scrypt, not one each.
+    """
+    check_new_password(password, field="DEMO_PASSWORD")
+    demo_staff = sa.and_(Account.username.like("demo-%"), Account.password_hash.is_not(None))
+    changed = db.session.execute(
+        sa.update(Account)
+        .where(demo_staff)
+        .values(password_hash=hash_password(password), failed_logins=0, locked_until=None)
+    ).rowcount
+    audit.commit(
+        "staff.update", actor_label="cli", object_type="account", detail={"via": "dev-setup", "demo": changed}
+    )
+    return changed

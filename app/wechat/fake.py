@@ -3,6 +3,9 @@
 It answers the calls this backend makes, the way WeChat does on the unhappy paths too: a
 login code works once (40163 on reuse), an unknown code is 40029, an expired token 42001,
 a message without subscription quota 43101. Extra `/_fake/*` routes stand in for the phone.
+
+`python -m app.wechat.fake [--port 5001]` runs it without loading the whole app (what
+`make run` does); `flask fake-wechat` runs the same server.
 """
 
 import secrets
@@ -149,6 +152,32 @@ def create_fake_wechat(appid: str, secret: str) -> Flask:
             state.phone_codes[phone_code] = phone
         return jsonify({"code": code, "phone_code": phone_code, "openid": openid, "phone": phone})
 
+    @app.post("/_fake/request-subscribe-message")
+    def request_subscribe_message():
+        """Play the person's answer to wx.requestSubscribeMessage: WeChat's grant and the phone's result.
+
+        `{"openid", "tmplIds": [...], "answer": "accept"}` (answer optional; "reject" grants nothing).
+        Each accept adds one send, as for a one-time template; the answer is what the mini-program
+        receives and passes on, as `results`, to POST /api/v1/me/subscriptions.
+        """
+        body = _body()
+        openid, answer = body.get("openid"), body.get("answer", "accept")
+        ids = body.get("tmplIds")
+        if not isinstance(openid, str) or not openid:
+            return _error(40003, "invalid openid")
+        if not isinstance(ids, list) or not ids or not all(isinstance(i, str) and i for i in ids):
+            return _error(40037, "tmplIds must be a non-empty list of template ids")
+        if answer not in ("accept", "reject", "ban", "filter"):
+            return _error(-1, "answer must be accept, reject, ban or filter")
+        with state.lock:
+            for template_id in ids:
+                key = (openid, template_id)
+                if answer == "accept":
+                    state.quotas[key] = state.quotas.get(key, 0) + 1
+                elif answer == "ban":
+                    state.quotas[key] = 0
+        return jsonify({**dict.fromkeys(ids, answer), "errMsg": "requestSubscribeMessage:ok"})
+
     @app.post("/_fake/subscriptions")
     def grant_subscription():
         """Give (openid, template_id) `count` sends, as the user's "accept" would.
@@ -202,3 +231,24 @@ def create_fake_wechat(appid: str, secret: str) -> Flask:
             return jsonify({"calls": [{"path": p, "errcode": e} for p, e in state.calls]})
 
     return app
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Serve the fake for WECHAT_APPID / WECHAT_SECRET (the development defaults when unset)."""
+    import argparse
+
+    from werkzeug.serving import run_simple
+
+    from app.config import DevelopmentConfig
+
+    parser = argparse.ArgumentParser(prog="python -m app.wechat.fake", description=main.__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=5001)
+    args = parser.parse_args(argv)
+    appid, secret = DevelopmentConfig.WECHAT_APPID, DevelopmentConfig.WECHAT_SECRET
+    print(f"fake WeChat for {appid} on http://{args.host}:{args.port}/", flush=True)
+    run_simple(args.host, args.port, create_fake_wechat(appid, secret), threaded=True)
+
+
+if __name__ == "__main__":
+    main()
