@@ -86,6 +86,10 @@ async function start() {
     // The demo stations' office hours would make a run after 17:30 or on a Sunday an
     // out-of-hours visit without a queue number: open them all day, every day.
     DEMO_STATION_HOURS: 'always',
+    // The development config has no quiet hours (so a demo's push arrives at any hour); the
+    // pages are tested against production's defaults, which a resident sees in their settings.
+    PUSH_QUIET_START: '21:00',
+    PUSH_QUIET_END: '08:00',
     PYTHONUNBUFFERED: '1',
   }
   const real = realBackend()
