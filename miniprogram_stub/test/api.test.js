@@ -241,6 +241,45 @@ describe('utils/api.js', () => {
     expect(messages.forError(null, 404)).toBe('请求失败 (404)')
   })
 
+  test("the server's newer refusals read in Chinese, not as the server's English", () => {
+    const phone = new Phone()
+    const messages = phone.load(path.join(ROOT, 'utils/messages.js'))
+    const read = (code, status, field) => messages.forError({ code, field, message: 'the English sentence' }, status)
+    expect(read('service_unavailable', 503)).toBe('服务暂时不可用，请稍后再试')
+    expect(read('invalid_json', 400)).toBe('提交的内容有误，请重试')
+    expect(read('body_required', 422)).toBe('没有收到要保存的内容，请重试')
+    expect(read('file_has_macros', 415, 'file')).toBe('这个Word文件含有宏，请另存为普通文档（.docx）或PDF后再上传')
+    expect(read('token_from_future', 422, 'url_or_token')).toBe('这张二维码的日期有误，请联系服务站工作人员更换二维码')
+    expect(read('since_in_future', 422, 'since')).toBe('开始日期不能晚于今天')
+    expect(read('period_reversed', 422, 'until')).toBe('结束日期不能早于开始日期')
+    expect(read('hours_reversed', 422, 'opening_hours.weekly.mon.0.closes')).toBe('开放时间有误：结束时间要晚于开始时间')
+    expect(read('hours_overlap', 422, 'opening_hours.weekly.mon.1.opens')).toBe('开放时间段有重叠，请调整后再保存')
+    expect(read('duplicate_exception_date', 422)).toBe('同一天的特殊安排填写了两次')
+    expect(read('exception_hours_mismatch', 422)).toBe('特殊安排有误：休息日不填时间，开放日请填写开放时间')
+    // A 503 without an envelope (a proxy in front of the API): unavailable, not "broken".
+    expect(messages.forError(null, 503)).toBe('服务暂时不可用，请稍后再试')
+  })
+
+  test('every code messages.js knows is one the server answers (or one the app makes itself)', () => {
+    const phone = new Phone()
+    const { BY_CODE } = phone.load(path.join(ROOT, 'utils/messages.js'))
+    // The server's source, where every code is written out as a string.
+    const sources = []
+    const walk = (dir) => {
+      for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+        const full = path.join(dir, entry.name)
+        if (entry.isDirectory()) walk(full)
+        else if (entry.name.endsWith('.py')) sources.push(fs.readFileSync(full, 'utf8'))
+      }
+    }
+    walk(path.resolve(ROOT, '../../app'))
+    const server = sources.join('\n')
+    // Made on the phone: no network, and the route-specific sentences (BY_FIELD, forCheckIn).
+    const own = new Set(['network_error', 'token_expired_qr', 'location_required_station'])
+    const unknown = Object.keys(BY_CODE).filter((code) => !own.has(code) && !server.includes(`"${code}"`))
+    expect(unknown).toEqual([])
+  })
+
   test('a release build ignores both debug switches', () => {
     const phone = new Phone()
     phone.ctl.accountInfo.miniProgram.envVersion = 'release'

@@ -248,6 +248,37 @@ describe('codes that are not ours, and backing out', () => {
   })
 })
 
+describe('a printed code dated in the future', () => {
+  test('refused (token_from_future): said in Chinese, only a new scan offered', async () => {
+    // Only the server's signing key can make such a code: its answer is given here as the
+    // server words it (app/services/stations/qr_codes.py).
+    const phone = new Phone()
+    const request = phone.wx.request
+    phone.wx.request = (options) => {
+      if (!(options.method === 'POST' && options.url.endsWith('/api/v1/check-ins'))) return request(options)
+      const error = {
+        code: 'token_from_future',
+        message: 'This printed code is dated in the future; ask the station for a new one.',
+        field: 'url_or_token',
+      }
+      setImmediate(() => options.success({ statusCode: 422, data: { error }, header: {}, errMsg: 'request:ok' }))
+      return undefined
+    }
+    const page = await phone.open('pages/checkin/index', {
+      q: encodeURIComponent(`${backend.apiBase}/s/${STATION_CODE}?t=p9.${station.id}.x`),
+    })
+    await phone.tap(page, 'onPurposeTap', { purpose: 'consult' })
+    expect(page.data).toMatchObject({
+      step: 'refused',
+      message: '这张二维码的日期有误，请联系服务站工作人员更换二维码',
+      canRetry: false, // the same code would be refused again
+      canOpenSetting: false,
+      ticket: null,
+    })
+    expect(phone.ctl.modals).toEqual([]) // the page says it; no dialog on top
+  })
+})
+
 describe('a replaced poster', () => {
   test('the old printed code says it was replaced; scanning the new one works', async () => {
     const old = await server.printedCode(station.id, staff)
@@ -321,6 +352,8 @@ describe('a station that asks for the location', () => {
     await phone.tap(page, 'onRetryTap')
     expect(page.data.step).toBe('done')
     expect(page.data.ticket).toMatchObject({ queueNumber: 1, title: '城中社区定位签到点', purposeName: '培训' })
+    // No structured hours: open or not is unknown, so the card claims neither; the text stays.
+    expect(page.data.station).toMatchObject({ hours: '周一至周五 9:00-17:00', openNow: null, openText: '', todayText: '' })
   })
 
   test('too far away: told to come in', async () => {
@@ -437,5 +470,98 @@ describe('an event (job fair) at the station', () => {
       [1, 'event', 'event'],
       [2, 'event', 'event'],
     ])
+  })
+})
+
+describe('opening hours', () => {
+  const CLOSED_POINT = { lat: 29.716, lng: 118.3168 } // about 70 m from the demo station
+  const WEEKDAYS = ['周日', '周一', '周二', '周三', '周四', '周五', '周六']
+  let closed // closed every weekday; open one day, three days from now, 09:00-17:00
+  let closedCode
+  let openingText // that day's 09:00 as a resident reads it: '12月7日（周一）09:00'
+  let operator
+
+  beforeAll(async () => {
+    operator = await server.staffToken('demo-operator')
+    // The city's day three days on (UTC+8), whatever the hour of the run: a make-up working
+    // day (调休) is the station's only opening, so it is closed now and its next opening known.
+    const day = new Date(Date.now() + 8 * 3600 * 1000 + 3 * 86400 * 1000)
+    const iso = day.toISOString().slice(0, 10)
+    openingText = `${day.getUTCMonth() + 1}月${day.getUTCDate()}日（${WEEKDAYS[day.getUTCDay()]}）09:00`
+    const created = await server.call('/stations', {
+      method: 'POST',
+      token: operator,
+      body: {
+        name: '城中社区调休服务点',
+        circle: '341002-chengzhong',
+        address: '屯溪区测试路2号',
+        lat: CLOSED_POINT.lat,
+        lng: CLOSED_POINT.lng,
+        opening_hours: {
+          weekly: {},
+          exceptions: [{ date: iso, hours: [{ opens: '09:00', closes: '17:00' }], note: '调休上班' }],
+        },
+      },
+    })
+    expect(created.status).toBe(201)
+    closed = created.body
+    expect(closed).toMatchObject({ open_now: false, today_hours: [] })
+    closedCode = await server.printedCode(closed.id, operator)
+  })
+
+  test('a check-in while closed: no queue number, when it opens (the city clock), and staff see the visit', async () => {
+    const phone = new Phone()
+    phone.ctl.location = { latitude: CLOSED_POINT.lat, longitude: CLOSED_POINT.lng }
+    const page = await scanToCheckIn(phone, closedCode)
+    await phone.tap(page, 'onPurposeTap', { purpose: 'registration' })
+    expect(checkInPosts(phone).map((c) => c.statusCode)).toEqual([201])
+    expect(page.data.step).toBe('done')
+    expect(page.data.message).toBe('')
+    expect(phone.ctl.modals).toEqual([])
+    // Recorded, without a number: the ticket says so and when the station opens.
+    expect(page.data.ticket).toMatchObject({
+      outOfHours: true,
+      queueNumber: null,
+      title: '城中社区调休服务点',
+      purposeName: '登记',
+      repeated: false,
+    })
+    expect(page.data.ticket.note).toContain(`下次开放：${openingText}`)
+    // The come_back step is the ticket's note, not a second line; no "wait for your number".
+    const codes = page.data.steps.map((s) => s.code)
+    expect(codes).not.toContain('come_back')
+    expect(codes).not.toContain('wait_for_call')
+    // The station card: closed now, and today's hours (none).
+    expect(page.data.station).toMatchObject({
+      name: '城中社区调休服务点',
+      openNow: false,
+      openText: `未开放 · ${openingText} 开放`,
+      todayText: '今天不开放',
+    })
+    // The hours text was written from the structure (none on weekdays) and is shown as given.
+    expect(page.data.station.hours).toBe(closed.hours)
+
+    // Scanned again while still closed: the same visit, still no number.
+    const again = await phone.open('pages/checkin/index', { q: encodeURIComponent(await server.printedCode(closed.id, operator)) })
+    await phone.tap(again, 'onPurposeTap', { purpose: 'registration' })
+    expect(again.data.ticket).toMatchObject({ outOfHours: true, queueNumber: null, repeated: true })
+
+    // Staff's list has the visit, without a number.
+    const list = await server.call(`/stations/${closed.id}/check-ins`, { token: operator })
+    expect(list.body.items.map((row) => [row.queue_number, row.out_of_hours, row.purpose])).toEqual([[null, true, 'registration']])
+  })
+
+  test('the scan tab shows which nearby stations are open now and their hours today', async () => {
+    const phone = new Phone()
+    phone.ctl.location = AT_STATION
+    const scan = await phone.open('pages/scan/index')
+    const byName = Object.fromEntries(scan.data.stations.map((item) => [item.name, item]))
+    // The demo station (open all day, every day, in this run: DEMO_STATION_HOURS=always).
+    expect(byName[station.name]).toMatchObject({ openNow: true, openText: '开放中', todayText: '今天全天开放' })
+    expect(byName['城中社区调休服务点']).toMatchObject({
+      openNow: false,
+      openText: `未开放 · ${openingText} 开放`,
+      todayText: '今天不开放',
+    })
   })
 })

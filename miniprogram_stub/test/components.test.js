@@ -59,6 +59,45 @@ describe('queue-ticket', () => {
   })
 })
 
+describe('queue-ticket of an out-of-hours visit', () => {
+  const ticket = {
+    outOfHours: true,
+    note: '服务站现在不在开放时间，您的来访已登记。下次开放：12月7日（周一）08:30，开放后再扫码即可取号。',
+    queueNumber: null,
+    title: '城中就业服务站',
+    station: '',
+    dayText: '12月5日',
+    purposeName: '登记',
+    repeated: false,
+  }
+
+  test('no empty "您的排队号": says it was out of hours and when to come back', () => {
+    const comp = render('queue-ticket', { ticket })
+    expect(comp.querySelector('.number')).toBeFalsy()
+    expect(comp.querySelector('.label')).toBeFalsy()
+    expect(comp.dom.textContent).not.toContain('排队号')
+    expect(text(comp, '.closed')).toBe('非开放时间来访，开放后再扫码取号')
+    expect(text(comp, '.note')).toBe(ticket.note)
+    expect(text(comp, '.title')).toBe('城中就业服务站')
+    expect(text(comp, '.day')).toBe('12月5日')
+    expect(text(comp, '.purpose')).toBe('登记')
+    expect(comp.querySelector('.repeated')).toBeFalsy()
+  })
+
+  test('scanned again while closed: not "your original number"; once queued, the number', async () => {
+    const comp = render('queue-ticket', { ticket: { ...ticket, repeated: true } })
+    expect(text(comp, '.repeated')).toBe('您刚才已登记过这次来访，开放后再扫码即可取号')
+
+    // Scanned after opening: the same visit gets its number.
+    comp.setData({ ticket: { ...ticket, outOfHours: false, note: '', queueNumber: 4 } })
+    await simulate.sleep(0)
+    expect(text(comp, '.label')).toBe('您的排队号')
+    expect(text(comp, '.number')).toBe('4')
+    expect(comp.querySelector('.closed')).toBeFalsy()
+    expect(comp.querySelector('.note')).toBeFalsy()
+  })
+})
+
 describe('job-card', () => {
   const job = {
     id: 42,

@@ -1,6 +1,7 @@
 // utils/format.js and utils/check-in-code.js: words and numbers as the pages show them, and
 // which scanned texts are our check-in codes. Pure functions, loaded as a phone loads them.
 // The run's clock is Huangshan's (TZ Asia/Shanghai, test/setup/global-setup.js).
+const { execFileSync } = require('child_process')
 const path = require('path')
 const { Phone, ROOT } = require('./support/harness')
 
@@ -103,6 +104,93 @@ describe('utils/format.js', () => {
     expect(format.fileSize(1.2 * 1024 * 1024)).toBe('1.2MB')
     expect(format.fileSize(10 * 1024 * 1024)).toBe('10.0MB')
     expect(format.fileSize(null)).toBe('')
+  })
+})
+
+describe("a station's opening hours (docs/STATIONS.md)", () => {
+  test('cityTime: an instant on the city clock, as the server writes it, whatever the phone’s zone', () => {
+    expect(format.cityTime('2026-12-07T00:30:00+00:00')).toBe('12月7日（周一）08:30')
+    expect(format.cityTime('2026-12-31T16:00:00Z')).toBe('1月1日（周五）00:00')
+    expect(format.cityTime('')).toBe('')
+    expect(format.cityTime(null)).toBe('')
+    expect(format.cityTime('not a time')).toBe('')
+    // A phone set to another zone: the same text (a Node of its own, as the zone is fixed at start).
+    const script = `const f = require(${JSON.stringify(path.join(ROOT, 'utils/format.js'))});
+      const at = '2026-12-07T00:30:00+00:00'; console.log(JSON.stringify([f.shortTime(at), f.cityTime(at)]))`
+    const elsewhere = execFileSync(process.execPath, ['-e', script], {
+      env: { ...process.env, TZ: 'America/New_York' },
+      encoding: 'utf8',
+    })
+    // The phone's own clock for its own times; the city's for the station's hours.
+    expect(JSON.parse(elsewhere)).toEqual(['12月6日 19:30', '12月7日（周一）08:30'])
+  })
+
+  test('stationHours: open now, today’s hours and the next opening; nothing claimed without structure', () => {
+    const station = (fields) => ({ name: '城中就业服务站', hours: '周一至周五 08:30-17:30', ...fields })
+    expect(
+      format.stationHours(
+        station({
+          open_now: true,
+          today_hours: [{ opens: '08:30', closes: '12:00' }, { opens: '14:00', closes: '17:30' }],
+          today_note: null,
+          next_opening: '2026-12-07T06:00:00+00:00',
+        }),
+      ),
+    ).toEqual({ openNow: true, openText: '开放中', todayText: '今天 08:30-12:00, 14:00-17:30' })
+    // Closed for a holiday: today's note, and when it opens next.
+    expect(
+      format.stationHours(
+        station({ open_now: false, today_hours: [], today_note: '元旦', next_opening: '2027-01-04T00:30:00+00:00' }),
+      ),
+    ).toEqual({ openNow: false, openText: '未开放 · 1月4日（周一）08:30 开放', todayText: '今天不开放（元旦）' })
+    // Open all day, every day; closed with nothing planned within a year.
+    expect(
+      format.stationHours(station({ open_now: true, today_hours: [{ opens: '00:00', closes: '24:00' }], next_opening: null })),
+    ).toMatchObject({ openText: '开放中', todayText: '今天全天开放' })
+    expect(format.stationHours(station({ open_now: false, today_hours: [], next_opening: null }))).toMatchObject({
+      openText: '未开放',
+      todayText: '今天不开放',
+    })
+    // No structured hours (null, or an older server without the fields): unknown, not closed.
+    const unknown = { openNow: null, openText: '', todayText: '' }
+    expect(format.stationHours(station({ open_now: null, today_hours: null, next_opening: null }))).toEqual(unknown)
+    expect(format.stationHours(station({}))).toEqual(unknown)
+    expect(format.stationHours(null)).toEqual(unknown)
+  })
+
+  test('ticket(): an out-of-hours visit has no number, and says when the station opens', () => {
+    const answer = {
+      queue_number: null,
+      out_of_hours: true,
+      day: '2026-12-05',
+      purpose: 'registration',
+      repeated: false,
+      station: { name: '城中就业服务站', open_now: false, next_opening: '2026-12-07T00:30:00+00:00' },
+      event: null,
+      next_steps: [
+        { code: 'bind_phone', message: '请绑定手机号，便于接收岗位推荐和办理进度。' },
+        {
+          code: 'come_back',
+          message: '服务站现在不在开放时间，您的来访已登记。下次开放：12月7日（周一）08:30，开放后再扫码即可取号。',
+        },
+      ],
+    }
+    expect(checkInCode.ticket(answer)).toEqual({
+      outOfHours: true,
+      note: '服务站现在不在开放时间，您的来访已登记。下次开放：12月7日（周一）08:30，开放后再扫码即可取号。',
+      queueNumber: null,
+      title: '城中就业服务站',
+      station: '',
+      dayText: '12月5日',
+      purposeName: '登记',
+      repeated: false,
+    })
+    // Without the step (an older answer shape): the station's next opening on the city clock.
+    expect(checkInCode.ticket({ ...answer, next_steps: [] }).note).toBe('下次开放：12月7日（周一）08:30')
+    // A queued check-in: its number, no note.
+    expect(
+      checkInCode.ticket({ ...answer, queue_number: 7, out_of_hours: false, next_steps: [{ code: 'wait_for_call', message: '…' }] }),
+    ).toMatchObject({ outOfHours: false, queueNumber: 7, note: '' })
   })
 })
 

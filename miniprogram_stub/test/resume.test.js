@@ -234,6 +234,83 @@ describe('my résumé', () => {
   })
 })
 
+describe('seeking paused by a hire', () => {
+  const HOUSEKEEPING = { lat: 29.701, lng: 118.331 } // demo employer 4 and its 住家保洁员
+
+  /** The id of demo employer 4's live 住家保洁员, as the jobs list finds it. */
+  async function housekeepingJobId() {
+    const answer = await server.call(`/jobs?lat=${HOUSEKEEPING.lat}&lng=${HOUSEKEEPING.lng}&per_page=50`)
+    expect(answer.status).toBe(200)
+    const hit = answer.body.items.find((item) => item.job.title === '住家保洁员')
+    if (!hit) throw new Error('no live demo job 住家保洁员')
+    return hit.job.id
+  }
+
+  test('hired: the page says seeking is paused, and 重新开始求职 opens it again in one tap', async () => {
+    const phone = new Phone()
+    const page = await phone.open('pages/resume/index')
+    await phone.tap(page, 'onInput', { field: 'skills' }, { value: '保洁' })
+    await phone.tap(page, 'onSave')
+    expect(page.data.pausedByHire).toBe(false) // looking for work: nothing to say
+
+    // The resident applies; the employer (its own WeChat login) invites and hires them.
+    const jobId = await housekeepingJobId()
+    const applied = await server.call(`/jobs/${jobId}/applications`, { method: 'POST', token: server.tokenOf(phone), body: {} })
+    expect(applied.status).toBe(201)
+    const employer = new Phone({ openid: 'demo-employer-4' })
+    await employer.load(path.join(ROOT, 'utils/api.js')).login()
+    for (const status of ['interview', 'hired']) {
+      const moved = await server.call(`/applications/${applied.body.id}`, {
+        method: 'PATCH',
+        token: server.tokenOf(employer),
+        body: { status },
+      })
+      expect(moved.status).toBe(200)
+    }
+    expect(await serverResume(phone)).toMatchObject({ open_to_work: false, seeking_paused_reason: 'hired' })
+
+    // Reopened: why the switch is off, and the way back.
+    const again = await phone.open('pages/resume/index')
+    expect(again.data.pausedByHire).toBe(true)
+    expect(again.data.pausedAt).toMatch(/^\d{1,2}月\d{1,2}日 \d{2}:\d{2}$/)
+    expect(again.data.form.openToWork).toBe(false)
+
+    await phone.tap(again, 'onResumeSeekingTap')
+    expect(paths(phone).at(-1)).toBe('POST /api/v1/me/resume/seeking 200')
+    expect(phone.ctl.lastToast()).toMatchObject({ title: '已重新开始求职' })
+    expect(phone.ctl.modals).toEqual([])
+    expect(again.data).toMatchObject({ pausedByHire: false, resuming: false })
+    expect(again.data.form).toMatchObject({ openToWork: true, skills: '保洁' }) // the rest as it was
+    expect(await serverResume(phone)).toMatchObject({ open_to_work: true, seeking_paused_reason: null, seeking_paused_at: null })
+  })
+
+  test('switched off by the resident: no hire banner, the switch says it', async () => {
+    const phone = new Phone()
+    const page = await phone.open('pages/resume/index')
+    await phone.call(page, 'onOpenToWorkChange', { detail: { value: false } })
+    await phone.tap(page, 'onSave')
+    expect(await serverResume(phone)).toMatchObject({ open_to_work: false, seeking_paused_reason: 'self' })
+    const again = await phone.open('pages/resume/index')
+    expect(again.data.pausedByHire).toBe(false)
+    expect(again.data.form.openToWork).toBe(false)
+  })
+})
+
+describe('a Word file with macros', () => {
+  test('refused by the server, and the page says why in Chinese', async () => {
+    const phone = new Phone()
+    const page = await phone.open('pages/resume/index')
+    // A Word 97–2003 file (OLE2) carrying a VBA project stream: what a .doc with macros holds.
+    const doc = path.join(dir, '简历.doc')
+    const vba = Buffer.from('_VBA_PROJECT\0', 'utf16le')
+    fs.writeFileSync(doc, Buffer.concat([Buffer.from('d0cf11e0a1b11ae1', 'hex'), Buffer.alloc(504), vba, Buffer.alloc(512)]))
+    await upload(phone, page, doc)
+    expect(paths(phone).at(-1)).toBe('POST /api/v1/me/resume/files 415')
+    expect(phone.ctl.modals.at(-1).content).toBe('这个Word文件含有宏，请另存为普通文档（.docx）或PDF后再上传')
+    expect(page.data.files).toEqual([])
+  })
+})
+
 describe('the shared dialogs (utils/dialog.js), which the delete above asks with', () => {
   test('confirm is true only on OK (a dialog that fails is a no); alert has one button and waits', async () => {
     const phone = new Phone()

@@ -52,12 +52,24 @@ function parse(text) {
   return { url: raw, token, kind: event ? 'event' : 'station', code, eventId: event ? Number(event[1]) : null }
 }
 
-/** A check-in answer as the queue-ticket component shows it. */
+/**
+ * A check-in answer as the queue-ticket component shows it. An out-of-hours visit (the station
+ * was closed: recorded, no number; docs/STATIONS.md) has no queue number to show: `outOfHours`,
+ * and `note` says when the station opens (the server's `come_back` step, else the station's
+ * next opening on the city's clock).
+ */
 function ticket(answer) {
   const station = answer.station || null
   const event = answer.event || null
+  const outOfHours = !!answer.out_of_hours || answer.queue_number === null || answer.queue_number === undefined
+  const comeBack = (answer.next_steps || []).find((step) => step.code === 'come_back')
+  const opening = station ? format.cityTime(station.next_opening) : ''
+  let note = ''
+  if (outOfHours) note = comeBack ? comeBack.message : opening ? `下次开放：${opening}` : ''
   return {
-    queueNumber: answer.queue_number,
+    outOfHours,
+    note,
+    queueNumber: outOfHours ? null : answer.queue_number,
     // An event's ticket is titled with the event; the station it is held at goes below.
     title: event ? event.title : station ? station.name : '',
     station: event && station ? station.name : '',

@@ -164,6 +164,41 @@ function dayText(day) {
   return match ? `${Number(match[2])}月${Number(match[3])}日` : day || ''
 }
 
+// Opening hours are the city's (docs/STATIONS.md): read on Huangshan's clock (UTC+8, no
+// daylight saving), whatever zone the phone is set to.
+const CITY_OFFSET_MS = 8 * 3600 * 1000
+const WEEKDAY_NAMES = ['周日', '周一', '周二', '周三', '周四', '周五', '周六']
+
+/** An ISO time with its offset → '12月7日（周一）08:30' on the city's clock (as the server writes it). */
+function cityTime(iso) {
+  if (!iso) return ''
+  const moment = new Date(new Date(iso).getTime() + CITY_OFFSET_MS)
+  if (Number.isNaN(moment.getTime())) return ''
+  const pad = (n) => String(n).padStart(2, '0')
+  const day = `${moment.getUTCMonth() + 1}月${moment.getUTCDate()}日（${WEEKDAY_NAMES[moment.getUTCDay()]}）`
+  return `${day}${pad(moment.getUTCHours())}:${pad(moment.getUTCMinutes())}`
+}
+
+/**
+ * A station's structured hours as a list row shows them: `openNow` (null: unknown), `openText`
+ * ('开放中', or '未开放 · 12月7日（周一）08:30 开放') and `todayText` ('今天 08:30-12:00, 14:00-17:30',
+ * '今天不开放（元旦）'). A station without structured hours has null `open_now`: unknown, not
+ * closed, so nothing is said and the text hours stand alone.
+ */
+function stationHours(station) {
+  if (!station || station.open_now === null || station.open_now === undefined) {
+    return { openNow: null, openText: '', todayText: '' }
+  }
+  const today = station.today_hours || []
+  const note = station.today_note ? `（${station.today_note}）` : ''
+  const allDay = today.length === 1 && today[0].opens === '00:00' && today[0].closes === '24:00'
+  const spans = today.map((item) => `${item.opens}-${item.closes}`).join(', ')
+  const todayText = !today.length ? `今天不开放${note}` : allDay ? `今天全天开放${note}` : `今天 ${spans}${note}`
+  const next = cityTime(station.next_opening)
+  const openText = station.open_now ? '开放中' : next ? `未开放 · ${next} 开放` : '未开放'
+  return { openNow: !!station.open_now, openText, todayText }
+}
+
 module.exports = {
   KIND_NAMES,
   CATEGORY_NAMES,
@@ -185,4 +220,6 @@ module.exports = {
   metresBetween,
   fileSize,
   dayText,
+  cityTime,
+  stationHours,
 }

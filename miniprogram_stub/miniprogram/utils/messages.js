@@ -5,6 +5,10 @@
 const BY_CODE = {
   network_error: '网络不可用，请检查网络后再试',
   internal_error: '服务器开小差了，请稍后再试',
+  service_unavailable: '服务暂时不可用，请稍后再试',
+  // A request body the server could not read (a bug or a broken upload, not the person's doing).
+  invalid_json: '提交的内容有误，请重试',
+  body_required: '没有收到要保存的内容，请重试',
   auth_required: '请先登录',
   token_expired: '登录已过期，请重新登录',
   wechat_code_invalid: '微信登录失败，请重试',
@@ -24,10 +28,12 @@ const BY_CODE = {
   file_empty: '文件是空的，请重新选择',
   file_missing: '请选择要上传的文件',
   too_many_files: '最多上传5个附件，请先删除旧的',
+  file_has_macros: '这个Word文件含有宏，请另存为普通文档（.docx）或PDF后再上传',
   payload_too_large: '内容太大，请缩小后再试',
   token_invalid: '这不是就业服务站的签到码',
   token_revoked: '这张二维码已更换，请扫描服务站现在张贴的二维码',
   token_replayed: '这个二维码您已用过，请扫描屏幕上的新二维码',
+  token_from_future: '这张二维码的日期有误，请联系服务站工作人员更换二维码',
   station_inactive: '该服务站已暂停服务',
   too_far: '您离服务站太远了，请到站内再扫码签到',
   event_not_open: '活动签到尚未开始或已经结束',
@@ -42,6 +48,14 @@ const BY_CODE = {
   not_a_member: '该居民已不在这户，请刷新清单',
   updates_need_met: '只有见到本人时才能更新成员情况',
   need_not_found: '这条跟进事项不在您负责的社区',
+  // Key-group periods (重点群体的认定起止日期).
+  since_in_future: '开始日期不能晚于今天',
+  period_reversed: '结束日期不能早于开始日期',
+  // A station's opening hours, as staff set them (docs/STATIONS.md).
+  hours_reversed: '开放时间有误：结束时间要晚于开始时间',
+  hours_overlap: '开放时间段有重叠，请调整后再保存',
+  duplicate_exception_date: '同一天的特殊安排填写了两次',
+  exception_hours_mismatch: '特殊安排有误：休息日不填时间，开放日请填写开放时间',
   // The "me" page: phone binding, profile, push settings.
   phone_not_mainland: '仅支持绑定中国大陆手机号',
   invalid_phone: '手机号格式不正确',
@@ -64,7 +78,7 @@ const BY_STATUS = {
   0: 'network_error',
   500: 'internal_error',
   502: 'wechat_unavailable',
-  503: 'internal_error',
+  503: 'service_unavailable',
 }
 
 /** Return the sentence to show for an error envelope {code, message, field} and its status. */

@@ -2,6 +2,7 @@
 // camera (`q` = the code's URL, percent-encoded), and the one the scan page opens the same way.
 const api = require('../../utils/api')
 const checkInCode = require('../../utils/check-in-code')
+const format = require('../../utils/format')
 const location = require('../../utils/location')
 const messages = require('../../utils/messages')
 
@@ -42,7 +43,7 @@ Page({
     purposes: checkInCode.PURPOSES,
     purpose: '',
     ticket: null,
-    station: null, // { name, circle, hours, address, phone }
+    station: null, // { name, circle, hours, address, phone, openNow, openText, todayText }
     steps: [], // next steps: { code, message, actionText }
     message: '',
     canRetry: false,
@@ -106,9 +107,12 @@ Page({
             hours: station.hours || '',
             address: station.address || '',
             phone: station.phone || '',
+            // Structured hours (when the station has them): open now, today's hours.
+            ...format.stationHours(station),
           }
         : null,
-      steps: (answer.next_steps || []).map((step) => ({
+      // An out-of-hours visit's come_back step is the ticket's own note (when it opens).
+      steps: (answer.next_steps || []).filter((step) => step.code !== 'come_back').map((step) => ({
         code: step.code,
         message: step.message,
         actionText: STEP_ACTIONS[step.code] ? STEP_ACTIONS[step.code].text : '',

@@ -88,6 +88,9 @@ Page({
     loading: true,
     saving: false,
     uploading: false,
+    resuming: false, // 重新开始求职 under way
+    pausedByHire: false, // a hire closed the résumé (docs/JOBS.md): one tap opens it again
+    pausedAt: '',
     loaded: false, // the résumé came back (else there is nothing to edit)
     isNew: false, // never saved yet
     message: '', // a check the form failed, or why the résumé did not load
@@ -122,8 +125,13 @@ Page({
   show(resume) {
     const radii = radiiWith(resume.radius_m)
     const form = formOf(resume, radii)
+    // Hired through the platform: seeking paused itself (no pushes, off candidate lists); the
+    // switch alone would say "off" without saying why, so the page says it and offers one tap.
+    const pausedByHire = !resume.open_to_work && resume.seeking_paused_reason === 'hired'
     this.setData({
       loaded: true,
+      pausedByHire,
+      pausedAt: pausedByHire && resume.seeking_paused_at ? format.shortTime(resume.seeking_paused_at) : '',
       isNew: !resume.updated_at,
       owner: { name: resume.name || '', phone: resume.phone || '' },
       radii,
@@ -205,6 +213,21 @@ Page({
       api.showError(error)
     } finally {
       this.setData({ saving: false })
+    }
+  },
+
+  /** 重新开始求职: POST /me/resume/seeking opens the résumé again (the rest of it unchanged). */
+  async onResumeSeekingTap() {
+    if (this.data.resuming) return
+    this.setData({ resuming: true })
+    try {
+      const resume = await api.request('/me/resume/seeking', { method: 'POST' })
+      this.show(resume)
+      wx.showToast({ title: '已重新开始求职', icon: 'success' })
+    } catch (error) {
+      api.showError(error)
+    } finally {
+      this.setData({ resuming: false })
     }
   },
 

@@ -9,7 +9,7 @@ const messages = require('../../utils/messages')
 Page({
   data: {
     message: '',
-    stations: [], // [{id, name, address, hours, phone, distance}]
+    stations: [], // [{id, name, address, hours, phone, distance, openNow, openText, todayText}]
     circle: '', // the circle the phone is in, when it is within one
   },
 
@@ -36,6 +36,8 @@ Page({
           hours: item.station.hours || '',
           phone: item.station.phone || '',
           distance: format.distance(item.distance_m),
+          // Open now and today's hours, for a station with structured hours (else all empty).
+          ...format.stationHours(item.station),
         })),
       })
     } catch (error) {
