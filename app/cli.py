@@ -261,10 +261,11 @@ def rebuild_geo_index():
 
 @click.command("cron")
 def cron():
-    """Run the periodic scheduler (job expiry, token and QR-code-use purges; run one)."""
+    """Run the periodic scheduler (maintenance.SCHEDULE: expiry, purges, outbox, sweeper; run one)."""
+    from app.queues import TASKS
     from app.tasks.maintenance import SCHEDULE, build_cron
 
     scheduler = build_cron(current_app.extensions["queue_redis"])
     for name, interval in SCHEDULE:
-        click.echo(f"every {interval} s: {name} on the default queue")
+        click.echo(f"every {interval} s: {name} on the {TASKS[name].queue} queue")
     scheduler.start()
