@@ -55,4 +55,16 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     app.extensions["job_board"] = JobBoard(render_summaries)
     register_error_handlers(app)
     register_commands(app)
+    if app.config["EMBEDDED_SCHEDULER"]:
+        # Scheduled work in this process (fakeredis is in-process), from the first request on.
+        from app.tasks.scheduler import start_on_first_request
+
+        start_on_first_request(app)
+
+    @app.after_request
+    def no_sniffing(response):
+        """Make browsers trust every answer's Content-Type (JSON, files), never sniff one."""
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        return response
+
     return app

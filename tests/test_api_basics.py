@@ -75,7 +75,16 @@ def test_healthz_is_503_when_redis_is_down(app, client):
     assert response.get_json() == {"status": "unavailable", "database": "ok", "redis": "error"}
 
 
-BODYLESS_ACTIONS = ("/logout", "/submit", "/close", "/refresh", "/rotate", "/page-links", "/signups")
+BODYLESS_ACTIONS = (
+    "/logout",
+    "/submit",
+    "/close",
+    "/refresh",
+    "/rotate",
+    "/page-links",
+    "/signups",
+    "/seeking",
+)
 
 
 def test_openapi_document_describes_every_api_route(app, client):
@@ -93,7 +102,7 @@ def test_openapi_document_describes_every_api_route(app, client):
             ok = [code for code in operation["responses"] if code.startswith("2")]
             assert ok, f"{method} {rule.rule} has no success response"
             # Actions named by their path take no body: logging out, submitting, closing, refreshing,
-            # rotating a QR code, minting page links, signing up.
+            # rotating a QR code, minting page links, signing up, looking for work again.
             if method in {"POST", "PATCH", "PUT"} and not path.endswith(BODYLESS_ACTIONS):
                 assert "requestBody" in operation, f"{method} {rule.rule} has no request schema"
 

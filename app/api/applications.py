@@ -1,7 +1,6 @@
 """Applications: apply once per job, follow it; the employer moves it on."""
 
-from flask_smorest import Blueprint
-
+from app.api.json_body import Blueprint
 from app.api.schemas.jobs import (
     ApplicationInputSchema,
     ApplicationPageSchema,

@@ -1,7 +1,6 @@
 """The audit log, read-only, for the city administration and the supervisor."""
 
-from flask_smorest import Blueprint
-
+from app.api.json_body import Blueprint
 from app.api.schemas.people import AuditPageSchema, AuditQuerySchema
 from app.auth import auth_required
 from app.models import Role

@@ -1,10 +1,10 @@
 """Employers: registration by a WeChat user, licence upload, verification by staff in scope."""
 
 from flask import request
-from flask_smorest import Blueprint
 
 from app.api.downloads import send_stored
-from app.api.schemas.common import FILE_DOC, UPLOAD_DOC
+from app.api.json_body import Blueprint
+from app.api.schemas.common import UPLOAD_DOC, file_doc
 from app.api.schemas.jobs import (
     EmployerInputSchema,
     EmployerPageSchema,
@@ -14,6 +14,7 @@ from app.api.schemas.jobs import (
     VerifySchema,
 )
 from app.auth import auth_required, client_ip, current_account, staff_required
+from app.common.files import LICENCE_TYPES
 from app.models import STAFF_ROLES, Role
 from app.services.jobs import employers
 
@@ -75,7 +76,7 @@ def upload_licence(employer_id):
 
 @blp.get("/<int:employer_id>/licence")
 @auth_required(Role.employer, *STAFF_ROLES)
-@blp.doc(**FILE_DOC)
+@blp.doc(**file_doc(LICENCE_TYPES))
 def download_licence(employer_id):
     """Download the business licence (owner, or staff in the employer's place)."""
     return send_stored(employers.licence_file(current_account(), employer_id))

@@ -1,7 +1,6 @@
 """Events: job fairs and training sessions with sign-ups and rotating-code check-in."""
 
-from flask_smorest import Blueprint
-
+from app.api.json_body import Blueprint
 from app.api.schemas.stations import (
     CheckInListSchema,
     EventInputSchema,

@@ -1,7 +1,6 @@
 """Grid work: assignments, the checklist, progress, visit batches, zero-employment cases, the ledger."""
 
-from flask_smorest import Blueprint
-
+from app.api.json_body import Blueprint
 from app.api.schemas.grid import (
     ActionInputSchema,
     ActionSchema,

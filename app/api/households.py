@@ -1,8 +1,8 @@
 """Households and the ledger import."""
 
 from flask import Response, request
-from flask_smorest import Blueprint
 
+from app.api.json_body import Blueprint
 from app.api.schemas.common import UPLOAD_DOC
 from app.api.schemas.grid import (
     HouseholdDetailSchema,

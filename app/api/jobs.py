@@ -3,8 +3,8 @@
 import json
 
 from flask import current_app
-from flask_smorest import Blueprint
 
+from app.api.json_body import Blueprint
 from app.api.schemas.jobs import (
     CandidateArgsSchema,
     CandidatePageSchema,

@@ -1,7 +1,6 @@
 """The logged-in resident's own profile."""
 
-from flask_smorest import Blueprint
-
+from app.api.json_body import Blueprint
 from app.api.schemas.people import ProfileSchema, ProfileUpdateSchema
 from app.auth import auth_required, current_account
 from app.models import Role

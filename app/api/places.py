@@ -1,7 +1,6 @@
 """Places: the employment circles and the communities residents choose from."""
 
-from flask_smorest import Blueprint
-
+from app.api.json_body import Blueprint
 from app.api.schemas.people import CircleQuerySchema, CircleSchema, CommunityQuerySchema, CommunitySchema
 from app.services.people import places
 

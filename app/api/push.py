@@ -1,7 +1,6 @@
 """Push: what a person agreed to receive, their settings, and the pushes staff can follow."""
 
-from flask_smorest import Blueprint
-
+from app.api.json_body import Blueprint
 from app.api.schemas.push import (
     PreferencesSchema,
     PushCountsArgsSchema,

@@ -1,7 +1,6 @@
 """Residents for staff: lists and details inside their place, and audited reveal."""
 
-from flask_smorest import Blueprint
-
+from app.api.json_body import Blueprint
 from app.api.schemas.people import (
     ResidentDetailSchema,
     ResidentPageSchema,

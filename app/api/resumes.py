@@ -1,10 +1,10 @@
 """Résumés: the resident's own (with files), and reading one as an employer or staff member."""
 
 from flask import request
-from flask_smorest import Blueprint
 
 from app.api.downloads import send_stored
-from app.api.schemas.common import FILE_DOC, NAMED_UPLOAD_DOC
+from app.api.json_body import Blueprint
+from app.api.schemas.common import NAMED_UPLOAD_DOC, file_doc
 from app.api.schemas.jobs import (
     RecommendArgsSchema,
     RecommendedSchema,
@@ -13,6 +13,7 @@ from app.api.schemas.jobs import (
     ResumeSchema,
 )
 from app.auth import auth_required, client_ip, current_account
+from app.common.files import RESUME_TYPES
 from app.models import STAFF_ROLES, Role
 from app.services.jobs import matching, resumes
 
@@ -37,6 +38,14 @@ def put_own(values):
     return resumes.put_own(current_account(), values)
 
 
+@blp.post("/me/resume/seeking")
+@auth_required(Role.resident)
+@blp.response(200, ResumeSchema)
+def resume_seeking():
+    """Look for work again (after a hire paused it): back in candidate lists and job pushes."""
+    return resumes.resume_seeking(current_account())
+
+
 @blp.post("/me/resume/files")
 @auth_required(Role.resident)
 @blp.doc(**NAMED_UPLOAD_DOC)
@@ -50,7 +59,7 @@ def upload_file():
 
 @blp.get("/me/resume/files/<int:file_id>")
 @auth_required(Role.resident)
-@blp.doc(**FILE_DOC)
+@blp.doc(**file_doc(RESUME_TYPES))
 def download_own_file(file_id):
     """Download one of my résumé files."""
     return send_stored(resumes.own_file(current_account(), file_id, client_ip()))
@@ -74,7 +83,7 @@ def read(resident_id):
 
 @blp.get("/resumes/<int:resident_id>/files/<int:file_id>")
 @auth_required(Role.resident, Role.employer, *STAFF_ROLES)
-@blp.doc(**FILE_DOC)
+@blp.doc(**file_doc(RESUME_TYPES))
 def download_file(resident_id, file_id):
     """Download a résumé file (same readers as the résumé; 404 for anyone else)."""
     return send_stored(resumes.file_of(current_account(), resident_id, file_id, client_ip()))

@@ -1,7 +1,6 @@
 """Staff accounts, managed by administrators inside their own place."""
 
-from flask_smorest import Blueprint
-
+from app.api.json_body import Blueprint
 from app.api.schemas.people import (
     StaffCreateSchema,
     StaffPageSchema,

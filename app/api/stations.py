@@ -1,8 +1,8 @@
 """Stations: management in scope, nearest stations, QR code images, rotation and page links."""
 
 from flask import Response
-from flask_smorest import Blueprint
 
+from app.api.json_body import Blueprint
 from app.api.schemas.stations import (
     CheckInListArgsSchema,
     CheckInListSchema,

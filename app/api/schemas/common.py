@@ -5,6 +5,13 @@ from datetime import UTC, datetime
 import marshmallow as ma
 from marshmallow import validate
 
+from app.common.files import FileType
+from app.common.geo import CHINA_LAT, CHINA_LNG
+
+# The largest row id: MariaDB's signed BIGINT (and SQLite's INTEGER). Larger ones are refused as
+# input (an id route answers 404, an id field 422) before they reach a query and overflow it.
+ID_MAX = 2**63 - 1
+
 
 class UtcDateTime(ma.fields.DateTime):
     """A datetime stored naive in UTC, written out with its +00:00 offset."""
@@ -37,6 +44,45 @@ class ClientId(ma.fields.String):
 
     def _deserialize(self, value, attr, data, **kwargs):
         return super()._deserialize(value, attr, data, **kwargs).lower()
+
+
+class Id(ma.fields.Integer):
+    """An id given as input (a body or query field): 1 … 2^63−1, documented as int64."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("validate", validate.Range(min=1, max=ID_MAX))
+        kwargs["metadata"] = {"format": "int64", **kwargs.get("metadata", {})}
+        super().__init__(**kwargs)
+
+
+class Latitude(ma.fields.Float):
+    """A GCJ-02 latitude; the range documented is China's, as `common.geo.check_point` judges it.
+
+    Only documented: the service checks the pair (422 `coordinates_out_of_range`, or
+    `coordinates_swapped` naming a swapped pair, which a range check here would hide).
+    """
+
+    def __init__(self, **kwargs):
+        kwargs["metadata"] = {
+            "minimum": CHINA_LAT[0],
+            "maximum": CHINA_LAT[1],
+            "description": f"GCJ-02, inside China ({CHINA_LAT[0]}–{CHINA_LAT[1]}); with lng",
+            **kwargs.get("metadata", {}),
+        }
+        super().__init__(**kwargs)
+
+
+class Longitude(ma.fields.Float):
+    """A GCJ-02 longitude; the range documented is China's (see Latitude)."""
+
+    def __init__(self, **kwargs):
+        kwargs["metadata"] = {
+            "minimum": CHINA_LNG[0],
+            "maximum": CHINA_LNG[1],
+            "description": f"GCJ-02, inside China ({CHINA_LNG[0]}–{CHINA_LNG[1]}); with lat",
+            **kwargs.get("metadata", {}),
+        }
+        super().__init__(**kwargs)
 
 
 def one_of(enum) -> validate.OneOf:
@@ -76,16 +122,21 @@ def _upload_doc(**fields) -> dict:
     }
 
 
-# OpenAPI of a multipart upload with one field `file`, and of a file download.
+# OpenAPI of a multipart upload with one field `file`.
 UPLOAD_DOC = _upload_doc()
 # A résumé file: the mini-program's wx.uploadFile names the file after its temporary path, so
 # the name the person sees in the chat comes as an optional field beside it.
 NAMED_UPLOAD_DOC = _upload_doc(name="The name the person knows the file by (default: the filename)")
-FILE_DOC = {
-    "responses": {
-        "200": {
-            "description": "The file, as an attachment",
-            "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+
+
+def file_doc(types: tuple[FileType, ...]) -> dict:
+    """OpenAPI of a stored-file download: each type it can be (sent as the type the upload sniffed)."""
+    binary = {"schema": {"type": "string", "format": "binary"}}
+    return {
+        "responses": {
+            "200": {
+                "description": "The file, as an attachment, with the content type of what was stored",
+                "content": {kind.content_type: binary for kind in types},
+            }
         }
     }
-}

@@ -393,10 +393,18 @@ class CaseSchema(ma.Schema):
 class SnapshotArgsSchema(ma.Schema):
     """?from=&to=&community= of the ledger trend (months as YYYY-MM; default the last 12)."""
 
+    # Patterns documented only: the service checks them (422 `invalid_month`).
     month_from = ma.fields.String(
-        data_key="from", metadata={"description": "YYYY-MM; default 11 months before `to`; not after `to`"}
+        data_key="from",
+        metadata={
+            "description": "YYYY-MM; default 11 months before `to`; not after `to` (`invalid_month_range`)",
+            "pattern": r"^[1-9]\d{3}-(0[1-9]|1[0-2])$",
+        },
     )
-    month_to = ma.fields.String(data_key="to", metadata={"description": "YYYY-MM; default this month"})
+    month_to = ma.fields.String(
+        data_key="to",
+        metadata={"description": "YYYY-MM; default this month", "pattern": r"^[1-9]\d{3}-(0[1-9]|1[0-2])$"},
+    )
     community = ma.fields.String(validate=validate.Regexp(r"^\d{12}$"))
 
 

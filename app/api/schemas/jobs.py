@@ -4,7 +4,15 @@ import marshmallow as ma
 from flask import g
 from marshmallow import validate
 
-from app.api.schemas.common import PageArgsSchema, UtcDateTime, one_of, page_schema
+from app.api.schemas.common import (
+    Id,
+    Latitude,
+    Longitude,
+    PageArgsSchema,
+    UtcDateTime,
+    one_of,
+    page_schema,
+)
 from app.models import (
     ApplicationStatus,
     Availability,
@@ -17,6 +25,7 @@ from app.models import (
     Role,
     WageUnit,
 )
+from app.models.jobs import SeekingPause
 from app.services.jobs.search.nearby import DEFAULT_RADIUS_M, MAX_RADIUS_M
 from app.services.people.places import describe_place
 
@@ -49,8 +58,8 @@ class EmployerInputSchema(ma.Schema):
     industry = ma.fields.String(allow_none=True, validate=one_of(JobCategory))
     size = ma.fields.String(allow_none=True, validate=one_of(EmployerSize))
     address = ma.fields.String(allow_none=True, validate=validate.Length(max=255))
-    lat = ma.fields.Float(allow_none=True)
-    lng = ma.fields.Float(allow_none=True)
+    lat = Latitude(allow_none=True)
+    lng = Longitude(allow_none=True)
     community_code = ma.fields.String(
         validate=validate.Regexp(r"^\d{12}$"),
         metadata={"description": "The community the business is in; else placed by its location"},
@@ -92,7 +101,11 @@ class VerifySchema(ma.Schema):
     """A verification decision; a rejection needs a reason the employer will read."""
 
     decision = ma.fields.String(required=True, validate=validate.OneOf(["verified", "rejected"]))
-    reason = ma.fields.String(allow_none=True, validate=validate.Length(max=255))
+    reason = ma.fields.String(
+        allow_none=True,
+        validate=validate.Length(max=255),
+        metadata={"description": "Required (not blank) when `decision` is rejected: 422 `reason_required`"},
+    )
 
 
 # ---- jobs -----------------------------------------------------------------------------------
@@ -120,8 +133,8 @@ class JobInputSchema(ma.Schema):
     )
     headcount = ma.fields.Integer(validate=validate.Range(min=1, max=10000))
     address = ma.fields.String(allow_none=True, validate=validate.Length(max=255))
-    lat = ma.fields.Float(metadata={"description": "GCJ-02; default: the employer's"})
-    lng = ma.fields.Float()
+    lat = Latitude(metadata={"description": "GCJ-02, inside China; default: the employer's"})
+    lng = Longitude()
     education = ma.fields.String(allow_none=True, validate=one_of(Education))
     skills = ma.fields.List(
         ma.fields.String(validate=validate.Length(min=1, max=20)),
@@ -215,8 +228,8 @@ class RecommendedSchema(JobHitSchema):
 class SearchArgsSchema(ma.Schema):
     """Nearby search: a point (default: your home), radius and filters."""
 
-    lat = ma.fields.Float(metadata={"description": "GCJ-02; default: your home"})
-    lng = ma.fields.Float()
+    lat = Latitude(metadata={"description": "GCJ-02, inside China; default: your home"})
+    lng = Longitude()
     radius_m = ma.fields.Integer(
         load_default=DEFAULT_RADIUS_M, validate=validate.Range(min=100, max=MAX_RADIUS_M)
     )
@@ -252,7 +265,11 @@ class ReviewSchema(ma.Schema):
     """A review decision; a rejection needs a reason."""
 
     decision = ma.fields.String(required=True, validate=validate.OneOf(["approved", "rejected"]))
-    reason = ma.fields.String(allow_none=True, validate=validate.Length(max=255))
+    reason = ma.fields.String(
+        allow_none=True,
+        validate=validate.Length(max=255),
+        metadata={"description": "Required (not blank) when `decision` is rejected: 422 `reason_required`"},
+    )
 
 
 class ReportSchema(ma.Schema):
@@ -334,6 +351,17 @@ class ResumeSchema(ResumeInputSchema):
     phone = ma.fields.String(allow_none=True)
     updated_at = UtcDateTime(allow_none=True)
     files = ma.fields.List(ma.fields.Nested(ResumeFileSchema))
+    seeking_paused_at = UtcDateTime(
+        allow_none=True, metadata={"description": "When open_to_work last went false; null while seeking"}
+    )
+    seeking_paused_reason = ma.fields.String(
+        allow_none=True,
+        validate=one_of(SeekingPause),
+        metadata={
+            "description": "hired: a hire paused it (POST /me/resume/seeking looks again); "
+            "self: the resident closed it"
+        },
+    )
 
 
 # ---- applications ---------------------------------------------------------------------------
@@ -369,7 +397,7 @@ class ApplicationSchema(ma.Schema):
 class ApplicationQuerySchema(PageArgsSchema):
     """Filters of an application list."""
 
-    job_id = ma.fields.Integer()
+    job_id = Id()
     status = ma.fields.String(validate=one_of(ApplicationStatus))
 
 
@@ -385,8 +413,8 @@ class ApplicationStatusSchema(ma.Schema):
 class RecommendArgsSchema(ma.Schema):
     """Optional point (default: home) and paging."""
 
-    lat = ma.fields.Float()
-    lng = ma.fields.Float()
+    lat = Latitude(metadata={"description": "GCJ-02, inside China; default: your home"})
+    lng = Longitude()
     page = ma.fields.Integer(load_default=1, validate=validate.Range(min=1, max=25))
     per_page = ma.fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
@@ -415,7 +443,10 @@ class CandidateSchema(ma.Schema):
     availability = ma.fields.String(allow_none=True)
     distance_m = ma.fields.Integer(required=True)
     score = ma.fields.Float(required=True)
-    priority = ma.fields.Boolean(metadata={"description": "Key group on a public-welfare job (staff only)"})
+    priority = ma.fields.Boolean(
+        allow_none=True,
+        metadata={"description": "Key group on a public-welfare job (staff only; null for employers)"},
+    )
 
 
 class CandidatePageSchema(ma.Schema):

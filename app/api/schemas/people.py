@@ -3,7 +3,7 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from app.api.schemas.common import PageArgsSchema, UtcDateTime, page_schema
+from app.api.schemas.common import Id, Latitude, Longitude, PageArgsSchema, UtcDateTime, page_schema
 from app.common.identity import mask_address
 from app.models import STAFF_ROLES, EmploymentStatus, KeyGroup, Role, ScopeKind, StatusSource
 from app.models.jobs import JobCategory, JobKind
@@ -120,8 +120,8 @@ class ProfileUpdateSchema(ma.Schema):
     id_number = ma.fields.String(validate=validate.Length(min=1, max=32))
     home_address = ma.fields.String(allow_none=True, validate=validate.Length(max=255))
     # Judged by common.geo.check_point: inside China, and a swapped pair named as such.
-    home_lat = ma.fields.Float(allow_none=True, metadata={"description": "GCJ-02"})
-    home_lng = ma.fields.Float(allow_none=True)
+    home_lat = Latitude(allow_none=True)
+    home_lng = Longitude(allow_none=True)
     community_code = ma.fields.String(allow_none=True, validate=CODE_12)
     employment_status = ma.fields.String(validate=validate.OneOf([s.value for s in EmploymentStatus]))
     key_groups = ma.fields.List(ma.fields.String(validate=validate.OneOf([k.value for k in KeyGroup])))
@@ -266,11 +266,11 @@ class AuditQuerySchema(PageArgsSchema):
     """Filters of the audit log; `action` ending in '.' matches a prefix (e.g. 'auth.')."""
 
     action = ma.fields.String(validate=validate.Length(max=64))
-    actor_id = ma.fields.Integer()
+    actor_id = Id()
     object_type = ma.fields.String(validate=validate.Length(max=32))
     object_id = ma.fields.String(validate=validate.Length(max=64))
-    since = ma.fields.DateTime()
-    until = ma.fields.DateTime()
+    since = ma.fields.DateTime(metadata={"description": "From this moment on (included)"})
+    until = ma.fields.DateTime(metadata={"description": "Before this moment; before `since`: nothing"})
 
 
 class AuditEventSchema(ma.Schema):

@@ -39,8 +39,13 @@ class PreferencesSchema(ma.Schema):
 
     disabled_kinds = ma.fields.List(ma.fields.String(validate=validate.OneOf(KINDS)))
     daily_cap = ma.fields.Integer(validate=validate.Range(min=0, max=20))
-    quiet_start = ma.fields.String(allow_none=True, metadata={"example": "21:00"})
-    quiet_end = ma.fields.String(allow_none=True, metadata={"example": "08:00"})
+    # Patterns documented only: the service checks them (422 `invalid_time`), as it always has.
+    quiet_start = ma.fields.String(
+        allow_none=True, metadata={"example": "21:00", "pattern": r"^([01]?\d|2[0-3]):[0-5]\d$"}
+    )
+    quiet_end = ma.fields.String(
+        allow_none=True, metadata={"example": "08:00", "pattern": r"^([01]?\d|2[0-3]):[0-5]\d$"}
+    )
 
 
 class SubscriptionsSchema(ma.Schema):

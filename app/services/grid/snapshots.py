@@ -21,7 +21,8 @@ from app.models import (
 )
 from app.services.people.scoping import worked_on
 
-MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+# Years from 1000: year 0 is no date (a 500 before), and the default span reaches back a year.
+MONTH = re.compile(r"^([1-9]\d{3})-(0[1-9]|1[0-2])$")
 
 
 def parse_month(text: str | None, field: str = "month") -> date:
