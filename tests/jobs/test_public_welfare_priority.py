@@ -8,6 +8,8 @@ from app.common.clock import local_day
 from app.extensions import db
 from app.models import Household, Resident
 from app.services.people import status as ledger_core
+from app.services.people.places import community_by_code
+from app.services.people.residents import set_community
 from app.services.people.status import record_status, set_key_groups
 from tests.support import make_household
 
@@ -44,6 +46,14 @@ def priorities(client, job_id: int, headers) -> dict[int, bool]:
     return {item["resident_id"]: item["priority"] for item in response.get_json()["items"]}
 
 
+def seeker_in_yz1(make_seeker, name: str) -> int:
+    """Return the resident id of a new seeker near the job who lives in 昱中一社区 (staff's place)."""
+    resident_id = make_seeker(name, *NEAR).resident_id
+    set_community(db.session.get(Resident, resident_id), community_by_code(YZ1))
+    db.session.commit()
+    return resident_id
+
+
 def aged(years: int):
     """Return a birth date `years` (and a month) ago."""
     today = local_day()
@@ -57,8 +67,8 @@ def test_priority_follows_the_ledgers_zero_employment_flag_and_nothing_else(
     not_zero = make_household(YZ1, [("老王", "retired", aged(70))])
     # A 40-year-old unemployed: a zero-employment household.
     zero = make_household(YZ1, [("老李", "unemployed", aged(40))])
-    in_not_zero = make_seeker("甲", *NEAR).resident_id
-    in_zero = make_seeker("乙", *NEAR).resident_id
+    in_not_zero = seeker_in_yz1(make_seeker, "甲")
+    in_zero = seeker_in_yz1(make_seeker, "乙")
     join_household(in_not_zero, not_zero, "unemployed")  # of unknown age: no ID number
     join_household(in_zero, zero, "unemployed")
     assert db.session.get(Household, not_zero.id).zero_employment_since is None
@@ -69,8 +79,8 @@ def test_priority_follows_the_ledgers_zero_employment_flag_and_nothing_else(
 
 
 def test_a_hard_to_employ_period_that_ended_gives_no_priority(client, boss, make_job, make_seeker, station):
-    ended = make_seeker("甲", *NEAR).resident_id
-    current = make_seeker("乙", *NEAR).resident_id
+    ended = seeker_in_yz1(make_seeker, "甲")
+    current = seeker_in_yz1(make_seeker, "乙")
     for resident_id in (ended, current):
         set_key_groups(db.session.get(Resident, resident_id), ["hard_to_employ"])
     db.session.commit()
