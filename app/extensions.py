@@ -93,6 +93,15 @@ class RedisBreaker:
         return result
 
 
+def redis_log_level(error: Exception) -> int:
+    """Return the level to log a Redis failure at on a request path: DEBUG while the breaker is open.
+
+    The breaker logs once when it opens; a WARNING from every request that then fails fast
+    would be thousands of lines a second during an outage, saying nothing new.
+    """
+    return logging.DEBUG if isinstance(error, RedisUnavailable) else logging.WARNING
+
+
 # A client built without one (RQ's scheduler rebuilds the client from its class) gets its own.
 DEFAULT_BREAKER_SECONDS = 5.0
 

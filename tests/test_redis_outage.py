@@ -7,6 +7,7 @@ once, and a phone binding, whose WeChat access token is cached in Redis, answers
 `wechat_unavailable` with Retry-After instead of 500.
 """
 
+import logging
 import socket
 import threading
 import time
@@ -156,10 +157,11 @@ def test_a_job_published_while_redis_hangs_shows_in_search(app, client, make_emp
         job_board.OUTAGE_RECHECK_SECONDS = kept
 
 
-def test_a_process_whose_board_never_loaded_answers_from_sql(app, client, jobs_around, silent):
+def test_a_process_whose_board_never_loaded_answers_from_sql(app, client, jobs_around, silent, caplog):
     hang_redis(app, silent)  # before any search: this process's board is empty
 
     timings = []
+    caplog.set_level(logging.DEBUG)
     for _ in range(10):
         response, seconds = timed(lambda: search(client, radius_m=1000))
         assert response.status_code == 200, response.get_json()
@@ -167,6 +169,9 @@ def test_a_process_whose_board_never_loaded_answers_from_sql(app, client, jobs_a
         timings.append(seconds)
     assert timings[0] < FIRST
     assert max(timings[1:]) < FAST, timings
+    # The outage is a warning once (the first failure, the breaker opening), not once per search.
+    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING and "Redis" in r.getMessage()]
+    assert 1 <= len(warnings) <= 3, [r.getMessage() for r in warnings]
     # Newest first and text search take SQL anyway; neither waits either.
     assert found(client, sort="newest") == sorted(jobs_around, reverse=True)
     response, seconds = timed(lambda: search(client, q="茶叶"))

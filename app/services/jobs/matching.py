@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from app.common.geo import bounding_box, distance_m
 from app.common.identity import mask_name
 from app.errors import NotFound
-from app.extensions import db
+from app.extensions import db, redis_log_level
 from app.models import (
     EDUCATION_ORDER,
     STAFF_ROLES,
@@ -176,8 +176,9 @@ def nearby_seekers(job: Job, radius_m: int, count: int = POOL) -> list[tuple[int
     try:
         if geo_index.ensure_built():
             return seekers_index.search_seekers(job.lat, job.lng, radius_m, count)
-    except redis.RedisError:
-        log.warning("GEO index unavailable; seekers near job %s read from SQL", job.id, exc_info=True)
+    except redis.RedisError as error:
+        level = redis_log_level(error)
+        log.log(level, "GEO index unavailable (%s); seekers near job %s read from SQL", error, job.id)
     min_lat, max_lat, min_lng, max_lng = bounding_box(job.lat, job.lng, radius_m)
     rows = db.session.execute(
         seekers_index.seekers_select(Resident.id, Resident.home_lat, Resident.home_lng).where(

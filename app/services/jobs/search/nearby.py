@@ -19,7 +19,7 @@ from flask import current_app
 
 from app.common.geo import bounding_box, check_point, distance_m, planar_sq_distance
 from app.errors import ValidationFailed
-from app.extensions import db
+from app.extensions import db, redis_log_level
 from app.models import Job, Role, utcnow, visible_clause
 from app.services.jobs.search import geo_index
 from app.services.jobs.search.board import Filters, JobBoard, result_options
@@ -204,7 +204,8 @@ def _from_board(board: JobBoard, query: SearchQuery, needed: int) -> list[tuple[
     except redis.RedisError as error:
         if not board.loaded:
             raise
-        log.warning("GEO index unavailable (%s); nearby search answered from the job board", error)
+        level = redis_log_level(error)
+        log.log(level, "GEO index unavailable (%s); search answered from the job board", error)
         board.catch_up_without_redis()
     filters = Filters(query.lat, query.lng, query.radius_m, query.kind, query.category, query.wage_min)
     return board.nearest(filters, needed)
@@ -236,8 +237,9 @@ def nearby_jobs(query: SearchQuery, rendered: bool = False) -> SearchPage:
                 found = _by_redis(query, needed)
                 source = "redis"
         except redis.RedisError as error:
-            # Its cause is logged once by the Redis client's breaker, not with every search.
-            log.warning("GEO index unavailable (%s); nearby search answered from SQL", error)
+            # Logged as a warning once; while the breaker is open (it said so) only at DEBUG.
+            level = redis_log_level(error)
+            log.log(level, "GEO index unavailable (%s); nearby search answered from SQL", error)
             found = _by_sql(query, needed)
     else:
         # Newest first needs every job in the circle, not the nearest few: SQL's box does that.
