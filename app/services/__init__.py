@@ -8,7 +8,7 @@ Wings, lowest first (a wing imports only the wings below it, and only their publ
 - grid/      assignment, checklist, visits, progress, households + import, zero-employment cases,
              ledger snapshots
 - push/      templates, subscriptions, schedule, fan-out, send, history
-- demo.py    the demo data of `make run` (it uses every wing, and nothing uses it)
+- demo/      the demo data of `make run` (it uses every wing, and nothing uses it)
 
 jobs, stations and grid are siblings that do not import one another. Shared shapes live beside
 the wings: `results.py` (a page of a list, a row with computed values). Services import models,

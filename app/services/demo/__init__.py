@@ -1,0 +1,80 @@
+"""Demo data for the embedded default (`flask demo-data`, `flask dev-setup`): every wing's records in 屯溪区.
+
+Above the wings: it imports from each of them, and nothing imports it but the command line.
+May import: every wing (people, jobs, stations, grid, push). One module per kind of record:
+people (staff, residents), employers (and their jobs), stations, grid (households); this one
+puts them together and sets the demo password.
+"""
+
+import functools
+
+import sqlalchemy as sa
+from flask import current_app
+
+from app.extensions import db
+from app.models import Account
+from app.services.demo.employers import DEMO_EMPLOYERS, demo_credit_code, demo_employers
+from app.services.demo.grid import DEMO_COMMUNITIES, DEMO_HOUSEHOLDS, demo_households
+from app.services.demo.people import DEMO_RESIDENTS, DEMO_STAFF, demo_id_number, demo_residents, demo_staff
+from app.services.demo.stations import DEMO_STATIONS, demo_stations
+from app.services.jobs.search import geo_index
+from app.services.people import audit, place_import
+from app.services.people.accounts import check_new_password, hash_password
+
+__all__ = [
+    "DEMO_COMMUNITIES",
+    "DEMO_EMPLOYERS",
+    "DEMO_HOUSEHOLDS",
+    "DEMO_RESIDENTS",
+    "DEMO_STAFF",
+    "DEMO_STATIONS",
+    "create_demo_data",
+    "demo_credit_code",
+    "demo_id_number",
+    "set_demo_passwords",
+]
+
+
+def create_demo_data(password: str) -> dict:
+    """Create the demo communities, staff, residents, employers, stations and households (idempotent)."""
+    report = place_import.import_communities(DEMO_COMMUNITIES.read_text(encoding="utf-8"))
+    check_new_password(password, field="DEMO_PASSWORD")
+    hashed = functools.cache(lambda: hash_password(password))  # hashed only if an account is new
+    staff = []
+    for username, role, kind, code, display_name in DEMO_STAFF:
+        demo_staff(username, role, kind, code, display_name, hashed)
+        staff.append({"username": username, "role": role, "scope": f"{kind} {code}"})
+    residents = demo_residents()
+    employers = demo_employers()
+    stations = demo_stations(current_app.config["DEMO_STATION_HOURS"] == "always")
+    grid = demo_households(hashed)
+    db.session.commit()
+    geo_index.rebuild()
+    return {
+        "communities": report.as_dict(),
+        "staff": staff,
+        "residents": residents,
+        "employers": employers,
+        "stations": stations,
+        "households": grid["households"],
+        "grid_workers": grid["grid_workers"],
+    }
+
+
+def set_demo_passwords(password: str) -> int:
+    """Give every demo staff account `password` and lift its lockout; return how many accounts.
+
+    Run on every development start, so the password the banner prints is the one that works
+    (DEMO_PASSWORD may change between starts). One hash for all: one scrypt, not one each.
+    """
+    check_new_password(password, field="DEMO_PASSWORD")
+    demo_staff = sa.and_(Account.username.like("demo-%"), Account.password_hash.is_not(None))
+    changed = db.session.execute(
+        sa.update(Account)
+        .where(demo_staff)
+        .values(password_hash=hash_password(password), failed_logins=0, locked_until=None)
+    ).rowcount
+    audit.commit(
+        "staff.update", actor_label="cli", object_type="account", detail={"via": "dev-setup", "demo": changed}
+    )
+    return changed
