@@ -1,7 +1,7 @@
 """Applications: apply once per job, follow it; the employer moves it on."""
 
 from app.api.json_body import Blueprint
-from app.api.schemas.jobs import (
+from app.api.schemas.applications import (
     ApplicationInputSchema,
     ApplicationPageSchema,
     ApplicationQuerySchema,

@@ -1,7 +1,7 @@
 """Check-ins: a resident scans a station's or an event's code; staff serve and count visits."""
 
 from app.api.json_body import Blueprint
-from app.api.schemas.stations import (
+from app.api.schemas.check_ins import (
     CheckInInputSchema,
     CheckInSchema,
     CheckInStaffSchema,

@@ -5,7 +5,7 @@ from flask import request
 from app.api.downloads import send_stored
 from app.api.json_body import Blueprint
 from app.api.schemas.common import UPLOAD_DOC, file_doc
-from app.api.schemas.jobs import (
+from app.api.schemas.employers import (
     EmployerInputSchema,
     EmployerPageSchema,
     EmployerQuerySchema,

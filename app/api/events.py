@@ -1,18 +1,22 @@
 """Events: job fairs and training sessions with sign-ups and rotating-code check-in."""
 
 from app.api.json_body import Blueprint
-from app.api.schemas.stations import (
+from app.api.schemas.check_ins import (
     CheckInListSchema,
+    ListPageArgsSchema,
+    ServedArgsSchema,
+)
+from app.api.schemas.events import (
     EventInputSchema,
     EventPageSchema,
     EventQuerySchema,
     EventSchema,
     EventUpdateSchema,
-    ListPageArgsSchema,
-    PageLinksSchema,
-    ServedArgsSchema,
     SignupListSchema,
     SignupSchema,
+)
+from app.api.schemas.stations import (
+    PageLinksSchema,
 )
 from app.auth import auth_required, client_ip, current_account, optional_account, staff_required
 from app.models import Role

@@ -6,8 +6,10 @@ from app.api.downloads import send_stored
 from app.api.json_body import Blueprint
 from app.api.schemas.common import NAMED_UPLOAD_DOC, file_doc
 from app.api.schemas.jobs import (
-    RecommendArgsSchema,
     RecommendedSchema,
+)
+from app.api.schemas.resumes import (
+    RecommendArgsSchema,
     ResumeFileSchema,
     ResumeInputSchema,
     ResumeSchema,

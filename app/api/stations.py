@@ -3,9 +3,11 @@
 from flask import Response
 
 from app.api.json_body import Blueprint
-from app.api.schemas.stations import (
+from app.api.schemas.check_ins import (
     CheckInListArgsSchema,
     CheckInListSchema,
+)
+from app.api.schemas.stations import (
     NearestArgsSchema,
     NearestSchema,
     PageLinksSchema,

@@ -7,6 +7,7 @@ from marshmallow import validate
 
 from app.common.files import FileType
 from app.common.geo import CHINA_LAT, CHINA_LNG
+from app.services.people.places import describe_place
 
 # The largest row id: MariaDB's signed BIGINT (and SQLite's INTEGER). Larger ones are refused as
 # input (an id route answers 404, an id field 422) before they reach a query and overflow it.
@@ -140,3 +141,10 @@ def file_doc(types: tuple[FileType, ...]) -> dict:
             }
         }
     }
+
+
+def place_field(kind: str, column: str) -> ma.fields.Function:
+    """Return a read-only field naming the place whose `kind` id is in `column` (code and name)."""
+    return ma.fields.Function(
+        lambda obj: describe_place(kind, getattr(obj, column)), allow_none=True, metadata={"type": "object"}
+    )

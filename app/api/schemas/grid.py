@@ -13,10 +13,10 @@ from app.api.schemas.common import (
     UtcDateTime,
     one_of,
     page_schema,
+    place_field,
 )
 from app.common.identity import mask_address
 from app.models import AssistanceKind, EmploymentStatus, KeyGroup, NeedKind, VisitOutcome
-from app.services.people.places import describe_place
 
 
 class KeyGroupPeriodSchema(ma.Schema):
@@ -58,9 +58,7 @@ class HouseholdSchema(ma.Schema):
     address = ma.fields.Function(
         lambda h: mask_address(h.address), allow_none=True, metadata={"type": "string"}
     )
-    community = ma.fields.Function(
-        lambda h: describe_place("community", h.community_id), allow_none=True, metadata={"type": "object"}
-    )
+    community = place_field("community", "community_id")
     lat = ma.fields.Float(allow_none=True)
     lng = ma.fields.Float(allow_none=True)
     zero_employment = ma.fields.Function(

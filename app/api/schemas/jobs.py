@@ -1,23 +1,20 @@
-"""Schemas of the jobs wing: employers, jobs, search, reports, résumés, applications, matching."""
+"""Schemas of jobs: posting, search, review, reports, contact, and a job's candidates."""
 
 import marshmallow as ma
 from flask import g
 from marshmallow import validate
 
 from app.api.schemas.common import (
-    Id,
     Latitude,
     Longitude,
     PageArgsSchema,
     UtcDateTime,
     one_of,
     page_schema,
+    place_field,
 )
 from app.models import (
-    ApplicationStatus,
-    Availability,
     Education,
-    EmployerSize,
     EmployerStatus,
     JobCategory,
     JobKind,
@@ -25,90 +22,11 @@ from app.models import (
     Role,
     WageUnit,
 )
-from app.models.jobs import SeekingPause
 from app.services.jobs.search.nearby import DEFAULT_RADIUS_M, MAX_RADIUS_M
-from app.services.people.places import describe_place
 
 # Coordinates are judged by common.geo.check_point (inside China, and naming a swapped
 # pair), not by a range here: a range check would answer a swapped pair with a vaguer error.
 WAGE = validate.Range(min=0, max=1_000_000)
-
-
-def _place(kind: str, column: str):
-    return ma.fields.Function(
-        lambda obj: describe_place(kind, getattr(obj, column)), allow_none=True, metadata={"type": "object"}
-    )
-
-
-# ---- employers ------------------------------------------------------------------------------
-
-
-class EmployerInputSchema(ma.Schema):
-    """An employer's registration (name and credit code required) or edit (all optional)."""
-
-    name = ma.fields.String(required=True, validate=validate.Length(min=2, max=128))
-    credit_code = ma.fields.String(
-        required=True,
-        validate=validate.Length(min=1, max=40),
-        metadata={"description": "统一社会信用代码: 18 characters with a GB 32100-2015 check character"},
-    )
-    legal_representative = ma.fields.String(allow_none=True, validate=validate.Length(max=64))
-    contact_name = ma.fields.String(allow_none=True, validate=validate.Length(max=64))
-    contact_phone = ma.fields.String(allow_none=True, validate=validate.Length(max=32))
-    industry = ma.fields.String(allow_none=True, validate=one_of(JobCategory))
-    size = ma.fields.String(allow_none=True, validate=one_of(EmployerSize))
-    address = ma.fields.String(allow_none=True, validate=validate.Length(max=255))
-    lat = Latitude(allow_none=True)
-    lng = Longitude(allow_none=True)
-    community_code = ma.fields.String(
-        validate=validate.Regexp(r"^\d{12}$"),
-        metadata={"description": "The community the business is in; else placed by its location"},
-    )
-
-
-class EmployerSchema(ma.Schema):
-    """An employer as its owner and staff see it (contact phone masked)."""
-
-    id = ma.fields.Integer(required=True)
-    name = ma.fields.String(required=True)
-    credit_code = ma.fields.String(required=True)
-    legal_representative = ma.fields.String(allow_none=True)
-    contact_name = ma.fields.String(allow_none=True)
-    contact_phone = ma.fields.String(attribute="contact_phone_hint", allow_none=True)
-    industry = ma.fields.String(allow_none=True)
-    size = ma.fields.String(allow_none=True)
-    address = ma.fields.String(allow_none=True)
-    lat = ma.fields.Float(allow_none=True)
-    lng = ma.fields.Float(allow_none=True)
-    community = _place("community", "community_id")
-    township = _place("township", "township_id")
-    circle = _place("circle", "circle_id")
-    status = ma.fields.String(required=True, validate=one_of(EmployerStatus))
-    decision_reason = ma.fields.String(allow_none=True)
-    decided_at = UtcDateTime(allow_none=True)
-    has_licence = ma.fields.Function(lambda e: e.licence_file is not None, metadata={"type": "boolean"})
-    created_at = UtcDateTime()
-
-
-class EmployerQuerySchema(PageArgsSchema):
-    """Filters of the staff's employer list."""
-
-    status = ma.fields.String(validate=one_of(EmployerStatus))
-    q = ma.fields.String(validate=validate.Length(min=1, max=50))
-
-
-class VerifySchema(ma.Schema):
-    """A verification decision; a rejection needs a reason the employer will read."""
-
-    decision = ma.fields.String(required=True, validate=validate.OneOf(["verified", "rejected"]))
-    reason = ma.fields.String(
-        allow_none=True,
-        validate=validate.Length(max=255),
-        metadata={"description": "Required (not blank) when `decision` is rejected: 422 `reason_required`"},
-    )
-
-
-# ---- jobs -----------------------------------------------------------------------------------
 
 
 class EmployerRefSchema(ma.Schema):
@@ -198,8 +116,8 @@ class JobSchema(JobSummarySchema):
     published_at = UtcDateTime(allow_none=True)
     review_reason = ma.fields.String(allow_none=True, metadata={"description": "Why review sent it back"})
     hidden_by_reports = ma.fields.Boolean()
-    community = _place("community", "community_id")
-    circle = _place("circle", "circle_id")
+    community = place_field("community", "community_id")
+    circle = place_field("circle", "circle_id")
     created_at = UtcDateTime()
 
     def get_contact(self, job):
@@ -295,128 +213,7 @@ class ContactSchema(ma.Schema):
     contact_phone = ma.fields.String(allow_none=True)
 
 
-# ---- résumés --------------------------------------------------------------------------------
-
-
-class ExperienceSchema(ma.Schema):
-    """One past job on a résumé."""
-
-    employer = ma.fields.String(required=True, validate=validate.Length(min=1, max=128))
-    title = ma.fields.String(allow_none=True, validate=validate.Length(max=64))
-    start = ma.fields.String(
-        allow_none=True, validate=validate.Regexp(r"^\d{4}(-\d{2})?$"), metadata={"example": "2019-03"}
-    )
-    end = ma.fields.String(allow_none=True, validate=validate.Regexp(r"^\d{4}(-\d{2})?$"))
-    description = ma.fields.String(allow_none=True, validate=validate.Length(max=500))
-
-
-class ResumeInputSchema(ma.Schema):
-    """The résumé's fields; wanted kinds, categories, wage and radius are the seeker preferences."""
-
-    education = ma.fields.String(allow_none=True, validate=one_of(Education))
-    experience = ma.fields.List(
-        ma.fields.Nested(ExperienceSchema), allow_none=True, validate=validate.Length(max=30)
-    )
-    skills = ma.fields.List(
-        ma.fields.String(validate=validate.Length(min=1, max=20)),
-        allow_none=True,
-        validate=validate.Length(max=30),
-    )
-    availability = ma.fields.String(allow_none=True, validate=one_of(Availability))
-    intro = ma.fields.String(allow_none=True, validate=validate.Length(max=1000))
-    open_to_work = ma.fields.Boolean(metadata={"description": "Looking for work: matched and pushed"})
-    wanted_kinds = ma.fields.List(ma.fields.String(validate=one_of(JobKind)), allow_none=True)
-    wanted_categories = ma.fields.List(ma.fields.String(validate=one_of(JobCategory)), allow_none=True)
-    expected_monthly_wage = ma.fields.Integer(allow_none=True, validate=WAGE)
-    radius_m = ma.fields.Integer(allow_none=True, validate=validate.Range(min=100, max=MAX_RADIUS_M))
-
-
-class ResumeFileSchema(ma.Schema):
-    """A file attached to a résumé."""
-
-    id = ma.fields.Integer(required=True)
-    original_name = ma.fields.String(required=True, data_key="name")
-    content_type = ma.fields.String(required=True)
-    size = ma.fields.Integer(required=True)
-    created_at = UtcDateTime()
-
-
-class ResumeSchema(ResumeInputSchema):
-    """A résumé as its readers see it (phone masked unless the employer may call)."""
-
-    resident_id = ma.fields.Integer(required=True)
-    name = ma.fields.String(allow_none=True)
-    gender = ma.fields.String(allow_none=True)
-    age = ma.fields.Integer(allow_none=True)
-    phone = ma.fields.String(allow_none=True)
-    updated_at = UtcDateTime(allow_none=True)
-    files = ma.fields.List(ma.fields.Nested(ResumeFileSchema))
-    seeking_paused_at = UtcDateTime(
-        allow_none=True, metadata={"description": "When open_to_work last went false; null while seeking"}
-    )
-    seeking_paused_reason = ma.fields.String(
-        allow_none=True,
-        validate=one_of(SeekingPause),
-        metadata={
-            "description": "hired: a hire paused it (POST /me/resume/seeking looks again); "
-            "self: the resident closed it"
-        },
-    )
-
-
-# ---- applications ---------------------------------------------------------------------------
-
-
-class ApplicationInputSchema(ma.Schema):
-    """An optional note to the employer."""
-
-    message = ma.fields.String(allow_none=True, validate=validate.Length(max=500))
-
-
-class ApplicantSchema(ma.Schema):
-    """Who applied (contact comes with the résumé, at interview)."""
-
-    resident_id = ma.fields.Integer(attribute="id")
-    name = ma.fields.String(allow_none=True)
-    gender = ma.fields.String(allow_none=True)
-    age = ma.fields.Function(lambda r: r.age(), allow_none=True, metadata={"type": "integer"})
-
-
-class ApplicationSchema(ma.Schema):
-    """An application."""
-
-    id = ma.fields.Integer(required=True)
-    status = ma.fields.String(required=True, validate=one_of(ApplicationStatus))
-    message = ma.fields.String(allow_none=True)
-    job = ma.fields.Nested(JobSummarySchema)
-    applicant = ma.fields.Nested(ApplicantSchema, attribute="resident")
-    created_at = UtcDateTime()
-    status_changed_at = UtcDateTime()
-
-
-class ApplicationQuerySchema(PageArgsSchema):
-    """Filters of an application list."""
-
-    job_id = Id()
-    status = ma.fields.String(validate=one_of(ApplicationStatus))
-
-
-class ApplicationStatusSchema(ma.Schema):
-    """The new status (the employer moves it on; the applicant may withdraw)."""
-
-    status = ma.fields.String(required=True, validate=one_of(ApplicationStatus))
-
-
-# ---- matching -------------------------------------------------------------------------------
-
-
-class RecommendArgsSchema(ma.Schema):
-    """Optional point (default: home) and paging."""
-
-    lat = Latitude(metadata={"description": "GCJ-02, inside China; default: your home"})
-    lng = Longitude()
-    page = ma.fields.Integer(load_default=1, validate=validate.Range(min=1, max=25))
-    per_page = ma.fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+# ---- candidates -----------------------------------------------------------------------------
 
 
 class CandidateArgsSchema(ma.Schema):
@@ -457,13 +254,6 @@ class CandidatePageSchema(ma.Schema):
     per_page = ma.fields.Integer(required=True)
 
 
-class EmployerUpdateSchema(EmployerInputSchema):
-    """Any subset of an employer's fields."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, partial=True, **kwargs)
-
-
 class JobUpdateSchema(JobInputSchema):
     """Any subset of a job's fields."""
 
@@ -471,6 +261,4 @@ class JobUpdateSchema(JobInputSchema):
         super().__init__(*args, partial=True, **kwargs)
 
 
-EmployerPageSchema = page_schema(EmployerSchema, "EmployerPageSchema")
 JobPageSchema = page_schema(JobSummarySchema, "JobPageSchema")
-ApplicationPageSchema = page_schema(ApplicationSchema, "ApplicationPageSchema")

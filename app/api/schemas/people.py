@@ -3,7 +3,15 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from app.api.schemas.common import Id, Latitude, Longitude, PageArgsSchema, UtcDateTime, page_schema
+from app.api.schemas.common import (
+    Id,
+    Latitude,
+    Longitude,
+    PageArgsSchema,
+    UtcDateTime,
+    page_schema,
+    place_field,
+)
 from app.common.identity import mask_address
 from app.models import STAFF_ROLES, EmploymentStatus, KeyGroup, Role, ScopeKind, StatusSource
 from app.models.jobs import JobCategory, JobKind
@@ -78,9 +86,7 @@ class ResidentSchema(ma.Schema):
     )
     gender = ma.fields.String(allow_none=True)
     age = ma.fields.Function(lambda r: r.age(), allow_none=True, metadata={"type": "integer"})
-    community = ma.fields.Function(
-        lambda r: describe_place("community", r.community_id), allow_none=True, metadata={"type": "object"}
-    )
+    community = place_field("community", "community_id")
     household_id = ma.fields.Integer(allow_none=True)
     home_address = ma.fields.Function(
         lambda r: mask_address(r.home_address),

@@ -1,0 +1,117 @@
+"""Schemas of events (job fairs, trainings) and their sign-ups."""
+
+import marshmallow as ma
+from marshmallow import validate
+
+from app.api.schemas.check_ins import masked_person
+from app.api.schemas.common import (
+    AwareInputDateTime,
+    Id,
+    Latitude,
+    Longitude,
+    PageArgsSchema,
+    UtcDateTime,
+    one_of,
+    page_schema,
+)
+from app.api.schemas.stations import StationPublicSchema
+from app.models import EventKind, EventStatus
+from app.services.people.places import place_code
+
+
+class EventInputSchema(ma.Schema):
+    """An event to schedule: at a station (station_id) or at its own location (lat, lng)."""
+
+    title = ma.fields.String(required=True, validate=validate.Length(min=2, max=128))
+    kind = ma.fields.String(required=True, validate=one_of(EventKind))
+    description = ma.fields.String(allow_none=True, validate=validate.Length(max=5000))
+    station_id = Id(allow_none=True)
+    address = ma.fields.String(allow_none=True, validate=validate.Length(max=255))
+    lat = Latitude(allow_none=True)
+    lng = Longitude(allow_none=True)
+    starts_at = AwareInputDateTime(required=True, metadata={"example": "2026-12-05T09:00:00+08:00"})
+    ends_at = AwareInputDateTime(
+        required=True, metadata={"description": "After `starts_at`, at most 14 days later"}
+    )
+    capacity = ma.fields.Integer(allow_none=True, validate=validate.Range(min=1, max=100_000))
+    require_location = ma.fields.Boolean(load_default=False)
+    geofence_m = ma.fields.Integer(load_default=500, validate=validate.Range(min=50, max=5000))
+
+
+class EventUpdateSchema(EventInputSchema):
+    """Changes to an event (all optional); status `cancelled` cancels it."""
+
+    status = ma.fields.String(validate=one_of(EventStatus))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, partial=True, **kwargs)
+
+
+class EventSchema(ma.Schema):
+    """An event as anyone sees it."""
+
+    id = ma.fields.Integer(required=True)
+    title = ma.fields.String(required=True)
+    kind = ma.fields.String(required=True)
+    description = ma.fields.String(allow_none=True)
+    status = ma.fields.String(required=True)
+    station = ma.fields.Nested(StationPublicSchema, allow_none=True)
+    circle = ma.fields.Function(
+        lambda event: (
+            None
+            if event.circle is None
+            else {"code": place_code("circle", event.circle), "name": event.circle.name}
+        ),
+        allow_none=True,
+        metadata={"type": "object"},
+    )
+    address = ma.fields.String(allow_none=True)
+    lat = ma.fields.Float(allow_none=True)
+    lng = ma.fields.Float(allow_none=True)
+    starts_at = UtcDateTime(required=True)
+    ends_at = UtcDateTime(required=True)
+    capacity = ma.fields.Integer(allow_none=True)
+    signups = ma.fields.Integer(attribute="signup_total", required=True)
+    spots_left = ma.fields.Function(
+        lambda event: None if event.capacity is None else max(0, event.capacity - event.signup_total),
+        allow_none=True,
+        metadata={"type": "integer"},
+    )
+    require_location = ma.fields.Boolean(required=True)
+    signed_up = ma.fields.Boolean(
+        attribute="mine", allow_none=True, metadata={"description": "Whether I signed up (when logged in)"}
+    )
+
+
+class EventQuerySchema(PageArgsSchema):
+    """Filters of the event list."""
+
+    circle = ma.fields.String(metadata={"description": "A circle's code"})
+    include_past = ma.fields.Boolean(load_default=False)
+
+
+class SignupSchema(ma.Schema):
+    """My sign-up for an event."""
+
+    event_id = ma.fields.Integer(required=True)
+    created_at = UtcDateTime(required=True)
+
+
+class SignupStaffSchema(ma.Schema):
+    """A sign-up as the organisers see it (the person masked)."""
+
+    id = ma.fields.Integer(required=True)
+    created_at = UtcDateTime(required=True)
+    person = ma.fields.Function(masked_person, metadata={"type": "object"})
+
+
+class SignupListSchema(ma.Schema):
+    """One page of an event's live sign-ups."""
+
+    items = ma.fields.List(ma.fields.Nested(SignupStaffSchema), required=True)
+    page = ma.fields.Integer(required=True)
+    per_page = ma.fields.Integer(required=True)
+    total = ma.fields.Integer(required=True)
+
+
+EventPageSchema = page_schema(EventSchema, "EventPageSchema")
