@@ -12,9 +12,9 @@ from pathlib import Path
 import requests
 import sqlalchemy as sa
 
-from app.common import geo
+from app.common import clock, geo
 from app.extensions import db
-from app.models import CheckIn, Event, Household, Job, Resident
+from app.models import PLACE_COLUMN_NAMES, CheckIn, Event, Household, Job, Push, Resident, utcnow
 from app.services.people import status as ledger_core
 from app.services.people.personal_data import set_id_number
 from app.services.people.places import community_by_code, place_columns
@@ -208,6 +208,26 @@ def publish(client, staff_headers, make_job, employer_headers, **fields) -> int:
     review = client.post(f"/api/v1/jobs/{job_id}/review", json={"decision": "approved"}, headers=operator)
     assert review.status_code == 200, review.get_json()
     return job_id
+
+
+def job_match_push(account_id: int, job_id: int, **columns) -> int:
+    """Write a job_match push about a job as the fan-out writes it (pending, due now unless told); its id."""
+    resident = db.session.scalar(sa.select(Resident).where(Resident.account_id == account_id))
+    values = {"status": "pending", "send_after": utcnow(), "attempts": 0, **columns}
+    row = Push(
+        account_id=account_id,
+        kind="job_match",
+        object_type="job",
+        object_id=str(job_id),
+        data={"thing1": {"value": "茶叶分拣工"}, "thing2": {"value": "黄山测试茶业"}},
+        page=f"pages/job-detail/index?id={job_id}",
+        day=clock.local_day(values["send_after"]),
+        **values,
+        **{name: getattr(resident, name) for name in PLACE_COLUMN_NAMES},
+    )
+    db.session.add(row)
+    db.session.commit()
+    return row.id
 
 
 # ---- a world of every kind of object (test_authorization_matrix.py, test_personal_data_scan.py) --

@@ -11,14 +11,13 @@ import redis
 import sqlalchemy as sa
 
 from app import create_app
-from app.common import clock
 from app.config import Config, DevelopmentConfig, TestingConfig
 from app.extensions import db
-from app.models import PLACE_COLUMN_NAMES, OutboxTask, Push, Resident, utcnow
+from app.models import OutboxTask, Push, utcnow
 from app.queues import enqueue, enqueue_after_commit, get_queue, task
 from app.tasks.maintenance import SCHEDULE
 from app.tasks.scheduler import EmbeddedScheduler
-from tests.support import grant, messages
+from tests.support import grant, job_match_push, messages
 
 JOB_MATCH = "tmpl-job-match"
 RUNS: list = []
@@ -74,25 +73,10 @@ def held_push(app, client, wechat_login, fake_wechat, make_employer, make_job):
     assert report.status_code == 200, report.get_json()
     grant(fake_wechat, codes["openid"], JOB_MATCH, 1)
     job_id = make_job(make_employer()[1])
-    resident = db.session.scalar(sa.select(Resident).where(Resident.account_id == body["account"]["id"]))
     due = utcnow() + timedelta(seconds=1)
-    push = Push(
-        account_id=body["account"]["id"],
-        kind="job_match",
-        object_type="job",
-        object_id=str(job_id),
-        status="scheduled",
-        data={"thing1": {"value": "茶叶分拣工"}, "thing2": {"value": "黄山测试茶业"}},
-        page=f"pages/job-detail/index?id={job_id}",
-        day=clock.local_day(due),
-        send_after=due,
-        attempts=0,
-        **{name: getattr(resident, name) for name in PLACE_COLUMN_NAMES},
-    )
-    db.session.add(push)
-    db.session.commit()
-    enqueue("push.send_push", push.id, at=due)  # as the fan-out holds it for the quiet hours' end
-    return push.id, codes["openid"]
+    push_id = job_match_push(body["account"]["id"], job_id, status="scheduled", send_after=due)
+    enqueue("push.send_push", push_id, at=due)  # as the fan-out holds it for the quiet hours' end
+    return push_id, codes["openid"]
 
 
 def status_of(push_id: int) -> str:

@@ -24,13 +24,13 @@ from wechatpy.exceptions import WeChatClientException
 
 from app.common import clock
 from app.extensions import db
-from app.models import PLACE_COLUMN_NAMES, Account, Application, Push, PushQuota, Resident, utcnow
+from app.models import Account, Application, Push, PushQuota
 from app.queues import get_queue
 from app.services.push import fan_out
 from app.services.push import send as push_send
 from app.tasks.push import send_push
 from app.wechat import wechat
-from tests.support import grant, messages
+from tests.support import grant, job_match_push, messages
 
 ME = "/api/v1/me"
 SUBSCRIPTIONS = "/api/v1/me/subscriptions"
@@ -112,24 +112,7 @@ def make_push(make_employer, make_job):
         if not employer:
             employer.append(make_employer()[1])
         job_id = make_job(employer[0])
-        resident = db.session.scalar(sa.select(Resident).where(Resident.account_id == account_id))
-        now = utcnow()
-        row = Push(
-            account_id=account_id,
-            kind="job_match",
-            object_type="job",
-            object_id=str(job_id),
-            status="pending",
-            data={"thing1": {"value": "茶叶分拣工"}, "thing2": {"value": "黄山测试茶业"}},
-            page=f"pages/job-detail/index?id={job_id}",
-            day=clock.local_day(now),
-            send_after=now,
-            attempts=0,
-            **{name: getattr(resident, name) for name in PLACE_COLUMN_NAMES},
-        )
-        db.session.add(row)
-        db.session.commit()
-        return row.id
+        return job_match_push(account_id, job_id)
 
     return factory
 

@@ -8,14 +8,13 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from app.common import clock
 from app.extensions import db
-from app.models import PLACE_COLUMN_NAMES, Push, PushQuota, Resident, utcnow
+from app.models import Push, PushQuota, utcnow
 from app.queues import enqueue
 from app.services.push import send as push_send
 from app.services.push import sweeper
 from app.tasks.push import send_push
-from tests.support import grant, messages
+from tests.support import grant, job_match_push, messages
 
 JOB_MATCH = "tmpl-job-match"
 
@@ -58,28 +57,7 @@ def make_push(make_employer, make_job):
         if not employer:
             employer.append(make_employer()[1])
         job_id = make_job(employer[0])
-        resident = db.session.scalar(sa.select(Resident).where(Resident.account_id == account_id))
-        now = utcnow()
-        values = {
-            "status": "pending",
-            "send_after": now,
-            "attempts": 0,
-            **columns,
-        }
-        row = Push(
-            account_id=account_id,
-            kind="job_match",
-            object_type="job",
-            object_id=str(job_id),
-            data={"thing1": {"value": "茶叶分拣工"}, "thing2": {"value": "黄山测试茶业"}},
-            page=f"pages/job-detail/index?id={job_id}",
-            day=clock.local_day(now),
-            **values,
-            **{name: getattr(resident, name) for name in PLACE_COLUMN_NAMES},
-        )
-        db.session.add(row)
-        db.session.commit()
-        return row.id
+        return job_match_push(account_id, job_id, **columns)
 
     return factory
 
