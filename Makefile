@@ -22,7 +22,12 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
 	$(PIP) install -r requirements-dev.txt
 	touch $@
 
-run: $(VENV)/.runtime
+# The console's JS (ECharts, htmx) from console_assets/'s lockfile, copied into its static folder.
+VENDOR := app/console/static/vendor
+$(VENDOR)/.installed: console_assets/package.json console_assets/package-lock.json scripts/vendor-assets.sh
+	bash scripts/vendor-assets.sh
+
+run: $(VENV)/.runtime $(VENDOR)/.installed
 	bash scripts/run-dev.sh
 
 # An RQ worker for pushes and housekeeping (SimpleWorker, with the scheduler for quiet hours and
@@ -35,7 +40,7 @@ $(MP)/node_modules/.installed: $(MP)/package.json $(MP)/package-lock.json
 	cd $(MP) && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-test: $(VENV)/.dev $(MP)/node_modules/.installed
+test: $(VENV)/.dev $(MP)/node_modules/.installed $(VENDOR)/.installed
 	bash scripts/test.sh
 
 # Only the mini-program's tests (they start the embedded backend themselves).
@@ -63,4 +68,4 @@ format: $(VENV)/.dev
 	$(VENV)/bin/ruff format app tests
 
 clean:
-	rm -rf $(VENV) instance/*.sqlite3 .pytest_cache $(MP)/node_modules
+	rm -rf $(VENV) instance/*.sqlite3 .pytest_cache $(MP)/node_modules console_assets/node_modules $(VENDOR)

@@ -31,10 +31,11 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     from app.api import register_blueprints
     from app.api.jobs import render_summaries
     from app.cli import register_commands
+    from app.console import register_console
     from app.errors import register_error_handlers
     from app.extensions import ApiWithErrors, db, migrate, redis_connections
     from app.services.jobs.search.board import JobBoard
-    from app.tasks import maintenance, push  # noqa: F401  (declare every task before any is enqueued)
+    from app.tasks import exports, maintenance, push  # noqa: F401  (declare every task before any is enqueued)
     from app.wechat import wechat
 
     db.init_app(app)
@@ -51,6 +52,8 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
         "bearer", {"type": "http", "scheme": "bearer", "description": "Token from /auth/*-login"}
     )
     register_blueprints(app, api)
+    # The staff console (/console/): its pages, cookie session and CSRF (checked for the console only).
+    register_console(app)
     # This process's copy of the live jobs, rendered as the API lists them (services/jobs/search).
     app.extensions["job_board"] = JobBoard(render_summaries)
     register_error_handlers(app)

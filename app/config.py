@@ -81,8 +81,31 @@ class Config:
     PASSWORD_HASH_METHOD = env_str("PASSWORD_HASH_METHOD", "scrypt")
     PASSWORD_MIN_LENGTH = env_int("PASSWORD_MIN_LENGTH", 10)
 
+    # The staff console (app/console, docs/CONSOLE.md). The cookie holds only a random session id;
+    # the console_sessions row decides: idle and absolute timeouts, minutes to pass the second
+    # factor after the password, and how often a request may write last_seen_at.
+    CONSOLE_IDLE_MINUTES = env_int("CONSOLE_IDLE_MINUTES", 30)
+    CONSOLE_ABSOLUTE_HOURS = env_int("CONSOLE_ABSOLUTE_HOURS", 12)
+    CONSOLE_PENDING_MINUTES = env_int("CONSOLE_PENDING_MINUTES", 10)
+    CONSOLE_TOUCH_SECONDS = env_int("CONSOLE_TOUCH_SECONDS", 60)
+    # The issuer an authenticator app shows beside the account name.
+    TOTP_ISSUER = env_str("TOTP_ISSUER", "黄山三公里就业圈")
+    SESSION_COOKIE_NAME = "console_session"
+    # Only the console uses the cookie session: the API never receives the cookie at all.
+    SESSION_COOKIE_PATH = "/console"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
+    # CSRF (Flask-WTF) guards the console only: its blueprint calls csrf.protect() itself, so the
+    # JSON API (bearer tokens, no cookies) is not checked. A token lives as long as a session can.
+    WTF_CSRF_CHECK_DEFAULT = False
+    WTF_CSRF_TIME_LIMIT = CONSOLE_ABSOLUTE_HOURS * 3600
+
     DEMO_ACCOUNTS = False
     DEMO_PASSWORD = env_str("DEMO_PASSWORD", "demo-pass-2026")
+    # The demo city and district admins' TOTP secret (base32), enrolled by `flask dev-setup` and
+    # printed by `make run`; like the password, only where DEMO_ACCOUNTS is on.
+    DEMO_TOTP_SECRET = env_str("DEMO_TOTP_SECRET", "HUANGSHANDEMOTOTP3KMCIRCLE234567")
 
     # Uploaded files (résumés, business licences) live here, under server-generated names.
     STORAGE_DIR = env_str("STORAGE_DIR", str(BASE_DIR / "instance" / "storage"))
@@ -125,6 +148,14 @@ class Config:
     # A college graduate counts as a key group until this many years after graduating.
     GRADUATE_KEY_GROUP_YEARS = env_int("GRADUATE_KEY_GROUP_YEARS", 2)
     HOUSEHOLD_IMPORT_MAX_ROWS = env_int("HOUSEHOLD_IMPORT_MAX_ROWS", 20000)
+
+    # Exports (services/exports, docs/EXPORTS.md): files are written here; up to this many rows
+    # are written during the request, more by the task `exports.run_export`; a finished file's
+    # link works this long, then the purge deletes it; a task not finished after this long died.
+    EXPORT_DIR = env_str("EXPORT_DIR", str(BASE_DIR / "instance" / "exports"))
+    EXPORT_INLINE_MAX_ROWS = env_int("EXPORT_INLINE_MAX_ROWS", 10000)
+    EXPORT_LINK_TTL_MINUTES = env_int("EXPORT_LINK_TTL_MINUTES", 60)
+    EXPORT_STALE_MINUTES = env_int("EXPORT_STALE_MINUTES", 120)
 
     # Push (WeChat subscribe messages). Each template: its WeChat id (from the mini-program's
     # console), one_time or long_term, the mini-program page it opens (one of app.json's pages,
@@ -196,6 +227,9 @@ class Config:
     # no worker or `flask cron` runs: on in development without REDIS_URL; seconds between looks.
     EMBEDDED_SCHEDULER = False
     EMBEDDED_SCHEDULER_SECONDS = float(env_str("EMBEDDED_SCHEDULER_SECONDS", "5"))
+    # Statistics (services/stats/cache.py): seconds a computed section of a place and month is kept
+    # in Redis and answered again (0: always computed).
+    STATS_CACHE_SECONDS = env_int("STATS_CACHE_SECONDS", 60)
 
     API_TITLE = "Huangshan 3-km employment circle API"
     API_VERSION = "v1"
@@ -218,6 +252,8 @@ class DevelopmentConfig(Config):
     # push arrives at any hour instead of waiting for the morning.
     PUSH_QUIET_START = env_str("PUSH_QUIET_START", Config.PUSH_QUIET_END)
     DEMO_ACCOUNTS = True
+    # `make run` serves plain http on 127.0.0.1: a Secure cookie would never come back.
+    SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
 
 
 class TestingConfig(Config):
@@ -236,6 +272,8 @@ class TestingConfig(Config):
     # Every test logs in from 127.0.0.1 (fuzzing /auth/login too): the address window is not in
     # their way; tests/people/test_login_throttle.py sets the limits it tests.
     LOGIN_ADDRESS_MAX_FAILURES = 1000
+    # The test client and the browser tests' live server speak plain http.
+    SESSION_COOKIE_SECURE = False
 
 
 class ProductionConfig(Config):

@@ -10,6 +10,7 @@ from flask import Flask, current_app
 from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
 from redis.backoff import NoBackoff
 from redis.client import Pipeline
 from redis.retry import Retry
@@ -21,6 +22,8 @@ log = logging.getLogger(__name__)
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate(compare_type=True, render_as_batch=True)
+# CSRF tokens for the console's forms and fetches (it checks them itself: WTF_CSRF_CHECK_DEFAULT=False).
+csrf = CSRFProtect()
 
 
 class ApiWithErrors(Api):

@@ -157,14 +157,14 @@ def _built_app(schema, redis_url, fake_wechat):
 
 @pytest.fixture
 def app(_built_app, tmp_path):
-    """Return the app with its first config and extensions, a clean Redis, its own file storage.
+    """Return the app with its first config and extensions, a clean Redis, its own file storage and exports.
 
     Tests may change app.config and app.extensions freely: both are put back before the next
     test. Tables are emptied afterwards.
     """
     app, config, extensions = _built_app
     app.config.clear()
-    app.config.update(config, STORAGE_DIR=str(tmp_path / "storage"))
+    app.config.update(config, STORAGE_DIR=str(tmp_path / "storage"), EXPORT_DIR=str(tmp_path / "exports"))
     app.extensions.clear()
     app.extensions.update(extensions)
     # A job board of its own: the tables emptied after each test are a change no board hears

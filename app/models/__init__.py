@@ -1,8 +1,17 @@
 """All models, imported here so Alembic and the app see every table."""
 
-from app.models.accounts import STAFF_ROLES, Account, AuthToken, Role, ScopeKind
+from app.models.accounts import (
+    STAFF_ROLES,
+    Account,
+    AuthToken,
+    ConsoleSession,
+    RecoveryCode,
+    Role,
+    ScopeKind,
+)
 from app.models.audit import AuditEvent
 from app.models.base import Base, utcnow
+from app.models.exports import ExportFormat, ExportJob, ExportStatus
 from app.models.grid import (
     AssistanceAction,
     AssistanceKind,
@@ -66,6 +75,7 @@ from app.models.stations import (
     Purpose,
     QrTokenUse,
     QueueCounter,
+    ServeOutcome,
     Station,
     StationStaff,
 )
@@ -73,6 +83,9 @@ from app.models.stations import (
 __all__ = [
     "PLACE_COLUMN_NAMES",
     "OutboxTask",
+    "ExportFormat",
+    "ExportJob",
+    "ExportStatus",
     "Push",
     "PushPreference",
     "PushQuota",
@@ -111,6 +124,7 @@ __all__ = [
     "Base",
     "Circle",
     "CircleArea",
+    "ConsoleSession",
     "City",
     "Community",
     "CommunityKind",
@@ -132,7 +146,9 @@ __all__ = [
     "EventSignup",
     "EventStatus",
     "Purpose",
+    "ServeOutcome",
     "QrTokenUse",
+    "RecoveryCode",
     "QueueCounter",
     "StatusChange",
     "StatusSource",

@@ -1,4 +1,4 @@
-"""Accounts (residents, employers, staff), their roles and scopes, and login tokens."""
+"""Accounts (residents, employers, staff), their roles and scopes, login tokens and console sessions."""
 
 from datetime import datetime
 from enum import StrEnum
@@ -22,8 +22,24 @@ class Role(StrEnum):
     city_admin = "city_admin"  # 市人社局
     supervisor = "supervisor"  # 第三方监理
 
+    @property
+    def label(self) -> str:
+        """Return the role's name as the console shows it."""
+        return ROLE_LABELS[self]
+
 
 STAFF_ROLES = frozenset(Role) - {Role.resident, Role.employer}
+ROLE_LABELS = {
+    Role.resident: "居民",
+    Role.employer: "用人单位",
+    Role.grid_worker: "网格员",
+    Role.station_staff: "服务站工作人员",
+    Role.operator: "运营机构",
+    Role.township_admin: "街道/乡镇人社",
+    Role.district_admin: "区县人社",
+    Role.city_admin: "市人社局",
+    Role.supervisor: "第三方监理",
+}
 
 
 class ScopeKind(StrEnum):
@@ -58,6 +74,12 @@ class Account(TimestampMixin, Base):
     locked_until: Mapped[datetime | None] = mapped_column(sa.DateTime())
     last_login_at: Mapped[datetime | None] = mapped_column(sa.DateTime())
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("accounts.id"))
+    # The console's second factor (services/people/second_factor.py): the TOTP secret, AES-GCM
+    # encrypted; enabled once a first code confirmed it (a secret without it: enrolment begun).
+    totp_secret_enc: Mapped[bytes | None] = mapped_column(sa.LargeBinary())
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(sa.DateTime())
+    # The 30-second time step of the last code accepted: a code is good once (no replay).
+    totp_last_step: Mapped[int | None]
 
     tokens: Mapped[list["AuthToken"]] = relationship(back_populates="account")
 
@@ -80,3 +102,39 @@ class AuthToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(sa.DateTime())
 
     account: Mapped[Account] = relationship(back_populates="tokens")
+
+
+class RecoveryCode(Base):
+    """A one-time code that stands in for the TOTP code; only its keyed hash is stored."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(sa.ForeignKey("accounts.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(), default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(sa.DateTime())
+
+
+class ConsoleSession(Base):
+    """A signed-in browser of the staff console; the cookie holds its random id, only the SHA-256 is here.
+
+    The row is the truth: idle and absolute timeouts, sign-out and sign-out-everywhere all act on it.
+    """
+
+    __tablename__ = "console_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(sa.ForeignKey("accounts.id"), index=True)
+    sid_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(sa.DateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(sa.DateTime(), index=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(sa.DateTime())
+    # When every factor the account needs was passed; None while its second factor (or the
+    # enrolment of one) is still due: such a session opens only the second-factor pages.
+    verified_at: Mapped[datetime | None] = mapped_column(sa.DateTime())
+    ip: Mapped[str | None] = mapped_column(sa.String(45))
+    user_agent: Mapped[str | None] = mapped_column(sa.String(255))
+
+    account: Mapped[Account] = relationship()

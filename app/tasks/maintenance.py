@@ -9,7 +9,7 @@ from app.errors import APIError
 from app.queues import TASKS, task
 from app.services.grid import snapshots
 from app.services.jobs import posts
-from app.services.people import ageing, tokens
+from app.services.people import ageing, console_sessions, tokens
 from app.services.push import subscriptions
 from app.services.stations import check_ins
 
@@ -17,12 +17,16 @@ from app.services.stations import check_ins
 SCHEDULE = (
     ("maintenance.expire_jobs", 300),
     ("maintenance.purge_expired_tokens", 24 * 3600),
+    ("maintenance.purge_console_sessions", 24 * 3600),
     ("maintenance.purge_qr_token_uses", 3600),
-    ("maintenance.snapshot_ledger", 3600),
+    # This month's row is the statistics' "today" (as of its run): 15 minutes old at most, for
+    # about 10 s of database time a run at Huangshan scale (docs/STATS.md).
+    ("maintenance.snapshot_ledger", 900),
     ("maintenance.reevaluate_ledger", 24 * 3600),
     ("maintenance.flush_outbox", 60),
     ("maintenance.purge_outbox", 24 * 3600),
     ("push.sweep_sends", 60),
+    ("exports.purge_exports", 600),
 )
 
 
@@ -30,6 +34,12 @@ SCHEDULE = (
 def purge_expired_tokens(older_than_days: int = 7) -> int:
     """Delete tokens that expired or were revoked more than `older_than_days` ago."""
     return tokens.purge_expired_tokens(older_than_days)
+
+
+@task("default")
+def purge_console_sessions(older_than_days: int = 7) -> int:
+    """Delete console sessions that expired or were revoked more than `older_than_days` ago."""
+    return console_sessions.purge_ended_sessions(older_than_days)
 
 
 @task("default")

@@ -1,6 +1,7 @@
-"""Accounts: staff password login (throttled by people/throttle.py), WeChat login, logout."""
+"""Accounts: staff password check (throttled by people/throttle.py) and login, WeChat login, logout."""
 
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 
 import redis
@@ -67,58 +68,47 @@ def username_hmac(username: str) -> str:
     return lookup_hash(username, "login_username_typed")[:32]
 
 
-def _audit_login(outcome: str, account: Account | None, username: str, ip: str | None, **detail) -> None:
-    """Commit one auth.login event about `account` (None: an unknown username)."""
+def _audit_login(
+    outcome: str, account: Account | None, username: str, ip: str | None, action: str = "auth.login", **detail
+) -> None:
+    """Commit one login event (`action`) about `account` (None: an unknown username)."""
     fields = _who(account, username)
     fields["detail"] = {**fields.get("detail", {}), **detail} or None
-    audit.commit("auth.login", outcome, ip=ip, **fields)
+    audit.commit(action, outcome, ip=ip, **fields)
 
 
 def login_staff(username: str, password: str, ip: str | None) -> tuple[Account, str, object]:
-    """Check a staff password, throttled before the check; return (account, token, expiry).
+    """Check a staff password (check_staff_password) and issue a bearer token: (account, token, expiry)."""
+    account = check_staff_password(username, password, ip)
+    record_sign_in(account)
+    token, expires_at = issue_token(account)
+    audit.commit("auth.login", "success", actor=account, object_type="account", object_id=account.id, ip=ip)
+    return account, token, expires_at
 
-    Unknown usernames go through the same windows, the same (dummy) hash check and the same
-    answers as known ones, so nothing tells them apart.
+
+def check_staff_password(username: str, password: str, ip: str | None, action: str = "auth.login") -> Account:
+    """Check a staff password, throttled before the check; return the active account it opens.
+
+    The one password check of the API's login and the console's sign-in (`action` names the audit
+    event: "auth.login" or "console.login"). Unknown usernames go through the same windows, the same
+    (dummy) hash check and the same answers as known ones, so nothing tells them apart. Raises 401
+    (wrong), 429 (locked out) or 403 (a disabled account with the right password); each audited.
     """
     name = username.strip().lower()
     account = db.session.scalar(sa.select(Account).where(Account.username == name))
-    if account is not None and account.password_hash is None:
+    if account is not None and (account.password_hash is None or not account.is_staff):
         account = None  # a resident's account: no password to check, like an unknown name
-    try:
-        slot = throttle.reserve(name, ip, account.password_hash if account is not None else None)
-    except redis.RedisError as error:
-        log.warning("login throttle: Redis unavailable (%s); counting failures on the account row", error)
-        return _login_on_the_row(account, name, password, ip)
-    if isinstance(slot, throttle.Refused):
-        _audit_login("locked", account, name, ip, limit=slot.limit)
-        raise _refused(slot)
-    if account is None or not check_password_hash(account.password_hash, password):
+
+    def right() -> bool:
         if account is None:
             _spend_a_hash_check(password)
-        locked = slot.locks_pair()
-        if account is not None and (locked or slot.locks_username()):
-            seconds = slot.pair_retry_after if locked else slot.username_retry_after
-            # For administrators to see in the staff list; enforced only while Redis is away.
-            account.locked_until = utcnow() + timedelta(seconds=seconds)
-            _alert_lockout(account, ip, "pair" if locked else "username", seconds)
-        reason = {"reason": "wrong_password"} if account is not None else {}
-        _audit_login("failure", account, name, ip, **reason, locked=locked)
-        if locked:
-            raise _locked(slot.pair_retry_after)
-        raise _invalid_credentials()
-    try:
-        throttle.succeeded(slot)
-    except redis.RedisError as error:
-        # The slot then ages out of its window like a failure: no reason to refuse a right password.
-        log.warning("login throttle: could not give back a slot (%s)", error)
-    return _logged_in(account, ip)
+            return False
+        return check_password_hash(account.password_hash, password)
 
-
-def _logged_in(account: Account, ip: str | None) -> tuple[Account, str, object]:
-    """Finish a login whose password was right: refuse a disabled account, else issue a token."""
+    _throttled_check(account, name, ip, right, action, "wrong_password", _invalid_credentials)
     if not account.is_active:
         audit.commit(
-            "auth.login",
+            action,
             "denied",
             actor=account,
             object_type="account",
@@ -127,17 +117,77 @@ def _logged_in(account: Account, ip: str | None) -> tuple[Account, str, object]:
             detail={"reason": "disabled"},
         )
         raise Forbidden("account_disabled", "This account is disabled; ask your administrator.")
+    return account
+
+
+def check_staff_code(account: Account, ip: str | None, check: Callable[[], bool], action: str) -> None:
+    """Run a second-factor check of `account` under the password's throttle; raise 401/429 if it fails.
+
+    A wrong code counts toward the same windows as a wrong password (people/throttle.py): the
+    lockout stops guessing codes as it stops guessing passwords. Failures are audited as `action`.
+    """
+    _throttled_check(account, account.username, ip, check, action, "wrong_code", _invalid_code)
+
+
+def record_sign_in(account: Account) -> None:
+    """Note a successful sign-in on the account row (failure counters cleared); the caller commits."""
     account.failed_logins = 0
     account.locked_until = None
     account.last_login_at = utcnow()
-    token, expires_at = issue_token(account)
-    audit.commit("auth.login", "success", actor=account, object_type="account", object_id=account.id, ip=ip)
-    return account, token, expires_at
 
 
-def _login_on_the_row(
-    account: Account | None, name: str, password: str, ip: str | None
-) -> tuple[Account, str, object]:
+def _invalid_code() -> APIError:
+    """The answer to a wrong, used or replayed second-factor code."""
+    return APIError(401, "invalid_code", "Wrong or already used code.")
+
+
+def _throttled_check(
+    account: Account | None,
+    name: str,
+    ip: str | None,
+    check: Callable[[], bool],
+    action: str,
+    reason: str,
+    wrong: Callable[[], APIError],
+) -> None:
+    """Take a throttle slot, run `check`; on failure keep the slot, audit, lock if due and raise."""
+    try:
+        slot = throttle.reserve(name, ip, account.password_hash if account is not None else None)
+    except redis.RedisError as error:
+        log.warning("login throttle: Redis unavailable (%s); counting failures on the account row", error)
+        _check_on_the_row(account, name, ip, check, action, reason, wrong)
+        return
+    if isinstance(slot, throttle.Refused):
+        _audit_login("locked", account, name, ip, action, limit=slot.limit)
+        raise _refused(slot)
+    if not check():
+        locked = slot.locks_pair()
+        if account is not None and (locked or slot.locks_username()):
+            seconds = slot.pair_retry_after if locked else slot.username_retry_after
+            # For administrators to see in the staff list; enforced only while Redis is away.
+            account.locked_until = utcnow() + timedelta(seconds=seconds)
+            _alert_lockout(account, ip, "pair" if locked else "username", seconds)
+        detail = {"reason": reason} if account is not None else {}
+        _audit_login("failure", account, name, ip, action, **detail, locked=locked)
+        if locked:
+            raise _locked(slot.pair_retry_after)
+        raise wrong()
+    try:
+        throttle.succeeded(slot)
+    except redis.RedisError as error:
+        # The slot then ages out of its window like a failure: no reason to refuse a right password.
+        log.warning("login throttle: could not give back a slot (%s)", error)
+
+
+def _check_on_the_row(
+    account: Account | None,
+    name: str,
+    ip: str | None,
+    check: Callable[[], bool],
+    action: str,
+    reason: str,
+    wrong: Callable[[], APIError],
+) -> None:
     """Without Redis: lock per account on its row (the old way), the attempt reserved in one UPDATE.
 
     No per-address or per-pair windows and no counting of unknown names until Redis is back: login
@@ -145,9 +195,9 @@ def _login_on_the_row(
     """
     config = current_app.config
     if account is None:
-        _spend_a_hash_check(password)
-        _audit_login("failure", None, name, ip, locked=False, throttle="database")
-        raise _invalid_credentials()
+        check()  # the dummy hash check: as slow as a known name's
+        _audit_login("failure", None, name, ip, action, locked=False, throttle="database")
+        raise wrong()
     now = utcnow()
     # Take the attempt before hashing, in one conditional UPDATE committed at once: of parallel
     # guesses only as many as the limit leaves room for get a row back.
@@ -165,20 +215,20 @@ def _login_on_the_row(
     if not reserved:
         locked_until = account.locked_until
         remaining = (locked_until - now).total_seconds() if locked_until and locked_until > now else None
-        _audit_login("locked", account, name, ip, limit="account", throttle="database")
+        _audit_login("locked", account, name, ip, action, limit="account", throttle="database")
         raise _locked(remaining or config["LOGIN_LOCK_SECONDS"])
-    if check_password_hash(account.password_hash, password):
-        return _logged_in(account, ip)
+    if check():
+        return  # the caller's record_sign_in clears the count
     db.session.refresh(account)
     locked = account.failed_logins >= config["LOGIN_MAX_FAILURES"]
     if locked:
         account.locked_until = now + timedelta(seconds=config["LOGIN_LOCK_SECONDS"])
         account.failed_logins = 0
         _alert_lockout(account, ip, "account", config["LOGIN_LOCK_SECONDS"])
-    _audit_login("failure", account, name, ip, reason="wrong_password", locked=locked, throttle="database")
+    _audit_login("failure", account, name, ip, action, reason=reason, locked=locked, throttle="database")
     if locked:
         raise _locked(config["LOGIN_LOCK_SECONDS"])
-    raise _invalid_credentials()
+    raise wrong()
 
 
 def _alert_lockout(account: Account, ip: str | None, limit: str, seconds: int) -> None:

@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
 from app.models import Account, Role, ScopeKind
-from app.services.people import audit
+from app.services.people import audit, console_sessions
 from app.services.people.accounts import check_new_password, hash_password
 from app.services.people.places import describe_place, find_place, place_within, places_inside
 from app.services.people.tokens import revoke_tokens
@@ -209,9 +209,10 @@ def update_staff(actor: Account, account_id: int, values: dict, ip: str | None) 
     if "is_active" in values and values["is_active"] != account.is_active:
         changes["is_active"] = [account.is_active, values["is_active"]]
         account.is_active = values["is_active"]
-    # A new role, area, password or a disabling must not ride on tokens issued before it.
+    # A new role, area, password or a disabling must not ride on tokens or console sessions from before it.
     if changes.keys() & {"role", "scope", "password", "is_active"}:
         revoke_tokens(account.id)
+        console_sessions.revoke_all(account.id)
     if changes:
         audit.record(
             "staff.update", actor=actor, object_type="account", object_id=account.id, ip=ip, detail=changes

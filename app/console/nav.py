@@ -1,0 +1,57 @@
+"""The console's left navigation: which entries each role sees, as data other pages extend.
+
+Roles mirror the services that decide (a list's own roles in app/services/lists win when they
+differ: the page refuses, the link just would not be offered). To add a page: append a NavItem.
+"""
+
+from dataclasses import dataclass
+
+from app.models import STAFF_ROLES, Account, Role
+from app.services.jobs.employers import VERIFY_ROLES
+from app.services.jobs.posts import REVIEW_ROLES
+from app.services.people.staff import CREATABLE_ROLES
+
+OFFICIALS = frozenset({Role.city_admin, Role.district_admin, Role.township_admin})
+WATCHERS = OFFICIALS | {Role.operator, Role.supervisor}
+AUDIT_READERS = frozenset({Role.city_admin, Role.supervisor})  # as GET /api/v1/audit-events
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """One link of the left navigation."""
+
+    label: str
+    url: str
+    roles: frozenset
+    group: str = ""  # the heading it sits under ("" for the top entries)
+
+
+NAV: list[NavItem] = [
+    NavItem("数据看板", "/console/dashboard", WATCHERS | {Role.station_staff}),
+    NavItem("网格工作", "/console/grid/progress", WATCHERS | {Role.grid_worker}),
+    NavItem("居民", "/console/lists/residents", WATCHERS | {Role.grid_worker, Role.station_staff}, "名单"),
+    NavItem("住户", "/console/lists/households", WATCHERS | {Role.grid_worker}, "名单"),
+    NavItem("零就业家庭", "/console/lists/zero_employment_cases", WATCHERS | {Role.grid_worker}, "名单"),
+    NavItem("待审核企业", "/console/lists/employers", VERIFY_ROLES, "待办"),
+    NavItem("岗位审核", "/console/lists/jobs", REVIEW_ROLES, "待办"),
+    NavItem("虚假岗位举报", "/console/lists/job_reports", REVIEW_ROLES, "待办"),
+    NavItem("服务站", "/console/lists/stations", WATCHERS | {Role.station_staff}, "服务与人员"),
+    NavItem("网格员", "/console/lists/grid_workers", WATCHERS, "服务与人员"),
+    NavItem("工作人员账号", "/console/lists/staff_accounts", frozenset(CREATABLE_ROLES), "服务与人员"),
+    NavItem("审计日志", "/console/lists/audit_events", AUDIT_READERS, "服务与人员"),
+]
+
+
+def nav_for(account: Account) -> list[NavItem]:
+    """Return the entries `account`'s role may open, in order."""
+    if account.role not in STAFF_ROLES:
+        return []
+    return [item for item in NAV if account.role in item.roles]
+
+
+def nav_groups(account: Account) -> list[tuple[str, list[NavItem]]]:
+    """Return the role's entries grouped under their headings, in first-seen order."""
+    groups: dict[str, list[NavItem]] = {}
+    for item in nav_for(account):
+        groups.setdefault(item.group, []).append(item)
+    return list(groups.items())
