@@ -54,6 +54,7 @@ def register_blueprints(app: Flask, api: ApiWithErrors) -> None:
         check_ins,
         employers,
         events,
+        exports,
         grid,
         health,
         households,
@@ -65,10 +66,12 @@ def register_blueprints(app: Flask, api: ApiWithErrors) -> None:
         resumes,
         staff,
         stations,
+        stats,
     )
 
     modules = (auth, me, residents, staff, places, audit, employers, jobs, resumes, applications)
-    modules += (stations, check_ins, events, households, grid, push)
+    modules += (stations, check_ins, events, households, grid, push, stats)
+    modules += (exports,)
     for module in modules:
         api.register_blueprint(module.blp, url_prefix="/api/v1" + module.URL_PREFIX)
     # Checked item by item rather than as the request body (one bad visit must not refuse the

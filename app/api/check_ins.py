@@ -46,7 +46,7 @@ def get_mine(check_in_id):
 @blp.arguments(ServeSchema)
 @blp.response(200, CheckInStaffSchema)
 def serve(values, check_in_id):
-    """Mark a visitor served, with an outcome note and a follow-up flag (staff in scope)."""
+    """Mark a visitor served, with a coded outcome, a note, a follow-up opened or closed (staff in scope)."""
     return queue.serve(current_account(), check_in_id, values)
 
 

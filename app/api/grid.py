@@ -24,6 +24,7 @@ from app.api.schemas.grid import (
 from app.auth import auth_required, client_ip, current_account, staff_required
 from app.models import Role
 from app.services.grid import assignment, checklist, progress, snapshots, visits, zero_employment
+from app.services.grid.progress import OFFICIAL_ROLES
 from app.services.people import residents
 
 URL_PREFIX = ""
@@ -57,11 +58,16 @@ def my_checklist(args):
 
 
 @blp.get("/grid/progress")
-@auth_required(Role.grid_worker, Role.operator)
+@auth_required(Role.grid_worker, *OFFICIAL_ROLES)
 @blp.arguments(ProgressArgsSchema, location="query")
 @blp.response(200, ProgressSchema)
 def my_progress(args):
-    """My visit days this month against the target, and this quarter's coverage per community."""
+    """Visit days this month against the target, and this quarter's coverage per community.
+
+    A grid worker gets their own. Officials, operators and supervisors also get their place's
+    grid workers (visit days, pro-rated target, behind plan) and coverage per community and per
+    circle, from the month's ledger snapshot (`coverage_as_of`).
+    """
     return progress.progress(current_account(), args.get("as_of"))
 
 

@@ -57,6 +57,8 @@ class Visit(PlaceColumns, Base):
     __table_args__ = (
         sa.UniqueConstraint("worker_id", "client_id", name="uq_visits_worker_id_client_id"),
         sa.Index("ix_visits_worker_id_visited_at", "worker_id", "visited_at"),
+        # Visit days per worker in a month (progress, statistics): an index-only range per worker.
+        sa.Index("ix_visits_worker_id_visit_day", "worker_id", "visit_day"),
         sa.Index("ix_visits_household_id_visited_at", "household_id", "visited_at"),
         # Households that moved away are few: found through their `moved` visits alone.
         sa.Index("ix_visits_outcome_household_id", "outcome", "household_id"),
@@ -145,4 +147,12 @@ class LedgerSnapshot(PlaceColumns, Base):
     zero_employment_households: Mapped[int] = mapped_column(default=0)
     by_status: Mapped[dict] = mapped_column(JSONText())
     by_key_group: Mapped[dict] = mapped_column(JSONText())
+    # The month's movements, from the status changes in it: {"became_unemployed": n,
+    # "re_employed": n, "registered_unemployed": n} (residents, by where they live now).
+    flows: Mapped[dict | None] = mapped_column(JSONText())
+    # The quarter's door-to-door coverage up to the snapshot (the month's last day once frozen):
+    # {"quarter_start", "through", "met", "moved", "not_home", "refused"}; households met and
+    # moved away, and visits that found no one or were refused (see services/grid/progress.py).
+    coverage: Mapped[dict | None] = mapped_column(JSONText())
+    # When the row was written: for the current month, the "as of" of its live figures.
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(), default=utcnow)

@@ -168,6 +168,8 @@ class Job(PlaceColumns, TimestampMixin, Base):
         sa.Index("ix_jobs_status_valid_until", "status", "valid_until"),
         # What changed lately: the job board's recheck and the GEO rebuild's catch-up.
         sa.Index("ix_jobs_updated_at", "updated_at"),
+        # The statistics' jobs published in a month.
+        sa.Index("ix_jobs_published_at", "published_at"),
         # A create retried with the same client_id finds the first job instead of a second.
         sa.UniqueConstraint("employer_id", "client_id", name="uq_jobs_employer_id_client_id"),
     )
@@ -262,6 +264,9 @@ class Application(TimestampMixin, Base):
         sa.UniqueConstraint("job_id", "resident_id", name="uq_applications_job_id_resident_id"),
         sa.Index("ix_applications_resident_id_id", "resident_id", "id"),
         sa.Index("ix_applications_employer_id_job_id", "employer_id", "job_id"),
+        # The statistics' applications of a month, and interviews and hires reached in it.
+        sa.Index("ix_applications_created_at", "created_at"),
+        sa.Index("ix_applications_status_status_changed_at", "status", "status_changed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -179,7 +179,11 @@ class StatusChange(Base):
     """One change of a resident's employment status (状态变更); append-only."""
 
     __tablename__ = "status_changes"
-    __table_args__ = (sa.Index("ix_status_changes_resident_id_id", "resident_id", "id"),)
+    __table_args__ = (
+        sa.Index("ix_status_changes_resident_id_id", "resident_id", "id"),
+        # A month's changes, for the ledger snapshot's flows (services/grid/snapshots.py).
+        sa.Index("ix_status_changes_occurred_at", "occurred_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     resident_id: Mapped[int] = mapped_column(sa.ForeignKey("residents.id"))

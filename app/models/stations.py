@@ -24,6 +24,17 @@ class Purpose(StrEnum):
     other = "other"  # 其他
 
 
+class ServeOutcome(StrEnum):
+    """What came of serving a visitor at the counter (服务结果), coded for the station funnel."""
+
+    recommended_jobs = "recommended_jobs"  # 推荐岗位
+    registered = "registered"  # 业务登记
+    claim_started = "claim_started"  # 政策申领
+    referred_to_training = "referred_to_training"  # 转介培训
+    follow_up_needed = "follow_up_needed"  # 需跟进
+    nothing = "nothing"  # 无
+
+
 class EventKind(StrEnum):
     """What sort of event an event is."""
 
@@ -156,6 +167,11 @@ class CheckIn(PlaceColumns, TimestampMixin, Base):
         sa.UniqueConstraint("queue_key", "queue_number", name="uq_check_ins_queue_key_queue_number"),
         sa.Index("ix_check_ins_station_id_day", "station_id", "day"),
         sa.Index("ix_check_ins_account_id_created_at", "account_id", "created_at"),
+        # The statistics read a month of a place's check-ins (city and circle: the views most asked
+        # for; a district or township narrows the city's month) and the open follow-ups.
+        sa.Index("ix_check_ins_city_id_day", "city_id", "day"),
+        sa.Index("ix_check_ins_circle_id_day", "circle_id", "day"),
+        sa.Index("ix_check_ins_follow_up_open", "follow_up", "follow_up_closed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -178,7 +194,11 @@ class CheckIn(PlaceColumns, TimestampMixin, Base):
     served_at: Mapped[datetime | None] = mapped_column(sa.DateTime())
     served_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("accounts.id"))
     outcome_note: Mapped[str | None] = mapped_column(sa.String(500))
+    # A ServeOutcome; None: served before outcomes were coded, or not said.
+    outcome: Mapped[str | None] = mapped_column(sa.String(24))
     follow_up: Mapped[bool] = mapped_column(default=False)
+    # When staff closed the follow-up (None while it is open, or when there is none).
+    follow_up_closed_at: Mapped[datetime | None] = mapped_column(sa.DateTime())
 
     station: Mapped[Station | None] = relationship()
     event: Mapped[Event | None] = relationship()

@@ -13,7 +13,7 @@ from app.api.schemas.common import (
 )
 from app.api.schemas.stations import StationPublicSchema
 from app.common.identity import mask_name
-from app.models import Purpose
+from app.models import Purpose, ServeOutcome
 
 
 class CheckInInputSchema(ma.Schema):
@@ -101,7 +101,13 @@ class CheckInStaffSchema(ma.Schema):
     served_at = UtcDateTime(allow_none=True)
     served_by_id = ma.fields.Integer(allow_none=True)
     outcome_note = ma.fields.String(allow_none=True)
+    outcome = ma.fields.String(
+        allow_none=True, metadata={"description": "The coded outcome (ServeOutcome); null: not given"}
+    )
     follow_up = ma.fields.Boolean(required=True)
+    follow_up_closed_at = UtcDateTime(
+        allow_none=True, metadata={"description": "When the follow-up was closed; null while open or none"}
+    )
 
 
 class ListPageArgsSchema(ma.Schema):
@@ -133,11 +139,24 @@ class CheckInListSchema(ma.Schema):
 
 
 class ServeSchema(ma.Schema):
-    """Staff's record of serving a visitor."""
+    """Staff's record of serving a visitor (every key optional)."""
 
     served = ma.fields.Boolean()
+    outcome = ma.fields.String(
+        allow_none=True,
+        validate=one_of(ServeOutcome),
+        metadata={
+            "description": "What came of it: recommended_jobs, registered, claim_started, "
+            "referred_to_training, follow_up_needed (opens a follow-up) or nothing; marks the visit served"
+        },
+    )
     outcome_note = ma.fields.String(allow_none=True, validate=validate.Length(max=500))
     follow_up = ma.fields.Boolean()
+    follow_up_closed = ma.fields.Boolean(
+        metadata={
+            "description": "true: close the open follow-up (409 no_follow_up if none); false: open it again"
+        }
+    )
 
 
 class CountsArgsSchema(ma.Schema):

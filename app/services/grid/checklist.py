@@ -48,8 +48,13 @@ def moved_away(actor: Account, as_of: date):
     They leave the checklist and the coverage until a later visit (someone met there, or
     another attempt) puts them back: the latest visit decides.
     """
+    return worked_on(moved_away_anywhere(as_of), Visit, actor)
+
+
+def moved_away_anywhere(as_of: date):
+    """SELECT the ids of every household whose latest visit by `as_of` found it moved (for the snapshot)."""
     later = aliased(Visit)
-    return worked_on(sa.select(Visit.household_id), Visit, actor).where(
+    return sa.select(Visit.household_id).where(
         Visit.outcome == VisitOutcome.moved,
         Visit.visit_day <= as_of,
         ~sa.exists().where(

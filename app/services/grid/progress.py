@@ -1,41 +1,244 @@
-"""Progress: a grid worker's visit days this month against the target, and this quarter's coverage."""
+"""Progress: visit days against the plan's target this month, and this quarter's coverage.
 
-from datetime import date
+A grid worker sees their own: visit days and, per community they work on, the quarter's
+coverage counted live. Officials, operators and supervisors see their place: a row per grid
+worker (visit days against the target, pro-rated, behind plan flagged), and coverage per
+community and per circle from the ledger snapshot of the month (services/grid/snapshots.py,
+refreshed every 15 minutes), which a city's hundreds of thousands of visits a quarter need.
+"""
+
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask import current_app
 
 from app.common.clock import local_day, month_end, month_start, quarter_start
+from app.errors import Forbidden
 from app.extensions import db
-from app.models import Account, Community, Household, Role, Visit, VisitOutcome
+from app.models import (
+    Account,
+    Circle,
+    Community,
+    District,
+    GridAssignment,
+    Household,
+    LedgerSnapshot,
+    Role,
+    ScopeKind,
+    Visit,
+    VisitOutcome,
+)
 from app.services.grid.assignment import communities_of
 from app.services.grid.checklist import moved_away
-from app.services.people.scoping import worked_on
+from app.services.people.places import describe_place, places_inside
+from app.services.people.scoping import SCOPE_COLUMNS, worked_on
+
+# Who sees a place's progress (grid workers see their own; station staff none).
+OFFICIAL_ROLES = frozenset(
+    {Role.operator, Role.township_admin, Role.district_admin, Role.city_admin, Role.supervisor}
+)
 
 
 def progress(actor: Account, as_of: date | None = None) -> dict:
-    """Return this month's visit days against the target (pro-rated) and this quarter's coverage."""
+    """Return visit days against the target (pro-rated) and the quarter's coverage.
+
+    A grid worker: their own, live. Anyone of OFFICIAL_ROLES: their own visit days too
+    (operators visit), and their place's workers and coverage (place_progress).
+    """
     today = as_of or local_day()
-    first, last = month_start(today), month_end(today)
-    visit_days = db.session.scalar(
+    answer = {"as_of": today, "month": _month(visit_days_of(actor.id, today), today)}
+    quarter = quarter_start(today)
+    if actor.role == Role.grid_worker:
+        answer["quarter"] = {"start": quarter, "communities": _coverage(actor, quarter, today)}
+        return answer
+    if actor.role not in OFFICIAL_ROLES or actor.scope_kind is None or actor.scope_id is None:
+        raise Forbidden("role_forbidden", "Your role may not see grid progress.")
+    place = place_progress(actor.scope_kind, actor.scope_id, today)
+    answer["quarter"] = {"start": quarter, "communities": place["communities"]}
+    answer.update(
+        place=describe_place(actor.scope_kind, actor.scope_id),
+        coverage_as_of=place["coverage_as_of"],
+        workers=place["workers"],
+        circles=place["circles"],
+    )
+    return answer
+
+
+def place_progress(kind: str, place_id: int, as_of: date) -> dict:
+    """Return a place's grid workers and coverage rows as of a day (the month's figures up to it).
+
+    {"workers": worker_rows, "communities": coverage rows, "circles": their circle rollup,
+    "coverage_as_of": when the month's snapshot was written (None: no snapshot yet)}.
+    """
+    communities, written = coverage_rows(kind, place_id, month_start(as_of))
+    return {
+        "workers": worker_rows(kind, place_id, as_of),
+        "communities": communities,
+        "circles": circle_rows(communities),
+        "coverage_as_of": written,
+    }
+
+
+def visit_days_of(worker_id: int, as_of: date) -> int:
+    """Count the distinct local days with a visit by one worker, from the month's start to `as_of`."""
+    return db.session.scalar(
         sa.select(sa.func.count(sa.distinct(Visit.visit_day))).where(
-            Visit.worker_id == actor.id, Visit.visit_day.between(first, today)
+            Visit.worker_id == worker_id, Visit.visit_day.between(month_start(as_of), as_of)
         )
     )
-    target = current_app.config["VISIT_DAYS_TARGET"]
-    # Pro-rated: by day d of an n-day month, floor(target · d / n) visit days are due.
-    expected = target * today.day // last.day
-    quarter = quarter_start(today)
+
+
+def expected_by(as_of: date) -> int:
+    """Return the visit days due by `as_of`: floor(target · day of month ÷ days in the month)."""
+    return current_app.config["VISIT_DAYS_TARGET"] * as_of.day // month_end(as_of).day
+
+
+def _month(visit_days: int, as_of: date) -> dict:
+    expected = expected_by(as_of)
     return {
-        "as_of": today,
-        "month": {
-            "visit_days": visit_days,
-            "target": target,
-            "expected_by_now": expected,
-            "on_track": visit_days >= expected,
-        },
-        "quarter": {"start": quarter, "communities": _coverage(actor, quarter, today)},
+        "visit_days": visit_days,
+        "target": current_app.config["VISIT_DAYS_TARGET"],
+        "expected_by_now": expected,
+        "on_track": visit_days >= expected,
     }
+
+
+def worker_rows(kind: str, place_id: int, as_of: date) -> list[dict]:
+    """Return a row per active grid worker assigned in a place: visit days this month up to `as_of`.
+
+    A worker's visit days count all their visits (the plan's target is the worker's), and
+    `behind` flags one below the pro-rated target; the rows come behind-plan first, fewest
+    visit days first. One indexed range per worker on visits (worker_id, visit_day).
+    """
+    communities = places_inside(kind, place_id)[ScopeKind.community]
+    assigned = (
+        sa.select(GridAssignment.account_id, Community.code, Community.name)
+        .join(Community, Community.id == GridAssignment.community_id)
+        .join(Account, Account.id == GridAssignment.account_id)
+        .where(
+            GridAssignment.community_id.in_(communities),
+            Account.role == Role.grid_worker,
+            Account.is_active.is_(True),
+        )
+        .order_by(Community.code)
+    )
+    communities_by_worker: dict[int, list[dict]] = {}
+    for account_id, code, name in db.session.execute(assigned):
+        communities_by_worker.setdefault(account_id, []).append({"code": code, "name": name})
+    if not communities_by_worker:
+        return []
+    ids = list(communities_by_worker)
+    days = dict(
+        db.session.execute(
+            sa.select(Visit.worker_id, sa.func.count(sa.distinct(Visit.visit_day)))
+            .where(Visit.worker_id.in_(ids), Visit.visit_day.between(month_start(as_of), as_of))
+            .group_by(Visit.worker_id)
+        ).all()
+    )
+    names = dict(
+        db.session.execute(
+            sa.select(Account.id, sa.func.coalesce(Account.display_name, Account.username)).where(
+                Account.id.in_(ids)
+            )
+        ).all()
+    )
+    rows = []
+    for account_id in ids:
+        row = _month(days.get(account_id, 0), as_of)
+        rows.append(
+            {
+                "account_id": account_id,
+                "name": names.get(account_id),
+                "communities": communities_by_worker[account_id],
+                "visit_days": row["visit_days"],
+                "target": row["target"],
+                "expected_by_now": row["expected_by_now"],
+                "behind": not row["on_track"],
+            }
+        )
+    return sorted(rows, key=lambda r: (not r["behind"], r["visit_days"], r["name"] or "", r["account_id"]))
+
+
+def coverage_rows(kind: str, place_id: int, month: date) -> tuple[list[dict], datetime | None]:
+    """Return per community of a place the quarter's coverage from the month's ledger snapshot, and its time.
+
+    The same figures as a grid worker's live rows: households (those moved away left out),
+    met, coverage, target, not_home, refused and moved; each row also carries its place ids.
+    """
+    column = getattr(LedgerSnapshot, SCOPE_COLUMNS[ScopeKind(kind)])
+    statement = (
+        sa.select(
+            LedgerSnapshot.community_id,
+            LedgerSnapshot.township_id,
+            LedgerSnapshot.circle_id,
+            LedgerSnapshot.district_id,
+            LedgerSnapshot.households,
+            LedgerSnapshot.coverage,
+            LedgerSnapshot.created_at,
+            Community.code,
+            Community.name,
+        )
+        .join(Community, Community.id == LedgerSnapshot.community_id)
+        .where(LedgerSnapshot.month == month.strftime("%Y-%m"), column == place_id)
+        .order_by(Community.code)
+    )
+    rows, written = [], None
+    for snap in db.session.execute(statement):
+        written = max(written, snap.created_at) if written else snap.created_at
+        rows.append({**coverage_figures(snap.households, snap.coverage), **_ids(snap)})
+        rows[-1]["community"] = {"code": snap.code, "name": snap.name}
+    return rows, written
+
+
+def coverage_figures(households: int, coverage: dict | None) -> dict:
+    """Turn a snapshot's households and coverage into the figures of a coverage row."""
+    coverage = coverage or {}
+    moved = coverage.get("moved", 0)
+    due, met = max(households - moved, 0), coverage.get("met", 0)
+    return {
+        "households": due,
+        "met": met,
+        "coverage": round(met / due, 4) if due else 0.0,
+        "target": 1.0,
+        "not_home": coverage.get(VisitOutcome.not_home.value, 0),
+        "refused": coverage.get(VisitOutcome.refused.value, 0),
+        "moved": moved,
+    }
+
+
+def _ids(snap) -> dict:
+    return {name: getattr(snap, name) for name in ("community_id", "township_id", "circle_id", "district_id")}
+
+
+def circle_rows(communities: list[dict]) -> list[dict]:
+    """Roll coverage rows up per circle (communities outside every circle in one row, circle None)."""
+    totals: dict[int | None, dict] = {}
+    for row in communities:
+        total = totals.setdefault(
+            row["circle_id"],
+            {"communities": 0, "households": 0, "met": 0, "not_home": 0, "refused": 0, "moved": 0},
+        )
+        total["communities"] += 1
+        for name in ("households", "met", "not_home", "refused", "moved"):
+            total[name] += row[name]
+    circles = {
+        circle.id: circle
+        for circle in db.session.scalars(
+            sa.select(Circle).join(District).where(Circle.id.in_([i for i in totals if i is not None]))
+        )
+    }
+    rows = []
+    for circle_id, total in totals.items():
+        circle = circles.get(circle_id)
+        ref = {"code": f"{circle.district.short_code}-{circle.key}", "name": circle.name} if circle else None
+        rows.append(
+            {
+                "circle": ref,
+                **total,
+                "coverage": round(total["met"] / total["households"], 4) if total["households"] else 0.0,
+            }
+        )
+    return sorted(rows, key=lambda r: (r["circle"] is None, r["circle"]["code"] if r["circle"] else ""))
 
 
 def _coverage(actor: Account, start: date, end: date) -> list[dict]:

@@ -5,21 +5,30 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
-from app.common.clock import local_day, month_end, utc_start_of
+from app.common.clock import local_day, month_end, quarter_start, utc_start_of
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.models import (
     Account,
     Community,
+    EmploymentStatus,
     Household,
     LedgerSnapshot,
     Resident,
     ResidentKeyGroup,
+    StatusChange,
     Township,
+    Visit,
+    VisitOutcome,
     ZeroEmploymentCase,
     utcnow,
 )
+from app.services.grid.checklist import moved_away_anywhere
 from app.services.people.scoping import worked_on
+from app.services.people.status import WORKING
+
+UNEMPLOYED = frozenset({EmploymentStatus.unemployed, EmploymentStatus.unemployed_registered})
+FLOWS = ("became_unemployed", "re_employed", "registered_unemployed")
 
 # Years from 1000: year 0 is no date (a 500 before), and the default span reaches back a year.
 MONTH = re.compile(r"^([1-9]\d{3})-(0[1-9]|1[0-2])$")
@@ -36,11 +45,13 @@ def parse_month(text: str | None, field: str = "month") -> date:
 def snapshot(month: str | None = None) -> int:
     """Write one month's counts per community (default: this month), replacing that month's rows.
 
-    The counts are the ledger as it stands when this runs: `flask cron` runs it hourly for the
-    current month, and once more for the past month in the first hour of a new one, which
+    The counts are the ledger as it stands when this runs: `flask cron` runs it every 15 minutes
+    for the current month (maintenance.SCHEDULE; the statistics show it as today's figures, as
+    of its `created_at`), and once more for the past month in the first run of a new one, which
     freezes it: a frozen month is never rewritten (422 month_frozen), and a future month is
     refused. Key groups count when current on the month's last day; zero-employment households
-    when their case was open at the month's end.
+    when their case was open at the month's end. `flows` counts the month's status changes
+    (_flows) and `coverage` the quarter's visits up to the month's last day or today (_coverage).
     """
     this_month = local_day().replace(day=1)
     first = parse_month(month) if month else this_month
@@ -70,6 +81,8 @@ def snapshot(month: str | None = None) -> int:
                 "zero_employment_households": 0,
                 "by_status": {},
                 "by_key_group": {},
+                "flows": dict.fromkeys(FLOWS, 0),
+                "coverage": None,
             },
         )
 
@@ -109,6 +122,11 @@ def snapshot(month: str | None = None) -> int:
         .group_by(ZeroEmploymentCase.community_id)
     ):
         row(community_id)["zero_employment_households"] = n
+    for community_id, flows in _flows(utc_start_of(first), end_utc).items():
+        row(community_id)["flows"] = flows
+    through = min(last, local_day())
+    for community_id, coverage in _coverage(quarter_start(through), through).items():
+        row(community_id)["coverage"] = coverage
     places = {
         community.id: (community, township)
         for community, township in db.session.execute(
@@ -136,6 +154,103 @@ def snapshot(month: str | None = None) -> int:
         db.session.execute(sa.insert(LedgerSnapshot), rows)
     db.session.commit()
     return len(rows)
+
+
+def _flows(start_utc, end_utc) -> dict[int, dict]:
+    """Count, per community (where the residents live now), the month's movements in the ledger.
+
+    Each counts residents, once however often they changed: became_unemployed, from a known
+    status outside unemployment into it (a first entry in the ledger is no movement);
+    re_employed, from unemployment into work (employed or flexible); registered_unemployed,
+    into registered unemployment from anything else, a first entry included (registering is
+    the act counted).
+    """
+
+    def residents_where(condition):
+        return sa.func.count(sa.distinct(sa.case((condition, StatusChange.resident_id), else_=None)))
+
+    unemployed, working = [s.value for s in UNEMPLOYED], [s.value for s in WORKING]
+    registered = EmploymentStatus.unemployed_registered.value
+    statement = (
+        sa.select(
+            Resident.community_id,
+            residents_where(
+                sa.and_(
+                    StatusChange.from_status.is_not(None),
+                    StatusChange.from_status.not_in(unemployed),
+                    StatusChange.to_status.in_(unemployed),
+                )
+            ),
+            residents_where(
+                sa.and_(StatusChange.from_status.in_(unemployed), StatusChange.to_status.in_(working))
+            ),
+            residents_where(
+                sa.and_(
+                    StatusChange.to_status == registered,
+                    sa.or_(StatusChange.from_status.is_(None), StatusChange.from_status != registered),
+                )
+            ),
+        )
+        .join(Resident, Resident.id == StatusChange.resident_id)
+        .where(
+            Resident.community_id.is_not(None),
+            StatusChange.occurred_at >= start_utc,
+            StatusChange.occurred_at < end_utc,
+        )
+        .group_by(Resident.community_id)
+    )
+    return {
+        community_id: dict(zip(FLOWS, (int(n) for n in counts), strict=True))
+        for community_id, *counts in db.session.execute(statement)
+    }
+
+
+def _coverage(start: date, through: date) -> dict[int, dict]:
+    """Return, per community, the quarter's door-to-door coverage from `start` to `through`.
+
+    The rule of the grid worker's own progress (services/grid/progress.py), over every
+    community: households met at least once (by the visit's community), households whose latest
+    visit found them moved away (counted apart: neither due nor met), and the visits that found
+    no one in or were refused.
+    """
+    moved_ids = moved_away_anywhere(through)
+    window = Visit.visit_day.between(start, through)
+    found: dict[int, dict] = {}
+
+    def row(community_id: int) -> dict:
+        return found.setdefault(
+            community_id,
+            {
+                "quarter_start": start.isoformat(),
+                "through": through.isoformat(),
+                "met": 0,
+                "moved": 0,
+                VisitOutcome.not_home.value: 0,
+                VisitOutcome.refused.value: 0,
+            },
+        )
+
+    for community_id, n in db.session.execute(
+        sa.select(Visit.community_id, sa.func.count(sa.distinct(Visit.household_id)))
+        .where(window, Visit.outcome == VisitOutcome.met, Visit.household_id.not_in(moved_ids))
+        .where(Visit.community_id.is_not(None))
+        .group_by(Visit.community_id)
+    ):
+        row(community_id)["met"] = n
+    for community_id, outcome, n in db.session.execute(
+        sa.select(Visit.community_id, Visit.outcome, sa.func.count())
+        .where(window, Visit.outcome.in_([VisitOutcome.not_home, VisitOutcome.refused]))
+        .where(Visit.community_id.is_not(None))
+        .group_by(Visit.community_id, Visit.outcome)
+    ):
+        row(community_id)[outcome] = n
+    for community_id, n in db.session.execute(
+        sa.select(Household.community_id, sa.func.count())
+        .where(Household.id.in_(moved_ids), Household.community_id.is_not(None))
+        .group_by(Household.community_id)
+    ):
+        row(community_id)["moved"] = n
+    return found
 
 
 def trend(

@@ -6,9 +6,9 @@ import sqlalchemy as sa
 
 from app.common import clock
 from app.common.clock import local_day
-from app.errors import Forbidden
+from app.errors import Conflict, Forbidden, ValidationFailed
 from app.extensions import db
-from app.models import Account, CheckIn, Resident, Role, Station, utcnow
+from app.models import Account, CheckIn, Resident, Role, ServeOutcome, Station, utcnow
 from app.services.people.scoping import get_in_scope, scoped
 from app.services.results import Page, RowWith, paginate
 from app.services.stations.events import get_event
@@ -63,20 +63,50 @@ def _people(check_ins: list[CheckIn]) -> dict[int, Resident]:
 
 
 def serve(actor: Account, check_in_id: int, values: dict) -> RowWith:
-    """Mark a check-in served (or not), with an outcome note and a follow-up flag."""
+    """Mark a check-in served (or not), with a coded outcome, a note, and a follow-up opened or closed.
+
+    Every key is optional (older clients send only served, outcome_note, follow_up). A coded
+    `outcome` (ServeOutcome) marks the visitor served too; `follow_up_needed` opens a
+    follow-up. `follow_up_closed: true` closes the open follow-up (409 no_follow_up when there
+    is none), false opens it again. Taking `served` back clears the outcome; dropping the
+    follow-up clears its closing.
+    """
     if actor.role not in SERVE_ROLES:
         raise Forbidden("role_forbidden", "Your role may not serve visitors.")
+    outcome = values.get("outcome")
+    if outcome is not None and outcome not in set(ServeOutcome):
+        raise ValidationFailed("outcome", f"Unknown outcome '{outcome}'.", code="invalid_outcome")
     row = get_in_scope(CheckIn, check_in_id, actor, "check_in_not_found")
-    if "served" in values:
-        if values["served"] and row.served_at is None:
-            row.served_at, row.served_by_id = utcnow(), actor.id
-        elif not values["served"]:
-            row.served_at = row.served_by_id = None
-    for name in ("outcome_note", "follow_up"):
-        if name in values:
-            setattr(row, name, values[name])
+    served = values.get("served", True if outcome is not None else None)
+    if served and row.served_at is None:
+        row.served_at, row.served_by_id = utcnow(), actor.id
+    elif served is False:
+        row.served_at = row.served_by_id = row.outcome = None
+    if "outcome" in values:
+        row.outcome = outcome
+    if "outcome_note" in values:
+        row.outcome_note = values["outcome_note"]
+    if "follow_up" in values:
+        row.follow_up = values["follow_up"]
+    if outcome == ServeOutcome.follow_up_needed:
+        row.follow_up = True
+    if not row.follow_up:
+        row.follow_up_closed_at = None
+    if "follow_up_closed" in values:
+        _close_follow_up(row, values["follow_up_closed"])
     db.session.commit()
     return RowWith(row, person=_people([row]).get(row.resident_id))
+
+
+def _close_follow_up(row: CheckIn, closed: bool) -> None:
+    """Close the check-in's follow-up (keeping the first closing time), or open it again."""
+    if not closed:
+        row.follow_up_closed_at = None
+        return
+    if not row.follow_up:
+        raise Conflict("no_follow_up", "This visit has no follow-up to close.", field="follow_up_closed")
+    if row.follow_up_closed_at is None:
+        row.follow_up_closed_at = utcnow()
 
 
 def daily_counts(
