@@ -17,6 +17,9 @@ class AuditEvent(Base):
         sa.Index("ix_audit_events_object", "object_type", "object_id"),
         sa.Index("ix_audit_events_actor_id_id", "actor_id", "id"),
         sa.Index("ix_audit_events_action_id", "action", "id"),
+        # A supervisor's log: one equality on their place's level, newest first (docs/LISTS.md).
+        sa.Index("ix_audit_events_circle_id_id", "circle_id", "id"),
+        sa.Index("ix_audit_events_district_id_id", "district_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -30,6 +33,14 @@ class AuditEvent(Base):
     ip: Mapped[str | None] = mapped_column(sa.String(45))
     detail: Mapped[dict | None] = mapped_column(JSONText())
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(), default=utcnow, index=True)
+    # The place the event belongs to, set when it is written (services/people/audit.py): every
+    # level at and above it, None below. No foreign keys: the log outlives any change to places,
+    # and each would cost the largest table another index.
+    community_id: Mapped[int | None]
+    township_id: Mapped[int | None]
+    circle_id: Mapped[int | None]
+    district_id: Mapped[int | None]
+    city_id: Mapped[int | None]
 
 
 @event.listens_for(AuditEvent, "before_update")

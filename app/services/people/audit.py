@@ -1,12 +1,118 @@
-"""The audit log: write events in the caller's transaction, read them back for auditors."""
+"""The audit log: write events in the caller's transaction, read them back for auditors.
+
+Each event is placed when written, so a supervisor reads only their own place's events:
+- about a resident or household: where that resident or household is (the place whose
+  supervisor watches over its personal data), when the row is known;
+- else where its actor is: a staff account's place (every level at and above its own, so a
+  circle's operator gets circle, district and city and nothing below), a resident's or an
+  employer's community; an event without an actor about a staff account (made on the command
+  line) where that account is;
+- else nowhere (an unknown username's failed login): only city-level readers see those.
+"""
 
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Account, AuditEvent
+from app.models import (
+    PLACE_COLUMN_NAMES,
+    STAFF_ROLES,
+    Account,
+    AuditEvent,
+    Circle,
+    Community,
+    District,
+    Employer,
+    Household,
+    Resident,
+    Role,
+    ScopeKind,
+    Township,
+)
+from app.services.people.places import place_columns
 from app.services.results import Page, paginate
+
+# Who reads the log: the city administration, and the supervisor (within their own place).
+READ_ROLES = frozenset({Role.city_admin, Role.supervisor})
+NO_PLACE = dict.fromkeys(PLACE_COLUMN_NAMES)
+
+
+def scope_places(kind: str | None, place_id: int | None) -> dict:
+    """Return the place columns of a staff account's place: its level and those above, None below."""
+    if kind is None or place_id is None:
+        return dict(NO_PLACE)
+    kind = ScopeKind(kind)
+    if kind is ScopeKind.community:
+        return place_columns(db.session.get(Community, place_id))
+    found = dict(NO_PLACE)
+    if kind is ScopeKind.city:
+        found["city_id"] = place_id
+        return found
+    if kind is ScopeKind.township:
+        township = db.session.get(Township, place_id)
+        if township is None:
+            return found
+        found.update(township_id=township.id, circle_id=township.circle_id)
+        district_id = township.district_id
+    elif kind is ScopeKind.circle:
+        circle = db.session.get(Circle, place_id)
+        if circle is None:
+            return found
+        found["circle_id"] = circle.id
+        district_id = circle.district_id
+    else:
+        district_id = place_id
+    district = db.session.get(District, district_id)
+    if district is not None:
+        found.update(district_id=district.id, city_id=district.city_id)
+    return found
+
+
+def _row_places(row) -> dict | None:
+    """Return the place columns of a placed row (None when it has no place)."""
+    if row is None or row.city_id is None:
+        return None
+    return {name: getattr(row, name) for name in PLACE_COLUMN_NAMES}
+
+
+def _actor_places(actor: Account) -> dict | None:
+    """Return where an actor is: a staff account's place, a resident's or an employer's community."""
+    if actor.role in STAFF_ROLES:
+        return scope_places(actor.scope_kind, actor.scope_id) if actor.scope_kind else None
+    model = {Role.resident: Resident, Role.employer: Employer}.get(actor.role)
+    if model is None:
+        return None
+    return _row_places(db.session.scalar(sa.select(model).where(model.account_id == actor.id)))
+
+
+def event_places(actor: Account | None, object_type: str | None, object_id: object) -> dict:
+    """Return the place columns an event is written with (the rule in this module's docstring)."""
+    # Looking places up must not flush the change being described: it commits with the event.
+    with db.session.no_autoflush:
+        about = {"resident": Resident, "household": Household}.get(object_type or "")
+        if about is not None and str(object_id or "").isdigit():
+            places = _row_places(db.session.get(about, int(object_id)))
+            if places is not None:
+                return places
+        if actor is not None:
+            return _actor_places(actor) or dict(NO_PLACE)
+        if object_type == "account" and str(object_id or "").isdigit():
+            account = db.session.get(Account, int(object_id))
+            if account is not None and account.role in STAFF_ROLES:
+                return scope_places(account.scope_kind, account.scope_id)
+    return dict(NO_PLACE)
+
+
+def scope_clause(reader: Account):
+    """Return the WHERE clause of the events a reader may see: all at city level, else their place's."""
+    if reader.role not in READ_ROLES or reader.scope_kind is None or reader.scope_id is None:
+        return sa.false()
+    kind = ScopeKind(reader.scope_kind)
+    if kind is ScopeKind.city:
+        # One city per deployment: its readers see every event, the unplaced ones included.
+        return sa.true()
+    return getattr(AuditEvent, f"{kind.value}_id") == reader.scope_id
 
 
 def record(
@@ -31,6 +137,7 @@ def record(
         outcome=outcome,
         ip=ip,
         detail=detail,
+        **event_places(actor, object_type, object_id),
     )
     db.session.add(event)
     return event
@@ -49,6 +156,7 @@ def _naive_utc(moment: datetime) -> datetime:
 
 
 def list_events(
+    reader: Account,
     page: int,
     per_page: int,
     action: str | None = None,
@@ -58,8 +166,8 @@ def list_events(
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> Page:
-    """Return one page of audit events, newest first, and the total matching."""
-    conditions = []
+    """Return one page of the audit events the reader may see, newest first, and the total matching."""
+    conditions = [scope_clause(reader)]
     if action:
         # "auth." matches every auth event; "auth.login" just that one.
         # autoescape: an '_' in the prefix is a letter, not LIKE's any-character.
