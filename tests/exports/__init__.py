@@ -1,0 +1,1 @@
+"""Tests of exports: lists and statistics tables as Excel and CSV, large ones as a task, downloads."""
