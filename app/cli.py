@@ -143,7 +143,9 @@ def dev_setup(demo_file):
 
     What `make run` runs before starting (one app import instead of one per step). Every step
     is idempotent and skips what is done, so a warm start costs little more than the import;
-    the demo accounts get DEMO_PASSWORD on every run, their lockouts lifted.
+    the demo accounts get DEMO_PASSWORD on every run, their lockouts lifted. The demo data
+    here includes the months of activity the console's dashboards show, and the demo admins'
+    second factor on DEMO_TOTP_SECRET.
     """
     from flask_migrate import upgrade
 
@@ -159,6 +161,7 @@ def dev_setup(demo_file):
         check_new_password(password, field="DEMO_PASSWORD")  # before any account is made with it
         counts = place_import.seed_places()
         result = demo.create_demo_data(password)
+        result["console"] = demo.create_demo_activity(current_app.config["DEMO_TOTP_SECRET"])
         accounts = demo.set_demo_passwords(password)
     except APIError as exc:
         raise click.ClickException(f"{exc.field or ''} {exc.message}".strip()) from None
@@ -168,6 +171,12 @@ def dev_setup(demo_file):
         f"ready: database at the latest migration, places ({counts['changed']} rows changed), "
         f"demo data ({len(result['residents'])} residents, {len(result['employers'])} employers, "
         f"{len(result['stations'])} stations), {accounts} demo accounts with DEMO_PASSWORD"
+    )
+    added, second = result["console"]["added"], result["console"]["second_factor"]
+    click.echo(
+        "demo activity added: "
+        + ", ".join(f"{n} {name.replace('_', ' ')}" for name, n in added.items() if name != "app_users")
+        + f"; TOTP secret of {', '.join(a['username'] for a in second['accounts'])}: {second['totp_secret']}"
     )
     db.session.remove()
 

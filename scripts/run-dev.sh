@@ -24,15 +24,22 @@ trap 'kill $FAKE_PID 2>/dev/null || true' EXIT INT TERM
 # One command: migrations, places, demo data (each only when needed), demo passwords.
 $FLASK dev-setup --demo-file "$RUN_DIR/demo-data.json"
 echo "demo data: $RUN_DIR/demo-data.json"
+# The demo admins' second factor (DEMO_TOTP_SECRET), as dev-setup enrolled it.
+TOTP_SECRET=$(sed -n 's/.*"totp_secret": "\([A-Z2-7=]*\)".*/\1/p' "$RUN_DIR/demo-data.json" | head -n 1)
 
 cat <<MSG
 
   Huangshan 3-km employment circle — embedded demo
+  Console      http://127.0.0.1:${PORT}/console/   (staff sign-in: dashboards, lists, exports)
   API          http://127.0.0.1:${PORT}/api/v1   (OpenAPI: /api/v1/openapi.json, health: /healthz)
   Fake WeChat  ${WECHAT_API_BASE}   (log: ${RUN_DIR}/fake-wechat.log)
-  Demo staff   demo-city-admin, demo-operator, demo-grid-worker, demo-station-staff
+  Demo staff   demo-city-admin, demo-district-admin, demo-township-admin, demo-supervisor,
+               demo-operator, demo-grid-worker, demo-station-staff
                (and demo-grid-<community code> for each demo community)
   Password     ${DEMO_PASSWORD}   (set DEMO_PASSWORD to change it; applied at every start)
+  TOTP secret  ${TOTP_SECRET}   (demo-city-admin, demo-district-admin: their second factor;
+               put it in an authenticator app, or print the current code with
+               .venv/bin/python -c "import pyotp; print(pyotp.TOTP('${TOTP_SECRET}').now())")
 
   Try it (another terminal):
     curl -s -X POST localhost:${PORT}/api/v1/auth/login -H 'Content-Type: application/json' \\

@@ -1,10 +1,41 @@
 """The demo of `make run`: demo data and its accounts (the README walk-through: test_readme_walkthrough)."""
 
+import csv
+import re
+from datetime import date, timedelta
+
+import pyotp
+import pytest
 import requests
 import sqlalchemy as sa
 
+from app.common.clock import local_day, utc_start_of
 from app.extensions import db
-from app.models import Account, Employer, Household, Job, Resident
+from app.models import (
+    STAFF_ROLES,
+    Account,
+    Application,
+    CheckIn,
+    Community,
+    Employer,
+    Household,
+    Job,
+    JobReport,
+    LedgerSnapshot,
+    Push,
+    RecoveryCode,
+    Resident,
+    ServeOutcome,
+    StatusChange,
+    Visit,
+    ZeroEmploymentCase,
+    utcnow,
+)
+from app.services.demo import DEMO_COMMUNITIES
+from app.services.demo.dates import months_back, weekdays
+from app.services.people import console_sign_in, second_factor
+from app.services.people.places import find_place
+from tests.support import count
 
 DEMO_PASSWORD = "demo-password-for-tests"
 
@@ -27,7 +58,15 @@ def test_demo_data_makes_the_accounts_and_households_of_the_demo(app, client, ru
     usernames = set(db.session.scalars(sa.select(Account.username).where(Account.username.is_not(None))))
     grid_workers = {name for name in usernames if name.startswith("demo-grid-3410")}
     assert len(grid_workers) == 17  # one per demo community; 341002002001 has demo-grid-worker
-    named = {"demo-city-admin", "demo-operator", "demo-grid-worker", "demo-station-staff"}
+    named = {
+        "demo-city-admin",
+        "demo-district-admin",
+        "demo-township-admin",
+        "demo-supervisor",
+        "demo-operator",
+        "demo-grid-worker",
+        "demo-station-staff",
+    }
     assert usernames - grid_workers == named
 
     # 1. A resident logs in with WeChat, reads and edits the profile.
@@ -139,3 +178,169 @@ def test_the_fake_wechat_plays_the_answer_to_request_subscribe_message(fake_wech
     )  # one send per accept
     assert ("o-demo-refuser", "tmpl-a") not in quotas
     assert tap("", "accept")["errcode"] == 40003
+
+
+# ---- the console's demo: `flask dev-setup` (what `make run` runs) fills every dashboard ----------
+
+DEMO_TABLES = (
+    Account,
+    Resident,
+    Household,
+    StatusChange,
+    ZeroEmploymentCase,
+    LedgerSnapshot,
+    Visit,
+    CheckIn,
+    Push,
+    Application,
+    JobReport,
+    Job,
+    Employer,
+    RecoveryCode,
+)
+# The staff added for the console, with their places (kind, code).
+CONSOLE_STAFF = {
+    "demo-district-admin": ("district_admin", "district", "341002000000"),
+    "demo-township-admin": ("township_admin", "township", "341002002000"),
+    "demo-supervisor": ("supervisor", "district", "341002000000"),
+}
+
+
+@pytest.fixture
+def dev_setup(app, runner):
+    """Run `flask dev-setup` once, as `make run` does; return its output."""
+    app.config.update(DEMO_ACCOUNTS=True, DEMO_PASSWORD=DEMO_PASSWORD)
+    result = runner.invoke(args=["dev-setup"])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def demo_community_ids() -> list[int]:
+    """Return the ids of the demo communities."""
+    codes = [row["code"] for row in csv.DictReader(DEMO_COMMUNITIES.read_text(encoding="utf-8").splitlines())]
+    return list(db.session.scalars(sa.select(Community.id).where(Community.code.in_(codes))))
+
+
+def test_every_console_role_has_a_demo_account_that_signs_in(app, client, dev_setup):
+    for username, (role, kind, code) in CONSOLE_STAFF.items():
+        account = db.session.scalar(sa.select(Account).where(Account.username == username))
+        assert (account.role, account.scope_kind, account.scope_id) == (role, kind, find_place(kind, code).id)
+    named = db.session.scalars(
+        sa.select(Account).where(Account.username.like("demo-%"), Account.username.not_like("demo-grid-3%"))
+    ).all()
+    assert {account.role for account in named} == {role.value for role in STAFF_ROLES}
+
+    # City and district admins have TOTP on the fixed demo secret (printed at start); others none.
+    secret = app.config["DEMO_TOTP_SECRET"]
+    assert f"TOTP secret of demo-city-admin, demo-district-admin: {secret}" in dev_setup
+    for account in named:
+        signed_in = client.post(
+            "/api/v1/auth/login", json={"username": account.username, "password": DEMO_PASSWORD}
+        )
+        assert signed_in.status_code == 200, account.username
+        step = console_sign_in.sign_in(account.username, DEMO_PASSWORD, "127.0.0.1", "pytest")
+        needs_code = account.role in ("city_admin", "district_admin")
+        assert step.next == (console_sign_in.SECOND_FACTOR if needs_code else console_sign_in.DONE), (
+            account.username
+        )
+        assert second_factor.enabled(account) is needs_code
+        if needs_code:
+            assert second_factor.verify(account, pyotp.TOTP(secret).now()), account.username
+            assert (
+                count(RecoveryCode, RecoveryCode.account_id == account.id)
+                == second_factor.RECOVERY_CODE_COUNT
+            )
+
+
+def test_dev_setup_fills_every_dashboard_with_months_of_history(app, dev_setup):
+    today, this_month = local_day(), local_day().replace(day=1)
+    month_began = utc_start_of(this_month)
+    communities = demo_community_ids()
+
+    # People: a snapshot per demo community for this month and each of the six before, with flows.
+    months = [f"{this_month:%Y-%m}"] + [f"{months_back(this_month, n):%Y-%m}" for n in range(1, 7)]
+    snapshots = db.session.scalars(
+        sa.select(LedgerSnapshot).where(LedgerSnapshot.community_id.in_(communities))
+    ).all()
+    assert {(s.month, s.community_id) for s in snapshots} >= {(m, c) for m in months for c in communities}
+    past = [s for s in snapshots if s.month in months[1:]]
+    for row in past:
+        assert row.residents == sum(row.by_status.values()) > 0
+        assert set(row.flows) == {"became_unemployed", "re_employed", "registered_unemployed"}
+        assert row.coverage["met"] <= row.households and row.created_at > utc_start_of(
+            date.fromisoformat(row.month + "-28")
+        )
+    employed = {m: sum(s.by_status.get("employed", 0) for s in snapshots if s.month == m) for m in months}
+    assert employed[months[6]] < employed[months[0]]  # re-employment over the half year
+    assert sum(sum(s.flows.values()) for s in past) > 0
+    now = [s for s in snapshots if s.month == months[0]]
+    for flow in ("became_unemployed", "re_employed", "registered_unemployed"):
+        assert sum(s.flows[flow] for s in now) >= 1, flow  # this month's changes, counted by the service
+
+    # Zero-employment households: one cleared this month, others open for weeks or months.
+    cases = db.session.scalars(sa.select(ZeroEmploymentCase)).all()
+    assert [c for c in cases if c.cleared_at is not None and c.cleared_at >= month_began]
+    still_open = [c for c in cases if c.cleared_at is None]
+    assert len(still_open) >= 10 and min(c.opened_at for c in still_open) < utcnow() - timedelta(days=60)
+
+    # Grid work: visits last month, most workers on the plan's 10 days and some behind it; this month too.
+    last_month = months_back(this_month, 1)
+    days = dict(
+        db.session.execute(
+            sa.select(Visit.worker_id, sa.func.count(sa.distinct(Visit.visit_day)))
+            .where(Visit.visit_day.between(last_month, this_month - timedelta(days=1)))
+            .group_by(Visit.worker_id)
+        ).all()
+    )
+    assert len(days) == 18 and min(days.values()) < 10 <= max(days.values())
+    if weekdays(this_month, today):
+        assert count(Visit, Visit.visit_day >= this_month) > 0
+    assert count(Visit, Visit.visited_at > utcnow()) == 0
+
+    # Stations: check-ins at every station over the past weeks, served after minutes, coded outcomes.
+    check_ins = db.session.scalars(sa.select(CheckIn)).all()
+    assert len({c.station_id for c in check_ins}) == 6 and all(c.day < today for c in check_ins)
+    served = [c for c in check_ins if c.served_at is not None]
+    assert {c.outcome for c in served} == {outcome.value for outcome in ServeOutcome}
+    assert all(timedelta(minutes=1) <= c.served_at - c.created_at <= timedelta(minutes=75) for c in served)
+    assert all(c.queue_number is not None for c in served)
+    if app.config["DEMO_STATION_HOURS"] != "always":  # someone came at lunchtime: no queue number
+        assert any(c.queue_number is None and c.served_at is None for c in check_ins)
+    follow_ups = [c for c in served if c.follow_up]
+    assert {c.outcome for c in follow_ups} == {"follow_up_needed"}
+    assert any(c.follow_up_closed_at is None for c in follow_ups)
+    assert any(c.follow_up_closed_at is not None for c in follow_ups)
+
+    # Jobs: every state, an employer to verify, applications with interviews and hires, a report open.
+    assert {"published", "expired", "closed", "pending_review"} <= set(
+        db.session.scalars(sa.select(Job.status))
+    )
+    assert count(Employer, Employer.status == "pending") == 1
+    assert {"submitted", "interview", "hired"} <= set(db.session.scalars(sa.select(Application.status)))
+    assert count(JobReport, JobReport.cleared_at.is_(None)) >= 1
+
+    # Pushes: sent, refused for want of quota, failed, across templates (none of the walk-through's).
+    pushes = db.session.execute(sa.select(Push.kind, Push.status, Push.last_error)).all()
+    assert {p.status for p in pushes} == {"sent", "skipped", "failed"}
+    assert any(p.status == "skipped" and p.last_error == "no_quota" for p in pushes)
+    assert {p.kind for p in pushes} == {"job_match", "checkin_followup", "visit_notice", "policy_notice"}
+
+    # Small: a few hundred rows of each kind, so a first `make run` stays quick.
+    for model in (LedgerSnapshot, Visit, CheckIn, Push, Application):
+        assert count(model) < 700, model.__tablename__
+
+
+def test_dev_setup_twice_changes_nothing_the_second_time(app, runner, dev_setup):
+    before = {model.__tablename__: count(model) for model in DEMO_TABLES}
+    snapshots = db.session.execute(sa.select(LedgerSnapshot).order_by(LedgerSnapshot.id)).scalars().all()
+    rows = [(s.id, s.month, s.community_id, s.by_status, s.flows, s.created_at) for s in snapshots]
+    db.session.commit()
+
+    again = runner.invoke(args=["dev-setup"])
+
+    assert again.exit_code == 0, again.output
+    added = again.output.split("demo activity added: ")[1].split(";")[0]
+    assert set(re.findall(r"\d+", added)) == {"0"}, added
+    assert {model.__tablename__: count(model) for model in DEMO_TABLES} == before
+    snapshots = db.session.execute(sa.select(LedgerSnapshot).order_by(LedgerSnapshot.id)).scalars().all()
+    assert [(s.id, s.month, s.community_id, s.by_status, s.flows, s.created_at) for s in snapshots] == rows

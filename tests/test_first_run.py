@@ -37,7 +37,7 @@ def test_dev_setup_sets_the_demo_password_on_every_start_and_lifts_lockouts(app,
     app.config["DEMO_PASSWORD"] = "second-demo-pass"
     again = runner.invoke(args=["dev-setup"])
     assert again.exit_code == 0, again.output
-    assert "21 demo accounts with DEMO_PASSWORD" in again.output
+    assert "24 demo accounts with DEMO_PASSWORD" in again.output
     assert login_status(client, "demo-operator", "second-demo-pass") == 200
     assert login_status(client, "demo-grid-341002002002", "second-demo-pass") == 200
     assert login_status(client, "demo-city-admin", "first-demo-pass") == 401

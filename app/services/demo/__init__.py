@@ -2,8 +2,11 @@
 
 Above the wings: it imports from each of them, and nothing imports it but the command line.
 May import: every wing (people, jobs, stations, grid, push). One module per kind of record:
-people (staff, residents), employers (and their jobs), stations, grid (households); this one
-puts them together and sets the demo password.
+people (staff, residents, the app users' accounts), employers (and their jobs), stations, grid
+(households); and for the console, the months of activity `flask dev-setup` adds: dates (the
+window they lie in), jobs (jobs in every state, applications, reports), ledger (the month's
+changes), visits, check_ins, pushes, history (ledger snapshots) and console (the admins'
+second factor). This one puts them together and sets the demo password.
 """
 
 import functools
@@ -13,10 +16,24 @@ from flask import current_app
 
 from app.extensions import db
 from app.models import Account
+from app.services.demo.check_ins import demo_check_ins
+from app.services.demo.console import demo_second_factors
 from app.services.demo.employers import DEMO_EMPLOYERS, demo_credit_code, demo_employers
 from app.services.demo.grid import DEMO_COMMUNITIES, DEMO_HOUSEHOLDS, demo_households
-from app.services.demo.people import DEMO_RESIDENTS, DEMO_STAFF, demo_id_number, demo_residents, demo_staff
+from app.services.demo.history import demo_snapshots
+from app.services.demo.jobs import demo_applications, demo_other_jobs, demo_pending_employer, demo_reports
+from app.services.demo.ledger import demo_month_changes
+from app.services.demo.people import (
+    DEMO_RESIDENTS,
+    DEMO_STAFF,
+    demo_app_users,
+    demo_id_number,
+    demo_residents,
+    demo_staff,
+)
+from app.services.demo.pushes import demo_pushes
 from app.services.demo.stations import DEMO_STATIONS, demo_stations
+from app.services.demo.visits import demo_visits
 from app.services.jobs.search import geo_index
 from app.services.people import audit, place_import
 from app.services.people.accounts import check_new_password, hash_password
@@ -28,6 +45,7 @@ __all__ = [
     "DEMO_RESIDENTS",
     "DEMO_STAFF",
     "DEMO_STATIONS",
+    "create_demo_activity",
     "create_demo_data",
     "demo_credit_code",
     "demo_id_number",
@@ -59,6 +77,32 @@ def create_demo_data(password: str) -> dict:
         "households": grid["households"],
         "grid_workers": grid["grid_workers"],
     }
+
+
+def create_demo_activity(totp_secret: str) -> dict:
+    """Fill every console dashboard with months of demo activity, and enrol the admins' second factor.
+
+    After `create_demo_data`. Each part adds only what is missing from a window ending today
+    (demo/dates.py), so a second run the same day adds nothing, and a start next month adds
+    that month. Returns what was added, and who signs in with `totp_secret`.
+    """
+    users = demo_app_users()
+    added = {
+        "app_users": len(users),
+        "jobs": demo_other_jobs(),
+        "employers_to_verify": demo_pending_employer(),
+        "applications": demo_applications(users),
+        "ledger_changes": demo_month_changes(users),
+        "visits": demo_visits(),
+        "check_ins": demo_check_ins(users),
+    }
+    added["pushes"] = demo_pushes(users)
+    db.session.commit()
+    added["job_reports"] = demo_reports(users)  # the real service, which commits
+    added["snapshots"] = demo_snapshots()  # after the month's changes and visits it counts
+    db.session.commit()
+    accounts = demo_second_factors(totp_secret)
+    return {"added": added, "second_factor": {"totp_secret": totp_secret, "accounts": accounts}}
 
 
 def set_demo_passwords(password: str) -> int:

@@ -114,6 +114,10 @@ DEMO_EMPLOYERS = (
 )
 
 
+# Headcount bands by employer number (the plan's priority is micro and small firms); others small.
+DEMO_EMPLOYER_SIZES = {1: "micro", 2: "micro", 5: "medium", 7: "micro", 8: "large"}
+
+
 def demo_credit_code(number: int) -> str:
     """Build a valid (fictional) unified social credit code for a demo employer."""
     first17 = f"91341002MA2DK{number:04d}"
@@ -142,7 +146,7 @@ def demo_employers() -> list[dict]:
                 contact_phone_hmac=lookup_hash(phone, "phone"),
                 contact_phone_hint=mask_phone(phone),
                 industry=industry,
-                size="small",
+                size=DEMO_EMPLOYER_SIZES.get(number, "small"),
                 address=address,
                 lat=lat,
                 lng=lng,

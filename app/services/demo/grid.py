@@ -1,12 +1,15 @@
 """Demo grid work: three households in every demo community, and a grid worker assigned to it."""
 
 import csv
+from datetime import timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
 
+from app.common.clock import local_day
 from app.extensions import db
-from app.models import GridAssignment, Household, Resident, StatusSource
+from app.models import GridAssignment, Household, Resident, StatusSource, ZeroEmploymentCase, utcnow
+from app.services.demo.dates import ledger_start
 from app.services.demo.people import demo_id_number, demo_staff
 from app.services.people import places
 from app.services.people.personal_data import set_id_number
@@ -86,8 +89,32 @@ def demo_households(hashed) -> dict:
                 set_community(resident, community)
                 set_key_groups(resident, groups)
                 record_status(
-                    resident, status, StatusSource.staff, note="demo data", recompute_household=False
+                    resident,
+                    status,
+                    StatusSource.staff,
+                    note="demo data",
+                    occurred_at=ledger_start(),
+                    recompute_household=False,
                 )
             db.session.flush()
-            recompute(household.id, StatusSource.staff)
+            if recompute(household.id, StatusSource.staff):
+                backdate_case(household, number)
     return made
+
+
+def backdate_case(household: Household, number: int) -> None:
+    """Date a new demo household's zero-employment case weeks or months back, community by community.
+
+    Opened today, every case would be 0 days open; the console lists them oldest first.
+    """
+    # 20 to 173 days; the oldest (cleared first by demo/ledger.py) in 昱中街道, the township admin's.
+    opened = max(utcnow() - timedelta(days=20 + 9 * ((number - 4) % 18)), ledger_start())
+    db.session.flush()
+    case = db.session.scalar(
+        sa.select(ZeroEmploymentCase).where(
+            ZeroEmploymentCase.household_id == household.id, ZeroEmploymentCase.cleared_at.is_(None)
+        )
+    )
+    if case is not None:
+        case.opened_at = opened
+        household.zero_employment_since = local_day(opened)

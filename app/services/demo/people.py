@@ -5,15 +5,21 @@ import sqlalchemy as sa
 from app.common.crypto import lookup_hash
 from app.common.identity import id_check_character
 from app.extensions import db
-from app.models import Account, Resident, StatusSource
+from app.models import Account, Community, Household, Resident, Role, StatusSource
+from app.services.demo.dates import ledger_start
 from app.services.people import places
 from app.services.people.personal_data import set_id_number, set_phone
 from app.services.people.residents import set_community
 from app.services.people.status import record_status, set_key_groups
 
-# (username, role, scope kind, scope code, display name)
+# (username, role, scope kind, scope code, display name): one account of every console role.
+# The supervisor (监理) watches 屯溪区, where all the demo data lies: the console shows it the
+# district's figures and refuses the city level above it (scoping at work).
 DEMO_STAFF = (
     ("demo-city-admin", "city_admin", "city", "341000000000", "演示 市人社局管理员"),
+    ("demo-district-admin", "district_admin", "district", "341002000000", "演示 屯溪区人社局管理员"),
+    ("demo-township-admin", "township_admin", "township", "341002002000", "演示 昱中街道人社管理员"),
+    ("demo-supervisor", "supervisor", "district", "341002000000", "演示 屯溪区监理"),
     ("demo-operator", "operator", "circle", "341002-chengzhong", "演示 城中就业圈运营"),
     ("demo-grid-worker", "grid_worker", "community", "341002002001", "演示 网格员"),
     ("demo-station-staff", "station_staff", "circle", "341002-chengzhong", "演示 城中服务站"),
@@ -76,7 +82,48 @@ def demo_residents() -> list[dict]:
             set_phone(resident, phone)
             set_community(resident, places.community_by_code(community_code))
             set_key_groups(resident, groups)
-            record_status(resident, status, StatusSource.staff, note="demo data")
+            # Dated when the demo ledger was taken up, months ago: this month's flows (new
+            # unemployed, re-employed) count only what changed since, as in a real ledger.
+            record_status(resident, status, StatusSource.staff, note="demo data", occurred_at=ledger_start())
             db.session.flush()
         residents.append({"id": resident.id, "name": name, "community": community_code})
     return residents
+
+
+# Household members who use the mini-program, by household key suffix and given name: they
+# check in at stations, apply for jobs, report a job and get pushes. Their WeChat openid is
+# demo-resident-<community code>-<suffix>, so the fake WeChat logs in as any of them.
+DEMO_APP_USERS = {"01": "浩然", "02": "丽娟", "03": "桂芳"}
+
+
+def demo_app_users() -> list[tuple[Account, Resident]]:
+    """Give the demo app users their resident accounts (made if missing); return them, by community."""
+    rows = db.session.execute(
+        sa.select(Resident, Household.key, Community.code)
+        .join(Household, Household.id == Resident.household_id)
+        .join(Community, Community.id == Household.community_id)
+        .where(Household.key.in_([f"DEMO-{suffix}" for suffix in DEMO_APP_USERS]))
+        .order_by(Community.code, Household.key)
+    ).all()
+    accounts = {
+        account.openid: account
+        for account in db.session.scalars(sa.select(Account).where(Account.openid.like("demo-resident-%")))
+    }
+    users = []
+    for resident, key, code in rows:
+        suffix = key.removeprefix("DEMO-")
+        if not (resident.name or "").endswith(DEMO_APP_USERS[suffix]):
+            continue
+        if resident.account_id is not None:  # theirs already (made here, or a login that bound them)
+            users.append((db.session.get(Account, resident.account_id), resident))
+            continue
+        openid = f"demo-resident-{code}-{suffix}"
+        account = accounts.get(openid)
+        if account is None:
+            account = Account(role=Role.resident.value, openid=openid, display_name=resident.name)
+            db.session.add(account)
+            db.session.flush()
+        resident.account_id = account.id
+        users.append((account, resident))
+    db.session.flush()
+    return users
