@@ -15,13 +15,14 @@ import sqlalchemy as sa
 from app.common import clock, geo
 from app.extensions import db
 from app.models import PLACE_COLUMN_NAMES, CheckIn, Event, Household, Job, Push, Resident, utcnow
+from app.services.people import second_factor
 from app.services.people import status as ledger_core
 from app.services.people.personal_data import set_id_number
 from app.services.people.places import community_by_code, place_columns
 from app.services.people.residents import set_community
 from app.services.people.status import record_status
 from app.services.stations import qr_codes
-from tests.conftest import JOB_MATCH_TEMPLATE, make_id_number
+from tests.conftest import JOB_MATCH_TEMPLATE, PASSWORD, IsolatedClient, make_id_number
 
 # The tests' data files (valid and invalid ID-card and credit-code numbers).
 DATA = Path(__file__).resolve().parent / "data"
@@ -248,6 +249,7 @@ def build_side(
     `person` holds the side's seeker's known personal data: name, id_number, phone.
     """
     from app.models import CheckIn, Need, Push, Station, ZeroEmploymentCase
+    from app.services.exports.jobs import export_listing
 
     code, circle, (lat, lng) = SIDES[side]["code"], SIDES[side]["circle"], SIDES[side]["point"]
     community = community_by_code(code)
@@ -318,6 +320,7 @@ def build_side(
     db.session.commit()
     grid_worker = make_staff("grid_worker", "community", code)
     assign_directly(grid_worker, [code])
+    export = export_listing(grid_worker, "residents", {}, "csv", False, None)  # a file only they may fetch
     case_id = db.session.scalar(
         sa.select(ZeroEmploymentCase.id).where(ZeroEmploymentCase.household_id == household.id)
     )
@@ -336,8 +339,53 @@ def build_side(
             "case_id": case_id,
             "need_id": need.id,
             "account_id": grid_worker.id,
+            "export_id": export.job.id,
             "code": station_row.code,
         },
         "resident_headers": resident_headers,
         "employer_headers": employer_headers,
     }
+
+
+# ---- the console in the API-wide checks (test_authorization_matrix.py, test_personal_data_scan.py) --
+
+# Console URL arguments naming an object of build_side's ids under another key: an export is a
+# "job" of the exports wing, not a job post.
+CONSOLE_ID_KEYS = {
+    "console.export_job": {"job_id": "export_id"},
+    "console.export_status": {"job_id": "export_id"},
+    "console.download_export": {"job_id": "export_id"},
+}
+
+
+def places_of(side: str) -> list[tuple[str, str]]:
+    """Return (kind, code) of a side's places, its community up to its district (city-wide: none)."""
+    code = SIDES[side]["code"]
+    return [
+        ("community", code),
+        ("township", code[:9] + "000"),
+        ("circle", SIDES[side]["circle"]),
+        ("district", code[:6] + "000000"),
+    ]
+
+
+def console_client(app, account) -> tuple:
+    """Return (a new test client signed in to the console as `account`, its CSRF token).
+
+    Through the real pages: the password, then a TOTP code for the roles that require one (enrolled
+    here with the console tests' known secret). A client of its own per account keeps cookies apart.
+    """
+    # The console tests' sign-in helpers (a lazy import: the other users of this module need none).
+    from tests.console.conftest import LOGIN, TOTP_SECRET, VERIFY, csrf_token, enrol_totp, fresh_code
+
+    client = IsolatedClient(app, app.response_class)  # one app context (and `g`) per request
+    if second_factor.required(account):
+        enrol_totp(account, TOTP_SECRET)
+    form = {"csrf_token": csrf_token(client), "username": account.username, "password": PASSWORD}
+    response = client.post(LOGIN, data=form)
+    if response.status_code == 302 and response.location.startswith(VERIFY):
+        form = {"csrf_token": csrf_token(client, response.location), "code": fresh_code(account, TOTP_SECRET)}
+        response = client.post(VERIFY, data=form)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert not response.location.startswith(LOGIN), response.location
+    return client, csrf_token(client, "/console/account")

@@ -4,15 +4,29 @@ outside that role's place or not its own, answers 404 or 403: never 200, never 5
 Routes come from the Flask url_map, so a new route is checked the day it is added (and fails
 here until it has a valid body below, if it takes one). The actors all work on side A of the
 world (tests/support.py: 城中, 昱中一社区); every object requested is side B's (城东, 昱东一社区).
+
+API routes are sent with each role's bearer token; console routes (/console/) through a console
+session of each staff role, signed in through the real pages (TOTP for the administrators who
+need it), with a CSRF token and a valid form on every POST. A dashboard is aimed at each of side
+B's places and at the city; an export (API or console) is side B's, which only its owner may
+open, so the city admin too gets a 404. Residents and employers have no console: their requests
+(bearer token and all) must be sent to the sign-in page. A console list names no object (its
+rows are the viewer's own): every list is asked for with its default filters off, and must show
+none of side B's objects (OWN_ROWS_ONLY).
 """
 
 import io
+import re
+from dataclasses import dataclass
 
 import pytest
 
-from app.models import Role
-from tests.conftest import make_id_number
-from tests.support import SIDES, assign_directly, build_side
+from app.extensions import db
+from app.models import STAFF_ROLES, Account, Role
+from app.services.lists import REGISTRY
+from tests.conftest import IsolatedClient, make_id_number
+from tests.console.conftest import csrf_token
+from tests.support import CONSOLE_ID_KEYS, SIDES, assign_directly, build_side, console_client, places_of
 
 # Routes that answer an outsider by design, with the roles for whom they do (None: everyone).
 PUBLIC_BY_DESIGN = {
@@ -24,11 +38,31 @@ PUBLIC_BY_DESIGN = {
     "jobs.contact": ({Role.resident}, "a resident may read a live job's contact (audited)"),
     "jobs.report": ({Role.resident}, "a resident may report any live job"),
     "pages.landing": (None, "the page a phone's camera opens from a station's printed code"),
+    "console.static": (None, "the console's own JS and CSS files"),
 }
+# Console routes whose argument names a list, not an object: they show (or export) the viewer's
+# own rows, scoped by lists.page/stream, so staff get 200 (403 for a list not of their role). For
+# them the matrix asserts instead that no row of side B shows, for every list.
+OWN_ROWS_ONLY = {
+    "console.list_page": "a list page shows the viewer's own rows",
+    "console.export_form": "the export buttons of the viewer's own list",
+    "console.export_list": "exports the viewer's own rows of a list, as its page shows them",
+}
+# Routes only the object's owner may open: the city admin too gets a 404 for side B's.
+OWNER_ONLY = {
+    "exports.get",
+    "exports.download",
+    "console.export_job",
+    "console.export_status",
+    "console.download_export",
+}
+# The console's catch-all: no page, so a 404 for everyone, signed in or not.
+NO_PAGE = {"console.unknown_page"}
 # The city admin's place is the whole city: no object lies outside it. It is still sent to every
 # route (never a 500), and may read and change side B.
 CITY_WIDE = {Role.city_admin}
-# Valid bodies, so a request reaches the scope check instead of stopping at validation (422).
+# Valid bodies, so a request reaches the scope check instead of stopping at validation (422):
+# JSON for the API, a form (plus its CSRF token) for the console.
 BODIES = {
     "residents.reveal": {"reason": "授权矩阵检查"},
     "staff.update_staff": {"display_name": "矩阵"},
@@ -46,6 +80,13 @@ BODIES = {
     "grid.set_communities": {"community_codes": [SIDES["B"]["code"]]},
     "grid.close_need": {},
     "grid.add_action": {"kind": "job_recommended"},
+    "console.review_job": {"decision": "approved"},
+    "console.verify_employer": {"decision": "verified"},
+    "console.set_staff_active": {"active": "0"},
+    "console.set_grid_worker_communities": {"codes": SIDES["B"]["code"]},
+    "console.reveal_resident": {"reason": "授权矩阵检查"},
+    "console.export_stats_table": {"section": "jobs", "table": "pipeline", "format": "csv"},
+    "console.export_list": {"format": "csv"},
 }
 UPLOADS = {"employers.upload_licence"}
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -59,6 +100,20 @@ STAFF = {
     Role.district_admin: ("district", "341003000000"),  # 黄山区: 屯溪 lies outside it
     Role.city_admin: ("city", "341000000000"),
 }
+# The places a dashboard is aimed at: side B's, from its community up to its district, and the
+# city (above every actor's place but the city admin's: a drill-up beyond scope is a 404 too).
+OUTSIDE_PLACES = [*places_of("B"), ("city", "341000000000")]
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+SIGN_IN = "/console/login"
+
+
+@dataclass
+class Actor:
+    """One role's way in: bearer headers for the API, a console client (and its CSRF token)."""
+
+    headers: dict
+    console: object
+    csrf: str | None  # None: no console session, a fresh token of the sign-in page for each form
 
 
 def person(side: str) -> dict:
@@ -70,9 +125,21 @@ def person(side: str) -> dict:
     }
 
 
+def markers(side: str, ids: dict) -> re.Pattern:
+    """Return a pattern of what names a side's objects on a page: names, its grid worker's username."""
+    names = [f"{side}服务站", f"黄山{side}茶业有限公司", f"{side}求职者", f"{side}户主", f"{side}招聘会"]
+    username = db.session.get(Account, ids["account_id"]).username
+    return re.compile("|".join([*map(re.escape, names), rf"(?<![\w-]){re.escape(username)}(?![\w-])"]))
+
+
+def outsider(app, headers: dict) -> Actor:
+    """Return a resident's or employer's actor: bearer headers, a console client never signed in."""
+    return Actor(headers, IsolatedClient(app, app.response_class), None)
+
+
 @pytest.fixture
-def world(client, make_staff, login, wechat_login, make_employer, make_job):
-    """Build both sides; return (side B's ids, headers by role)."""
+def world(app, client, make_staff, login, wechat_login, make_employer, make_job):
+    """Build both sides; return (side B's ids, side B's markers, actors by role)."""
     city = make_staff("city_admin", "city", "341000000000", username="matrix-city")
     city_headers = login(city.username)
     sides = {
@@ -81,13 +148,17 @@ def world(client, make_staff, login, wechat_login, make_employer, make_job):
         )
         for side in ("A", "B")
     }
-    headers = {Role.resident: sides["A"]["resident_headers"], Role.employer: sides["A"]["employer_headers"]}
+    actors = {
+        Role.resident: outsider(app, sides["A"]["resident_headers"]),
+        Role.employer: outsider(app, sides["A"]["employer_headers"]),
+    }
     for role, (kind, code) in STAFF.items():
         account = make_staff(role.value, kind, code)
         if role == Role.grid_worker:
             assign_directly(account, [SIDES["A"]["code"]])
-        headers[role] = login(account.username)
-    return sides["B"]["ids"], headers
+        actors[role] = Actor(login(account.username), *console_client(app, account))
+    ids = sides["B"]["ids"]
+    return ids, markers("B", ids), actors
 
 
 def id_routes(app) -> list:
@@ -100,46 +171,90 @@ def id_routes(app) -> list:
     return sorted(routes, key=lambda route: (route[0], route[1]))
 
 
-def request(client, app, endpoint, method, rule, ids, headers):
+def targets(endpoint: str, rule, ids: dict) -> list[dict]:
+    """Return the URL arguments (and query) aiming a route at side B: its object, its places, every list."""
+    if {"kind", "code"} <= rule.arguments:
+        return [{"kind": kind, "code": code} for kind, code in OUTSIDE_PLACES]
+    if "name" in rule.arguments:
+        # Every row the viewer may see: filters with a default ("pending" only…) switched off.
+        return [
+            {"name": name, "per_page": 100, **{spec.name: "" for spec in listing.filters if spec.default}}
+            for name, listing in REGISTRY.items()
+        ]
+    if "anything" in rule.arguments:
+        return [{"anything": "no-such-page"}]
+    keys = CONSOLE_ID_KEYS.get(endpoint, {})
+    return [{name: ids[keys.get(name, name)] for name in rule.arguments}]
+
+
+def request(app, client, actor: Actor, endpoint, method, arguments):
     """Send one request at side B's object, with a valid body; return the response."""
-    path = app.url_map.bind("localhost").build(
-        endpoint, {name: ids[name] for name in rule.arguments}, method=method
-    )
+    path = app.url_map.bind("localhost").build(endpoint, arguments, method=method)
+    if endpoint.startswith("console."):
+        form = None
+        if method in UNSAFE:
+            # Being sent to sign in drops the session's CSRF token: an outsider fetches a new one,
+            # so its form passes CSRF and meets the sign-in guard.
+            form = {"csrf_token": actor.csrf or csrf_token(actor.console), **BODIES.get(endpoint, {})}
+        # The bearer token goes along: it must open nothing in the console.
+        return actor.console.open(path, method=method, data=form, headers=actor.headers)
     if endpoint in UPLOADS:
         return client.open(
             path,
             method=method,
             data={"file": (io.BytesIO(PNG), "licence.png")},
-            headers=headers,
+            headers=actor.headers,
             content_type="multipart/form-data",
         )
-    return client.open(path, method=method, json=BODIES.get(endpoint), headers=headers)
+    return client.open(path, method=method, json=BODIES.get(endpoint), headers=actor.headers)
+
+
+def refused(role: Role, endpoint: str, response, text: str, side_b: re.Pattern) -> bool:
+    """Tell whether a response keeps side B's object from the role (as the role may be answered)."""
+    status = response.status_code
+    if endpoint in NO_PAGE:
+        return status == 404
+    if endpoint.startswith("console.") and role not in STAFF_ROLES:
+        # No console for residents and employers: the sign-in page, whatever they ask for.
+        to_sign_in = status in (302, 303) and response.location.startswith(SIGN_IN)
+        return to_sign_in or status in (401, 403)
+    if endpoint in OWN_ROWS_ONLY:
+        return status in (200, 403) and (role in CITY_WIDE or not side_b.search(text))
+    if role in CITY_WIDE and endpoint not in OWNER_ONLY:
+        return status < 500
+    return status in (403, 404)
 
 
 def test_every_id_route_refuses_every_role_an_object_outside_its_reach(app, client, world):
-    ids, headers = world
-    assert set(headers) == set(Role), "a new role needs its actor in this matrix"
+    ids, side_b, actors = world
+    assert set(actors) == set(Role), "a new role needs its actor in this matrix"
     routes = id_routes(app)
     assert len(routes) > 40  # the url_map was read
-    failures, sent = [], 0
+    assert any(endpoint.startswith("console.") for endpoint, _, _ in routes)
+    failures, tried, seen_by_city = [], set(), set()
     # The city admin goes last: it may legitimately change side B.
     for role in sorted(Role, key=lambda role: role in CITY_WIDE):
         for endpoint, method, rule in routes:
             roles, _why = PUBLIC_BY_DESIGN.get(endpoint, (set(), ""))
             if roles is None or role in roles:
                 continue
-            response = request(client, app, endpoint, method, rule, ids, headers[role])
-            sent += 1
-            status, text = response.status_code, response.get_data().decode("utf-8", "replace")
-            response.close()  # a file download holds its file open until closed
-            refused = status < 500 if role in CITY_WIDE else status in (403, 404)
-            if not refused:
-                failures.append(f"{role.value:15} {method:6} {rule.rule} -> {status} {text[:160]}")
+            for arguments in targets(endpoint, rule, ids):
+                response = request(app, client, actors[role], endpoint, method, arguments)
+                tried.add((role, endpoint, method))
+                status, text = response.status_code, response.get_data().decode("utf-8", "replace")
+                response.close()  # a file download holds its file open until closed
+                if role in CITY_WIDE and endpoint in OWN_ROWS_ONLY and side_b.search(text):
+                    seen_by_city.add(arguments["name"])
+                if not refused(role, endpoint, response, text, side_b):
+                    where = f"{method:6} {rule.rule} {arguments}"
+                    failures.append(f"{role.value:15} {where} -> {status} {text[:160]}")
     assert failures == [], "\n".join(failures)
-    assert sent > 0.9 * len(Role) * len(routes)  # every role tried nearly every route
+    assert len(tried) > 0.9 * len(Role) * len(routes)  # every role tried nearly every route
+    # The markers do name what lists show: the city admin, whose place holds side B, finds them.
+    assert {"residents", "households", "employers", "stations", "staff_accounts"} <= seen_by_city
 
 
 def test_routes_public_by_design_exist(app):
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
-    assert set(PUBLIC_BY_DESIGN) <= endpoints
-    assert set(BODIES) | UPLOADS <= endpoints
+    assert set(PUBLIC_BY_DESIGN) | set(OWN_ROWS_ONLY) | OWNER_ONLY | NO_PAGE <= endpoints
+    assert set(BODIES) | UPLOADS | set(CONSOLE_ID_KEYS) <= endpoints

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Resident
-from tests.support import YUZHONG, at, error_of
+from tests.support import YUZHONG, at, console_client, error_of
 
 ID_MAX = 2**63 - 1
 TOO_BIG = 2**63
@@ -138,15 +138,46 @@ def id_routes(app) -> list[tuple[str, str]]:
     return routes
 
 
-def test_every_id_in_a_path_past_bigint_is_404_for_every_route(app, client, city):
+def test_every_id_in_a_path_past_bigint_is_404_for_every_route(app, client, city, make_staff):
     routes = id_routes(app)
     assert len(routes) >= 48
+    assert any(path.startswith("/console/") for _, path in routes)
+    # The console is asked by a signed-in city admin, with a CSRF token on every form.
+    console, csrf = console_client(app, make_staff("city_admin", "city", "341000000000"))
 
     for method, path in routes:
+        if path.startswith("/console/"):
+            form = {"csrf_token": csrf} if method != "GET" else None
+            response = console.open(path, method=method, data=form)
+            assert response.status_code == 404, (method, path, response.status_code)
+            assert response.mimetype == "text/html" and "页面不存在" in response.get_data(as_text=True)
+            continue
         response = client.open(path, method=method, headers=city, json={})
         assert response.status_code == 404, (method, path, response.status_code)
         if path.startswith("/api/"):
             assert error_of(response)["code"] == "not_found", (method, path)
+
+
+def test_a_console_list_page_past_the_last_possible_is_422_not_500(app, make_staff):
+    console, _ = console_client(app, make_staff("city_admin", "city", "341000000000"))
+
+    for page in (100_001, ID_MAX, TOO_BIG, 10**30):
+        response = console.get(f"/console/lists/residents?page={page}")
+
+        assert response.status_code == 422, (page, response.status_code)
+        assert "页码无效" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("as_of", ["9999-12-31", "9999-12-01", "0001-01-01"])
+def test_grid_progress_at_the_ends_of_the_calendar_answers_not_500(app, client, city, make_staff, as_of):
+    console, _ = console_client(app, make_staff("city_admin", "city", "341000000000"))
+
+    api = client.get("/api/v1/grid/progress", query_string={"as_of": as_of}, headers=city)
+    page = console.get(f"/console/grid/progress?as_of={as_of}")
+
+    assert api.status_code == 200, api.get_json()
+    assert api.get_json()["as_of"] == as_of
+    assert page.status_code == 200
 
 
 @pytest.mark.parametrize("value", [0, ID_MAX, TOO_BIG, 10**30])

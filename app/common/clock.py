@@ -1,5 +1,6 @@
 """The city's clock: local days, months and quarters (every DATETIME column holds naive UTC)."""
 
+import calendar
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -32,8 +33,8 @@ def month_start(day: date) -> date:
 
 def month_end(day: date) -> date:
     """Return the last day of the day's month."""
-    following = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
-    return following - timedelta(days=1)
+    # Counted within the month: December 9999 has no following month to step back from.
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
 
 
 def quarter_start(day: date) -> date:
