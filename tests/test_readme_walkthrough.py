@@ -174,6 +174,9 @@ RESOLVERS = {
     "station staff token": lambda h: answer_to(
         h, "POST", f"{API}/auth/login", login_of("demo-station-staff")
     )["token"],
+    "supervisor token": lambda h: answer_to(h, "POST", f"{API}/auth/login", login_of("demo-supervisor"))[
+        "token"
+    ],
     "resident_id": lambda h: answer_to(h, "PATCH", f"{API}/me", lambda a: "name" in (a["sent"] or {}))["id"],
     "application_id": lambda h: answer_to(h, "GET", f"{API}/applications", latest=True)["items"][0]["id"],
     "qr_url": lambda h: answer_to(h, "POST", rf"{API}/stations/\d+/page-links", latest=True)["qr_url"],
