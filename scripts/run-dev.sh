@@ -37,7 +37,8 @@ cat <<MSG
                demo-operator, demo-grid-worker, demo-station-staff
                (and demo-grid-<community code> for each demo community)
   Password     ${DEMO_PASSWORD}   (set DEMO_PASSWORD to change it; applied at every start)
-  TOTP secret  ${TOTP_SECRET}   (demo-city-admin, demo-district-admin: their second factor;
+  TOTP secret  ${TOTP_SECRET}   (demo-city-admin, demo-district-admin: their second factor,
+               in the console and as "totp_code" in the API's login;
                put it in an authenticator app, or print the current code with
                .venv/bin/python -c "import pyotp; print(pyotp.TOTP('${TOTP_SECRET}').now())")
 

@@ -276,10 +276,15 @@ def make_staff(app, places):
 
 @pytest.fixture
 def login(client):
-    """Return a factory: login(username, password=PASSWORD) -> Authorization headers."""
+    """Return a factory: login(username, password=PASSWORD, totp_code=None) -> Authorization headers.
 
-    def factory(username, password=PASSWORD):
-        response = client.post("/api/v1/auth/login", json={"username": username, "password": password})
+    An account with TOTP on needs `totp_code` (tests.console.conftest.fresh_code makes one).
+    """
+
+    def factory(username, password=PASSWORD, totp_code=None):
+        body = {"username": username, "password": password}
+        body.update({"totp_code": totp_code} if totp_code is not None else {})
+        response = client.post("/api/v1/auth/login", json=body)
         assert response.status_code == 200, response.get_json()
         return {"Authorization": f"Bearer {response.get_json()['token']}"}
 

@@ -16,7 +16,13 @@ blp = Blueprint("auth", __name__, description="Login, logout and WeChat phone bi
 @blp.post("/login")
 @blp.arguments(LoginSchema)
 @blp.response(200, TokenSchema)
-@blp.alt_response(401, schema=ErrorSchema, description="`invalid_credentials`: unknown name, wrong password")
+@blp.alt_response(
+    401,
+    schema=ErrorSchema,
+    description="`invalid_credentials`: unknown name, wrong password; `totp_required`: the password is "
+    "right but the account has TOTP on and no `totp_code` was sent (no token); `invalid_code`: a wrong, "
+    "used or replayed `totp_code` (counted toward the lockout like a wrong password)",
+)
 @blp.alt_response(
     429,
     schema=ErrorSchema,
@@ -25,9 +31,11 @@ blp = Blueprint("auth", __name__, description="Login, logout and WeChat phone bi
     headers={"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}},
 )
 def login(args):
-    """Log in a staff member with username and password; failures are throttled (docs/PEOPLE.md)."""
+    """Log in a staff member with username, password and, once TOTP is on, a code (docs/PEOPLE.md)."""
     # The address the throttle counts by: the client's, through PROXY_COUNT trusted proxies.
-    account, token, expires_at = accounts.login_staff(args["username"], args["password"], client_ip())
+    account, token, expires_at = accounts.login_staff(
+        args["username"], args["password"], client_ip(), args.get("totp_code")
+    )
     return {"token": token, "expires_at": expires_at, "account": account}
 
 

@@ -149,10 +149,21 @@ class ScopeInputSchema(ma.Schema):
 
 
 class LoginSchema(ma.Schema):
-    """Staff credentials."""
+    """Staff credentials, with the second factor's code for an account that has TOTP on."""
 
     username = ma.fields.String(required=True, validate=validate.Length(min=1, max=64))
     password = ma.fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=256))
+    totp_code = ma.fields.String(
+        load_only=True,
+        validate=validate.Regexp(
+            r"^(?:[0-9]{6,8}|[A-Za-z0-9]{5}[- ]?[A-Za-z0-9]{5})$",
+            error="A code from the authenticator app (6 digits) or a recovery code (xxxxx-xxxxx).",
+        ),
+        metadata={
+            "description": "Required once the account has TOTP on (enrolled in the console): the "
+            "authenticator app's current code, or an unused recovery code. Ignored otherwise."
+        },
+    )
 
 
 class WeChatCodeSchema(ma.Schema):
@@ -205,6 +216,8 @@ class StaffUpdateSchema(ma.Schema):
     role = ma.fields.String(validate=validate.OneOf(STAFF_ROLE_NAMES))
     scope = ma.fields.Nested(ScopeInputSchema)
     is_active = ma.fields.Boolean()
+    # True removes a lost authenticator (TOTP secret and recovery codes); the person enrols again.
+    reset_second_factor = ma.fields.Boolean()
 
 
 class StaffQuerySchema(PageArgsSchema):

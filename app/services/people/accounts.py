@@ -1,4 +1,4 @@
-"""Accounts: staff password check (throttled by people/throttle.py) and login, WeChat login, logout."""
+"""Accounts: staff password check (throttled by people/throttle.py), login (+ TOTP), WeChat login, logout."""
 
 import logging
 from collections.abc import Callable
@@ -14,7 +14,7 @@ from app.common.crypto import encrypt, lookup_hash
 from app.errors import APIError, Forbidden, ValidationFailed
 from app.extensions import db
 from app.models import Account, AuthToken, Resident, Role, utcnow
-from app.services.people import audit, throttle
+from app.services.people import audit, second_factor, throttle
 from app.services.people.tokens import issue_token
 from app.wechat import wechat
 
@@ -77,13 +77,50 @@ def _audit_login(
     audit.commit(action, outcome, ip=ip, **fields)
 
 
-def login_staff(username: str, password: str, ip: str | None) -> tuple[Account, str, object]:
-    """Check a staff password (check_staff_password) and issue a bearer token: (account, token, expiry)."""
+def login_staff(
+    username: str, password: str, ip: str | None, totp_code: str | None = None
+) -> tuple[Account, str, object]:
+    """Check a staff password, then the second factor if the account has one; issue a bearer token.
+
+    Returns (account, token, expiry). An account with TOTP on (enrolled in the console) must send
+    `totp_code`, a current code or an unused recovery code, as the console asks: without one 401
+    `totp_required`; a wrong or used one 401 `invalid_code`, counted by the password's throttle.
+    Accounts without TOTP log in with the password alone (a code sent is not looked at).
+    """
     account = check_staff_password(username, password, ip)
+    method = _check_second_factor(account, totp_code, ip)
     record_sign_in(account)
     token, expires_at = issue_token(account)
-    audit.commit("auth.login", "success", actor=account, object_type="account", object_id=account.id, ip=ip)
+    _audit_login("success", account, account.username, ip, **({"second_factor": method} if method else {}))
     return account, token, expires_at
+
+
+def _check_second_factor(account: Account, code: str | None, ip: str | None) -> str | None:
+    """Pass the API login's second factor: "totp", "recovery_code", or None for an account without one."""
+    if not second_factor.enabled(account):
+        return None
+    if not code:
+        # The password was right: the client asks the person for a code and sends both again.
+        _audit_login("pending", account, account.username, ip, next="second_factor")
+        raise APIError(
+            401,
+            "totp_required",
+            "This account has a second factor: send totp_code, the authenticator app's current code "
+            "(or an unused recovery code), with the password.",
+            field="totp_code",
+        )
+    used: list[str] = []
+
+    def right() -> bool:
+        method = second_factor.check(account, code)
+        used.extend([method] if method else [])
+        return method is not None
+
+    check_staff_code(account, ip, right, action="auth.login")
+    if used == ["recovery_code"]:
+        left = {"left": second_factor.recovery_codes_left(account)}
+        audit.record("auth.recovery_code", ip=ip, detail=left, **_who(account, account.username))
+    return used[0]
 
 
 def check_staff_password(username: str, password: str, ip: str | None, action: str = "auth.login") -> Account:
@@ -105,7 +142,10 @@ def check_staff_password(username: str, password: str, ip: str | None, action: s
             return False
         return check_password_hash(account.password_hash, password)
 
-    _throttled_check(account, name, ip, right, action, "wrong_password", _invalid_credentials)
+    # With a second factor to come, a right password is not yet a sign-in: it must not wipe the
+    # failures (wrong codes among them) that count toward this username's lockout.
+    code_follows = account is not None and second_factor.enabled(account)
+    _throttled_check(account, name, ip, right, action, "wrong_password", _invalid_credentials, code_follows)
     if not account.is_active:
         audit.commit(
             action,
@@ -149,13 +189,18 @@ def _throttled_check(
     action: str,
     reason: str,
     wrong: Callable[[], APIError],
+    code_follows: bool = False,
 ) -> None:
-    """Take a throttle slot, run `check`; on failure keep the slot, audit, lock if due and raise."""
+    """Take a throttle slot, run `check`; on failure keep the slot, audit, lock if due and raise.
+
+    On success the slot is given back and the pair's failures forgotten, unless `code_follows`
+    (a right password of an account with a second factor): then only the slot is given back.
+    """
     try:
         slot = throttle.reserve(name, ip, account.password_hash if account is not None else None)
     except redis.RedisError as error:
         log.warning("login throttle: Redis unavailable (%s); counting failures on the account row", error)
-        _check_on_the_row(account, name, ip, check, action, reason, wrong)
+        _check_on_the_row(account, name, ip, check, action, reason, wrong, code_follows)
         return
     if isinstance(slot, throttle.Refused):
         _audit_login("locked", account, name, ip, action, limit=slot.limit)
@@ -173,7 +218,10 @@ def _throttled_check(
             raise _locked(slot.pair_retry_after)
         raise wrong()
     try:
-        throttle.succeeded(slot)
+        if code_follows:
+            throttle.released(slot)
+        else:
+            throttle.succeeded(slot)
     except redis.RedisError as error:
         # The slot then ages out of its window like a failure: no reason to refuse a right password.
         log.warning("login throttle: could not give back a slot (%s)", error)
@@ -187,11 +235,13 @@ def _check_on_the_row(
     action: str,
     reason: str,
     wrong: Callable[[], APIError],
+    code_follows: bool = False,
 ) -> None:
     """Without Redis: lock per account on its row (the old way), the attempt reserved in one UPDATE.
 
     No per-address or per-pair windows and no counting of unknown names until Redis is back: login
     keeps working and each account still gets at most LOGIN_MAX_FAILURES checks per lock period.
+    A right password with `code_follows` gives its attempt back and keeps the earlier failures.
     """
     config = current_app.config
     if account is None:
@@ -218,7 +268,14 @@ def _check_on_the_row(
         _audit_login("locked", account, name, ip, action, limit="account", throttle="database")
         raise _locked(remaining or config["LOGIN_LOCK_SECONDS"])
     if check():
-        return  # the caller's record_sign_in clears the count
+        if code_follows:  # not a sign-in yet (see _throttled_check): only this attempt is given back
+            db.session.execute(
+                sa.update(Account)
+                .where(Account.id == account.id, Account.failed_logins > 0)
+                .values(failed_logins=Account.failed_logins - 1)
+                .execution_options(synchronize_session=False)
+            )
+        return  # else the caller's record_sign_in clears the count
     db.session.refresh(account)
     locked = account.failed_logins >= config["LOGIN_MAX_FAILURES"]
     if locked:

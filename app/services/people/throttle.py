@@ -12,8 +12,9 @@ Three windows, all counted in one Lua script so that parallel guesses cannot sli
 
 An attempt takes a slot in all three windows before its password is checked (`reserve`), so no
 more than the limit of checks ever run, however many arrive at once; a successful login gives its
-slot back and clears its pair's failures (`succeeded`); a failed one keeps it. Keys and members
-are keyed hashes (DATA_KEY), so Redis never holds what was typed, nor an address.
+slot back and clears its pair's failures (`succeeded`), a right password whose second factor is
+still to come only its slot (`released`); a failed one keeps it. Keys and members are keyed
+hashes (DATA_KEY), so Redis never holds what was typed, nor an address.
 
 Redis errors propagate (redis.RedisError): the caller decides what to do without Redis.
 """
@@ -167,3 +168,15 @@ def succeeded(reservation: Reservation) -> None:
     get_redis().register_script(_SUCCEEDED)(
         keys=[reservation.user_key, reservation.address_key], args=[reservation.tag, reservation.member]
     )
+
+
+def released(reservation: Reservation) -> None:
+    """Give the slot back after a right password whose second factor is still to come.
+
+    Unlike `succeeded`, the pair's earlier failures stay counted: sending the right password again
+    does not wipe the wrong codes before it, so guessing codes meets the same lockout.
+    """
+    pipe = get_redis().pipeline(transaction=True)
+    pipe.zrem(reservation.user_key, reservation.member)
+    pipe.zrem(reservation.address_key, reservation.member)
+    pipe.execute()

@@ -17,6 +17,9 @@ const BY_CODE = {
   account_locked: '密码错误次数过多，请稍后再试',
   too_many_attempts: '登录尝试过于频繁，请稍后再试',
   invalid_credentials: '用户名或密码错误',
+  // A staff account with a second factor (TOTP, turned on in the console): this app has no code field.
+  totp_required: '此账号已开启二次验证，小程序不能输入验证码。请在电脑上登录管理后台，在“账号安全”中关闭二次验证后再试，或联系管理员',
+  invalid_code: '验证码错误或已使用过，请输入认证器上的新验证码',
   role_forbidden: '当前账号不能进行此操作',
   not_a_resident: '请使用居民账号操作',
   location_required: '请允许获取位置，或在“我的”里填写家庭住址',

@@ -7,6 +7,8 @@ const net = require('net')
 const os = require('os')
 const path = require('path')
 
+const { DEFAULT_DEMO_TOTP_SECRET } = require('./totp')
+
 const REPO = path.resolve(__dirname, '../../..')
 // Test files read the running backend from the environment, which globalSetup sets before
 // they start: two jest runs at once (two terminals) each keep their own backend.
@@ -83,6 +85,9 @@ async function start() {
     WECHAT_API_BASE: `http://127.0.0.1:${wechatPort}/`,
     PUBLIC_BASE_URL: `http://127.0.0.1:${apiPort}`,
     DEMO_PASSWORD,
+    // The secret `flask dev-setup` enrols the demo city and district admins with (TOTP): the
+    // tests compute their codes from it (setup/totp.js).
+    DEMO_TOTP_SECRET: process.env.DEMO_TOTP_SECRET || DEFAULT_DEMO_TOTP_SECRET,
     // The demo stations' office hours would make a run after 17:30 or on a Sunday an
     // out-of-hours visit without a queue number: open them all day, every day.
     DEMO_STATION_HOURS: 'always',
@@ -129,6 +134,7 @@ async function start() {
     apiBase: `http://127.0.0.1:${apiPort}`,
     wechatBase: `http://127.0.0.1:${wechatPort}`,
     password: DEMO_PASSWORD,
+    totpSecret: env.DEMO_TOTP_SECRET,
     demo,
     pids: [api.pid, wechat.pid],
   }
