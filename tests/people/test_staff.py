@@ -912,3 +912,67 @@ def test_a_lock_shows_in_the_staff_record(client, roster):
 
     assert response.status_code == 200
     assert response.get_json()["locked_until"].endswith("+00:00")
+
+
+# --- a lost authenticator -------------------------------------------------------------------------
+
+
+def enrolled(account_id):
+    """Tell whether an account has a TOTP secret or recovery codes left."""
+    from app.models import RecoveryCode
+
+    account = reload(account_id)
+    codes = db.session.scalar(
+        sa.select(sa.func.count()).select_from(RecoveryCode).where(RecoveryCode.account_id == account_id)
+    )
+    return account.totp_secret_enc is not None or account.totp_enabled_at is not None or codes > 0
+
+
+def test_a_city_admin_resets_a_lost_authenticator_and_ends_the_sessions(client, staff_headers, make_staff):
+    from app.services.people import second_factor
+
+    _, city = staff_headers("city_admin", "city", CITY)
+    district = make_staff("district_admin", "district", TUNXI)
+    second_factor.enrol(district)
+    db.session.commit()
+    assert enrolled(district.id)
+    # A token from before (issued directly: an enrolled account's API login needs a code).
+    db.session.add(
+        AuthToken(account_id=district.id, token_hash="x" * 64, expires_at=utcnow() + timedelta(hours=1))
+    )
+    db.session.commit()
+
+    response = client.patch(f"{STAFF}/{district.id}", json={"reset_second_factor": True}, headers=city)
+
+    assert response.status_code == 200, response.get_json()
+    assert not enrolled(district.id)
+    assert live_tokens(district.id) == 0
+    assert events("staff.update")[-1].detail == {"second_factor": "reset"}
+
+
+def test_nobody_resets_their_own_second_factor(client, staff_headers):
+    from app.services.people import second_factor
+
+    account, headers = staff_headers("city_admin", "city", CITY)
+    response = client.patch(f"{STAFF}/{account.id}", json={"reset_second_factor": True}, headers=headers)
+    assert response.status_code == 403
+    assert error_of(response)["code"] == "self_change_forbidden"
+    second_factor.enrol(reload(account.id))
+    db.session.commit()
+    assert enrolled(account.id)  # untouched by the refused request, and enrolment still works
+
+
+def test_create_admin_resets_the_second_factor_of_an_existing_administrator(runner, places):
+    from app.services.people import second_factor
+
+    args = ["create-admin", "--username", "city-boss", "--password", "first-password-1"]
+    assert runner.invoke(args=args).exit_code == 0
+    boss = by_username("city-boss")
+    second_factor.enrol(boss)
+    db.session.commit()
+    assert enrolled(boss.id)
+
+    reset = runner.invoke(args=["create-admin", "--username", "city-boss", "--password", "second-password-2"])
+
+    assert reset.exit_code == 0, reset.output
+    assert not enrolled(boss.id)

@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
 from app.models import Account, Role, ScopeKind
-from app.services.people import audit, console_sessions
+from app.services.people import audit, console_sessions, second_factor
 from app.services.people.accounts import check_new_password, hash_password
 from app.services.people.places import describe_place, find_place, place_within, places_inside
 from app.services.people.tokens import revoke_tokens
@@ -168,10 +168,15 @@ def _scope_ref(kind: str | None, place_id: int | None) -> dict:
 
 
 def update_staff(actor: Account, account_id: int, values: dict, ip: str | None) -> Account:
-    """Change a managed staff account: name, active flag, role, scope or password."""
-    if account_id == actor.id and values.keys() & {"is_active", "role", "scope"}:
+    """Change a managed staff account: name, active flag, role, scope, password or second factor.
+
+    `reset_second_factor` removes a lost authenticator (secret and recovery codes): the person
+    enrols again at their next console sign-in (city and district admins must).
+    """
+    if account_id == actor.id and values.keys() & {"is_active", "role", "scope", "reset_second_factor"}:
         raise Forbidden(
-            "self_change_forbidden", "Ask another administrator to change your own role, area or status."
+            "self_change_forbidden",
+            "Ask another administrator to change your own role, area, status or second factor.",
         )
     account = _managed_staff(actor, account_id)
     # Check everything before changing anything, so a refused request leaves no half-change.
@@ -209,8 +214,12 @@ def update_staff(actor: Account, account_id: int, values: dict, ip: str | None) 
     if "is_active" in values and values["is_active"] != account.is_active:
         changes["is_active"] = [account.is_active, values["is_active"]]
         account.is_active = values["is_active"]
-    # A new role, area, password or a disabling must not ride on tokens or console sessions from before it.
-    if changes.keys() & {"role", "scope", "password", "is_active"}:
+    if values.get("reset_second_factor") and account.totp_secret_enc is not None:
+        second_factor.disable(account)
+        changes["second_factor"] = "reset"
+    # A new role, area, password, second factor or a disabling must not ride on tokens or console
+    # sessions from before it.
+    if changes.keys() & {"role", "scope", "password", "is_active", "second_factor"}:
         revoke_tokens(account.id)
         console_sessions.revoke_all(account.id)
     if changes:
@@ -243,7 +252,11 @@ def get_staff(actor: Account, account_id: int) -> Account:
 def create_admin(
     username: str, password: str, role: str, scope_kind: str, scope_code: str, display_name: str | None = None
 ) -> tuple[Account, bool]:
-    """Create (or reset the password of) an administrator, from the command line."""
+    """Create (or reset the password and second factor of) an administrator, from the command line.
+
+    The break-glass way back in for an administrator who lost both password and authenticator:
+    they enrol a new authenticator at their next console sign-in.
+    """
     role_enum = Role(role)
     kind, place = _scope_place(role_enum, {"kind": scope_kind, "code": scope_code})
     username = username.strip().lower()
@@ -263,6 +276,10 @@ def create_admin(
     account.password_hash = hash_password(password)
     account.is_active = True
     account.failed_logins, account.locked_until = 0, None
+    if not created:
+        second_factor.disable(account)
+        revoke_tokens(account.id)
+        console_sessions.revoke_all(account.id)
     db.session.flush()
     audit.commit(
         "staff.create" if created else "staff.update",
