@@ -3,9 +3,10 @@
 `python -m bench.generate --scale mini|tunxi|huangshan|anhui-slice [--seed N]` drops and
 recreates the benchmark database, applies the migrations, seeds the city's places, bulk-loads
 everything with multi-row INSERTs (SQLAlchemy Core, never the ORM row by row), rebuilds the
-Redis GEO sets with the app's own rebuild, writes bench/results/manifest-<scale>.json (what the
-scenarios need: the dense grid worker, stations, a downtown point, counts) and prints a JSON line
-with counts and seconds per table.
+Redis GEO sets with the app's own rebuild, adds the staff console's history (a year of ledger
+snapshots, a month of check-ins, visits, pushes …: bench/generate_history.py), writes
+bench/results/manifest-<scale>.json (what the scenarios need: the dense grid worker, stations,
+a downtown point, counts) and prints a JSON line with counts and seconds per table.
 
 Every choice comes from random.Random(seed), so one seed gives the same rows. Two things are
 not fixed by the seed: timestamps count from the run's "now" (jobs stay valid for the coming
@@ -972,6 +973,12 @@ def main(argv: list[str] | None = None) -> dict:
         get_redis().flushdb()
         migrated = time.perf_counter() - started
         report, manifest = build(args.scale, args.seed)
+        # The staff console's history (snapshots, check-ins, visits, pushes …) on top.
+        from bench import generate_history
+
+        history = generate_history.build(args.scale, args.seed, manifest)
+        report["history_counts"] = history["counts"]
+        report["phase_seconds"]["history"] = history["seconds"]
     report["phase_seconds"] = {"migrate": round(migrated, 2), **report["phase_seconds"]}
     report["seconds"] = round(time.perf_counter() - started, 2)
     manifest["generated_seconds"] = report["seconds"]

@@ -4,7 +4,8 @@ Runs as its own process (it shares the cores with the server under test), reads 
 from a file, prints one JSON summary line. Requests are encoded once, before the clock starts.
 
 Request file: one request a line, either a path (a GET) or a JSON object
-`{"method": "POST", "path": "/api/...", "headers": {...}, "json": {...}}`.
+`{"method": "POST", "path": "/api/...", "headers": {...}, "json": {...}}`; an object's optional
+"label" groups requests in the summary's "by_label" (latency and req/s per label).
 
     python -m bench.loadgen --url http://127.0.0.1:8000 --requests-file F \
         --concurrency 16 --requests 5000 --duration 20 [--rate 300] [--warmup 3]
@@ -34,15 +35,20 @@ class Tally:
     """What the measured phase saw: one latency and one status per finished request."""
 
     latencies: list[float] = field(default_factory=list)
+    labels: list[str | None] = field(default_factory=list)
+    label_errors: Counter = field(default_factory=Counter)
     statuses: Counter = field(default_factory=Counter)
     failures: Counter = field(default_factory=Counter)
     connections: int = 0
     retries: int = 0
 
-    def add(self, status: int, seconds: float) -> None:
+    def add(self, status: int, seconds: float, label: str | None = None) -> None:
         """Record one finished request."""
         self.statuses[status] += 1
         self.latencies.append(seconds)
+        self.labels.append(label)
+        if not 200 <= status < 300:
+            self.label_errors[label] += 1
 
 
 def load_requests(path: str) -> list[dict]:
@@ -148,8 +154,11 @@ class Connection:
 class Run:
     """One bounded run: the encoded requests, the limits, and a tally per phase."""
 
-    def __init__(self, args: argparse.Namespace, payloads: list[bytes], host: str, port: int) -> None:
+    def __init__(
+        self, args: argparse.Namespace, payloads: list[bytes], host: str, port: int, labels=None
+    ) -> None:
         self.args, self.payloads, self.host, self.port = args, payloads, host, port
+        self.labels = labels or [None] * len(payloads)
         self.timeout = args.timeout
         self.tally = Tally()
 
@@ -174,7 +183,7 @@ class Run:
             connection.close()
             self.tally.failures[type(exc).__name__] += 1
             status = NO_ANSWER
-        self.tally.add(status, time.perf_counter() - started)
+        self.tally.add(status, time.perf_counter() - started, self.labels[index % len(self.labels)])
 
     async def closed_loop(self, total: int, seconds: float) -> float:
         """Keep `concurrency` requests in flight until `total` are sent or `seconds` pass."""
@@ -255,13 +264,30 @@ def summary(run: Run, elapsed: float) -> dict:
     }
 
 
+def by_label(tally: Tally, elapsed: float) -> dict:
+    """Return requests, ok, req/s and latency per label, in the order labels first appear."""
+    groups: dict[str, list] = {}
+    for label, seconds in zip(tally.labels, tally.latencies, strict=True):
+        if label is not None:
+            groups.setdefault(label, []).append(seconds)
+    return {
+        label: {
+            "requests": len(seconds),
+            "not_ok": tally.label_errors[label],
+            "rps": round(len(seconds) / elapsed, 1) if elapsed else 0.0,
+            **latency_summary(seconds),
+        }
+        for label, seconds in groups.items()
+    }
+
+
 async def main_async(args: argparse.Namespace) -> dict:
     """Encode the requests, warm up, measure, and return the summary."""
     url = urlsplit(args.url)
     host, port = url.hostname, url.port or 80
     requests = load_requests(args.requests_file)
     payloads = [encode(request, f"{host}:{port}") for request in requests]
-    run = Run(args, payloads, host, port)
+    run = Run(args, payloads, host, port, [request.get("label") for request in requests])
     if args.warmup:
         # Unrecorded, from the same list: caches, connection pools and the kernel warm up.
         await run.phase(sys.maxsize, args.warmup)
@@ -269,6 +295,8 @@ async def main_async(args: argparse.Namespace) -> dict:
     cpu = time.process_time()
     elapsed = await run.phase(args.requests or len(payloads), args.duration)
     result = summary(run, elapsed)
+    if any(label is not None for label in run.labels):
+        result["by_label"] = by_label(run.tally, elapsed)
     # The client shares the cores with the server: how much of them it took while measuring.
     result["client_cpu_s"] = round(time.process_time() - cpu, 2)
     return result

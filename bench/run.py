@@ -18,13 +18,15 @@ import time
 
 from bench.common import RESULTS_DIR, write_result
 
-SCENARIOS = ("search", "checkin", "fanout", "checklist", "snapshot")
+SCENARIOS = ("search", "checkin", "fanout", "checklist", "snapshot", "dashboard", "export")
 MODULES = {
     "search": "bench.scenario_search",
     "checkin": "bench.scenario_checkin",
     "fanout": "bench.scenario_fanout",
     "checklist": "bench.scenario_checklist",
     "snapshot": "bench.scenario_snapshot",
+    "dashboard": "bench.scenario_dashboard",
+    "export": "bench.scenario_export",
 }
 
 

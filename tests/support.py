@@ -389,3 +389,9 @@ def console_client(app, account) -> tuple:
     assert response.status_code == 302, response.get_data(as_text=True)
     assert not response.location.startswith(LOGIN), response.location
     return client, csrf_token(client, "/console/account")
+
+
+def backend_settings(app) -> dict:
+    """Return the settings that point a second app (or process) at this test's database, Redis and WeChat."""
+    keys = ("SQLALCHEMY_DATABASE_URI", "REDIS_URL", "QUEUE_REDIS_URL", "WECHAT_APPID", "WECHAT_SECRET")
+    return {key: app.config[key] for key in keys}

@@ -182,3 +182,15 @@ def test_warmup_is_not_recorded(server, tmp_path):
     result = run_loadgen(url, ["/ok"], tmp_path, "--requests", "10", "--concurrency", "2", "--warmup", "0.3")
     assert result["requests"] == 10
     assert len(Handler.seen) > 10
+
+
+def test_labels_are_summarised_apart(server, tmp_path):
+    url, _ = server
+    lines = [json.dumps({"path": "/ok", "label": "ok"}), json.dumps({"path": "/missing", "label": "missing"})]
+    result = run_loadgen(url, lines, tmp_path, "--concurrency", "2", "--requests", "20")
+    assert result["requests"] == 20
+    assert set(result["by_label"]) == {"ok", "missing"}
+    assert result["by_label"]["ok"]["requests"] == result["by_label"]["missing"]["requests"] == 10
+    assert result["by_label"]["ok"]["not_ok"] == 0
+    assert result["by_label"]["missing"]["not_ok"] == 10
+    assert 0 < result["by_label"]["ok"]["p50_ms"] <= result["by_label"]["ok"]["p95_ms"]

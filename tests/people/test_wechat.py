@@ -17,7 +17,7 @@ from app.extensions import db
 from app.models import Account, AuditEvent, Resident
 from app.wechat import wechat
 from app.wechat.client import ApiClient
-from tests.support import error_of
+from tests.support import backend_settings, error_of
 
 LOGIN = "/api/v1/auth/wechat-login"
 PHONE = "/api/v1/auth/wechat-phone"
@@ -202,16 +202,7 @@ def test_login_when_wechat_is_unreachable_is_502(app, client, fake_wechat, monke
 def test_login_with_an_app_built_on_a_dead_base_is_502(app, fake_wechat):
     from app import create_app
 
-    overrides = {
-        key: app.config[key]
-        for key in (
-            "SQLALCHEMY_DATABASE_URI",
-            "REDIS_URL",
-            "QUEUE_REDIS_URL",
-            "WECHAT_APPID",
-            "WECHAT_SECRET",
-        )
-    }
+    overrides = backend_settings(app)
     with refused_port() as dead:
         other = create_app("testing", {**overrides, "WECHAT_API_BASE": dead})
         with other.app_context():
