@@ -12,8 +12,6 @@ from app.api.schemas.grid import (
     ChecklistSchema,
     ClosedNeedSchema,
     CommunityCodesSchema,
-    ProgressArgsSchema,
-    ProgressSchema,
     SnapshotArgsSchema,
     SnapshotsSchema,
     StatusHistorySchema,
@@ -21,6 +19,7 @@ from app.api.schemas.grid import (
     VisitInputSchema,
     VisitResultsSchema,
 )
+from app.api.schemas.progress import ProgressArgsSchema, ProgressSchema
 from app.auth import auth_required, client_ip, current_account, staff_required
 from app.models import Role
 from app.services.grid import assignment, checklist, progress, snapshots, visits, zero_employment
