@@ -69,6 +69,9 @@ class Push(PlaceColumns, Base):
         sa.Index("ix_pushes_account_id_day", "account_id", "day"),
         # The fan-out finds one job's unsent pushes by it.
         sa.Index("ix_pushes_object", "object_type", "object_id", "kind", "status"),
+        # The statistics read a month of a district's pushes (a circle's: its own index; at city level
+        # a (city_id, day) index measured slower than reading the table, the city being all of it).
+        sa.Index("ix_pushes_district_id_day", "district_id", "day"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -50,8 +50,13 @@ def jobs(actor: Account, place: PlaceRef, month: date) -> dict:
     """Return a place's job figures for a month, per circle, per employer size and per child place."""
     span = window(month)
     grouping = Grouping(place)
-    size = sa.func.coalesce(Employer.size, "unknown").label("size")
-    keys = [*grouping.columns(Job), Job.circle_id.label("job_circle_id"), size]
+    # The posts are grouped per employer first, then each employer's size joined in: MariaDB then
+    # reads the posts once instead of all employers and going into jobs per employer (165 → 80 ms).
+    keys = [
+        *grouping.columns(Job),
+        Job.circle_id.label("job_circle_id"),
+        Job.employer_id.label("employer_id"),
+    ]
     if span.current:
         open_now = visible_clause(span.now)
     else:  # live at the month's end, as far as the post's dates tell
@@ -67,29 +72,32 @@ def jobs(actor: Account, place: PlaceRef, month: date) -> dict:
     )
     found: list[tuple[str, object, int]] = []  # (figure, row, n)
     # One pass over the posts that count in any figure (at city scale, the ~50,000 open ones).
-    statement = (
+    posts = (
         sa.select(
             *keys,
-            _count(published),
-            _count(open_now),
-            _count(open_now, Job.headcount),
-            _count(expired),
+            _count(published).label("n_published"),
+            _count(open_now).label("n_open"),
+            _count(open_now, Job.headcount).label("n_open_positions"),
+            _count(expired).label("n_expired"),
         )
-        .join(Employer, Employer.id == Job.employer_id)
         .where(in_place(Job, place), sa.or_(published, open_now, expired))
         .group_by(*keys)
     )
-    for row in db.session.execute(statement):
-        for figure, n in zip(("published", "open", "open_positions", "expired"), row[-4:], strict=True):
+    counted = ("published", "open", "open_positions", "expired")
+    for row in db.session.execute(_by_size(posts, grouping, counted)):
+        for figure, n in zip(counted, row[-4:], strict=True):
             found.append((figure, row, int(n or 0)))
     # Applications: three index ranges (created_at; status with status_changed_at) beat one scan.
+    # (Here joining employers directly is faster: the month's applications drive the plan.)
+    size = sa.func.coalesce(Employer.size, "unknown").label("size")
+    application_keys = [*keys[:-1], size]
     applications = (
-        sa.select(*keys, sa.func.count())
+        sa.select(*application_keys, sa.func.count())
         .select_from(Application)
         .join(Job, Job.id == Application.job_id)
         .join(Employer, Employer.id == Job.employer_id)
         .where(in_place(Job, place))
-        .group_by(*keys)
+        .group_by(*application_keys)
     )
     changed = (Application.status_changed_at >= span.start_utc, Application.status_changed_at < span.end_utc)
     for figure, conditions in (
@@ -153,6 +161,18 @@ def jobs(actor: Account, place: PlaceRef, month: date) -> dict:
 
 def _empty() -> dict:
     return dict.fromkeys(COUNTS, 0)
+
+
+def _by_size(grouped, grouping: Grouping, counted: tuple[str, ...]):
+    """Return `grouped` (counts n_<figure> per place and employer) summed per place and employer size."""
+    inner = grouped.subquery()
+    keys = [*(inner.c[name] for name in grouping.names), inner.c.job_circle_id]
+    size = sa.func.coalesce(Employer.size, "unknown").label("size")
+    return (
+        sa.select(*keys, size, *(sa.func.sum(inner.c[f"n_{name}"]) for name in counted))
+        .join(Employer, Employer.id == inner.c.employer_id)
+        .group_by(*keys, size)
+    )
 
 
 def _count(condition, value=1):
