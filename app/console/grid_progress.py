@@ -10,7 +10,7 @@ from datetime import date
 
 from flask import render_template, request
 
-from app.console import bp, charts
+from app.console import bp, charts, sections
 from app.console.auth import console_login_required, current_staff
 from app.console.dashboard import export_url
 from app.errors import ValidationFailed
@@ -34,6 +34,9 @@ COVERAGE_COLUMNS = [
     ["refused", "拒访次数"],
     ["moved", "已搬离户数"],
 ]
+
+# Where a past day's full tables are (the exports are this month's, to today).
+ELSEWHERE = "完整数据见接口 GET /api/v1/grid/progress"
 
 
 def parse_day(text: str | None) -> date | None:
@@ -82,21 +85,32 @@ def grid_progress():
             )
             for table in ("workers", "communities", "circles")
         }
-    return render_template(
-        "console/grid_progress.html",
-        found=found,
-        official="workers" in found,
-        workers=charts.display_table({"columns": WORKER_COLUMNS, "rows": workers}, flag="behind"),
-        behind=sum(1 for worker in workers if worker["behind"]),
-        communities=charts.display_table(
-            {"columns": [["place", "社区/村"], *COVERAGE_COLUMNS], "rows": communities}, heat=["coverage"]
+    tables = {
+        "workers": ({"columns": WORKER_COLUMNS, "rows": workers}, {"flag": "behind"}),
+        "communities": (
+            {"columns": [["place", "社区/村"], *COVERAGE_COLUMNS], "rows": communities},
+            {"heat": ["coverage"]},
         ),
-        circles=charts.display_table(
+        "circles": (
             {
                 "columns": [["place", "就业圈"], ["communities", "社区/村数"], *COVERAGE_COLUMNS],
                 "rows": circles,
             },
-            heat=["coverage"],
+            {"heat": ["coverage"]},
         ),
+    }
+    shown, more = {}, {}
+    for table, (rows, style) in tables.items():  # the first rows only, as the dashboards: the export has all
+        first, total = sections.first_rows(rows)
+        shown[table] = charts.display_table(first, **style)
+        full = () if table in exports else (ELSEWHERE,)
+        more[table] = sections.more_note(total, len(first["rows"]), *full)
+    return render_template(
+        "console/grid_progress.html",
+        found=found,
+        official="workers" in found,
+        **shown,
+        more=more,
+        behind=sum(1 for worker in workers if worker["behind"]),
         exports=exports,
     )

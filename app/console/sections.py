@@ -57,8 +57,12 @@ TITLES = {
 }
 
 
-# The workers' chart names at most this many (behind plan first); the table below lists them all.
+# The workers' chart names at most this many (behind plan first).
 WORKERS_CHARTED = 60
+# A dashboard table shows at most this many rows, in the table's own order (behind plan first,
+# lowest coverage first, busiest station first); its export writes every row. The drill-down
+# table stays whole: its rows are the navigation (a few hundred at most).
+PAGE_ROWS = 50
 
 
 @dataclass(frozen=True)
@@ -72,11 +76,26 @@ class Block:
     options: dict | None = None
     note: str | None = None
     height: int = 320
+    more: str | None = None  # "共 N 行，仅显示前 50 行 …" when the page shows only the first rows
 
 
 def title_of(section: str, table: str) -> str:
     """Return the Chinese title of a section's table (its name when it has none)."""
     return TITLES.get(section, {}).get(table, table)
+
+
+def first_rows(table: dict, limit: int | None = None) -> tuple[dict, int]:
+    """Return a table cut to its first `limit` rows (PAGE_ROWS by default) and its number of rows."""
+    limit = PAGE_ROWS if limit is None else limit
+    rows = table["rows"]
+    return ({**table, "rows": rows[:limit]} if len(rows) > limit else table), len(rows)
+
+
+def more_note(total: int, shown: int, full: str = "完整表格请导出 Excel/CSV") -> str | None:
+    """Return the line saying a table shows only its first rows, and where the rest are (None: all shown)."""
+    if total <= shown:
+        return None
+    return f"共 {total} 行，仅显示前 {shown} 行 — {full}"
 
 
 def tables_of(section: dict, points: dict | None = None) -> dict[str, dict]:
@@ -116,17 +135,20 @@ def _block(
     flag: str | None = None,
     note: str | None = None,
     height: int = 320,
+    whole: bool = False,
 ) -> Block:
-    """Return a block of a section's table (by name) under its Chinese title."""
+    """Return a block of a section's table (by name) under its Chinese title, its first rows unless whole."""
     name = section["section"]
+    shown, total = (tables[table], len(tables[table]["rows"])) if whole else first_rows(tables[table])
     return Block(
         id=f"{name}-{table}".replace("_", "-"),
         title=title_of(name, table),
         table=table,
-        cells=charts.display_table(tables[table], link=link, heat=heat, heat_max=heat_max, flag=flag),
+        cells=charts.display_table(shown, link=link, heat=heat, heat_max=heat_max, flag=flag),
         options=options,
         note=note,
         height=height,
+        more=more_note(total, len(shown["rows"])),
     )
 
 
@@ -134,7 +156,7 @@ def _children(section: dict, tables: dict, link, options=None, heat=()) -> Block
     """Return the drill-down block (the children table, linked), or None at the bottom of the tree."""
     if not tables.get("children", {}).get("rows"):
         return None
-    return _block(section, tables, "children", options, link, heat=heat)
+    return _block(section, tables, "children", options, link, heat=heat, whole=True)
 
 
 def _people(section: dict, tables: dict, link, points) -> list:
@@ -169,7 +191,7 @@ def _grid(section: dict, tables: dict, link, points) -> list:
         "name",
         [("visit_days", "本月走访天数"), ("expected_by_now", "截至当日应走访")],
     )
-    more = f"图中列出前 {WORKERS_CHARTED} 名，全部见表。" if len(workers) > WORKERS_CHARTED else ""
+    more = f"图中列出前 {WORKERS_CHARTED} 名。" if len(workers) > WORKERS_CHARTED else ""
     return [
         _children(
             section,

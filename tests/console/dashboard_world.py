@@ -258,3 +258,16 @@ def drill_links(page: str) -> dict[str, str]:
     found = _DRILL.search(page)
     assert found, "no drill-down on this page"
     return {name: html.unescape(url) for url, name in _LINK.findall(found.group(0)) if "/dashboard/" in url}
+
+
+def add_grid_workers(make_staff, count: int) -> list[str]:
+    """Add `count` grid workers of 昱中一社区 with no visits (all behind plan); return their names."""
+    workers = []
+    for n in range(1, count + 1):
+        worker = make_staff("grid_worker", "community", YUZHONG_1, username=f"grid-extra-{n:02d}")
+        worker.display_name = f"网格员{n:02d}号"
+        workers.append(worker)
+    db.session.commit()
+    for worker in workers:
+        assign_directly(worker, [YUZHONG_1])
+    return [worker.display_name for worker in workers]

@@ -4,8 +4,11 @@ The figures come from tests/console/dashboard_world.py (last month, a closed mon
 options are read from the JSON each chart carries in the page, as console.js reads them.
 """
 
+import re
+
 import pytest
 
+from tests.console.conftest import csrf_token
 from tests.console.dashboard_world import (
     CHENGDONG,
     CHENGZHONG,
@@ -20,6 +23,7 @@ from tests.console.dashboard_world import (
     VILLAGE,
     YUZHONG,
     YUZHONG_1,
+    add_grid_workers,
     build_world,
     charts_of,
     crumbs_of,
@@ -27,6 +31,7 @@ from tests.console.dashboard_world import (
     series_of,
     tabs_of,
 )
+from tests.exports.files import read_csv
 
 SECTIONS = ["people", "zero_employment", "grid", "jobs", "stations", "push"]
 DISTRICTS = ["屯溪区", "黄山区", "徽州区", "歙县", "休宁县", "黟县", "祁门县"]
@@ -336,4 +341,54 @@ def test_the_workers_chart_names_the_furthest_behind_when_there_are_many(
     shown = page(client, f"/console/dashboard?section=grid&month={world.last}")
 
     assert charts_of(shown)["grid-workers"]["xAxis"]["data"] == ["网格员乙"]
-    assert "图中列出前 1 名，全部见表。" in shown and "网格员甲" in shown  # the table lists them all
+    assert "图中列出前 1 名。" in shown and "网格员甲" in shown  # the table lists both
+
+
+def rows_in(page_html: str, block_id: str) -> list[str]:
+    """Return the <tr> bodies of the table of one dashboard block (e.g. grid-workers)."""
+    block = re.search(rf'id="{block_id}-block">(.*?)</figure>', page_html, re.S)
+    assert block, f"no block {block_id}"
+    return re.findall(r"<tr>(.*?)</tr>", block.group(1).split("<tbody>")[1], re.S)
+
+
+def test_a_long_table_shows_its_first_rows_and_the_export_holds_them_all(
+    client, console_staff, make_staff, world
+):
+    from app.console.sections import PAGE_ROWS
+
+    extra = add_grid_workers(make_staff, PAGE_ROWS + 3)  # 55 workers, 54 behind plan
+    console_staff("operator", "circle", CHENGZHONG)
+
+    shown = page(client, f"/console/dashboard?section=grid&month={world.last}")
+
+    rows = rows_in(shown, "grid-workers")
+    assert len(rows) == PAGE_ROWS
+    assert "behind" in rows[0] and all("网格员甲" not in row for row in rows)  # on plan: last, cut off
+    assert f"共 {PAGE_ROWS + 5} 行，仅显示前 {PAGE_ROWS} 行 — 完整表格请导出 Excel/CSV" in shown
+    assert len(charts_of(shown)["grid-workers"]["xAxis"]["data"]) == PAGE_ROWS + 5  # the chart: up to 60
+    assert len(drill_links(shown)) == 2  # the drill-down stays whole (and no note on short tables)
+    assert shown.count('data-testid="rows-more"') == 1
+    response = client.post(
+        f"/console/dashboard/circle/{CHENGZHONG}/export",
+        query_string={"section": "grid", "table": "workers", "format": "csv", "month": world.last},
+        data={"csrf_token": csrf_token(client, "/console/dashboard")},
+    )
+    exported = read_csv(response.get_data())
+    response.close()  # let the file go
+    assert response.status_code == 200
+    names = [row[0] for row in exported.rows]
+    assert len(names) == PAGE_ROWS + 5 and names[-1] == "网格员甲" and set(extra) <= set(names)
+
+
+def test_first_rows_cuts_a_table_and_says_how_many_it_had():
+    from app.console.sections import PAGE_ROWS, first_rows, more_note
+
+    table = {"columns": [["n", "序号"]], "rows": [{"n": n} for n in range(PAGE_ROWS + 1)]}
+
+    cut, total = first_rows(table)
+
+    assert [row["n"] for row in cut["rows"]] == list(range(PAGE_ROWS)) and total == PAGE_ROWS + 1
+    assert table["rows"][-1] == {"n": PAGE_ROWS}  # the table given is left whole
+    assert first_rows(table, 100) == (table, PAGE_ROWS + 1)
+    assert more_note(PAGE_ROWS, PAGE_ROWS) is None
+    assert more_note(7, 5, "见接口") == "共 7 行，仅显示前 5 行 — 见接口"

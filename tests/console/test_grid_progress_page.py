@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 
 from tests.console.conftest import fresh_code
-from tests.console.dashboard_world import CHENGDONG, CHENGZHONG, CITY, YUDONG_1, build_world
+from tests.console.dashboard_world import CHENGDONG, CHENGZHONG, CITY, YUDONG_1, add_grid_workers, build_world
 
 PROGRESS = "/console/grid/progress"
 
@@ -141,3 +141,21 @@ def test_the_page_shows_the_same_rows_as_the_api(client, console_staff, login, w
     names = [c["community"]["name"] for c in api["quarter"]["communities"]]
     rows = rows_of(page, "communities")
     assert len(rows) == len(names) == 3 and all(name in row for name, row in zip(names, rows, strict=True))
+
+
+def test_many_workers_show_the_first_rows_with_the_total(client, console_staff, make_staff, world):
+    from app.console.sections import PAGE_ROWS
+
+    add_grid_workers(make_staff, PAGE_ROWS + 3)  # 55 workers, 54 behind plan
+    console_staff("operator", "circle", CHENGZHONG)
+
+    past = client.get(f"{PROGRESS}?as_of={last_day(world)}").get_data(as_text=True)
+    today = client.get(PROGRESS).get_data(as_text=True)
+
+    rows = rows_of(past, "workers")
+    assert len(rows) == PAGE_ROWS and all('class="behind"' in row for row in rows)
+    assert '<div class="figure">55</div><div class="label">网格员</div>' in past  # the cards count all
+    assert '<div class="figure">54</div><div class="label">进度落后</div>' in past
+    assert f"共 {PAGE_ROWS + 5} 行，仅显示前 {PAGE_ROWS} 行 — 完整数据见接口 GET /api/v1/grid/" in past
+    assert f"共 {PAGE_ROWS + 5} 行，仅显示前 {PAGE_ROWS} 行 — 完整表格请导出 Excel/CSV" in today
+    assert today.count('data-testid="rows-more"') == 1  # 3 communities, 1 circle: whole
