@@ -66,6 +66,11 @@ class Filter:
             raise ValueError(f"unknown filter kind {self.kind!r}")
 
 
+# The place filters a list offers: where a person or an employer is, or where a station is.
+PLACE_LEVELS = ("community", "township", "circle", "district")
+STATION_PLACE_LEVELS = ("circle", "township", "district")
+
+
 def shows(reveal, personal: str | None) -> bool:
     """Tell whether a personal value of this kind is shown in full (`reveal`: bool or set of kinds)."""
     if personal is None or reveal is True:

@@ -14,6 +14,7 @@ from app.common.crypto import decrypt, lookup_hash
 from app.extensions import db
 from app.models import STAFF_ROLES, CheckIn, Purpose, Resident, Role, Station
 from app.services.lists.base import (
+    STATION_PLACE_LEVELS,
     Column,
     Filter,
     Listing,
@@ -28,7 +29,6 @@ from app.services.lists.base import (
 from app.services.lists.labels import choices, label
 from app.services.people.scoping import scoped
 
-PLACE_LEVELS = ("circle", "township", "district")
 PHONE = re.compile(r"^1[3-9][0-9]{9}$")
 
 
@@ -69,7 +69,7 @@ class CheckIns(Listing):
         Filter("served", "已接待", "choice", choices("yes_no")),
         Filter("outcome", "服务结果", "choice", choices("serve_outcome")),
         Filter("follow_up", "待跟进", "choice", choices("yes_no")),
-        Filter("place", "地区", "place", PLACE_LEVELS),
+        Filter("place", "地区", "place", STATION_PLACE_LEVELS),
         Filter("since", "日期起", "date"),
         Filter("until", "日期止", "date"),
         Filter("q", "服务站/来访人手机号", "text"),

@@ -5,11 +5,18 @@ import sqlalchemy as sa
 from app.common.crypto import decrypt
 from app.models import Employer, EmployerSize, EmployerStatus, Role
 from app.services.jobs.employers import VERIFY_ROLES
-from app.services.lists.base import Column, Filter, Listing, local_time, masked, place_clause, place_name
+from app.services.lists.base import (
+    PLACE_LEVELS,
+    Column,
+    Filter,
+    Listing,
+    local_time,
+    masked,
+    place_clause,
+    place_name,
+)
 from app.services.lists.labels import choices, label
 from app.services.people.scoping import scoped
-
-PLACE_LEVELS = ("community", "township", "circle", "district")
 
 
 class Employers(Listing):

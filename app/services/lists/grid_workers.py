@@ -7,7 +7,7 @@ from app.models import Account, Community, GridAssignment, Role
 from app.services.grid.assignment import ASSIGN_ROLES
 from app.services.lists.base import Column, Filter, Listing, local_time
 from app.services.lists.labels import choices, label
-from app.services.lists.staff_accounts import accounts_inside, scope_shown
+from app.services.lists.staff_accounts import account_filters, accounts_inside, scope_shown
 
 
 def assigned(account_ids: list[int]) -> dict[int, list[str]]:
@@ -64,17 +64,7 @@ class GridWorkers(Listing):
         if "assigned" in filters:
             any_assignment = sa.exists().where(GridAssignment.account_id == Account.id)
             statement = statement.where(any_assignment if filters["assigned"] == "yes" else ~any_assignment)
-        if "active" in filters:
-            statement = statement.where(Account.is_active.is_(filters["active"] == "yes"))
-        if "q" in filters:
-            q = filters["q"]
-            statement = statement.where(
-                sa.or_(
-                    Account.username.contains(q.lower(), autoescape=True),
-                    Account.display_name.contains(q, autoescape=True),
-                )
-            )
-        return statement
+        return account_filters(statement, filters)
 
     def rows(self, objs: list, reveal) -> list[dict]:
         """Return the rows, with every worker's communities read in one query."""

@@ -4,11 +4,19 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from app.models import STAFF_ROLES, Household, Resident
-from app.services.lists.base import Column, Filter, Listing, day, local_time, masked, place_clause, place_name
+from app.services.lists.base import (
+    PLACE_LEVELS,
+    Column,
+    Filter,
+    Listing,
+    day,
+    local_time,
+    masked,
+    place_clause,
+    place_name,
+)
 from app.services.lists.labels import choices
 from app.services.people.scoping import worked_on
-
-PLACE_LEVELS = ("community", "township", "circle", "district")
 
 
 class Households(Listing):

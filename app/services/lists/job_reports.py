@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from app.models import Job, JobReport
 from app.services.lists.base import (
+    PLACE_LEVELS,
     Column,
     Filter,
     Listing,
@@ -19,8 +20,6 @@ from app.services.lists.base import (
 from app.services.lists.jobs import JOB_LIST_ROLES
 from app.services.lists.labels import choices, label
 from app.services.people.scoping import scope_clause
-
-PLACE_LEVELS = ("community", "township", "circle", "district")
 
 
 class JobReports(Listing):

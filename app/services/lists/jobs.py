@@ -4,11 +4,19 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from app.models import STAFF_ROLES, Employer, Job, JobCategory, JobKind, JobStatus, Role
-from app.services.lists.base import Column, Filter, Listing, local_time, place_clause, place_name, yes_no
+from app.services.lists.base import (
+    PLACE_LEVELS,
+    Column,
+    Filter,
+    Listing,
+    local_time,
+    place_clause,
+    place_name,
+    yes_no,
+)
 from app.services.lists.labels import choices, label
 from app.services.people.scoping import scoped
 
-PLACE_LEVELS = ("community", "township", "circle", "district")
 # Reviewers (jobs.posts.REVIEW_ROLES) work the queue; admins and the supervisor look on. Grid
 # workers recommend live jobs from the board, not from the review queue.
 JOB_LIST_ROLES = STAFF_ROLES - {Role.grid_worker}

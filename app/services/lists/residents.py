@@ -13,13 +13,21 @@ from sqlalchemy.orm import selectinload
 from app.common.clock import local_day
 from app.common.crypto import decrypt, lookup_hash
 from app.models import STAFF_ROLES, EmploymentStatus, KeyGroup, Resident, ResidentKeyGroup
-from app.services.lists.base import Column, Filter, Listing, local_time, masked, place_clause, place_name
+from app.services.lists.base import (
+    PLACE_LEVELS,
+    Column,
+    Filter,
+    Listing,
+    local_time,
+    masked,
+    place_clause,
+    place_name,
+)
 from app.services.lists.labels import choices, label
 from app.services.people.scoping import scoped
 
 ID_NUMBER = re.compile(r"^[0-9]{17}[0-9X]$")
 PHONE = re.compile(r"^1[3-9][0-9]{9}$")
-PLACE_LEVELS = ("community", "township", "circle", "district")
 
 
 def search_clause(q: str):

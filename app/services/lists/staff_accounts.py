@@ -24,6 +24,23 @@ def accounts_inside(actor: Account):
     return sa.and_(Account.role.in_([role.value for role in STAFF_ROLES]), sa.or_(*in_area))
 
 
+def account_named(q: str):
+    """Return the WHERE clause of the accounts whose username or display name holds `q`."""
+    return sa.or_(
+        Account.username.contains(q.lower(), autoescape=True),
+        Account.display_name.contains(q, autoescape=True),
+    )
+
+
+def account_filters(statement, filters: dict):
+    """Apply the account filters every staff list shares: active (yes/no) and the name search q."""
+    if "active" in filters:
+        statement = statement.where(Account.is_active.is_(filters["active"] == "yes"))
+    if "q" in filters:
+        statement = statement.where(account_named(filters["q"]))
+    return statement
+
+
 def scope_shown(account: Account) -> str | None:
     """Show where an account is placed: 街道/乡镇 昱中街道."""
     name = place_name(account.scope_kind, account.scope_id)
@@ -65,17 +82,7 @@ class StaffAccounts(Listing):
         statement = sa.select(Account).where(accounts_inside(actor))
         if "role" in filters:
             statement = statement.where(Account.role == filters["role"])
-        if "active" in filters:
-            statement = statement.where(Account.is_active.is_(filters["active"] == "yes"))
-        if "q" in filters:
-            q = filters["q"]
-            statement = statement.where(
-                sa.or_(
-                    Account.username.contains(q.lower(), autoescape=True),
-                    Account.display_name.contains(q, autoescape=True),
-                )
-            )
-        return statement
+        return account_filters(statement, filters)
 
     def rows(self, objs: list, reveal) -> list[dict]:
         """Return the rows, judging locks against one clock reading."""

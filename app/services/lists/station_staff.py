@@ -3,12 +3,19 @@
 import sqlalchemy as sa
 
 from app.models import STAFF_ROLES, Account, Role, Station, StationStaff
-from app.services.lists.base import Column, Filter, Listing, local_time, place_clause, place_name
+from app.services.lists.base import (
+    STATION_PLACE_LEVELS,
+    Column,
+    Filter,
+    Listing,
+    local_time,
+    place_clause,
+    place_name,
+)
 from app.services.lists.labels import choices, label
+from app.services.lists.staff_accounts import account_named
 from app.services.people.scoping import scope_clause
 from app.services.stations.stations import ASSIGNABLE_ROLES
-
-PLACE_LEVELS = ("circle", "township", "district")
 
 
 class StationStaffList(Listing):
@@ -32,7 +39,7 @@ class StationStaffList(Listing):
     filters = (
         Filter("role", "角色", "choice", choices("role", set(ASSIGNABLE_ROLES))),
         Filter("active", "账号状态", "choice", choices("active")),
-        Filter("place", "地区", "place", PLACE_LEVELS),
+        Filter("place", "地区", "place", STATION_PLACE_LEVELS),
         Filter("q", "站点编码/账号/姓名", "text"),
     )
     sorts = {
@@ -66,14 +73,7 @@ class StationStaffList(Listing):
         if "place" in filters:
             statement = statement.where(place_clause(Station, filters["place"]))
         if "q" in filters:
-            q = filters["q"]
-            statement = statement.where(
-                sa.or_(
-                    Station.code == q,
-                    Account.username.contains(q.lower(), autoescape=True),
-                    Account.display_name.contains(q, autoescape=True),
-                )
-            )
+            statement = statement.where(sa.or_(Station.code == filters["q"], account_named(filters["q"])))
         return statement
 
     def row(self, obj, reveal) -> dict:

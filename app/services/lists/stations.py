@@ -4,11 +4,17 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from app.models import STAFF_ROLES, Station
-from app.services.lists.base import Column, Filter, Listing, local_time, place_clause, place_name
+from app.services.lists.base import (
+    STATION_PLACE_LEVELS,
+    Column,
+    Filter,
+    Listing,
+    local_time,
+    place_clause,
+    place_name,
+)
 from app.services.lists.labels import choices, label
 from app.services.people.scoping import scoped
-
-PLACE_LEVELS = ("circle", "township", "district")
 
 
 class Stations(Listing):
@@ -33,7 +39,7 @@ class Stations(Listing):
     )
     filters = (
         Filter("active", "状态", "choice", choices("active")),
-        Filter("place", "地区", "place", PLACE_LEVELS),
+        Filter("place", "地区", "place", STATION_PLACE_LEVELS),
         Filter("q", "站点名称/编码", "text"),
     )
     sorts = {"code": Station.code, "name": Station.name, "id": Station.id}

@@ -6,6 +6,7 @@ from sqlalchemy.orm import selectinload
 from app.models import STAFF_ROLES, Household, ZeroEmploymentCase
 from app.services.grid.zero_employment import days_open
 from app.services.lists.base import (
+    PLACE_LEVELS,
     Column,
     Filter,
     Listing,
@@ -18,8 +19,6 @@ from app.services.lists.base import (
 from app.services.lists.households import household_head
 from app.services.lists.labels import choices, label
 from app.services.people.scoping import worked_on
-
-PLACE_LEVELS = ("community", "township", "circle", "district")
 
 
 class ZeroEmploymentCases(Listing):
