@@ -191,6 +191,14 @@ class Config:
             "page": "pages/me/index",
             "build": "app.services.push.templates:policy_notice",
         },
+        # A record's outcome (a registration accepted, a certification about to expire):
+        # services/push/records.py. Long-term: public-service notices may be (WeChat's rules).
+        "record_update": {
+            "template_id": env_str("PUSH_TEMPLATE_RECORD_UPDATE", "tmpl-record-update"),
+            "kind": "long_term",
+            "page": "pages/me/index",
+            "build": "app.services.push.templates:record_update",
+        },
     }
     # Nearby search from each process's in-memory job board (services/job_board.py); off, it
     # answers from Redis GEO and SQL as recommendations do.

@@ -1,10 +1,10 @@
-"""Push tasks on the `push` queue: the fan-out of a new job, one send, an application's news, the sweeper."""
+"""Push tasks on the `push` queue: fan-outs, sends, an application's news, a record's outcome, the sweeper."""
 
 from flask import current_app
 from rq import Retry
 
 from app.queues import task
-from app.services.push import fan_out, send, sweeper
+from app.services.push import fan_out, records, send, sweeper
 
 # A fan-out or a notice is safe to repeat (the push rows' unique key sees to that): retry it.
 MAKE_RETRY = Retry(max=3, interval=[30, 120, 600])
@@ -37,6 +37,14 @@ def send_push(push_id: int) -> str:
 def notify_application(application_id: int, status: str) -> int:
     """Push an application's new status to the applicant."""
     return fan_out.notify_application(application_id, status)
+
+
+@task("push", retry=MAKE_RETRY)
+def notify_record(
+    resident_id: int, subject: str, object_key: str, result: str, note: str = "", page: str = ""
+) -> int:
+    """Push a record's outcome (a registration, a certification) to its person."""
+    return records.notify_record(resident_id, subject, object_key, result, note, page)
 
 
 @task("push")

@@ -176,6 +176,7 @@ def test_subscriptions_start_empty_with_the_default_preferences(client, wechat_l
         "checkin_followup": (CHECKIN_FOLLOWUP, "one_time"),
         "visit_notice": (VISIT_NOTICE, "long_term"),
         "policy_notice": ("tmpl-policy-notice", "long_term"),
+        "record_update": ("tmpl-record-update", "long_term"),
     }
     assert all(
         (item["status"], item["remaining"], item["can_send"]) == (None, None, False)
@@ -879,6 +880,8 @@ def test_every_builder_keeps_long_inputs_within_the_limits(app):
         "checkin_followup": push_templates.checkin_followup(long, long, at),
         "visit_notice": push_templates.visit_notice(long, at),
         "policy_notice": push_templates.policy_notice(long, long, at),
+        "record_update": push_templates.record_update(long, long, at, long),
+        "record_update_no_note": push_templates.record_update("失业登记", "已受理", at),
     }
 
     for data in built.values():
@@ -889,6 +892,8 @@ def test_every_builder_keeps_long_inputs_within_the_limits(app):
     assert built["application_update"]["phrase2"]["value"] == "邀请面试"
     assert built["application_update"]["time3"]["value"] == "2026年11月29日 15:01"
     assert built["visit_notice"]["time2"]["value"] == "2026年11月29日 15:01"
+    assert built["record_update"]["phrase2"]["value"] == long[:5]
+    assert built["record_update_no_note"]["thing4"]["value"] == "-"
     # No employer, no wage: still valid fields.
     bare = push_templates.job_match(
         SimpleNamespace(

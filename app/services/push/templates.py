@@ -96,6 +96,16 @@ def policy_notice(title: str, summary: str, at: datetime, **_) -> dict:
     return {"thing1": thing(title), "thing2": thing(summary), "time3": time(at)}
 
 
+def record_update(subject: str, result: str, at: datetime, note: str = "", **_) -> dict:
+    """事项名称, 办理结果, 办理时间, 备注."""
+    return {
+        "thing1": thing(subject),
+        "phrase2": phrase(result),
+        "time3": time(at),
+        "thing4": thing(note or "-"),
+    }
+
+
 def template(key: str) -> dict:
     """Return a template's settings from config, with its builder loaded."""
     settings = current_app.config["PUSH_TEMPLATES"][key]

@@ -84,6 +84,7 @@ const PUSH_KIND_NAMES = {
   checkin_followup: '签到后续',
   visit_notice: '走访通知',
   policy_notice: '政策通知',
+  record_update: '办事进度',
 }
 
 /** Quiet hours as a sentence: '21:00–08:00 不打扰', or '全天可接收' when start equals end. */
