@@ -35,7 +35,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     from app.errors import register_error_handlers
     from app.extensions import ApiWithErrors, db, migrate, redis_connections
     from app.services.jobs.search.board import JobBoard
-    from app.tasks import exports, maintenance, push  # noqa: F401  (declare every task before any is enqueued)
+    from app.tasks import certifications, exports, maintenance, people, push  # noqa: F401  (declare every task before any is enqueued)
     from app.wechat import wechat
 
     db.init_app(app)

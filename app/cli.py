@@ -188,9 +188,12 @@ def fake_wechat(host, port):
     """Run the local fake WeChat server for the configured appid and secret."""
     from werkzeug.serving import run_simple
 
-    from app.wechat.fake import create_fake_wechat
+    from app.wechat.fake import create_fake_wechat, long_term_ids
 
-    fake = create_fake_wechat(current_app.config["WECHAT_APPID"], current_app.config["WECHAT_SECRET"])
+    config = current_app.config
+    fake = create_fake_wechat(
+        config["WECHAT_APPID"], config["WECHAT_SECRET"], long_term_ids(config["PUSH_TEMPLATES"])
+    )
     click.echo(f"fake WeChat for {current_app.config['WECHAT_APPID']} on http://{host}:{port}/")
     run_simple(host, port, fake, threaded=True)
 

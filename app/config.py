@@ -118,6 +118,10 @@ class Config:
     JOB_VALID_DAYS = env_int("JOB_VALID_DAYS", 30)
     JOB_MAX_VALID_DAYS = env_int("JOB_MAX_VALID_DAYS", 180)
     JOB_REPORTS_TO_HIDE = env_int("JOB_REPORTS_TO_HIDE", 3)
+    # A staff-registered employer's claim code: long enough to pass on at the next visit, and few
+    # wrong tries before staff must issue a new one (an 8-character code, so guessing is hopeless).
+    EMPLOYER_CLAIM_CODE_DAYS = env_int("EMPLOYER_CLAIM_CODE_DAYS", 30)
+    EMPLOYER_CLAIM_MAX_ATTEMPTS = env_int("EMPLOYER_CLAIM_MAX_ATTEMPTS", 5)
 
     # QR codes: HMAC keys by version ("1:secret,2:secret"; unset: derived from SECRET_KEY),
     # the version new codes are signed with, and how long a rotating code lives.
@@ -147,7 +151,22 @@ class Config:
     WORKING_AGE_MAX = env_int("WORKING_AGE_MAX", 59)
     # A college graduate counts as a key group until this many years after graduating.
     GRADUATE_KEY_GROUP_YEARS = env_int("GRADUATE_KEY_GROUP_YEARS", 2)
+    # 失业登记: the registered unemployed keep in touch every N months (a follow-up moves the
+    # registration's validity on by N months; none by then ends it); a reminder goes out
+    # this many days before (docs/REGISTRATIONS.md).
+    UNEMPLOYMENT_FOLLOW_UP_MONTHS = env_int("UNEMPLOYMENT_FOLLOW_UP_MONTHS", 6)
+    UNEMPLOYMENT_REMINDER_DAYS = env_int("UNEMPLOYMENT_REMINDER_DAYS", 14)
+    # Certified key groups (docs/REGISTRATIONS.md): a renewal reminder goes out this many days
+    # before a certification's valid_until; an application holds at most this many evidence
+    # files; someone unemployed without a break for this many months is long-term unemployed.
+    CERTIFICATION_REMINDER_DAYS = env_int("CERTIFICATION_REMINDER_DAYS", 30)
+    CERTIFICATION_FILES_MAX = env_int("CERTIFICATION_FILES_MAX", 5)
+    LONG_TERM_UNEMPLOYED_MONTHS = env_int("LONG_TERM_UNEMPLOYED_MONTHS", 12)
     HOUSEHOLD_IMPORT_MAX_ROWS = env_int("HOUSEHOLD_IMPORT_MAX_ROWS", 20000)
+    # After a deletion request, a ledger record (就业失业登记, the status history) is kept this many
+    # years for the statutory duty it serves, then anonymised (docs/PEOPLE.md, "Consent"); the
+    # city's archive rules set the figure: 30 is a placeholder to confirm with them.
+    LEDGER_RETENTION_YEARS = env_int("LEDGER_RETENTION_YEARS", 30)
 
     # Exports (services/exports, docs/EXPORTS.md): files are written here; up to this many rows
     # are written during the request, more by the task `exports.run_export`; a finished file's

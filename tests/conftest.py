@@ -21,10 +21,11 @@ from werkzeug.serving import make_server
 from app import create_app
 from app.api.jobs import render_summaries
 from app.common.identity import id_check_character
+from app.config import Config
 from app.extensions import db
 from app.models import Account
 from app.services.jobs.search.board import JobBoard
-from app.wechat.fake import create_fake_wechat
+from app.wechat.fake import create_fake_wechat, long_term_ids
 
 APPID, SECRET = "wxtest00000000appid", "test-wechat-secret"
 PASSWORD = "correct-horse-battery"
@@ -87,7 +88,7 @@ class FakeWeChat:
     """The fake WeChat server running on a free port, with helpers to act as the phone."""
 
     def __init__(self):
-        self.app = create_fake_wechat(APPID, SECRET)
+        self.app = create_fake_wechat(APPID, SECRET, long_term_ids(Config.PUSH_TEMPLATES))
         self.state = self.app.extensions["fake_state"]
         self.port = _free_port()
         self.base_url = f"http://127.0.0.1:{self.port}/"
@@ -340,15 +341,45 @@ def make_resident(app, places):
     return factory
 
 
+def give_consent(*account_ids: int) -> None:
+    """Record that accounts accepted every current consent document, as the mini-program's first run does.
+
+    Written straight to the table (no audit event), so tests that count audit rows see only their own.
+    """
+    from app.models import ConsentRecord
+    from app.services.people.consent_documents import current_documents
+
+    documents = current_documents().values()
+    db.session.add_all(
+        ConsentRecord(
+            account_id=account_id,
+            document_id=document.id,
+            purpose=document.purpose,
+            version=document.version,
+            action="accepted",
+            client_version="test",
+        )
+        for account_id in account_ids
+        for document in documents
+    )
+    db.session.commit()
+
+
 @pytest.fixture
 def wechat_login(client, fake_wechat):
-    """Return a factory: wechat_login(openid=None) -> (response json, headers, minted codes)."""
+    """Return a factory: wechat_login(openid=None, phone=None, consent=True) -> (json, headers, codes).
 
-    def factory(openid=None, phone=None):
+    A new resident has accepted the current consent documents (tests/people/test_consents.py
+    pass `consent=False` for one who has not).
+    """
+
+    def factory(openid=None, phone=None, consent=True):
         codes = fake_wechat.codes(openid, phone)
         response = client.post("/api/v1/auth/wechat-login", json={"code": codes["code"]})
         assert response.status_code == 200, response.get_json()
         body = response.get_json()
+        if consent and body.get("is_new") and body["account"]["role"] == "resident":
+            give_consent(body["account"]["id"])
         return body, {"Authorization": f"Bearer {body['token']}"}, codes
 
     return factory

@@ -248,7 +248,16 @@ def build_side(
 
     `person` holds the side's seeker's known personal data: name, id_number, phone.
     """
-    from app.models import CheckIn, Need, Push, Station, ZeroEmploymentCase
+    from app.models import (
+        Account,
+        CheckIn,
+        EmployerVisit,
+        HiringNeed,
+        Need,
+        Push,
+        Station,
+        ZeroEmploymentCase,
+    )
     from app.services.exports.jobs import export_listing
 
     code, circle, (lat, lng) = SIDES[side]["code"], SIDES[side]["circle"], SIDES[side]["point"]
@@ -286,7 +295,33 @@ def build_side(
     )
     assert uploaded.status_code == 201, uploaded.get_json()
     applied = client.post(f"/api/v1/jobs/{job_id}/applications", json={}, headers=resident_headers)
+    # A key-group certification waiting for review, with one evidence file (registrations wing).
+    certification = client.post(
+        "/api/v1/me/certifications",
+        json={"client_id": f"matrix-{side}-certification", "key_group": "hard_to_employ"},
+        headers=resident_headers,
+    )
+    assert certification.status_code == 201, certification.get_json()
+    certification_id = certification.get_json()["id"]
+    evidence = client.post(
+        f"/api/v1/me/certifications/{certification_id}/evidence",
+        data={"file": (io.BytesIO(b"%PDF-1.4\n% evidence\n"), "evidence.pdf")},
+        headers=resident_headers,
+        content_type="multipart/form-data",
+    )
+    assert evidence.status_code == 201, evidence.get_json()
     assert applied.status_code == 201, applied.get_json()
+    # An unemployment registration waiting for review (registrations wing).
+    registration = client.post(
+        "/api/v1/me/registrations/unemployment",
+        json={
+            "client_id": f"matrix-{side}-registration",
+            "reason_for_leaving": "合同到期",
+            "left_on": "2025-10-31",
+        },
+        headers=resident_headers,
+    )
+    assert registration.status_code == 201, registration.get_json()
 
     # What staff work on: a zero-employment household with a need, a grid worker, a check-in, a push.
     household = make_household(code, [(f"{side}户主", "unemployed", "19800101")], key=f"H-{side}")
@@ -317,6 +352,28 @@ def build_side(
         **place_columns(community),
     )
     db.session.add_all([need, visit, push])
+    # Staff met the side's employer and recorded one hiring need (services/jobs/employer_visits.py).
+    employer_visit = EmployerVisit(
+        employer_id=employer.id,
+        staff_id=db.session.scalar(sa.select(Account.id).where(Account.username == "matrix-city"))
+        or employer.account_id,
+        client_id=f"matrix-{side}-visit",
+        channel="visit",
+        visited_on=date.today(),
+        **{name: getattr(employer, name) for name in PLACE_COLUMN_NAMES},
+    )
+    employer_visit.needs.append(
+        HiringNeed(
+            employer_id=employer.id,
+            title=f"{side}分拣工",
+            category="tea_processing",
+            kind="regular",
+            headcount=1,
+            wage_unit="month",
+            **{name: getattr(employer, name) for name in PLACE_COLUMN_NAMES},
+        )
+    )
+    db.session.add(employer_visit)
     db.session.commit()
     grid_worker = make_staff("grid_worker", "community", code)
     assign_directly(grid_worker, [code])
@@ -340,6 +397,10 @@ def build_side(
             "need_id": need.id,
             "account_id": grid_worker.id,
             "export_id": export.job.id,
+            "certification_id": certification_id,
+            "evidence_id": evidence.get_json()["id"],
+            "employer_visit_id": employer_visit.id,
+            "registration_id": registration.get_json()["id"],
             "code": station_row.code,
         },
         "resident_headers": resident_headers,

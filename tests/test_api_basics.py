@@ -84,6 +84,9 @@ BODYLESS_ACTIONS = (
     "/page-links",
     "/signups",
     "/seeking",
+    "/claim-code",
+    "/job-drafts",
+    "/deletion-request",
 )
 
 
@@ -102,7 +105,9 @@ def test_openapi_document_describes_every_api_route(app, client):
             ok = [code for code in operation["responses"] if code.startswith("2")]
             assert ok, f"{method} {rule.rule} has no success response"
             # Actions named by their path take no body: logging out, submitting, closing, refreshing,
-            # rotating a QR code, minting page links, signing up, looking for work again.
+            # rotating a QR code, minting page links, signing up, looking for work again, issuing an
+            # employer's claim code, making draft jobs of a visit's hiring needs, asking for one's
+            # data to be deleted.
             if method in {"POST", "PATCH", "PUT"} and not path.endswith(BODYLESS_ACTIONS):
                 assert "requestBody" in operation, f"{method} {rule.rule} has no request schema"
 

@@ -87,8 +87,40 @@ BODIES = {
     "console.reveal_resident": {"reason": "授权矩阵检查"},
     "console.export_stats_table": {"section": "jobs", "table": "pipeline", "format": "csv"},
     "console.export_list": {"format": "csv"},
+    "registrations.confirm": {},
+    "registrations.withdraw_own": {},
+    "registrations.follow_up_own": {"client_id": "matrix-follow-up-own"},
+    "registrations.end_own": {"ended_on": "2026-01-01", "reason": "矩阵"},
+    "registrations.accept": {},
+    "registrations.reject": {"reason": "授权矩阵检查"},
+    "registrations.withdraw": {},
+    "registrations.follow_up": {"client_id": "matrix-follow-up"},
+    "registrations.end": {"ended_on": "2026-01-01", "reason": "授权矩阵检查"},
+    "registrations.reveal": {"reason": "授权矩阵检查"},
+    "console.reject_registration": {"reason": "授权矩阵检查"},
+    "console.enter_unemployment": {
+        "client_id": "matrix-counter-u",
+        "reason_for_leaving": "矩阵",
+        "left_on": "2026-01-01",
+    },
+    "console.enter_employment": {
+        "client_id": "matrix-counter-e",
+        "started_on": "2026-01-01",
+        "employer_name": "矩阵",
+    },
+    "console.enter_certification": {"client_id": "matrix-counter-c", "key_group": "disabled"},
+    "console.end_registration": {"ended_on": "2026-01-01", "reason": "授权矩阵检查"},
+    "certifications.certify": {"valid_from": "2026-01-01"},
+    "certifications.reject": {"reason": "授权矩阵检查"},
+    "console.certify_certification": {"valid_from": "2026-01-01"},
+    "console.reject_certification": {"reason": "授权矩阵检查"},
 }
-UPLOADS = {"employers.upload_licence"}
+UPLOADS = {
+    "employers.upload_licence",
+    "registrations.attach_form",
+    "certifications.upload_own_evidence",
+    "certifications.upload_evidence",
+}
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 # Where each staff role of the matrix works: all on side A, none over side B but the city admin.
 STAFF = {

@@ -16,15 +16,20 @@ from app.models import (
     STAFF_ROLES,
     Account,
     Application,
+    Certification,
     CheckIn,
     Community,
+    ConsentRecord,
     Employer,
+    EmployerVisit,
+    HiringNeed,
     Household,
     Job,
     JobReport,
     LedgerSnapshot,
     Push,
     RecoveryCode,
+    Registration,
     Resident,
     ServeOutcome,
     StatusChange,
@@ -69,11 +74,28 @@ def test_demo_data_makes_the_accounts_and_households_of_the_demo(app, client, ru
         "demo-station-staff",
     }
     assert usernames - grid_workers == named
+    # A few key-group certifications (one certified, two pending, one rejected), made once.
+    statuses = sorted(db.session.scalars(sa.select(Certification.status)))
+    assert statuses == ["certified", "pending", "pending", "rejected"]
+    # A few registrations of both kinds (accepted, under review, awaiting confirmation, rejected), made once.
+    rows = db.session.execute(sa.select(Registration.kind, Registration.status))
+    kinds = sorted(tuple(row) for row in rows)
+    assert kinds == [
+        ("employment", "accepted"),
+        ("employment", "pending_confirmation"),
+        ("unemployment", "accepted"),
+        ("unemployment", "rejected"),
+        ("unemployment", "submitted"),
+    ]
 
     # 1. A resident logs in with WeChat, reads and edits the profile.
     codes = fake_wechat.codes()
     login = client.post("/api/v1/auth/wechat-login", json={"code": codes["code"]})
     resident = {"Authorization": f"Bearer {login.get_json()['token']}"}
+    # Nothing personal is saved before the current documents are accepted (docs/PEOPLE.md).
+    documents = client.get("/api/v1/consent-documents").get_json()["items"]
+    chosen = [{"purpose": d["purpose"], "version": d["version"]} for d in documents]
+    assert client.post("/api/v1/me/consents", json={"documents": chosen}, headers=resident).status_code == 200
     edit = client.patch(
         "/api/v1/me",
         headers=resident,
@@ -197,6 +219,8 @@ DEMO_TABLES = (
     JobReport,
     Job,
     Employer,
+    EmployerVisit,
+    HiringNeed,
     RecoveryCode,
 )
 # The staff added for the console, with their places (kind, code).
@@ -305,6 +329,7 @@ def test_dev_setup_fills_every_dashboard_with_months_of_history(app, dev_setup):
     if weekdays(this_month, today):
         assert count(Visit, Visit.visit_day >= this_month) > 0
     assert count(Visit, Visit.visited_at > utcnow()) == 0
+    assert count(Visit, Visit.channel == "phone", Visit.lat.is_(None)) > 0  # a few calls (电话访谈)
 
     # Stations: check-ins at every station over the past weeks, served after minutes, coded outcomes.
     check_ins = db.session.scalars(sa.select(CheckIn)).all()
@@ -324,7 +349,11 @@ def test_dev_setup_fills_every_dashboard_with_months_of_history(app, dev_setup):
     assert {"published", "expired", "closed", "pending_review"} <= set(
         db.session.scalars(sa.select(Job.status))
     )
-    assert count(Employer, Employer.status == "pending") == 1
+    assert count(Employer, Employer.status == "pending", Employer.account_id.is_not(None)) == 1
+    # Employers met in the field: one registered by staff (not claimed), visits and a call, drafts.
+    assert count(Employer, Employer.account_id.is_(None)) == 1
+    assert {v.channel for v in db.session.scalars(sa.select(EmployerVisit))} == {"visit", "phone"}
+    assert count(HiringNeed, HiringNeed.job_id.is_not(None)) >= 1 and count(Job, Job.status == "draft") >= 1
     assert {"submitted", "interview", "hired"} <= set(db.session.scalars(sa.select(Application.status)))
     assert count(JobReport, JobReport.cleared_at.is_(None)) >= 1
 
@@ -333,6 +362,11 @@ def test_dev_setup_fills_every_dashboard_with_months_of_history(app, dev_setup):
     assert {p.status for p in pushes} == {"sent", "skipped", "failed"}
     assert any(p.status == "skipped" and p.last_error == "no_quota" for p in pushes)
     assert {p.kind for p in pushes} == {"job_match", "checkin_followup", "visit_notice", "policy_notice"}
+
+    # Consents: every app user has accepted the current documents (the gate lets them save).
+    assert count(ConsentRecord, ConsentRecord.client_version == "demo") == 3 * count(
+        Account, Account.openid.like("demo-resident-%")
+    )
 
     # Small: a few hundred rows of each kind, so a first `make run` stays quick.
     for model in (LedgerSnapshot, Visit, CheckIn, Push, Application):

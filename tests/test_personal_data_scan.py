@@ -36,6 +36,8 @@ MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 # GET routes that show a full value on purpose (docs/API.md), with the audit action each read writes.
 REVEAL_ENDPOINTS = {
     "jobs.contact": "employer.contact_read",  # a resident calls the employer of a live job
+    # A resident's copy of their own data (PIPL art. 45): their own ID number and phone in full.
+    "consents.my_data_copy": "my_data.copy",
 }
 # Routes the scan does not read, and why.
 NOT_SCANNED = {

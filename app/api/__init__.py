@@ -51,7 +51,10 @@ def register_blueprints(app: Flask, api: ApiWithErrors) -> None:
         applications,
         audit,
         auth,
+        certifications,
         check_ins,
+        consents,
+        employer_visits,
         employers,
         events,
         exports,
@@ -62,6 +65,7 @@ def register_blueprints(app: Flask, api: ApiWithErrors) -> None:
         me,
         places,
         push,
+        registrations,
         residents,
         resumes,
         staff,
@@ -72,6 +76,10 @@ def register_blueprints(app: Flask, api: ApiWithErrors) -> None:
     modules = (auth, me, residents, staff, places, audit, employers, jobs, resumes, applications)
     modules += (stations, check_ins, events, households, grid, push, stats)
     modules += (exports,)
+    modules += (registrations,)
+    modules += (employer_visits,)
+    modules += (certifications,)
+    modules += (consents,)
     for module in modules:
         api.register_blueprint(module.blp, url_prefix="/api/v1" + module.URL_PREFIX)
     # Checked item by item rather than as the request body (one bad visit must not refuse the

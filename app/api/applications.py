@@ -8,6 +8,7 @@ from app.api.schemas.applications import (
     ApplicationSchema,
     ApplicationStatusSchema,
 )
+from app.api.schemas.consents import CONSENT_REQUIRED
 from app.auth import auth_required, client_ip, current_account
 from app.models import Role
 from app.services.jobs import applications
@@ -21,6 +22,7 @@ blp = Blueprint("applications", __name__, description="Job applications")
 @blp.arguments(ApplicationInputSchema)
 @blp.response(201, ApplicationSchema)
 @blp.alt_response(200, schema=ApplicationSchema, description="Applied before: the first application")
+@blp.alt_response(403, **CONSENT_REQUIRED)
 def apply(values, job_id):
     """Apply to a live job; applying again returns the first application (200)."""
     application, created = applications.apply(current_account(), job_id, values.get("message"), client_ip())

@@ -3,6 +3,7 @@
 from flask import g
 
 from app.api.json_body import Blueprint
+from app.api.schemas.consents import CONSENT_REQUIRED
 from app.api.schemas.people import LoginSchema, ProfileSchema, TokenSchema, WeChatCodeSchema
 from app.auth import auth_required, client_ip, current_account
 from app.errors import ErrorSchema
@@ -52,6 +53,7 @@ def wechat_login(args):
 @auth_required(Role.resident)
 @blp.arguments(WeChatCodeSchema)
 @blp.response(200, ProfileSchema)
+@blp.alt_response(403, **CONSENT_REQUIRED)
 def wechat_phone(args):
     """Bind the phone number from a getPhoneNumber code to the logged-in resident."""
     return residents.bind_phone(current_account(), args["code"])

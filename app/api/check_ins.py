@@ -9,6 +9,7 @@ from app.api.schemas.check_ins import (
     DailyCountsSchema,
     ServeSchema,
 )
+from app.api.schemas.consents import CONSENT_REQUIRED
 from app.auth import auth_required, current_account, staff_required
 from app.models import Role
 from app.services.stations import check_ins, queue
@@ -22,6 +23,7 @@ blp = Blueprint("check_ins", __name__, description="Check-in at stations and eve
 @blp.arguments(CheckInInputSchema)
 @blp.response(201, CheckInSchema)
 @blp.alt_response(200, schema=CheckInSchema, description="Already checked in: the earlier check-in")
+@blp.alt_response(403, **CONSENT_REQUIRED)
 def check_in(values):
     """Check in with a scanned code; returns the day's queue number and what to do next.
 

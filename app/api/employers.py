@@ -1,10 +1,16 @@
-"""Employers: registration by a WeChat user, licence upload, verification by staff in scope."""
+"""Employers: registered by a WeChat user (or by staff in the field, then claimed), licence, verification."""
 
 from flask import request
 
 from app.api.downloads import send_stored
 from app.api.json_body import Blueprint
 from app.api.schemas.common import UPLOAD_DOC, file_doc
+from app.api.schemas.employer_visits import (
+    ClaimCodeSchema,
+    ClaimInputSchema,
+    FieldEmployerInputSchema,
+    FieldEmployerSchema,
+)
 from app.api.schemas.employers import (
     EmployerInputSchema,
     EmployerPageSchema,
@@ -16,7 +22,8 @@ from app.api.schemas.employers import (
 from app.auth import auth_required, client_ip, current_account, staff_required
 from app.common.files import LICENCE_TYPES
 from app.models import STAFF_ROLES, Role
-from app.services.jobs import employers
+from app.services.jobs import employer_claims, employers
+from app.services.results import RowWith
 
 URL_PREFIX = "/employers"
 blp = Blueprint("employers", __name__, description="Employers and their verification")
@@ -29,6 +36,40 @@ blp = Blueprint("employers", __name__, description="Employers and their verifica
 def register(values):
     """Register my business (my account becomes an employer account; status pending)."""
     return employers.register(current_account(), values, client_ip())
+
+
+@blp.post("/field-registrations")
+@staff_required
+@blp.arguments(FieldEmployerInputSchema)
+@blp.response(201, FieldEmployerSchema)
+@blp.alt_response(
+    200, schema=FieldEmployerSchema, description="Sent before with this client_id: that employer, a new code"
+)
+def register_in_field(values):
+    """Register a business met in the field with no WeChat account yet; answers its one-time claim code."""
+    employer, code, expires_at, created = employer_claims.register_in_field(
+        current_account(), values, client_ip()
+    )
+    body = RowWith(employer, claim_code=code, claim_code_expires_at=expires_at)
+    return body, 201 if created else 200
+
+
+@blp.post("/<int:employer_id>/claim-code")
+@staff_required
+@blp.response(200, ClaimCodeSchema)
+def issue_claim_code(employer_id):
+    """Issue a new claim code for a staff-registered business in my area (the old code stops working)."""
+    employer, code, expires_at = employer_claims.issue_claim_code(current_account(), employer_id, client_ip())
+    return {"employer_id": employer.id, "claim_code": code, "claim_code_expires_at": expires_at}
+
+
+@blp.post("/claim")
+@auth_required(Role.resident, Role.employer)
+@blp.arguments(ClaimInputSchema)
+@blp.response(200, EmployerSchema)
+def claim(values):
+    """Claim the business staff registered, by its credit code and the code they gave (I become its owner)."""
+    return employer_claims.claim(current_account(), values, client_ip())
 
 
 @blp.get("/me")

@@ -6,6 +6,7 @@ from app.api.schemas.check_ins import (
     ListPageArgsSchema,
     ServedArgsSchema,
 )
+from app.api.schemas.consents import CONSENT_REQUIRED
 from app.api.schemas.events import (
     EventInputSchema,
     EventPageSchema,
@@ -63,6 +64,7 @@ def update(values, event_id):
 @auth_required(Role.resident, Role.employer)
 @blp.response(201, SignupSchema)
 @blp.alt_response(200, schema=SignupSchema, description="Already signed up: that sign-up")
+@blp.alt_response(403, **CONSENT_REQUIRED)
 def sign_up(event_id):
     """Sign up for an event (409 event_full when its capacity is reached)."""
     signup, created = events.sign_up(current_account(), event_id)

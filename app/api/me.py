@@ -1,6 +1,7 @@
 """The logged-in resident's own profile."""
 
 from app.api.json_body import Blueprint
+from app.api.schemas.consents import CONSENT_REQUIRED
 from app.api.schemas.people import ProfileSchema, ProfileUpdateSchema
 from app.auth import auth_required, current_account
 from app.models import Role
@@ -22,6 +23,7 @@ def get_profile():
 @auth_required(Role.resident)
 @blp.arguments(ProfileUpdateSchema)
 @blp.response(200, ProfileSchema)
+@blp.alt_response(403, **CONSENT_REQUIRED)
 def update_profile(changes):
     """Change my profile: name, ID number, home, community, status, key groups, preferences."""
     return residents.update_profile(current_account(), changes)

@@ -5,6 +5,7 @@ from flask import request
 from app.api.downloads import send_stored
 from app.api.json_body import Blueprint
 from app.api.schemas.common import NAMED_UPLOAD_DOC, file_doc
+from app.api.schemas.consents import CONSENT_REQUIRED
 from app.api.schemas.jobs import (
     RecommendedSchema,
 )
@@ -35,6 +36,7 @@ def get_own():
 @auth_required(Role.resident)
 @blp.arguments(ResumeInputSchema)
 @blp.response(200, ResumeSchema)
+@blp.alt_response(403, **CONSENT_REQUIRED)
 def put_own(values):
     """Save my résumé and what I am looking for (kinds, categories, wage, distance)."""
     return resumes.put_own(current_account(), values)
@@ -43,6 +45,7 @@ def put_own(values):
 @blp.post("/me/resume/seeking")
 @auth_required(Role.resident)
 @blp.response(200, ResumeSchema)
+@blp.alt_response(403, **CONSENT_REQUIRED)
 def resume_seeking():
     """Look for work again (after a hire paused it): back in candidate lists and job pushes."""
     return resumes.resume_seeking(current_account())
@@ -53,6 +56,7 @@ def resume_seeking():
 @blp.doc(**NAMED_UPLOAD_DOC)
 @blp.response(201, ResumeFileSchema)
 @blp.alt_response(200, schema=ResumeFileSchema, description="These bytes are attached already: that file")
+@blp.alt_response(403, **CONSENT_REQUIRED)
 def upload_file():
     """Attach a PDF, DOC/DOCX, JPG or PNG (≤ 10 MB, type checked by content) to my résumé."""
     row, created = resumes.upload_file(current_account(), request.files.get("file"), request.form.get("name"))

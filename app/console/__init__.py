@@ -40,6 +40,10 @@ VIEW_MODULES = (
     "grid_workers",
     "staff",
     "exports",
+    "certifications",
+    "employer_visits",
+    "registrations",
+    "counter",
 )
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})

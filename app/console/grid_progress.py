@@ -33,6 +33,8 @@ COVERAGE_COLUMNS = [
     ["not_home", "不在家次数"],
     ["refused", "拒访次数"],
     ["moved", "已搬离户数"],
+    # Phone, station and online contacts are no door-to-door visits: shown apart, never covered.
+    ["contacted", "仅电话等联系户数（未上门）"],
 ]
 
 # Where a past day's full tables are (the exports are this month's, to today).

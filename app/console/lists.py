@@ -15,7 +15,7 @@ from flask import render_template, request, url_for
 from app.console import bp
 from app.console.auth import client_ip, console_login_required, current_staff
 from app.console.messages import action_refused, back_to, refused, say
-from app.console.work_queues import list_url, row_actions
+from app.console.work_queues import list_links, list_url, row_actions
 from app.errors import APIError, ValidationFailed
 from app.models import Role
 from app.services import lists
@@ -118,6 +118,7 @@ def _render(listing: Listing, result, error: str | None = None, status: int = 20
         export_xlsx=url_for("console.export_list", name=listing.name, format="xlsx", **filter_args),
         export_csv=url_for("console.export_list", name=listing.name, format="csv", **filter_args),
         may_reveal_export=personal and lists.may_reveal(actor),
+        list_links=list_links(listing.name, actor),
         may_create_staff=listing.name == "staff_accounts" and bool(CREATABLE_ROLES.get(Role(actor.role))),
         here=request.full_path.rstrip("?"),
     )

@@ -7,9 +7,15 @@ differ: the page refuses, the link just would not be offered). To add a page: ap
 from dataclasses import dataclass
 
 from app.models import STAFF_ROLES, Account, Role
+from app.services.jobs.employer_visits import READ_ROLES as VISIT_READERS
+from app.services.jobs.employer_visits import RECORD_ROLES as VISIT_RECORDERS
 from app.services.jobs.employers import VERIFY_ROLES
 from app.services.jobs.posts import REVIEW_ROLES
 from app.services.people.staff import CREATABLE_ROLES
+from app.services.registrations.certifications import READ_ROLES as CERTIFICATION_READERS
+from app.services.registrations.certifications import REVIEW_ROLES as CERTIFICATION_REVIEWERS
+from app.services.registrations.records import READ_ROLES as REGISTRATION_READERS
+from app.services.registrations.records import REVIEW_ROLES as REGISTRATION_REVIEWERS
 
 OFFICIALS = frozenset({Role.city_admin, Role.district_admin, Role.township_admin})
 WATCHERS = OFFICIALS | {Role.operator, Role.supervisor}
@@ -35,10 +41,18 @@ NAV: list[NavItem] = [
     NavItem("待审核企业", "/console/lists/employers", VERIFY_ROLES, "待办"),
     NavItem("岗位审核", "/console/lists/jobs", REVIEW_ROLES, "待办"),
     NavItem("虚假岗位举报", "/console/lists/job_reports", REVIEW_ROLES, "待办"),
+    NavItem("失业/就业登记", "/console/lists/registrations", REGISTRATION_READERS, "待办"),
+    NavItem("重点群体认定", "/console/lists/certifications", CERTIFICATION_READERS, "待办"),
+    # Entering at the counter: the roles both registrations and certifications let enter.
+    NavItem("柜台办理", "/console/counter", REGISTRATION_REVIEWERS & CERTIFICATION_REVIEWERS, "待办"),
     NavItem("服务站", "/console/lists/stations", WATCHERS | {Role.station_staff}, "服务与人员"),
     NavItem("网格员", "/console/lists/grid_workers", WATCHERS, "服务与人员"),
     NavItem("工作人员账号", "/console/lists/staff_accounts", frozenset(CREATABLE_ROLES), "服务与人员"),
     NavItem("审计日志", "/console/lists/audit_events", AUDIT_READERS, "服务与人员"),
+    NavItem("走访经营实体", "/console/lists/employer_visits", VISIT_READERS, "走访经营实体"),
+    NavItem("用工需求", "/console/lists/hiring_needs", VISIT_READERS, "走访经营实体"),
+    NavItem("录入走访", "/console/employer-visits/new", VISIT_RECORDERS, "走访经营实体"),
+    NavItem("登记经营实体", "/console/employers/field-new", VISIT_RECORDERS, "走访经营实体"),
 ]
 
 

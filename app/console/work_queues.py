@@ -6,7 +6,8 @@ the list it came from (its `next`, with the filters kept) with a flash message i
 refusal about something outside the user's place or role is its own 404/403 page, and nothing
 changes. `row_actions` says which buttons a row offers: only what the role may do and the row's
 state allows; the service still decides. Assigning grid workers and creating staff accounts
-have pages of their own (grid_workers.py, staff.py).
+have pages of their own (grid_workers.py, staff.py); an unclaimed employer's "发放认领码" and the
+employer visits' "生成岗位草稿" are answered in employer_visits.py.
 """
 
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from app.models import Account, EmployerStatus, JobStatus, Role
 from app.services import lists
 from app.services.grid.assignment import ASSIGN_ROLES
 from app.services.jobs import employers, posts
+from app.services.jobs.employer_visits import RECORD_ROLES as VISIT_RECORDERS
 from app.services.jobs.employers import VERIFY_ROLES
 from app.services.jobs.posts import REVIEW_ROLES
 from app.services.people import staff
@@ -120,6 +122,22 @@ def _employer_actions(actor: Account, row: dict) -> list[RowAction]:
     return actions
 
 
+def _claim_code_actions(actor: Account, row: dict) -> list[RowAction]:
+    """Issue a new claim code to a business staff registered that has not claimed it yet."""
+    if actor.role not in VISIT_RECORDERS or row.get("claimed_code") != "no":
+        return []
+    url = url_for("console.issue_employer_claim_code", employer_id=row["id"])
+    confirm = "发放新的认领码后，原认领码立即失效。确定发放吗？"
+    return [
+        RowAction("发放认领码", url, style="secondary", confirm=confirm, testid=f"claim-code-{row['id']}")
+    ]
+
+
+def _employer_row_actions(actor: Account, row: dict) -> list[RowAction]:
+    """An employer row's actions: verifying it, and a claim code while nobody has claimed it."""
+    return _employer_actions(actor, row) + _claim_code_actions(actor, row)
+
+
 def _grid_worker_actions(actor: Account, row: dict) -> list[RowAction]:
     """Open a grid worker's communities to assign or unassign them."""
     if actor.role not in ASSIGN_ROLES:
@@ -162,14 +180,33 @@ def _resident_actions(actor: Account, row: dict) -> list[RowAction]:
     ]
 
 
+def _certification_actions(actor: Account, row: dict) -> list[RowAction]:
+    """Open a certification: its evidence, and the forms to certify or reject it (certifications.py)."""
+    url = url_for("console.certification_page", certification_id=row["id"])
+    pending = row.get("status_code") == "pending" and actor.role != Role.supervisor
+    return [RowAction("审核" if pending else "查看", url, method="get", testid=f"open-{row['id']}")]
+
+
 ROW_ACTIONS = {
     "jobs": _job_actions,
     "job_reports": _report_actions,
-    "employers": _employer_actions,
+    "employers": _employer_row_actions,
     "grid_workers": _grid_worker_actions,
     "staff_accounts": _staff_actions,
     "residents": _resident_actions,
+    "certifications": _certification_actions,
 }
+
+
+# Links above a list's table (a GET RowAction each), by list name: filled by the page modules that
+# own the forms (counter.py: "柜台办理" on registrations and certifications).
+LIST_LINKS: dict = {}
+
+
+def list_links(name: str, actor: Account) -> list[RowAction]:
+    """Return the links a list page offers this actor above its table."""
+    builder = LIST_LINKS.get(name)
+    return builder(actor) if builder else []
 
 
 def row_actions(name: str, actor: Account, row: dict) -> list[RowAction]:

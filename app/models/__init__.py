@@ -11,6 +11,23 @@ from app.models.accounts import (
 )
 from app.models.audit import AuditEvent
 from app.models.base import Base, utcnow
+from app.models.certifications import Certification, CertificationEvidence, CertificationStatus
+from app.models.consents import (
+    ConsentAction,
+    ConsentDocument,
+    ConsentPurpose,
+    ConsentRecord,
+    DeletionRequest,
+    DeletionStatus,
+)
+from app.models.employer_visits import (
+    EmployerProblem,
+    EmployerVisit,
+    EmployerVisitChannel,
+    HiringNeed,
+    HiringNeedState,
+    SubsidyKind,
+)
 from app.models.exports import ExportFormat, ExportJob, ExportStatus
 from app.models.grid import (
     AssistanceAction,
@@ -20,6 +37,7 @@ from app.models.grid import (
     Need,
     NeedKind,
     Visit,
+    VisitChannel,
     VisitOutcome,
     ZeroEmploymentCase,
 )
@@ -55,6 +73,19 @@ from app.models.places import (
     TownshipKind,
 )
 from app.models.push import Push, PushPreference, PushQuota, PushStatus, SubscriptionReport
+from app.models.registrations import (
+    OPEN_STATUSES,
+    ContractType,
+    EmploymentKind,
+    EndingReason,
+    EnteredVia,
+    FollowUpChannel,
+    Registration,
+    RegistrationFollowUp,
+    RegistrationKind,
+    RegistrationSequence,
+    RegistrationStatus,
+)
 from app.models.residents import (
     PLACE_COLUMN_NAMES,
     EmploymentStatus,
@@ -81,8 +112,34 @@ from app.models.stations import (
 )
 
 __all__ = [
+    "ConsentAction",
+    "ConsentDocument",
+    "ConsentPurpose",
+    "ConsentRecord",
+    "DeletionRequest",
+    "DeletionStatus",
+    "Certification",
+    "CertificationEvidence",
+    "CertificationStatus",
+    "OPEN_STATUSES",
+    "ContractType",
+    "EmploymentKind",
+    "EndingReason",
+    "EnteredVia",
+    "FollowUpChannel",
+    "Registration",
+    "RegistrationFollowUp",
+    "RegistrationKind",
+    "RegistrationSequence",
+    "RegistrationStatus",
     "PLACE_COLUMN_NAMES",
     "OutboxTask",
+    "EmployerProblem",
+    "EmployerVisit",
+    "EmployerVisitChannel",
+    "HiringNeed",
+    "HiringNeedState",
+    "SubsidyKind",
     "ExportFormat",
     "ExportJob",
     "ExportStatus",
@@ -98,6 +155,7 @@ __all__ = [
     "Need",
     "NeedKind",
     "Visit",
+    "VisitChannel",
     "VisitOutcome",
     "ZeroEmploymentCase",
     "EDUCATION_ORDER",

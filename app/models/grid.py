@@ -19,6 +19,15 @@ class VisitOutcome(StrEnum):
     moved = "moved"  # 已搬离
 
 
+class VisitChannel(StrEnum):
+    """How a visit reached the household: only `door` counts toward door-to-door coverage."""
+
+    door = "door"  # 上门走访
+    phone = "phone"  # 电话访谈
+    station = "station"  # 到站（服务站见面）
+    online = "online"  # 线上（微信等）
+
+
 class NeedKind(StrEnum):
     """What a resident needs, recorded on a visit (a follow-up until closed)."""
 
@@ -51,14 +60,15 @@ class GridAssignment(Base):
 
 
 class Visit(PlaceColumns, Base):
-    """One door-to-door visit (入户走访) to a household, as the worker's phone recorded it."""
+    """One visit to a household (入户走访, or a call, at the station, online), as the phone recorded it."""
 
     __tablename__ = "visits"
     __table_args__ = (
         sa.UniqueConstraint("worker_id", "client_id", name="uq_visits_worker_id_client_id"),
         sa.Index("ix_visits_worker_id_visited_at", "worker_id", "visited_at"),
-        # Visit days per worker in a month (progress, statistics): an index-only range per worker.
-        sa.Index("ix_visits_worker_id_visit_day", "worker_id", "visit_day"),
+        # Door-visit days per worker in a month (progress, statistics): an index-only range per
+        # worker and channel (only door visits are visit days).
+        sa.Index("ix_visits_worker_id_channel_visit_day", "worker_id", "channel", "visit_day"),
         sa.Index("ix_visits_household_id_visited_at", "household_id", "visited_at"),
         # Households that moved away are few: found through their `moved` visits alone.
         sa.Index("ix_visits_outcome_household_id", "outcome", "household_id"),
@@ -74,6 +84,8 @@ class Visit(PlaceColumns, Base):
     lat: Mapped[float | None]
     lng: Mapped[float | None]
     outcome: Mapped[str] = mapped_column(sa.String(16))
+    # How it reached the household (VisitChannel); rows from before channels were door visits.
+    channel: Mapped[str] = mapped_column(sa.String(16), default=VisitChannel.door, server_default="door")
     notes: Mapped[str | None] = mapped_column(sa.String(1000))
     member_updates: Mapped[list | None] = mapped_column(JSONText())
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(), default=utcnow)
@@ -151,8 +163,9 @@ class LedgerSnapshot(PlaceColumns, Base):
     # "re_employed": n, "registered_unemployed": n} (residents, by where they live now).
     flows: Mapped[dict | None] = mapped_column(JSONText())
     # The quarter's door-to-door coverage up to the snapshot (the month's last day once frozen):
-    # {"quarter_start", "through", "met", "moved", "not_home", "refused"}; households met and
-    # moved away, and visits that found no one or were refused (see services/grid/progress.py).
+    # {"quarter_start", "through", "met", "moved", "not_home", "refused", "contacted"}; households
+    # met at the door and moved away, door visits that found no one or were refused, and households
+    # reached only by phone, at the station or online (see services/grid/progress.py).
     coverage: Mapped[dict | None] = mapped_column(JSONText())
     # When the row was written: for the current month, the "as of" of its live figures.
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(), default=utcnow)

@@ -105,6 +105,7 @@ class SeekingPause(StrEnum):
 
     hired = "hired"  # hired through an application: 已入职
     self = "self"  # the resident closed it
+    consent = "consent"  # the resident withdrew consent (services/people/consents.py)
 
 
 class Availability(StrEnum):
@@ -117,12 +118,21 @@ class Availability(StrEnum):
 
 
 class Employer(PlaceColumns, TimestampMixin, Base):
-    """An employer (用人单位 / 经营实体), owned by one WeChat account."""
+    """An employer (用人单位 / 经营实体), owned by one WeChat account (none yet when staff registered it)."""
 
     __tablename__ = "employers"
+    __table_args__ = (
+        # A staff registration retried with the same client_id finds the first employer.
+        sa.UniqueConstraint(
+            "registered_by_id",
+            "registered_client_id",
+            name="uq_employers_registered_by_id_registered_client_id",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    account_id: Mapped[int] = mapped_column(sa.ForeignKey("accounts.id"), unique=True)
+    # None while a business staff registered in the field has not claimed its record yet.
+    account_id: Mapped[int | None] = mapped_column(sa.ForeignKey("accounts.id"), unique=True)
     name: Mapped[str] = mapped_column(sa.String(128))
     credit_code: Mapped[str] = mapped_column(sa.String(18), unique=True)
     legal_representative: Mapped[str | None] = mapped_column(sa.String(64))
@@ -143,8 +153,16 @@ class Employer(PlaceColumns, TimestampMixin, Base):
     decision_reason: Mapped[str | None] = mapped_column(sa.String(255))
     decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("accounts.id"))
     decided_at: Mapped[datetime | None] = mapped_column(sa.DateTime())
+    # Registered by staff in the field (services/jobs/employer_claims.py), and its one-time claim
+    # code: a keyed hash, when it expires, wrong tries so far; cleared once the business claims it.
+    registered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("accounts.id"))
+    registered_client_id: Mapped[str | None] = mapped_column(sa.String(64))
+    claim_code_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    claim_code_expires_at: Mapped[datetime | None] = mapped_column(sa.DateTime())
+    claim_attempts: Mapped[int] = mapped_column(default=0)
+    claimed_at: Mapped[datetime | None] = mapped_column(sa.DateTime())
 
-    account: Mapped["Account"] = relationship(foreign_keys=[account_id])  # noqa: F821
+    account: Mapped["Account | None"] = relationship(foreign_keys=[account_id])  # noqa: F821
 
 
 def visible_clause(now: datetime | None = None):

@@ -33,6 +33,13 @@ class KeyGroup(StrEnum):
     veteran = "veteran"  # 退役军人
     retired_fisher = "retired_fisher"  # 长江禁捕退捕渔民
     flexible_worker = "flexible_worker"  # 灵活就业人员
+    disabled = "disabled"  # 残疾人
+    poverty_alleviated = "poverty_alleviated"  # 脱贫劳动力
+    poverty_monitoring = "poverty_monitoring"  # 防止返贫监测对象
+    subsistence_allowance = "subsistence_allowance"  # 低保家庭成员
+    returning_migrant = "returning_migrant"  # 返乡入乡农民工
+    # Worked out each day from the status history, never applied for (services/registrations/long_term.py).
+    long_term_unemployed = "long_term_unemployed"  # 长期失业人员
 
 
 class StatusSource(StrEnum):
@@ -43,6 +50,8 @@ class StatusSource(StrEnum):
     hire = "hire"  # an application marked hired
     staff = "staff"  # station or government staff
     province = "province"  # the provincial platform
+    registration = "registration"  # a registration (失业登记 / 就业登记) taking effect or ending
+    rule = "rule"  # worked out by a daily rule (long-term unemployment)
 
 
 # The place columns, smallest place first (see PlaceColumns).
@@ -163,10 +172,22 @@ class ResidentKeyGroup(Base):
     since: Mapped[date | None]
     until: Mapped[date | None]
     source: Mapped[str | None] = mapped_column(sa.String(16))
-    # The staff member who set (and so verified) it; None when the resident declared it.
+    # The reviewer who certified it (认定), with the certification (evidence, validity) it rests on;
+    # both None when it was declared, set by staff without evidence, or worked out by a rule.
     verified_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("accounts.id"))
+    certification_id: Mapped[int | None] = mapped_column(sa.ForeignKey("certifications.id"))
+    # 登记失业人员 rests on an accepted unemployment registration instead (its reviewer certified it).
+    registration_id: Mapped[int | None] = mapped_column(sa.ForeignKey("registrations.id"))
 
     resident: Mapped[Resident] = relationship(back_populates="key_group_rows")
+    verified_by: Mapped[Optional["Account"]] = relationship()  # noqa: F821
+    certification: Mapped[Optional["Certification"]] = relationship()  # noqa: F821
+
+    @property
+    def certified(self) -> bool:
+        """Tell whether a reviewer certified the group on evidence (a certification or a registration)."""
+        evidence = self.certification_id is not None or self.registration_id is not None
+        return evidence and self.verified_by_id is not None
 
     def is_current(self, today: date | None = None) -> bool:
         """Tell whether the group applies on `today` (default: the city's today)."""

@@ -12,6 +12,7 @@ from app.services.jobs import posts
 from app.services.people import ageing, console_sessions, tokens
 from app.services.push import subscriptions
 from app.services.stations import check_ins
+from app.tasks import registrations  # noqa: F401  (declares the tasks SCHEDULE names)
 
 # (task name, seconds between runs)
 SCHEDULE = (
@@ -27,6 +28,12 @@ SCHEDULE = (
     ("maintenance.purge_outbox", 24 * 3600),
     ("push.sweep_sends", 60),
     ("exports.purge_exports", 600),
+    # 失业登记 follow-ups: reminders before a registration lapses, and its end after (docs/REGISTRATIONS.md).
+    ("registrations.follow_up_unemployment", 24 * 3600),
+    # Deletion requests: retry a failed one, anonymise ledger records past their retention.
+    ("people.sweep_deletions", 24 * 3600),
+    # Certifications: renewal reminders and expiry; long-term unemployment (docs/REGISTRATIONS.md).
+    ("certifications.run_daily", 24 * 3600),
 )
 
 

@@ -31,6 +31,8 @@ class FakeState:
     sessions: dict = field(default_factory=dict)  # openid -> session_key
     tokens: dict = field(default_factory=dict)  # access_token -> expiry (epoch seconds)
     quotas: dict = field(default_factory=dict)  # (openid, template_id) -> sends left
+    # Long-term templates: an accept is a standing yes, not one send (WeChat's 长期订阅).
+    long_term: frozenset = frozenset()
     messages: list = field(default_factory=list)
     calls: list = field(default_factory=list)  # (path, errcode) of every API call
 
@@ -45,11 +47,16 @@ def _body() -> dict:
     return body if isinstance(body, dict) else {}
 
 
-def create_fake_wechat(appid: str, secret: str) -> Flask:
-    """Build the fake WeChat server app for one appid/secret pair."""
+def long_term_ids(templates: dict) -> frozenset:
+    """Return the WeChat ids of the long-term templates in a PUSH_TEMPLATES setting."""
+    return frozenset(t["template_id"] for t in templates.values() if t["kind"] == "long_term")
+
+
+def create_fake_wechat(appid: str, secret: str, long_term: frozenset = frozenset()) -> Flask:
+    """Build the fake WeChat server app for one appid/secret pair (and its long-term template ids)."""
     app = Flask("fake_wechat")
     app.json.ensure_ascii = False
-    state = FakeState(appid=appid, secret=secret)
+    state = FakeState(appid=appid, secret=secret, long_term=frozenset(long_term))
     app.extensions["fake_state"] = state
 
     def check_token():
@@ -136,7 +143,8 @@ def create_fake_wechat(appid: str, secret: str) -> Flask:
             left = state.quotas.get(key, 0)
             if left <= 0:
                 return _error(43101, "user refuse to accept the msg")
-            state.quotas[key] = left - 1
+            if body["template_id"] not in state.long_term:
+                state.quotas[key] = left - 1
             state.messages.append({**body, "sent_at": time.time()})
         return jsonify({"errcode": 0, "errmsg": "ok", "msgid": secrets.randbits(48)})
 
@@ -157,7 +165,8 @@ def create_fake_wechat(appid: str, secret: str) -> Flask:
         """Play the person's answer to wx.requestSubscribeMessage: WeChat's grant and the phone's result.
 
         `{"openid", "tmplIds": [...], "answer": "accept"}` (answer optional; "reject" grants nothing).
-        Each accept adds one send, as for a one-time template; the answer is what the mini-program
+        Each accept adds one send to a one-time template and is a standing yes to a long-term
+        one (until a "ban"); the answer is what the mini-program
         receives and passes on, as `results`, to POST /api/v1/me/subscriptions.
         """
         body = _body()
@@ -247,7 +256,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     appid, secret = DevelopmentConfig.WECHAT_APPID, DevelopmentConfig.WECHAT_SECRET
     print(f"fake WeChat for {appid} on http://{args.host}:{args.port}/", flush=True)
-    run_simple(args.host, args.port, create_fake_wechat(appid, secret), threaded=True)
+    fake = create_fake_wechat(appid, secret, long_term_ids(DevelopmentConfig.PUSH_TEMPLATES))
+    run_simple(args.host, args.port, fake, threaded=True)
 
 
 if __name__ == "__main__":

@@ -579,6 +579,7 @@ def test_progress_quarter_coverage_per_community(client, grid_worker, make_house
         "not_home": 1,
         "refused": 1,
         "moved": 0,
+        "contacted": 0,
     }
     assert {k: v for k, v in rows[YUZHONG_2].items() if k != "community"} == {
         "households": 2,
@@ -588,6 +589,7 @@ def test_progress_quarter_coverage_per_community(client, grid_worker, make_house
         "not_home": 0,
         "refused": 0,
         "moved": 0,
+        "contacted": 0,
     }
     # On the first day of the next quarter nothing is met yet.
     later = progress(client, headers, date(2025, 7, 1))["quarter"]
@@ -853,7 +855,8 @@ def test_status_changes_only_when_it_changes_with_source_visit(client, grid_work
     assert db.session.get(Resident, m1.id).employment_status == "flexible"
 
 
-def test_key_groups_set_by_a_visit_are_verified_by_the_worker(client, grid_worker, make_household):
+# Issue 18: set without evidence, a group counts but is not "verified" (only a certification is).
+def test_key_groups_set_by_a_visit_count_but_are_not_certified(client, grid_worker, make_household):
     worker, headers = grid_worker([YUZHONG_1])
     home = make_household(
         members=(
@@ -887,7 +890,7 @@ def test_key_groups_set_by_a_visit_are_verified_by_the_worker(client, grid_worke
         row = key_group_row(plain.id, group)
         assert (row.source, row.verified_by_id, row.since, row.until) == (
             "visit",
-            worker.id,
+            None,
             local_day(),
             None,
         )
@@ -1106,7 +1109,9 @@ def test_status_history_shows_changes_and_key_group_periods(
             "since": local_day().isoformat(),
             "until": None,
             "source": "visit",
-            "verified_by_id": worker.id,
+            "verified_by_id": None,  # set by hand: not certified (issue 18)
+            "certified": False,
+            "certification_id": None,
         }
 
 

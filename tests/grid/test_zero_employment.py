@@ -648,7 +648,7 @@ def test_registered_unemployed_follows_the_status(client, worker, yuzhong_admin)
 
     assert result["result"] == "applied"
     row = key_group_row(member.id, "registered_unemployed")
-    assert (row.since, row.until, row.source, row.verified_by_id) == (today, None, "visit", worker[0].id)
+    assert (row.since, row.until, row.source, row.verified_by_id) == (today, None, "visit", None)
     assert member.id in listed_ids(client, yuzhong_admin[1], key_group="registered_unemployed")
     detail = client.get(f"{RESIDENTS}/{member.id}", headers=yuzhong_admin[1]).get_json()
     assert detail["key_groups"] == ["registered_unemployed"]
@@ -681,7 +681,7 @@ def test_registered_unemployed_started_by_the_service_records_source_and_staff(
     db.session.commit()
 
     row = key_group_row(resident.id, "registered_unemployed")
-    assert (row.since, row.until, row.source, row.verified_by_id) == (local_day(), None, "staff", staff.id)
+    assert (row.since, row.until, row.source, row.verified_by_id) == (local_day(), None, "staff", None)
     assert db.session.get(Resident, resident.id).key_groups == ["registered_unemployed"]
 
 
@@ -713,7 +713,9 @@ def test_graduate_years_come_from_the_config(app, make_resident):
     assert (row.since, row.until) == (date(2025, 7, 1), date(2028, 6, 30))
 
 
-def test_hard_to_employ_is_only_set_by_staff_who_verify_it(client, wechat_login, worker, yuzhong_admin):
+def test_hard_to_employ_is_only_set_by_staff_and_unverified_without_evidence(
+    client, wechat_login, worker, yuzhong_admin
+):
     _, seeker, _ = wechat_login()
     refused = client.patch(ME, json={"key_groups": ["hard_to_employ"]}, headers=seeker)
     assert refused.status_code == 422
@@ -737,8 +739,9 @@ def test_hard_to_employ_is_only_set_by_staff_who_verify_it(client, wechat_login,
 
     by_visit = key_group_row(member.id, "hard_to_employ")
     by_import = key_group_row(imported.id, "hard_to_employ")
-    assert (by_visit.source, by_visit.verified_by_id, by_visit.since) == ("visit", worker[0].id, local_day())
-    assert (by_import.source, by_import.verified_by_id) == ("staff", yuzhong_admin[0].id)
+    # Set by hand, without evidence: it counts, but only a certification verifies it (issue 18).
+    assert (by_visit.source, by_visit.verified_by_id, by_visit.since) == ("visit", None, local_day())
+    assert (by_import.source, by_import.verified_by_id) == ("staff", None)
     assert listed_ids(client, yuzhong_admin[1], key_group="hard_to_employ") == {member.id, imported.id}
 
 

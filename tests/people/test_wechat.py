@@ -17,6 +17,7 @@ from app.extensions import db
 from app.models import Account, AuditEvent, Resident
 from app.wechat import wechat
 from app.wechat.client import ApiClient
+from tests.conftest import give_consent
 from tests.support import backend_settings, error_of
 
 LOGIN = "/api/v1/auth/wechat-login"
@@ -307,6 +308,7 @@ def test_session_key_is_stored_encrypted_and_never_sent(app, client, fake_wechat
 
     login = client.post(LOGIN, json={"code": codes["code"]})
     headers = {"Authorization": f"Bearer {login.get_json()['token']}"}
+    give_consent(login.get_json()["account"]["id"])  # binding a phone needs it
     me = client.get(ME, headers=headers)
     phone = client.post(PHONE, json={"code": codes["phone_code"]}, headers=headers)
 

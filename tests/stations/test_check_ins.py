@@ -22,7 +22,7 @@ from app.models import Account, CheckIn, QrTokenUse, Resident, Station
 from app.services.people.tokens import issue_token
 from app.services.stations import check_ins as check_in_service
 from app.services.stations import qr_codes
-from tests.conftest import make_id_number
+from tests.conftest import give_consent, make_id_number
 from tests.support import assert_refused, check_in, error_of, event_url, open_event
 
 CHECK_INS = "/api/v1/check-ins"
@@ -96,6 +96,7 @@ def bulk_residents(count: int) -> list[dict]:
     db.session.flush()
     headers = [{"Authorization": f"Bearer {issue_token(account)[0]}"} for account in accounts]
     db.session.commit()
+    give_consent(*(account.id for account in accounts))  # as at the mini-program's first run
     return headers
 
 

@@ -14,6 +14,7 @@ from app.models import Account, AuditEvent, CheckIn, Event, EventSignup, Role
 from app.services.people.places import find_place
 from app.services.people.tokens import issue_token
 from app.services.stations import check_ins, events, qr_codes
+from tests.conftest import give_consent
 from tests.support import at, check_in, count, error_of, event_url, open_event
 
 EVENTS = "/api/v1/events"
@@ -107,6 +108,7 @@ def resident(make_resident):
         person.account = account
         token, _ = issue_token(account)
         db.session.commit()
+        give_consent(account.id)  # as at the mini-program's first run
         return person, {"Authorization": f"Bearer {token}"}
 
     return factory

@@ -63,6 +63,10 @@ class EmployerSchema(ma.Schema):
     decision_reason = ma.fields.String(allow_none=True)
     decided_at = UtcDateTime(allow_none=True)
     has_licence = ma.fields.Function(lambda e: e.licence_file is not None, metadata={"type": "boolean"})
+    claimed = ma.fields.Function(
+        lambda e: e.account_id is not None,
+        metadata={"type": "boolean", "description": "False until a staff-registered business claims it"},
+    )
     created_at = UtcDateTime()
 
 
@@ -71,6 +75,9 @@ class EmployerQuerySchema(PageArgsSchema):
 
     status = ma.fields.String(validate=one_of(EmployerStatus))
     q = ma.fields.String(validate=validate.Length(min=1, max=50))
+    claimed = ma.fields.Boolean(
+        metadata={"description": "false: businesses staff registered that have not claimed their record"}
+    )
 
 
 class VerifySchema(ma.Schema):

@@ -16,7 +16,7 @@ from app.api.schemas.common import (
     place_field,
 )
 from app.common.identity import mask_address
-from app.models import AssistanceKind, EmploymentStatus, KeyGroup, NeedKind, VisitOutcome
+from app.models import AssistanceKind, EmploymentStatus, KeyGroup, NeedKind, VisitChannel, VisitOutcome
 
 
 class KeyGroupPeriodSchema(ma.Schema):
@@ -28,7 +28,11 @@ class KeyGroupPeriodSchema(ma.Schema):
         allow_none=True, metadata={"description": "Last day (null: open); never before `since`"}
     )
     source = ma.fields.String(allow_none=True)
-    verified_by_id = ma.fields.Integer(allow_none=True)
+    verified_by_id = ma.fields.Integer(
+        allow_none=True, metadata={"description": "The reviewer who certified it (null: not certified)"}
+    )
+    certified = ma.fields.Boolean(metadata={"description": "Certified on evidence (a certification)"})
+    certification_id = ma.fields.Integer(allow_none=True)
 
 
 class MemberSchema(ma.Schema):
@@ -162,11 +166,15 @@ class ChecklistArgsSchema(ma.Schema):
 
 
 class LastVisitSchema(ma.Schema):
-    """A household's latest visit."""
+    """A household's latest visit or contact, whatever its channel."""
 
     id = ma.fields.Integer(required=True)
     visited_at = UtcDateTime(required=True)
     outcome = ma.fields.String(required=True)
+    channel = ma.fields.String(
+        required=True,
+        metadata={"description": "door, phone, station or online: only a met door visit covers a household"},
+    )
     worker_id = ma.fields.Integer(required=True)
 
 
@@ -177,7 +185,11 @@ class ChecklistItemSchema(ma.Schema):
     distance_m = ma.fields.Float(
         allow_none=True, metadata={"description": "From the previous stop (or the start)"}
     )
-    last_visit = ma.fields.Nested(LastVisitSchema, allow_none=True)
+    last_visit = ma.fields.Nested(
+        LastVisitSchema,
+        allow_none=True,
+        metadata={"description": "The latest visit of any channel (a household only called stays here)"},
+    )
 
 
 class NeedSchema(ma.Schema):
@@ -198,11 +210,11 @@ class NeedSchema(ma.Schema):
 
 
 class ChecklistSchema(ma.Schema):
-    """Households not yet met this quarter, as a walking route, and open follow-ups."""
+    """Households not yet met at the door this quarter, as a walking route, and open follow-ups."""
 
     quarter_start = ma.fields.Date(required=True)
     remaining = ma.fields.Integer(
-        required=True, metadata={"description": "Households still to meet this quarter"}
+        required=True, metadata={"description": "Households still to meet at the door this quarter"}
     )
     items = ma.fields.List(ma.fields.Nested(ChecklistItemSchema), required=True)
     follow_ups = ma.fields.List(ma.fields.Nested(NeedSchema), required=True)
@@ -241,6 +253,15 @@ class VisitInputSchema(ma.Schema):
     lat = Latitude(allow_none=True)
     lng = Longitude(allow_none=True)
     outcome = ma.fields.String(required=True, validate=one_of(VisitOutcome))
+    channel = ma.fields.String(
+        load_default=VisitChannel.door.value,
+        validate=one_of(VisitChannel),
+        metadata={
+            "description": "door (上门走访, the default: a phone's queue from before channels sends none), "
+            "phone (电话访谈), station (到站) or online (线上); only door visits count toward door-to-door "
+            "coverage and visit days, and only a door visit's lat/lng is kept"
+        },
+    )
     members = ma.fields.List(ma.fields.Nested(MemberUpdateSchema), validate=validate.Length(max=30))
     notes = ma.fields.String(allow_none=True, validate=validate.Length(max=1000))
 

@@ -98,10 +98,43 @@ class ResidentSchema(ma.Schema):
     updated_at = UtcDateTime()
 
 
+class CertifierSchema(ma.Schema):
+    """Who certified: a staff member's display name and role (no personal data)."""
+
+    name = ma.fields.Function(lambda a: a.display_name or a.username, metadata={"type": "string"})
+    role = ma.fields.String(required=True)
+    role_label = ma.fields.Function(lambda a: Role(a.role).label, metadata={"type": "string"})
+
+
+class KeyGroupMembershipSchema(ma.Schema):
+    """One key group of a resident: its period, and whether (by whom, on what) it was certified."""
+
+    key_group = ma.fields.String(required=True)
+    since = ma.fields.Date(allow_none=True)
+    until = ma.fields.Date(allow_none=True, metadata={"description": "Last day (null: open)"})
+    current = ma.fields.Function(lambda row: row.is_current(), metadata={"type": "boolean"})
+    source = ma.fields.String(allow_none=True)
+    certified = ma.fields.Boolean(
+        required=True,
+        metadata={"description": "Certified by a reviewer on evidence (a set-by-hand group is not)"},
+    )
+    certified_by = ma.fields.Nested(CertifierSchema, attribute="verified_by", allow_none=True)
+    certification_id = ma.fields.Integer(allow_none=True)
+    registration_id = ma.fields.Integer(
+        allow_none=True,
+        metadata={"description": "The unemployment registration 登记失业人员 rests on"},
+    )
+
+
 class ResidentDetailSchema(ResidentSchema):
     """One resident for staff, with full home address, seeker preferences and status history."""
 
     home_address = ma.fields.String(allow_none=True)
+    key_group_periods = ma.fields.List(
+        ma.fields.Nested(KeyGroupMembershipSchema),
+        attribute="key_group_rows",
+        metadata={"description": "Every key group, current and ended, with who certified it"},
+    )
 
     home_lat = ma.fields.Float(allow_none=True)
     home_lng = ma.fields.Float(allow_none=True)

@@ -13,7 +13,7 @@ class ProgressArgsSchema(ma.Schema):
 
 
 class MonthProgressSchema(ma.Schema):
-    """Visit days (distinct local days with at least one visit) this month."""
+    """Visit days (distinct local days with at least one door visit) this month."""
 
     visit_days = ma.fields.Integer(required=True)
     target = ma.fields.Integer(required=True)
@@ -23,12 +23,17 @@ class MonthProgressSchema(ma.Schema):
     on_track = ma.fields.Boolean(required=True)
 
 
+CONTACTED = "Households met this quarter only by phone, at the station or online: not covered, shown apart"
+
+
 class CoverageSchema(ma.Schema):
-    """One community's households met this quarter, and the attempts."""
+    """One community's households met at the door this quarter, and the attempts."""
 
     community = ma.fields.Nested(lambda: CommunityRefSchema(), allow_none=True)
     households = ma.fields.Integer(required=True)
-    met = ma.fields.Integer(required=True)
+    met = ma.fields.Integer(
+        required=True, metadata={"description": "Households met at the door (上门走访) this quarter"}
+    )
     coverage = ma.fields.Float(required=True)
     target = ma.fields.Float(required=True)
     not_home = ma.fields.Integer(required=True)
@@ -36,6 +41,7 @@ class CoverageSchema(ma.Schema):
     moved = ma.fields.Integer(
         required=True, metadata={"description": "Households whose latest visit found them moved: not counted"}
     )
+    contacted = ma.fields.Integer(required=True, metadata={"description": CONTACTED})
 
 
 class QuarterProgressSchema(ma.Schema):
@@ -76,6 +82,7 @@ class CircleCoverageSchema(ma.Schema):
     not_home = ma.fields.Integer(required=True)
     refused = ma.fields.Integer(required=True)
     moved = ma.fields.Integer(required=True)
+    contacted = ma.fields.Integer(required=True, metadata={"description": CONTACTED})
 
 
 class ProgressSchema(ma.Schema):

@@ -5,8 +5,9 @@ May import: every wing (people, jobs, stations, grid, push). One module per kind
 people (staff, residents, the app users' accounts), employers (and their jobs), stations, grid
 (households); and for the console, the months of activity `flask dev-setup` adds: dates (the
 window they lie in), jobs (jobs in every state, applications, reports), ledger (the month's
-changes), visits, check_ins, pushes, history (ledger snapshots) and console (the admins'
-second factor). This one puts them together and sets the demo password.
+changes), visits, check_ins, pushes, history (ledger snapshots), employer_visits (employers met
+in the field) and console (the admins' second factor); registrations (失业/就业登记) come with
+the demo data. This one puts them together and sets the demo password.
 """
 
 import functools
@@ -16,8 +17,11 @@ from flask import current_app
 
 from app.extensions import db
 from app.models import Account
+from app.services.demo.certifications import demo_certifications
 from app.services.demo.check_ins import demo_check_ins
+from app.services.demo.consents import demo_consents
 from app.services.demo.console import demo_second_factors
+from app.services.demo.employer_visits import demo_employer_visits
 from app.services.demo.employers import DEMO_EMPLOYERS, demo_credit_code, demo_employers
 from app.services.demo.grid import DEMO_COMMUNITIES, DEMO_HOUSEHOLDS, demo_households
 from app.services.demo.history import demo_snapshots
@@ -32,6 +36,7 @@ from app.services.demo.people import (
     demo_staff,
 )
 from app.services.demo.pushes import demo_pushes
+from app.services.demo.registrations import demo_registrations
 from app.services.demo.stations import DEMO_STATIONS, demo_stations
 from app.services.demo.visits import demo_visits
 from app.services.jobs.search import geo_index
@@ -66,6 +71,8 @@ def create_demo_data(password: str) -> dict:
     employers = demo_employers()
     stations = demo_stations(current_app.config["DEMO_STATION_HOURS"] == "always")
     grid = demo_households(hashed)
+    certifications = demo_certifications()
+    registrations = demo_registrations()
     db.session.commit()
     geo_index.rebuild()
     return {
@@ -76,6 +83,8 @@ def create_demo_data(password: str) -> dict:
         "stations": stations,
         "households": grid["households"],
         "grid_workers": grid["grid_workers"],
+        "certifications": certifications,
+        "registrations": registrations,
     }
 
 
@@ -89,6 +98,7 @@ def create_demo_activity(totp_secret: str) -> dict:
     users = demo_app_users()
     added = {
         "app_users": len(users),
+        "consents": demo_consents(users),
         "jobs": demo_other_jobs(),
         "employers_to_verify": demo_pending_employer(),
         "applications": demo_applications(users),
@@ -99,6 +109,7 @@ def create_demo_activity(totp_secret: str) -> dict:
     added["pushes"] = demo_pushes(users)
     db.session.commit()
     added["job_reports"] = demo_reports(users)  # the real service, which commits
+    added["employer_visits"] = demo_employer_visits()  # the real services, which commit
     added["snapshots"] = demo_snapshots()  # after the month's changes and visits it counts
     db.session.commit()
     accounts = demo_second_factors(totp_secret)

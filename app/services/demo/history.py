@@ -79,6 +79,7 @@ def demo_snapshots() -> int:
     visits = db.session.execute(
         sa.select(Visit.community_id, Visit.household_id, Visit.visit_day, Visit.outcome).where(
             Visit.community_id.in_(ids),
+            Visit.channel == "door",  # calls are no door-to-door visits: not in the coverage
             Visit.visit_day >= quarter_start(months_back(current, VISIT_MONTHS)),
             Visit.visit_day < current,
         )

@@ -103,6 +103,7 @@ def demo_pushes(users: list[tuple[Account, Resident]]) -> int:
             Visit.visit_day >= first,
             Visit.visit_day < today,
             Visit.outcome == VisitOutcome.met,
+            Visit.channel == "door",  # the notice is of a door-to-door visit (入户走访), not a call
             Visit.client_id.like("demo-%"),
             Resident.account_id.in_(list(by_account)),
         )

@@ -4,6 +4,8 @@ Inserted as rows: the visit service refuses visits older than VISIT_MAX_AGE_DAYS
 queue is not months old), and these are history. Most workers keep the plan's 10 visit days a
 month; every fourth is behind. Coverage differs too: in some communities a household or two
 is never met this quarter (nobody home, or a refusal), so the checklist is never empty.
+Every third worker also phoned a household (电话访谈) last month and this month: a call that
+counts for the ledger but not toward coverage or visit days (docs/GRID.md, channels).
 """
 
 from datetime import timedelta
@@ -12,7 +14,16 @@ import sqlalchemy as sa
 
 from app.common.clock import local_day, month_end, utc_start_of
 from app.extensions import db
-from app.models import PLACE_COLUMN_NAMES, Account, GridAssignment, Household, Visit, VisitOutcome, utcnow
+from app.models import (
+    PLACE_COLUMN_NAMES,
+    Account,
+    GridAssignment,
+    Household,
+    Visit,
+    VisitChannel,
+    VisitOutcome,
+    utcnow,
+)
 from app.services.demo.dates import at_local, months_back, rng, this_month, weekdays
 
 # Months of visits before the current one: the quarter's coverage needs at most two.
@@ -94,11 +105,49 @@ def demo_visits() -> int:
                         "lat": home.lat,
                         "lng": home.lng,
                         "outcome": outcome.value,
+                        "channel": VisitChannel.door.value,
                         "notes": notes[int(pick * len(notes))],
                         "created_at": min(visited_at + timedelta(minutes=delay), now),
                         **{name: getattr(home, name) for name in PLACE_COLUMN_NAMES},
                     }
                 )
+        if number % 3 == 2:
+            rows += _calls(worker, homes[-1], done, today, now)
     if rows:
         db.session.execute(sa.insert(Visit), rows)
     return len(rows)
+
+
+def _calls(worker: Account, home: Household, done: set, today, now) -> list[dict]:
+    """Return a worker's phone calls to one household: last month's last weekday and this month's first.
+
+    Met on the phone, with no position (a call's is not kept); client id demo-call-<day>.
+    """
+    rows = []
+    for back in (1, 0):
+        first = months_back(this_month(), back)
+        days = weekdays(first, min(month_end(first), today))
+        if not days:
+            continue
+        day = days[-1] if back else days[0]
+        client_id = f"demo-call-{day.isoformat()}"
+        if (worker.id, client_id) in done:
+            continue
+        visited_at = min(at_local(day, 17 * 60 + 30), max(utc_start_of(day), now - timedelta(minutes=1)))
+        rows.append(
+            {
+                "worker_id": worker.id,
+                "client_id": client_id,
+                "household_id": home.id,
+                "visited_at": visited_at,
+                "visit_day": day,
+                "lat": None,
+                "lng": None,
+                "outcome": VisitOutcome.met.value,
+                "channel": VisitChannel.phone.value,
+                "notes": "电话回访：了解求职进展",
+                "created_at": min(visited_at + timedelta(minutes=5), now),
+                **{name: getattr(home, name) for name in PLACE_COLUMN_NAMES},
+            }
+        )
+    return rows

@@ -1,4 +1,4 @@
-"""The checklist: households not met this quarter (nor moved away) as a walking route; open follow-ups."""
+"""The checklist: households not met at the door this quarter (nor moved away) as a route; follow-ups."""
 
 import math
 from datetime import date
@@ -10,7 +10,7 @@ from app.common.clock import local_day, quarter_start
 from app.common.geo import check_point, distance_m, planar_sq_distance
 from app.errors import Forbidden, NotFound
 from app.extensions import db
-from app.models import Account, Household, Need, Resident, Role, Visit, VisitOutcome, utcnow
+from app.models import Account, Household, Need, Resident, Role, Visit, VisitChannel, VisitOutcome, utcnow
 from app.services.people.scoping import worked_on
 
 CHECKLIST_MAX = 200
@@ -36,17 +36,48 @@ MEMBER_COLUMNS = (
 FOLLOW_UPS_MAX = 200
 
 
-def _met_this_quarter(today: date):
-    return sa.select(Visit.household_id).where(
-        Visit.outcome == VisitOutcome.met, Visit.visit_day >= quarter_start(today), Visit.visit_day <= today
+def met_at_door(start: date, end: date):
+    """The condition of a visit that counts toward coverage: met, at the door, from `start` to `end`.
+
+    A call, a meeting at the station or an online contact updates the ledger but is no door-to-door
+    visit (the plan tells 上门走访 from 电话访谈): the household stays on the route.
+    """
+    return sa.and_(
+        Visit.outcome == VisitOutcome.met,
+        Visit.channel == VisitChannel.door,
+        Visit.visit_day >= start,
+        Visit.visit_day <= end,
     )
+
+
+def reached(start: date, end: date, *where):
+    """SELECT (community_id, met, contacted) per community: households met from `start` to `end`.
+
+    `met`: met at the door at least once (covered); `contacted`: met only by phone, at the
+    station or online (shown apart, never covered). One pass over the window's met visits
+    (those matching `where` too), grouped by household, as the met count alone took before.
+    """
+    door = sa.func.max(sa.case((Visit.channel == VisitChannel.door, 1), else_=0)).label("door")
+    households = (
+        sa.select(Visit.community_id, door)
+        .where(Visit.outcome == VisitOutcome.met, Visit.visit_day.between(start, end), *where)
+        .group_by(Visit.community_id, Visit.household_id)
+        .subquery()
+    )
+    community, met = households.c.community_id, sa.func.sum(households.c.door)
+    return sa.select(community, met, sa.func.count() - met).group_by(community)
+
+
+def _met_this_quarter(today: date):
+    return sa.select(Visit.household_id).where(met_at_door(quarter_start(today), today))
 
 
 def moved_away(actor: Account, as_of: date):
     """SELECT the ids of the actor's households whose latest visit by `as_of` found them moved (已搬离).
 
     They leave the checklist and the coverage until a later visit (someone met there, or
-    another attempt) puts them back: the latest visit decides.
+    another attempt) puts them back: the latest visit decides, of any channel (a call can
+    learn that a family moved away as well as a knock at the door).
     """
     return worked_on(moved_away_anywhere(as_of), Visit, actor)
 
@@ -157,10 +188,11 @@ def walking_order(households: list, lat: float | None, lng: float | None, limit:
 
 
 def checklist(actor: Account, lat: float | None, lng: float | None, limit: int) -> dict:
-    """Return the worker's households not yet met this quarter as a walking route, and open follow-ups.
+    """Return the worker's households not yet met at the door this quarter as a walking route, and follow-ups.
 
     The route is planned on light rows (id, location, address); only its stops are loaded
-    with their members.
+    with their members. Each stop shows its latest visit of any channel, so a household called
+    this quarter shows that call (and stays on the route).
     """
     check_point(lat, lng)
     today = local_day()
@@ -234,7 +266,7 @@ def checklist(actor: Account, lat: float | None, lng: float | None, limit: int) 
 
 
 def _last_visits(household_ids: list[int]) -> dict[int, Visit]:
-    """Return the latest visit of each household, in one query."""
+    """Return the latest visit of each household (any channel), in one query."""
     if not household_ids:
         return {}
     latest = (

@@ -62,6 +62,11 @@ KEY_GROUP_ALIASES = {
     "退役军人": "veteran",
     "退捕渔民": "retired_fisher",
     "灵活就业人员": "flexible_worker",
+    "残疾人": "disabled",
+    "脱贫劳动力": "poverty_alleviated",
+    "防止返贫监测对象": "poverty_monitoring",
+    "低保家庭成员": "subsistence_allowance",
+    "返乡入乡农民工": "returning_migrant",
 }
 YES = {"1", "true", "yes", "y", "是", "户主"}
 NO = {"", "0", "false", "no", "n", "否"}

@@ -1,7 +1,9 @@
 """Progress: visit days against the plan's target this month, and this quarter's coverage.
 
-A grid worker sees their own: visit days and, per community they work on, the quarter's
-coverage counted live. Officials, operators and supervisors see their place: a row per grid
+Both count door visits only (上门走访: the plan's 10 days a month of door-to-door visits and its
+quarterly 全覆盖走访); households reached only by phone, at the station or online are shown apart
+(`contacted`). A grid worker sees their own: visit days and, per community they work on, the
+quarter's coverage counted live. Officials, operators and supervisors see their place: a row per grid
 worker (visit days against the target, pro-rated, behind plan flagged), and coverage per
 community and per circle from the ledger snapshot of the month (services/grid/snapshots.py,
 refreshed every 15 minutes), which a city's hundreds of thousands of visits a quarter need.
@@ -26,10 +28,11 @@ from app.models import (
     Role,
     ScopeKind,
     Visit,
+    VisitChannel,
     VisitOutcome,
 )
 from app.services.grid.assignment import communities_of
-from app.services.grid.checklist import moved_away
+from app.services.grid.checklist import moved_away, reached
 from app.services.people.places import describe_place, places_inside
 from app.services.people.scoping import SCOPE_COLUMNS, worked_on
 
@@ -80,10 +83,12 @@ def place_progress(kind: str, place_id: int, as_of: date) -> dict:
 
 
 def visit_days_of(worker_id: int, as_of: date) -> int:
-    """Count the distinct local days with a visit by one worker, from the month's start to `as_of`."""
+    """Count the distinct local days with a door visit by one worker, from the month's start to `as_of`."""
     return db.session.scalar(
         sa.select(sa.func.count(sa.distinct(Visit.visit_day))).where(
-            Visit.worker_id == worker_id, Visit.visit_day.between(month_start(as_of), as_of)
+            Visit.worker_id == worker_id,
+            Visit.channel == VisitChannel.door,
+            Visit.visit_day.between(month_start(as_of), as_of),
         )
     )
 
@@ -106,9 +111,10 @@ def _month(visit_days: int, as_of: date) -> dict:
 def worker_rows(kind: str, place_id: int, as_of: date) -> list[dict]:
     """Return a row per active grid worker assigned in a place: visit days this month up to `as_of`.
 
-    A worker's visit days count all their visits (the plan's target is the worker's), and
-    `behind` flags one below the pro-rated target; the rows come behind-plan first, fewest
-    visit days first. One indexed range per worker on visits (worker_id, visit_day).
+    A worker's visit days count all their door visits, any outcome (the plan's target is the
+    worker's), and `behind` flags one below the pro-rated target; the rows come behind-plan
+    first, fewest visit days first. One index-only range per worker on visits (worker_id,
+    channel, visit_day).
     """
     communities = places_inside(kind, place_id)[ScopeKind.community]
     assigned = (
@@ -131,7 +137,11 @@ def worker_rows(kind: str, place_id: int, as_of: date) -> list[dict]:
     days = dict(
         db.session.execute(
             sa.select(Visit.worker_id, sa.func.count(sa.distinct(Visit.visit_day)))
-            .where(Visit.worker_id.in_(ids), Visit.visit_day.between(month_start(as_of), as_of))
+            .where(
+                Visit.worker_id.in_(ids),
+                Visit.channel == VisitChannel.door,
+                Visit.visit_day.between(month_start(as_of), as_of),
+            )
             .group_by(Visit.worker_id)
         ).all()
     )
@@ -163,7 +173,8 @@ def coverage_rows(kind: str, place_id: int, month: date) -> tuple[list[dict], da
     """Return per community of a place the quarter's coverage from the month's ledger snapshot, and its time.
 
     The same figures as a grid worker's live rows: households (those moved away left out),
-    met, coverage, target, not_home, refused and moved; each row also carries its place ids.
+    met, coverage, target, not_home, refused, moved and contacted; each row also carries its
+    place ids.
     """
     column = getattr(LedgerSnapshot, SCOPE_COLUMNS[ScopeKind(kind)])
     statement = (
@@ -203,6 +214,8 @@ def coverage_figures(households: int, coverage: dict | None) -> dict:
         "not_home": coverage.get(VisitOutcome.not_home.value, 0),
         "refused": coverage.get(VisitOutcome.refused.value, 0),
         "moved": moved,
+        # Absent from snapshots written before visits had channels: none then.
+        "contacted": coverage.get("contacted", 0),
     }
 
 
@@ -216,10 +229,18 @@ def circle_rows(communities: list[dict]) -> list[dict]:
     for row in communities:
         total = totals.setdefault(
             row["circle_id"],
-            {"communities": 0, "households": 0, "met": 0, "not_home": 0, "refused": 0, "moved": 0},
+            {
+                "communities": 0,
+                "households": 0,
+                "met": 0,
+                "not_home": 0,
+                "refused": 0,
+                "moved": 0,
+                "contacted": 0,
+            },
         )
         total["communities"] += 1
-        for name in ("households", "met", "not_home", "refused", "moved"):
+        for name in ("households", "met", "not_home", "refused", "moved", "contacted"):
             total[name] += row[name]
     circles = {
         circle.id: circle
@@ -242,10 +263,12 @@ def circle_rows(communities: list[dict]) -> list[dict]:
 
 
 def _coverage(actor: Account, start: date, end: date) -> list[dict]:
-    """Per community the worker works on: households, those met this quarter, and attempts.
+    """Per community the worker works on: households, those met at the door this quarter, and attempts.
 
     Households that moved away (checklist.moved_away) are counted apart, in neither the
-    households nor the met: the quarter's target is every household that lives there.
+    households nor the met: the quarter's target is every household that lives there. Door
+    attempts (not_home, refused) are door visits; `contacted` counts the households met only
+    by phone, at the station or online (checklist.reached).
     """
     moved_ids = moved_away(actor, end)
     by_community = worked_on(sa.select(Household.community_id, sa.func.count()), Household, actor).group_by(
@@ -258,18 +281,21 @@ def _coverage(actor: Account, start: date, end: date) -> list[dict]:
     if actor.role == Role.grid_worker:  # an assigned community without households shows as 0 of 0
         for community in communities_of(actor.id):
             totals.setdefault(community.id, 0)
-    in_window = sa.and_(Visit.visit_day.between(start, end), Visit.community_id.in_(list(totals)))
-    met = dict(
-        db.session.execute(
-            sa.select(Visit.community_id, sa.func.count(sa.distinct(Visit.household_id)))
-            .where(in_window, Visit.outcome == VisitOutcome.met, Visit.household_id.not_in(moved_ids))
-            .group_by(Visit.community_id)
-        ).all()
-    )
+    mine = Visit.community_id.in_(list(totals))
+    met, contacted = {}, {}
+    for community_id, door, other in db.session.execute(
+        reached(start, end, mine, Visit.household_id.not_in(moved_ids))
+    ):
+        met[community_id], contacted[community_id] = int(door), int(other)
     attempts = {}
     for community_id, outcome, count in db.session.execute(
         sa.select(Visit.community_id, Visit.outcome, sa.func.count())
-        .where(in_window, Visit.outcome.in_([VisitOutcome.not_home, VisitOutcome.refused]))
+        .where(
+            mine,
+            Visit.visit_day.between(start, end),
+            Visit.channel == VisitChannel.door,
+            Visit.outcome.in_([VisitOutcome.not_home, VisitOutcome.refused]),
+        )
         .group_by(Visit.community_id, Visit.outcome)
     ):
         attempts.setdefault(community_id, {})[outcome] = count
@@ -289,6 +315,7 @@ def _coverage(actor: Account, start: date, end: date) -> list[dict]:
                 "not_home": attempts.get(community_id, {}).get(VisitOutcome.not_home, 0),
                 "refused": attempts.get(community_id, {}).get(VisitOutcome.refused, 0),
                 "moved": moved.get(community_id, 0),
+                "contacted": contacted.get(community_id, 0),
             }
         )
     return rows

@@ -19,11 +19,12 @@ from app.models import (
     StatusChange,
     Township,
     Visit,
+    VisitChannel,
     VisitOutcome,
     ZeroEmploymentCase,
     utcnow,
 )
-from app.services.grid.checklist import moved_away_anywhere
+from app.services.grid.checklist import moved_away_anywhere, reached
 from app.services.people.scoping import worked_on
 from app.services.people.status import WORKING
 
@@ -209,9 +210,10 @@ def _coverage(start: date, through: date) -> dict[int, dict]:
     """Return, per community, the quarter's door-to-door coverage from `start` to `through`.
 
     The rule of the grid worker's own progress (services/grid/progress.py), over every
-    community: households met at least once (by the visit's community), households whose latest
-    visit found them moved away (counted apart: neither due nor met), and the visits that found
-    no one in or were refused.
+    community: households met at the door at least once (by the visit's community), households
+    whose latest visit found them moved away (counted apart: neither due nor met), the door
+    visits that found no one in or were refused, and the households met only by phone, at the
+    station or online (`contacted`: shown apart, never covered).
     """
     moved_ids = moved_away_anywhere(through)
     window = Visit.visit_day.between(start, through)
@@ -227,19 +229,21 @@ def _coverage(start: date, through: date) -> dict[int, dict]:
                 "moved": 0,
                 VisitOutcome.not_home.value: 0,
                 VisitOutcome.refused.value: 0,
+                "contacted": 0,
             },
         )
 
-    for community_id, n in db.session.execute(
-        sa.select(Visit.community_id, sa.func.count(sa.distinct(Visit.household_id)))
-        .where(window, Visit.outcome == VisitOutcome.met, Visit.household_id.not_in(moved_ids))
-        .where(Visit.community_id.is_not(None))
-        .group_by(Visit.community_id)
+    for community_id, met, contacted in db.session.execute(
+        reached(start, through, Visit.community_id.is_not(None), Visit.household_id.not_in(moved_ids))
     ):
-        row(community_id)["met"] = n
+        row(community_id).update(met=int(met), contacted=int(contacted))
     for community_id, outcome, n in db.session.execute(
         sa.select(Visit.community_id, Visit.outcome, sa.func.count())
-        .where(window, Visit.outcome.in_([VisitOutcome.not_home, VisitOutcome.refused]))
+        .where(
+            window,
+            Visit.channel == VisitChannel.door,
+            Visit.outcome.in_([VisitOutcome.not_home, VisitOutcome.refused]),
+        )
         .where(Visit.community_id.is_not(None))
         .group_by(Visit.community_id, Visit.outcome)
     ):

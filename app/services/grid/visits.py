@@ -1,4 +1,8 @@
-"""Visits: batches from a phone's offline queue, each applied once and on its own, with its member updates."""
+"""Visits: batches from a phone's offline queue, each applied once and on its own, with its member updates.
+
+A visit of any channel (door, phone, station, online) updates the ledger and records needs; only
+door visits count toward coverage and visit days (checklist, progress, snapshots).
+"""
 
 from datetime import timedelta
 
@@ -21,6 +25,7 @@ from app.models import (
     StatusChange,
     StatusSource,
     Visit,
+    VisitChannel,
     VisitOutcome,
     utcnow,
 )
@@ -96,6 +101,9 @@ def _one_visit(actor: Account, raw, schema) -> dict:
             code="visited_at_too_old",
         )
     check_point(values.get("lat"), values.get("lng"))
+    # Only at the door is the phone where the household lives: a call's, a station's or an online
+    # contact's position says nothing about the household, so it is checked and then not kept.
+    at_door = values["channel"] == VisitChannel.door
     household = db.session.scalar(
         worked_on(sa.select(Household), Household, actor).where(Household.id == values["household_id"])
     )
@@ -122,9 +130,10 @@ def _one_visit(actor: Account, raw, schema) -> dict:
         household_id=household.id,
         visited_at=values["visited_at"],
         visit_day=local_day(values["visited_at"]),
-        lat=values.get("lat"),
-        lng=values.get("lng"),
+        lat=values.get("lat") if at_door else None,
+        lng=values.get("lng") if at_door else None,
         outcome=values["outcome"],
+        channel=values["channel"],
         notes=values.get("notes"),
         member_updates=[{**u} for u in updates] or None,
         **{name: getattr(household, name) for name in PLACE_COLUMN_NAMES},
@@ -154,7 +163,12 @@ def _apply_visit(
     """Write a checked visit and its member updates; return (statuses changed, stale updates skipped)."""
     db.session.add(visit)
     db.session.flush()
-    if visit.outcome == VisitOutcome.met and household.lat is None and visit.lat is not None:
+    if (
+        visit.outcome == VisitOutcome.met
+        and visit.channel == VisitChannel.door
+        and household.lat is None
+        and visit.lat is not None
+    ):
         household.lat, household.lng = visit.lat, visit.lng  # the worker stood at the door
     changed = stale = 0
     for update in updates:

@@ -25,6 +25,7 @@ from app.queues import enqueue_after_commit
 from app.services.jobs.employers import employer_of
 from app.services.jobs.resumes import pause_seeking
 from app.services.people import audit, seekers
+from app.services.people.consents import require_consent
 from app.services.people.residents import resident_of
 from app.services.people.status import record_status
 from app.services.results import Page, paginate
@@ -50,6 +51,7 @@ def _existing(job_id: int, resident_id: int) -> Application | None:
 
 def apply(account: Account, job_id: int, message: str | None, ip: str | None) -> tuple[Application, bool]:
     """Apply to a live job; applying again returns the first application (created False)."""
+    require_consent(account)  # the résumé goes to the employer
     resident = resident_of(account)
     existing = _existing(job_id, resident.id)
     if existing is not None:

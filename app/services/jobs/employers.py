@@ -41,7 +41,8 @@ EDITABLE_WHEN_VERIFIED = frozenset(
 )
 
 
-def _set_contact_phone(employer: Employer, raw: str | None) -> None:
+def set_contact_phone(employer: Employer, raw: str | None) -> None:
+    """Store a contact phone as residents' phones are: encrypted, its keyed hash, a masked hint."""
     if raw is None:
         employer.contact_phone_enc = employer.contact_phone_hmac = employer.contact_phone_hint = None
         return
@@ -101,7 +102,16 @@ def register(account: Account, values: dict, ip: str | None) -> Employer:
     if db.session.scalar(sa.select(Employer.id).where(Employer.account_id == account.id)):
         raise Conflict("employer_exists", "This WeChat account already has a business registered.")
     code = parse_credit_code(values["credit_code"])
-    if db.session.scalar(sa.select(Employer.id).where(Employer.credit_code == code)):
+    holder = db.session.scalar(sa.select(Employer).where(Employer.credit_code == code))
+    if holder is not None and holder.account_id is None:
+        # Staff registered this business in the field: it claims that record (and its history).
+        raise Conflict(
+            "employer_claimable",
+            "Staff have registered this business already: claim it with the code they gave you "
+            "(POST /api/v1/employers/claim).",
+            field="credit_code",
+        )
+    if holder is not None:
         raise _credit_code_taken()
     check_point(values.get("lat"), values.get("lng"))
     employer = Employer(
@@ -118,7 +128,7 @@ def register(account: Account, values: dict, ip: str | None) -> Employer:
         status=EmployerStatus.pending.value,
         **_place_of(values, values.get("lat"), values.get("lng")),
     )
-    _set_contact_phone(employer, values.get("contact_phone"))
+    set_contact_phone(employer, values.get("contact_phone"))
     db.session.add(employer)
     # A resident who registers a business uses the mini-program as that employer from now on.
     account.role = Role.employer.value
@@ -127,7 +137,7 @@ def register(account: Account, values: dict, ip: str | None) -> Employer:
     except IntegrityError:
         db.session.rollback()
         raise _credit_code_taken() from None
-    seeker = _stop_seeking(account)
+    seeker = stop_seeking(account)
     audit.commit(
         "employer.register",
         actor=account,
@@ -141,7 +151,7 @@ def register(account: Account, values: dict, ip: str | None) -> Employer:
     return employer
 
 
-def _stop_seeking(account: Account) -> tuple[Resident | None, Resume | None, list[int]]:
+def stop_seeking(account: Account) -> tuple[Resident | None, Resume | None, list[int]]:
     """Close the résumé and withdraw the live applications of a resident turning employer.
 
     The account now acts as the business: it can no longer follow up applications or edit a
@@ -195,7 +205,7 @@ def update(account: Account, employer_id: int, values: dict, ip: str | None) -> 
         if name in values:
             setattr(employer, name, values[name])
     if "contact_phone" in values:
-        _set_contact_phone(employer, values["contact_phone"])
+        set_contact_phone(employer, values["contact_phone"])
     if {"lat", "lng", "community_code"} & values.keys():
         employer.lat, employer.lng = lat, lng
         for name, value in _place_of(values, lat, lng).items():
@@ -257,12 +267,21 @@ def get_employer(actor: Account, employer_id: int) -> Employer:
 
 
 def list_employers(
-    actor: Account, page: int, per_page: int, status: str | None = None, q: str | None = None
+    actor: Account,
+    page: int,
+    per_page: int,
+    status: str | None = None,
+    q: str | None = None,
+    claimed: bool | None = None,
 ) -> Page:
     """Return one page of employers in the staff member's place, oldest pending first."""
     statement = scoped(sa.select(Employer), Employer, actor)
     if status:
         statement = statement.where(Employer.status == status)
+    if claimed is not None:
+        # Unclaimed: registered by staff in the field, waiting for the business (employer_claims.py).
+        owned = Employer.account_id.is_not(None)
+        statement = statement.where(owned if claimed else ~owned)
     if q:
         statement = statement.where(Employer.name.contains(q, autoescape=True))
     return paginate(statement, page, per_page, order_by=(Employer.id,))

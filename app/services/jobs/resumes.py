@@ -23,6 +23,7 @@ from app.models import (
 from app.models.jobs import SeekingPause
 from app.services.jobs.employers import employer_of
 from app.services.people import audit, seekers
+from app.services.people.consents import require_consent
 from app.services.people.residents import resident_of
 from app.services.people.scoping import scoped
 
@@ -71,6 +72,7 @@ def get_own(account: Account) -> dict:
 
 def put_own(account: Account, values: dict) -> dict:
     """Replace the résumé's fields (and the seeker preferences it carries)."""
+    require_consent(account)
     resident = resident_of(account)
     resume = resume_of(resident)
     if resume is None:
@@ -125,6 +127,7 @@ def pause_seeking(resident: Resident, reason: SeekingPause) -> Resume:
 
 def resume_seeking(account: Account) -> dict:
     """Look for work again (one tap after a hire): back in candidate lists and job pushes."""
+    require_consent(account)
     resident = resident_of(account)
     resume = resume_of(resident)
     if resume is None:
@@ -151,6 +154,7 @@ def upload_file(account: Account, upload, name: str | None = None) -> tuple[Resu
     `name` is the name to show and download as (else the upload's filename). Uploading the
     same bytes again returns the file already attached (created False).
     """
+    require_consent(account)
     resident = resident_of(account)
     limit = current_app.config["RESUME_FILES_MAX"]
     count = db.session.scalar(sa.select(sa.func.count()).where(ResumeFile.resident_id == resident.id))

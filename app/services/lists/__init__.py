@@ -3,8 +3,9 @@
 base (Column, Filter, Listing: the checks of filters, sorts and paging, masking, display helpers),
 labels (Chinese labels of codes), and one module per listing: residents, households,
 zero_employment_cases, employers (to verify), jobs (to review), job_reports, stations,
-station_staff, grid_workers, staff_accounts, audit_events, check_ins. Here: the registry and
-what pages and exports call (get, names, page, count, stream, may_reveal, describe_filters).
+station_staff, grid_workers, staff_accounts, audit_events, check_ins, certifications,
+employer_visits (two: the visits, and their hiring needs), registrations. Here: the registry
+and what pages and exports call (get, names, page, count, stream, may_reveal, describe_filters).
 
 A listing's rows are plain dicts of display values, keyed by its columns' keys, plus "id" and,
 where a page acts on a code, "<key>_code". Personal data is masked in every row unless shown:
@@ -13,7 +14,7 @@ shows everything only when asked to and allowed (may_reveal), and the exporter a
 A role a listing is not for gets 403 role_forbidden (the API's answer to a role); rows outside
 the actor's place are simply not there.
 
-May import: the wings below it (push, jobs, stations, grid, people), results, models,
+May import: the wings below it (registrations, push, jobs, stations, grid, people), results, models,
 app.common, app.extensions, app.errors. Not stats (a sibling) or exports (above it).
 """
 
@@ -26,12 +27,15 @@ from app.extensions import db
 from app.models import Account
 from app.services.lists import (
     audit_events,
+    certifications,
     check_ins,
+    employer_visits,
     employers,
     grid_workers,
     households,
     job_reports,
     jobs,
+    registrations,
     residents,
     staff_accounts,
     station_staff,
@@ -61,6 +65,10 @@ REGISTRY: dict[str, Listing] = {
         staff_accounts.LISTING,
         audit_events.LISTING,
         check_ins.LISTING,
+        certifications.LISTING,
+        employer_visits.VISITS,
+        employer_visits.NEEDS,
+        registrations.LISTING,
     )
 }
 

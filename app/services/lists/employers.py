@@ -39,6 +39,7 @@ class Employers(Listing):
         Column("township", "街道/乡镇"),
         Column("licence", "营业执照"),
         Column("status", "核验状态"),
+        Column("claimed", "微信认领"),
         Column("decision_reason", "核验意见"),
         Column("created_at", "注册时间"),
         Column("decided_at", "核验时间"),
@@ -48,6 +49,7 @@ class Employers(Listing):
             "status", "核验状态", "choice", choices("employer_status", set(EmployerStatus)), default="pending"
         ),
         Filter("size", "规模", "choice", choices("employer_size", set(EmployerSize))),
+        Filter("claimed", "微信认领", "choice", (("yes", "已认领"), ("no", "待认领"))),
         Filter("place", "地区", "place", PLACE_LEVELS),
         Filter("q", "单位名称/信用代码", "text"),
     )
@@ -66,6 +68,9 @@ class Employers(Listing):
             statement = statement.where(Employer.status == filters["status"])
         if "size" in filters:
             statement = statement.where(Employer.size == filters["size"])
+        if "claimed" in filters:
+            claimed = Employer.account_id.is_not(None)
+            statement = statement.where(claimed if filters["claimed"] == "yes" else ~claimed)
         if "place" in filters:
             statement = statement.where(place_clause(Employer, filters["place"]))
         if "q" in filters:
@@ -97,6 +102,9 @@ class Employers(Listing):
             "licence": "已上传" if obj.licence_file else "未上传",
             "status": label("employer_status", obj.status),
             "status_code": obj.status,
+            # A business staff registered in the field has no WeChat account until it claims it.
+            "claimed": "已认领" if obj.account_id is not None else "待认领",
+            "claimed_code": "yes" if obj.account_id is not None else "no",
             "decision_reason": obj.decision_reason,
             "created_at": local_time(obj.created_at),
             "decided_at": local_time(obj.decided_at),

@@ -22,6 +22,12 @@ LABELS: dict[str, dict[str, str]] = {
         "veteran": "退役军人",
         "retired_fisher": "退捕渔民",
         "flexible_worker": "灵活就业人员",
+        "disabled": "残疾人",
+        "poverty_alleviated": "脱贫劳动力",
+        "poverty_monitoring": "防止返贫监测对象",
+        "subsistence_allowance": "低保家庭成员",
+        "returning_migrant": "返乡入乡农民工",
+        "long_term_unemployed": "长期失业人员",
     },
     "gender": {"male": "男", "female": "女"},
     "job_status": {
@@ -115,8 +121,34 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "case_state": {"open": "帮扶中", "cleared": "已清零"},
     "report_state": {"open": "待处理", "cleared": "已处理"},
+    "certification_status": {
+        "pending": "待审核",
+        "certified": "已认定",
+        "rejected": "未通过",
+        "expired": "已过期",
+    },
+    "certification_source": {"self": "本人申请", "staff": "窗口代录"},
     "active": {"yes": "启用", "no": "停用"},
     "yes_no": {"yes": "是", "no": "否"},
+    "employer_visit_channel": {"visit": "上门走访", "phone": "电话访谈"},
+    "employer_problem": {
+        "recruitment": "招工难",
+        "skills": "技能不匹配",
+        "turnover": "员工流失",
+        "funding": "资金困难",
+        "policy": "政策不了解",
+        "training": "培训需求",
+        "other": "其他",
+    },
+    "subsidy_kind": {
+        "social_insurance": "社会保险补贴",
+        "job_subsidy": "吸纳就业补贴",
+        "training": "职业培训补贴",
+        "internship": "就业见习补贴",
+        "startup_loan": "创业担保贷款",
+        "job_stabilisation": "稳岗返还",
+    },
+    "hiring_need_state": {"open": "待处理", "drafted": "已生成岗位草稿", "expired": "已过截止日期"},
 }
 
 

@@ -20,6 +20,7 @@ from app.models import (
     StatusSource,
 )
 from app.services.people import seekers
+from app.services.people.consents import SENSITIVE_DATA, require_consent
 from app.services.people.personal_data import id_number_in_use, set_id_number, set_phone
 from app.services.people.places import community_by_code, place_columns
 from app.services.people.scoping import get_in_scope, scoped
@@ -61,6 +62,8 @@ def resident_of(account: Account) -> Resident:
 
 def update_profile(account: Account, changes: dict) -> Resident:
     """Apply a resident's own edits to their profile, in one transaction: all or nothing."""
+    # Consent first (nothing saved without it); an ID number is sensitive data (PIPL art. 28).
+    require_consent(account, *(SENSITIVE_DATA if changes.get("id_number") else ()))
     resident = resident_of(account)
     try:
         _apply_profile(resident, account, changes)
@@ -84,7 +87,8 @@ def _apply_profile(resident: Resident, account: Account, changes: dict) -> None:
         if status not in SELF_REPORTED_STATUSES:
             raise ValidationFailed(
                 "employment_status",
-                "Registered unemployment is recorded through an unemployment registration.",
+                "Registered unemployment comes from an unemployment registration: apply with "
+                "POST /api/v1/me/registrations/unemployment.",
                 code="status_not_self_reportable",
             )
     home = None
@@ -123,6 +127,7 @@ def _apply_profile(resident: Resident, account: Account, changes: dict) -> None:
 
 def bind_phone(account: Account, code: str) -> Resident:
     """Bind the phone number WeChat vouches for (getPhoneNumber code) to the resident."""
+    require_consent(account)
     resident = resident_of(account)
     info = wechat.phone_number(code)
     if str(info.get("countryCode", "86")) != "86":

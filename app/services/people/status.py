@@ -20,12 +20,15 @@ from app.errors import ValidationFailed
 from app.extensions import db
 from app.models import (
     PLACE_COLUMN_NAMES,
-    STAFF_ROLES,
     Account,
+    Certification,
     EmploymentStatus,
+    EndingReason,
     GridAssignment,
     Household,
     KeyGroup,
+    Registration,
+    RegistrationStatus,
     Resident,
     ResidentKeyGroup,
     StatusChange,
@@ -33,6 +36,7 @@ from app.models import (
     ZeroEmploymentCase,
     utcnow,
 )
+from app.queues import enqueue_after_commit
 
 WORKING = frozenset({EmploymentStatus.employed, EmploymentStatus.flexible})
 LABOUR_FORCE = WORKING | {EmploymentStatus.unemployed, EmploymentStatus.unemployed_registered}
@@ -76,9 +80,52 @@ def record_status(
         add_key_group(resident, KeyGroup.registered_unemployed, source, actor)
     elif was_registered:
         end_key_group(resident, KeyGroup.registered_unemployed)
+    # An unemployment registration (失业登记) does not outlive the status it stands for.
+    if status in WORKING or was_registered:
+        end_unemployment_registration(resident, status, source, actor)
     if recompute_household and resident.household_id is not None:
         recompute(resident.household_id, source)
     return change
+
+
+# Why an open unemployment registration ends when the ledger moves on, by the change's source.
+REGISTRATION_ENDINGS = {
+    StatusSource.hire: EndingReason.hired,
+    StatusSource.registration: EndingReason.registered_employed,
+}
+
+
+def end_unemployment_registration(
+    resident: Resident, status: str, source: str, actor: Account | None
+) -> None:
+    """End the open unemployment registration once the ledger stops saying registered unemployed.
+
+    Started work (a hire through the platform, an employment registration, a report, a visit)
+    ends it whatever its stage; any other move off `unemployed_registered` ends one in effect.
+    Here, beside record_status, because the wings that hire (jobs) sit below registrations and
+    cannot call it; the registrations wing (services/registrations) owns every other step.
+    """
+    # Without flushing the change under way (a bulk import's); a registration the caller closed
+    # in this transaction is the same object, seen closed below.
+    with db.session.no_autoflush:
+        registration = db.session.scalar(
+            # The registrations wing's open key: "<resident id>:<kind>" while open.
+            sa.select(Registration).where(Registration.open_key == f"{resident.id}:unemployment")
+        )
+    if registration is None or registration.open_key is None:
+        return
+    if status not in WORKING and registration.status != RegistrationStatus.accepted:
+        return
+    reason = REGISTRATION_ENDINGS.get(StatusSource(source), EndingReason.status_changed)
+    registration.status, registration.open_key = RegistrationStatus.ended.value, None
+    registration.ended_at, registration.ended_on = utcnow(), local_day()
+    registration.ending_reason = reason.value
+    registration.ending_note = f"{status} ({source})"
+    registration.ended_by_id = actor.id if actor is not None else None
+    note = "已就业" if status in WORKING else "就业状态已变更"
+    key = f"unemployment_registration:{registration.id}:ended"
+    page = "pages/registrations/index"  # the resident's registrations in the mini-program
+    enqueue_after_commit("push.notify_record", resident.id, "失业登记", key, "已终止", note, page)
 
 
 # ---- key groups -----------------------------------------------------------------------------
@@ -111,15 +158,20 @@ def add_key_group(
     source: str,
     actor: Account | None = None,
     since: date | None = None,
+    certification: Certification | None = None,
 ) -> ResidentKeyGroup:
-    """Start (or restart) a key-group period; staff who set it are its verifier.
+    """Start (or restart) a key-group period.
 
-    A college graduate counts until GRADUATE_KEY_GROUP_YEARS after `since` (the graduation
-    day when known, else today).
+    Only a `certification` (a reviewer's decision on evidence) makes it certified: its reviewer
+    is the verifier and its validity the period. Set by staff without one, the group counts but
+    is not verified. A college graduate counts until GRADUATE_KEY_GROUP_YEARS after `since` (the
+    graduation day when known, else today).
     """
     today = local_day()
     check_period(since, None, today)
     row = _key_group_row(resident, group)
+    if certification is not None:
+        return _certify_row(resident, group, row, certification, today)
     if row is not None and row.is_current(today) and row.since is not None:
         return row
     if group == KeyGroup.college_graduate and row is not None and row.since is not None:
@@ -133,7 +185,30 @@ def add_key_group(
     if group == KeyGroup.college_graduate:
         row.until = graduate_until(row.since)
     row.source = StatusSource(source).value
-    row.verified_by_id = actor.id if actor is not None and actor.role in STAFF_ROLES else None
+    # Set by hand (staff, the resident, a rule), a group rests on no evidence: not verified.
+    row.verified_by_id = row.certification_id = row.registration_id = None
+    return row
+
+
+def _certify_row(
+    resident: Resident,
+    group: KeyGroup,
+    row: ResidentKeyGroup | None,
+    certification: Certification,
+    today: date,
+) -> ResidentKeyGroup:
+    """Make the period the certification's: valid_from (or earlier, when current already) to valid_until."""
+    if row is None:
+        row = ResidentKeyGroup(key_group=group.value)
+        resident.key_group_rows.append(row)
+    start = certification.valid_from or today
+    if not (row.is_current(today) and row.since is not None and row.since <= start):
+        row.since = start
+    row.until = certification.valid_until
+    row.source = StatusSource.staff.value
+    row.verified_by_id = certification.reviewer_id
+    row.certification_id = certification.id
+    row.registration_id = None
     return row
 
 
@@ -175,6 +250,9 @@ def set_key_groups(
             raise ValidationFailed(field, f"Unknown key group '{group}'.") from None
     today = local_day()
     current = {KeyGroup(row.key_group) for row in resident.key_group_rows if row.is_current(today)}
+    if KeyGroup.long_term_unemployed in wanted ^ current:
+        message = "Long-term unemployment is worked out each day from the status history."
+        raise ValidationFailed(field, message, code="key_group_computed")
     if allowed is not None and (wanted ^ current) - allowed:
         names = ", ".join(sorted(g.value for g in (wanted ^ current) - allowed))
         raise ValidationFailed(

@@ -17,6 +17,7 @@ from flask import current_app
 from app.extensions import db, get_redis
 from app.models import Account, Job, Push, PushQuota, PushStatus, is_searchable, utcnow
 from app.queues import enqueue
+from app.services.people.consents import may_process
 from app.services.push.schedule import send_after
 from app.services.push.subscriptions import preferences
 from app.services.push.templates import template
@@ -183,6 +184,8 @@ def _send_claimed(push: Push, progress: dict) -> str:
     account = db.session.get(Account, push.account_id)
     if account is None or not account.is_active or not account.openid:
         return _finish(push, PushStatus.skipped, "no_wechat_account")
+    if not may_process(push.account_id):  # consent withdrawn: nothing more is sent (docs/PEOPLE.md)
+        return _finish(push, PushStatus.skipped, "consent_withdrawn")
     prefs = preferences(push.account_id)
     if push.kind in prefs["disabled_kinds"]:
         return _finish(push, PushStatus.skipped, "opted_out")

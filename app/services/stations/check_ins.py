@@ -32,6 +32,7 @@ from app.models import (
     Station,
     utcnow,
 )
+from app.services.people.consents import require_consent
 from app.services.results import RowWith
 from app.services.stations import opening_hours, qr_codes
 
@@ -156,7 +157,9 @@ def check_in(account: Account, values: dict) -> tuple[RowWith, bool]:
     CHECK_IN_REPEAT_MINUTES gets the existing check-in back; a rotating code is accepted
     once per person. A station closed by its opening hours records the visit without a
     queue number; scanning again once it opens (within the window) gives that visit its number.
+    A resident needs the base consent (the visit and the phone's location are personal data).
     """
+    require_consent(account)
     row, created = _record(account, values)
     return _shown(account, row, repeated=not created), created
 

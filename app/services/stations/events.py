@@ -21,6 +21,7 @@ from app.models import (
     utcnow,
 )
 from app.services.people import audit
+from app.services.people.consents import require_consent
 from app.services.people.places import locate
 from app.services.people.scoping import get_in_scope, in_scope
 from app.services.results import Page, RowWith, paginate
@@ -242,6 +243,7 @@ def my_signup(account: Account | None, event_id: int) -> EventSignup | None:
 
 def sign_up(account: Account, event_id: int) -> tuple[EventSignup, bool]:
     """Sign up for an event within its capacity; signing up again returns the same sign-up."""
+    require_consent(account)  # a resident's (employers and staff pass)
     # Lock the event row: the capacity check and the insert must not interleave. A fresh
     # transaction first, so the count after the lock sees every sign-up committed before it.
     db.session.commit()

@@ -1,9 +1,10 @@
-"""Grid work: visit days per grid worker this month against the plan's 10, quarterly coverage.
+"""Grid work: door-visit days per grid worker this month against the plan's 10, quarterly coverage.
 
 Workers and their visit days: the grid assignments of the place's communities, and one indexed
-range per worker on visits (worker_id, visit_day), the same rows /grid/progress shows officials.
-Coverage per community (households met this quarter ÷ households, moved ones left out) comes
-from the month's ledger snapshot, rolled up per circle and per child place.
+range per worker on door visits (worker_id, channel, visit_day), the same rows /grid/progress
+shows officials. Coverage per community (households met at the door this quarter ÷ households,
+moved ones left out) comes from the month's ledger snapshot, rolled up per circle and per child
+place; households reached only by phone, at the station or online are a column apart (contacted).
 """
 
 from datetime import date
@@ -27,6 +28,7 @@ FIGURES = {
     "households": "应走访户数",
     "met": "本季已走访户数",
     "coverage": "本季覆盖率",
+    "contacted": "本季仅电话/到站/线上联系户数",
 }
 COVERAGE_COLUMNS = [
     ("households", "应走访户数"),
@@ -35,6 +37,8 @@ COVERAGE_COLUMNS = [
     ("not_home", "不在家次数"),
     ("refused", "拒访次数"),
     ("moved", "已搬离户数"),
+    # Reached by phone, at the station or online but not yet at the door: not covered.
+    ("contacted", "仅电话等联系户数（未上门）"),
 ]
 # The chart of workers furthest behind names at most this many.
 BEHIND_CHART_MAX = 30
@@ -61,6 +65,7 @@ def grid(actor: Account, place: PlaceRef, month: date) -> dict:
         "households": households,
         "met": met,
         "coverage": ratio(met, households),
+        "contacted": sum(c["contacted"] for c in communities),
     }
     grouping = Grouping(place)
     per_child: dict[tuple, dict] = {}
@@ -160,7 +165,7 @@ def _coverage_total() -> dict:
 
 def _add_coverage(total: dict, row: dict) -> None:
     total["communities"] += 1
-    for name in ("households", "met", "not_home", "refused", "moved"):
+    for name in ("households", "met", "not_home", "refused", "moved", "contacted"):
         total[name] += row[name]
 
 

@@ -47,6 +47,12 @@ KEY_GROUPS = {
     KeyGroup.veteran: "退役军人",
     KeyGroup.retired_fisher: "退捕渔民",
     KeyGroup.flexible_worker: "灵活就业人员",
+    KeyGroup.disabled: "残疾人",
+    KeyGroup.poverty_alleviated: "脱贫劳动力",
+    KeyGroup.poverty_monitoring: "防止返贫监测对象",
+    KeyGroup.subsistence_allowance: "低保家庭成员",
+    KeyGroup.returning_migrant: "返乡入乡农民工",
+    KeyGroup.long_term_unemployed: "长期失业人员",
 }
 FLOWS = {
     "became_unemployed": "新增失业",

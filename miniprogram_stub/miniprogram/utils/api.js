@@ -209,8 +209,27 @@ async function withSession(auth, exchange, background) {
       response = await exchange(current.token)
     }
   }
-  if (response.statusCode >= 400) throw toError(response.statusCode, response.data)
+  if (response.statusCode >= 400) {
+    const error = toError(response.statusCode, response.data)
+    if (error.code === 'consent_required' && !background) askConsent(error)
+    throw error
+  }
   return response.data
+}
+
+const CONSENT_PAGE = 'pages/consent/index'
+
+/**
+ * A save refused for want of consent: open the consent page with the purposes the server named
+ * (unless it is open already). The caller still gets the error: nothing was saved, and the
+ * person taps save again once they have agreed.
+ */
+function askConsent(error) {
+  const pages = typeof getCurrentPages === 'function' ? getCurrentPages() : []
+  const top = pages[pages.length - 1]
+  if (top && String(top.route).replace(/^\//, '') === CONSENT_PAGE) return
+  const purposes = Object.keys(error.fields || {}).join(',')
+  wx.navigateTo({ url: `/${CONSENT_PAGE}?purposes=${encodeURIComponent(purposes)}` })
 }
 
 /** GET/POST/PUT/PATCH/DELETE `path` (under /api/v1) and resolve the answer's JSON. */

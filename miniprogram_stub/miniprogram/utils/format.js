@@ -96,6 +96,9 @@ function quietHours(start, end) {
 // Grid work (docs/GRID.md): visit outcomes, needs and key groups as the grid pages name them.
 const OUTCOME_NAMES = { met: '见到', not_home: '不在家', refused: '拒绝', moved: '已搬走' }
 
+// How a visit reached the household (the server's VisitChannel); only 上门 counts as a door-to-door visit.
+const CHANNEL_NAMES = { door: '上门', phone: '电话', station: '到站', online: '线上' }
+
 const NEED_NAMES = { job: '求职', training: '培训', policy: '政策', claim: '补贴申领', assistance: '帮扶' }
 
 const KEY_GROUP_NAMES = {
@@ -106,7 +109,41 @@ const KEY_GROUP_NAMES = {
   veteran: '退役军人',
   retired_fisher: '退捕渔民',
   flexible_worker: '灵活就业人员',
+  disabled: '残疾人',
+  poverty_alleviated: '脱贫劳动力',
+  poverty_monitoring: '防止返贫监测对象',
+  subsistence_allowance: '低保家庭成员',
+  returning_migrant: '返乡入乡农民工',
+  long_term_unemployed: '长期失业人员',
 }
+
+// Registrations and certified key groups (docs/REGISTRATIONS.md), as the 办事 pages name them.
+const REGISTRATION_KIND_NAMES = { unemployment: '失业登记', employment: '就业登记' }
+
+const REGISTRATION_STATUS_NAMES = {
+  pending_confirmation: '待您确认',
+  submitted: '审核中',
+  accepted: '已受理',
+  rejected: '未通过',
+  withdrawn: '已撤回',
+  ended: '已终止',
+}
+
+const EMPLOYMENT_KIND_NAMES = { employed: '单位就业', self_employed: '个体经营', flexible: '灵活就业' }
+
+const ENTERED_VIA_NAMES = { resident: '本人申请', staff: '服务站代办', employer: '用人单位登记' }
+
+const ENDING_REASON_NAMES = {
+  hired: '已通过平台入职',
+  registered_employed: '已办理就业登记',
+  status_changed: '就业状态已变化',
+  no_follow_up: '未按期确认仍在求职',
+  withdrawn: '本人撤回',
+  staff_ended: '服务站注销',
+  left_job: '已离职',
+}
+
+const CERTIFICATION_STATUS_NAMES = { pending: '待审核', certified: '已认定', rejected: '未通过', expired: '已过期' }
 
 /** A ratio (0.6667) as '67%'. */
 function percent(ratio) {
@@ -212,8 +249,15 @@ module.exports = {
   PUSH_KIND_NAMES,
   quietHours,
   OUTCOME_NAMES,
+  CHANNEL_NAMES,
   NEED_NAMES,
   KEY_GROUP_NAMES,
+  REGISTRATION_KIND_NAMES,
+  REGISTRATION_STATUS_NAMES,
+  EMPLOYMENT_KIND_NAMES,
+  ENTERED_VIA_NAMES,
+  ENDING_REASON_NAMES,
+  CERTIFICATION_STATUS_NAMES,
   percent,
   EDUCATION_NAMES,
   AVAILABILITY_NAMES,

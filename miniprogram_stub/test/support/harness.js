@@ -7,6 +7,15 @@ const fs = require('fs')
 const path = require('path')
 const { createWx } = require('./wx')
 const backend = require('../setup/backend')
+const server = require('./server')
+
+/** Accept the current version of every consent document with a resident's token. */
+async function acceptAll(token) {
+  const current = await server.call('/consent-documents')
+  const documents = current.body.items.map((doc) => ({ purpose: doc.purpose, version: doc.version }))
+  const answer = await server.call('/me/consents', { method: 'POST', token, body: { documents, client_version: 'test' } })
+  if (answer.status !== 200) throw new Error(`POST /me/consents answered ${answer.status}`)
+}
 
 const ROOT = path.resolve(__dirname, '../../miniprogram')
 const APP_JSON = JSON.parse(fs.readFileSync(path.join(ROOT, 'app.json'), 'utf8'))
@@ -47,12 +56,18 @@ function event(detail = {}, dataset = {}) {
 const GLOBALS = ['require', 'module', 'exports', 'wx', 'App', 'Page', 'getApp', 'getCurrentPages', 'Component']
 
 class Phone {
-  /** A phone with the mini-program installed, its server switch pointed at the test backend. */
-  constructor({ openid, phone } = {}) {
+  /**
+   * A phone with the mini-program installed, its server switch pointed at the test backend.
+   * `consented` (default true): a new resident accepts the current consent documents right
+   * after their first login, as they would on the consent page at first run; false leaves
+   * them to the consent page (test/consent.test.js).
+   */
+  constructor({ openid, phone, consented = true } = {}) {
     this.backend = backend.current()
     const { wx, ctl } = createWx({ wechatBase: this.backend.wechatBase, openid, phone, app: APP_JSON })
     this.wx = wx
     this.ctl = ctl
+    if (consented) this.consentAtFirstLogin()
     this.stack = []
     this.cache = {}
     this.pages = {}
@@ -95,6 +110,37 @@ class Phone {
       },
     )
     return module.exports
+  }
+
+  /**
+   * Accept every current consent document for a resident account the app has just created,
+   * before the app hears of its login (off the phone's own calls, so `ctl.calls` is unchanged).
+   */
+  consentAtFirstLogin() {
+    const { wx, ctl } = this
+    const request = wx.request
+    wx.request = (options) => {
+      const login = String(options.method || 'GET').toUpperCase() === 'POST' && options.url.endsWith('/auth/wechat-login')
+      if (!login) return request(options)
+      return request({
+        ...options,
+        success: (response) => {
+          const body = response.data || {}
+          if (response.statusCode !== 200 || !body.is_new || body.account.role !== 'resident') {
+            return options.success && options.success(response)
+          }
+          ctl.inflight += 1 // idle() waits for it, as for a request
+          return acceptAll(body.token)
+            .then(
+              () => options.success && options.success(response),
+              (error) => options.fail && options.fail({ errMsg: `request:fail ${error.message}` }),
+            )
+            .finally(() => {
+              ctl.inflight -= 1
+            })
+        },
+      })
+    }
   }
 
   /** Load a page module and return its Page definition. */

@@ -12,6 +12,12 @@ const visitQueue = require('../../utils/visit-queue')
 const ROUTE_LENGTH = 50 // the phone asks again from where the worker is, so 50 stops are plenty
 const OFFLINE_SYNC = '网络不可用，记录已保存在手机上，有网时自动同步'
 
+/** '12月1日 10:00 电话 见到': a call (station, online) is named, a door visit is the default. */
+function lastVisitText(last) {
+  const channel = last.channel && last.channel !== 'door' ? ` ${format.CHANNEL_NAMES[last.channel] || last.channel}` : ''
+  return `${format.shortTime(last.visited_at)}${channel} ${format.OUTCOME_NAMES[last.outcome] || last.outcome}`
+}
+
 /** A stop on the route as the list shows it. */
 function householdRow(item, queuedIds) {
   const household = item.household
@@ -22,7 +28,7 @@ function householdRow(item, queuedIds) {
     address: household.address || '',
     zeroEmployment: !!household.zero_employment,
     distance: format.distance(item.distance_m),
-    lastVisit: last ? `${format.shortTime(last.visited_at)} ${format.OUTCOME_NAMES[last.outcome] || last.outcome}` : '',
+    lastVisit: last ? lastVisitText(last) : '',
     queued: queuedIds.has(household.id),
     members: household.members.map((member) => ({
       id: member.id,
@@ -63,6 +69,7 @@ function progressView(progress) {
       coverage: format.percent(row.coverage),
       notHome: row.not_home,
       refused: row.refused,
+      contacted: row.contacted || 0, // met by phone, at the station or online only: not covered
     })),
   }
 }

@@ -1,6 +1,8 @@
-// The visit form for one household: how the visit went and, when the family was met, what
-// changed for each member. Read from the checklist saved on the phone and always queued first,
-// so it works without signal; sent at once when there is a network.
+// The visit form for one household: how it was made (at the door by default, or by phone, at the
+// station, online), how it went and, when the family was met, what changed for each member.
+// Only a door visit counts toward coverage and visit days, and only its position is sent. Read
+// from the checklist saved on the phone and always queued first, so it works without signal;
+// sent at once when there is a network.
 const api = require('../../utils/api')
 const dialog = require('../../utils/dialog')
 const format = require('../../utils/format')
@@ -10,6 +12,7 @@ const messages = require('../../utils/messages')
 const visitQueue = require('../../utils/visit-queue')
 
 const OUTCOMES = Object.keys(format.OUTCOME_NAMES).map((value) => ({ value, name: format.OUTCOME_NAMES[value] }))
+const CHANNELS = Object.keys(format.CHANNEL_NAMES).map((value) => ({ value, name: format.CHANNEL_NAMES[value] }))
 const STATUS_VALUES = Object.keys(format.STATUS_NAMES)
 const STATUS_LABELS = STATUS_VALUES.map((value) => format.STATUS_NAMES[value])
 // Registered unemployment follows the status (the server neither grants nor ends it on a visit).
@@ -62,6 +65,8 @@ Page({
     household: null,
     outcomes: OUTCOMES,
     outcome: 'met',
+    channels: CHANNELS,
+    channel: 'door',
     statusLabels: STATUS_LABELS,
     members: [],
     notes: '',
@@ -87,6 +92,10 @@ Page({
   async locate() {
     this.point = await location.current()
     this.setData({ located: !!this.point })
+  },
+
+  onChannelTap(event) {
+    this.setData({ channel: event.currentTarget.dataset.channel })
   },
 
   onOutcomeTap(event) {
@@ -126,11 +135,13 @@ Page({
    * phone's storage is full), the worker is told and stays on the form to try again.
    */
   async onSubmit() {
-    const { household, outcome, submitting } = this.data
+    const { household, outcome, channel, submitting } = this.data
     if (!household || submitting) return
     this.setData({ submitting: true })
     try {
-      if (!this.point) await this.locate()
+      if (channel === 'door' && !this.point) await this.locate()
+      // Where the phone is says nothing of the household on a call (at the station, online): not sent.
+      const point = channel === 'door' ? this.point : null
       const members = outcome === 'met' ? this.data.members.map(memberUpdate).filter(Boolean) : []
       const notes = this.data.notes.trim()
       let item
@@ -138,8 +149,9 @@ Page({
         item = visitQueue.add({
           household_id: household.id,
           outcome,
-          lat: this.point ? this.point.lat : null,
-          lng: this.point ? this.point.lng : null,
+          channel,
+          lat: point ? point.lat : null,
+          lng: point ? point.lng : null,
           members,
           notes: notes || null,
         })

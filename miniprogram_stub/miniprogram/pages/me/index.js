@@ -7,6 +7,8 @@ const subscriptions = require('../../utils/subscriptions')
 
 // The one-time templates the "订阅岗位提醒" button asks for: each accept is one message.
 const ALERT_KEYS = ['job_match', 'application_update']
+// 办事进度 (registrations, certifications: docs/REGISTRATIONS.md), asked for in the 办事 section.
+const RECORD_KEY = 'record_update'
 // A phone code is good once and for a few minutes: WeChat's button has to be tapped again.
 const PHONE_CODE_USED = '手机号授权已失效，请重新点击绑定'
 // Coming back to the tab without a network: the page keeps what it showed and says so.
@@ -47,6 +49,8 @@ Page({
     saving: false,
     templates: [], // [{ key, name, templateId, oneTime, remaining, canSend }]
     subscribeNote: '',
+    recordSubscribed: false, // 办事进度 (record_update, long-term): one accept keeps it on
+    recordNote: '',
     prefs: { jobMatchOn: true, dailyCap: 3, dailyCapIndex: 3, quietStart: '21:00', quietEnd: '08:00', quietText: '' },
     disabledKinds: [],
     dailyCaps: DAILY_CAPS,
@@ -143,8 +147,10 @@ Page({
       remaining: item.remaining === null || item.remaining === undefined ? 0 : item.remaining,
       canSend: item.can_send,
     }))
+    const record = templates.find((item) => item.key === RECORD_KEY)
     this.setData({
       templates,
+      recordSubscribed: !!(record && record.canSend),
       disabledKinds: prefs.disabled_kinds,
       prefs: {
         jobMatchOn: prefs.disabled_kinds.indexOf('job_match') < 0,
@@ -371,8 +377,58 @@ Page({
 
   // ---- links ----
 
+  /**
+   * "订阅办事进度提醒" (办事): the record_update template, asked for inside the tap as WeChat
+   * requires; a long-term template, so one accept covers every outcome to come.
+   */
+  onRecordSubscribeTap() {
+    const record = this.data.templates.find((item) => item.key === RECORD_KEY)
+    if (!record) return Promise.resolve()
+    return new Promise((resolve) => {
+      wx.requestSubscribeMessage({
+        tmplIds: [record.templateId],
+        success: (results) => resolve(results),
+        fail: () => resolve(null),
+      })
+    }).then(async (results) => {
+      if (!results) {
+        this.setData({ recordNote: '未能打开订阅，请稍后再试' })
+        return null
+      }
+      let answer
+      try {
+        answer = await subscriptions.report({ client_id: api.newClientId(), results })
+      } catch (error) {
+        api.showError(error)
+        return null
+      }
+      if (answer === null) {
+        this.setData({ recordNote: '订阅结果暂时没能提交，将在下次打开时提交' })
+        return null
+      }
+      this.showSubscriptions(answer)
+      this.setData({ recordNote: this.data.recordSubscribed ? '已订阅，办理结果会通过微信通知您' : '未订阅办事进度提醒' })
+      return answer
+    })
+  },
+
+  /** 办事: my unemployment / employment registrations. */
+  onRegistrationsTap() {
+    wx.navigateTo({ url: '/pages/registrations/index' })
+  },
+
+  /** 办事: my certified key groups. */
+  onCertificationsTap() {
+    wx.navigateTo({ url: '/pages/certifications/index' })
+  },
+
   onResumeTap() {
     wx.navigateTo({ url: '/pages/resume/index' })
+  },
+
+  /** 协议与授权: what I agreed to, withdrawing it, asking for my data to be deleted. */
+  onConsentTap() {
+    wx.navigateTo({ url: '/pages/consent/index' })
   },
 
   onStaffLoginTap() {
@@ -390,6 +446,8 @@ Page({
       templates: [],
       phoneNote: '',
       subscribeNote: '',
+      recordSubscribed: false,
+      recordNote: '',
       message: '已退出登录',
     })
     wx.showToast({ title: '已退出登录' })
