@@ -41,6 +41,28 @@ class KeyGroup(StrEnum):
     # Worked out each day from the status history, never applied for (services/registrations/long_term.py).
     long_term_unemployed = "long_term_unemployed"  # 长期失业人员
 
+    @property
+    def label(self) -> str:
+        """Return the group's Chinese name (lists, statistics, pushes, the ledger file all show this)."""
+        return KEY_GROUP_LABELS[self]
+
+
+KEY_GROUP_LABELS = {
+    KeyGroup.hard_to_employ: "就业困难人员",
+    KeyGroup.registered_unemployed: "登记失业人员",
+    KeyGroup.college_graduate: "高校毕业生",
+    KeyGroup.migrant_worker: "农民工",
+    KeyGroup.veteran: "退役军人",
+    KeyGroup.retired_fisher: "退捕渔民",
+    KeyGroup.flexible_worker: "灵活就业人员",
+    KeyGroup.disabled: "残疾人",
+    KeyGroup.poverty_alleviated: "脱贫劳动力",
+    KeyGroup.poverty_monitoring: "防止返贫监测对象",
+    KeyGroup.subsistence_allowance: "低保家庭成员",
+    KeyGroup.returning_migrant: "返乡入乡农民工",
+    KeyGroup.long_term_unemployed: "长期失业人员",
+}
+
 
 class StatusSource(StrEnum):
     """Where a status change came from."""

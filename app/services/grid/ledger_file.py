@@ -54,20 +54,8 @@ STATUS_ALIASES = {
     "退休": "retired",
     "非劳动力": "not_in_labour_force",
 }
-KEY_GROUP_ALIASES = {
-    "就业困难人员": "hard_to_employ",
-    "登记失业人员": "registered_unemployed",
-    "高校毕业生": "college_graduate",
-    "农民工": "migrant_worker",
-    "退役军人": "veteran",
-    "退捕渔民": "retired_fisher",
-    "灵活就业人员": "flexible_worker",
-    "残疾人": "disabled",
-    "脱贫劳动力": "poverty_alleviated",
-    "防止返贫监测对象": "poverty_monitoring",
-    "低保家庭成员": "subsistence_allowance",
-    "返乡入乡农民工": "returning_migrant",
-}
+# Every group by its Chinese name, but long-term unemployment: worked out daily, never imported.
+KEY_GROUP_ALIASES = {g.label: g.value for g in KeyGroup if g != KeyGroup.long_term_unemployed}
 YES = {"1", "true", "yes", "y", "是", "户主"}
 NO = {"", "0", "false", "no", "n", "否"}
 XLSX_MAGIC = b"PK\x03\x04"

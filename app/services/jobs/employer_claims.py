@@ -17,11 +17,11 @@ from sqlalchemy.exc import IntegrityError
 from app.common.credit_code import parse_credit_code
 from app.common.crypto import lookup_hash
 from app.common.geo import check_point
-from app.errors import APIError, Conflict, Forbidden, NotFound, ValidationFailed
+from app.errors import APIError, Conflict, NotFound, ValidationFailed
 from app.extensions import db
 from app.models import Account, Employer, EmployerStatus, Role, utcnow
 from app.services.jobs.employer_visits import RECORD_ROLES, employer_in_reach, require_role
-from app.services.jobs.employers import set_contact_phone, stop_seeking
+from app.services.jobs.employers import check_may_take_a_business, set_contact_phone, stop_seeking
 from app.services.people import audit, seekers
 from app.services.people.places import community_by_code, place_columns
 from app.services.people.scoping import assigned_communities, in_scope
@@ -173,10 +173,7 @@ def _refuse(account: Account, employer: Employer | None, ip: str | None, error: 
 
 def claim(account: Account, values: dict, ip: str | None) -> Employer:
     """Give a staff-registered employer to the WeChat account that shows its credit code and claim code."""
-    if account.role not in (Role.resident, Role.employer):
-        raise Forbidden("role_forbidden", "Only WeChat users can claim a business.")
-    if db.session.scalar(sa.select(Employer.id).where(Employer.account_id == account.id)):
-        raise Conflict("employer_exists", "This WeChat account already has a business registered.")
+    check_may_take_a_business(account, "claim")
     credit_code = parse_credit_code(values["credit_code"])
     employer = db.session.scalar(sa.select(Employer).where(Employer.credit_code == credit_code))
     if employer is None:

@@ -95,12 +95,17 @@ def employer_of(account: Account) -> Employer:
     return employer
 
 
-def register(account: Account, values: dict, ip: str | None) -> Employer:
-    """Turn a WeChat user into an employer account with a pending employer record."""
+def check_may_take_a_business(account: Account, doing: str) -> None:
+    """Refuse (403) an account that is not a WeChat user, or (409) one that has a business already."""
     if account.role not in (Role.resident, Role.employer):
-        raise Forbidden("role_forbidden", "Only WeChat users can register a business.")
+        raise Forbidden("role_forbidden", f"Only WeChat users can {doing} a business.")
     if db.session.scalar(sa.select(Employer.id).where(Employer.account_id == account.id)):
         raise Conflict("employer_exists", "This WeChat account already has a business registered.")
+
+
+def register(account: Account, values: dict, ip: str | None) -> Employer:
+    """Turn a WeChat user into an employer account with a pending employer record."""
+    check_may_take_a_business(account, "register")
     code = parse_credit_code(values["credit_code"])
     holder = db.session.scalar(sa.select(Employer).where(Employer.credit_code == code))
     if holder is not None and holder.account_id is None:

@@ -4,6 +4,8 @@ Rows keep the code beside the label where a page acts on it (`<key>_code`); an u
 shown as itself rather than hidden.
 """
 
+from app.models import KeyGroup
+
 LABELS: dict[str, dict[str, str]] = {
     "employment_status": {
         "employed": "就业",
@@ -14,21 +16,7 @@ LABELS: dict[str, dict[str, str]] = {
         "retired": "退休",
         "not_in_labour_force": "非劳动力",
     },
-    "key_group": {
-        "hard_to_employ": "就业困难人员",
-        "registered_unemployed": "登记失业人员",
-        "college_graduate": "高校毕业生",
-        "migrant_worker": "农民工",
-        "veteran": "退役军人",
-        "retired_fisher": "退捕渔民",
-        "flexible_worker": "灵活就业人员",
-        "disabled": "残疾人",
-        "poverty_alleviated": "脱贫劳动力",
-        "poverty_monitoring": "防止返贫监测对象",
-        "subsistence_allowance": "低保家庭成员",
-        "returning_migrant": "返乡入乡农民工",
-        "long_term_unemployed": "长期失业人员",
-    },
+    "key_group": {group.value: group.label for group in KeyGroup},
     "gender": {"male": "男", "female": "女"},
     "job_status": {
         "draft": "草稿",

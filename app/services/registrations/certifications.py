@@ -48,20 +48,6 @@ NOT_CERTIFIABLE = frozenset({KeyGroup.registered_unemployed, KeyGroup.long_term_
 CERTIFIABLE = tuple(group for group in KeyGroup if group not in NOT_CERTIFIABLE)
 # What the push says (template record_update: subject ≤ 20, result ≤ 5, note ≤ 20 characters).
 SUBJECT = "重点群体认定"
-# The Chinese names the pushes use (the lists' labels are a wing above).
-GROUP_NAMES = {
-    KeyGroup.hard_to_employ: "就业困难人员",
-    KeyGroup.college_graduate: "高校毕业生",
-    KeyGroup.migrant_worker: "农民工",
-    KeyGroup.veteran: "退役军人",
-    KeyGroup.retired_fisher: "退捕渔民",
-    KeyGroup.flexible_worker: "灵活就业人员",
-    KeyGroup.disabled: "残疾人",
-    KeyGroup.poverty_alleviated: "脱贫劳动力",
-    KeyGroup.poverty_monitoring: "防止返贫监测对象",
-    KeyGroup.subsistence_allowance: "低保家庭成员",
-    KeyGroup.returning_migrant: "返乡入乡农民工",
-}
 # The day of the year a graduate's period starts from, when only the year is known.
 GRADUATION_DAY = (7, 1)
 
@@ -346,7 +332,7 @@ def certify(
         },
     )
     note = f"有效期至{valid_until.isoformat()}" if valid_until else "长期有效"
-    _push(row, "certified", "已认定", f"{GROUP_NAMES.get(KeyGroup(row.key_group), '')}{note}")
+    _push(row, "certified", "已认定", f"{KeyGroup(row.key_group).label}{note}")
     db.session.commit()
     return row
 

@@ -16,7 +16,7 @@ from app.common.clock import local_day
 from app.extensions import db
 from app.models import Certification, CertificationStatus, KeyGroup, ResidentKeyGroup, utcnow
 from app.queues import enqueue_after_commit
-from app.services.registrations.certifications import GROUP_NAMES, PAGE, SUBJECT
+from app.services.registrations.certifications import PAGE, SUBJECT
 
 BATCH = 500
 
@@ -70,7 +70,7 @@ def remind(today: date | None = None) -> int:
     )
     for row in rows:
         row.reminded_at = utcnow()
-        name = GROUP_NAMES.get(KeyGroup(row.key_group), "")
+        name = KeyGroup(row.key_group).label
         enqueue_after_commit(
             "push.notify_record",
             row.resident_id,

@@ -39,21 +39,7 @@ STATUSES = {
     EmploymentStatus.not_in_labour_force: "非劳动力",
     "unknown": "未知",
 }
-KEY_GROUPS = {
-    KeyGroup.hard_to_employ: "就业困难人员",
-    KeyGroup.registered_unemployed: "登记失业人员",
-    KeyGroup.college_graduate: "高校毕业生",
-    KeyGroup.migrant_worker: "农民工",
-    KeyGroup.veteran: "退役军人",
-    KeyGroup.retired_fisher: "退捕渔民",
-    KeyGroup.flexible_worker: "灵活就业人员",
-    KeyGroup.disabled: "残疾人",
-    KeyGroup.poverty_alleviated: "脱贫劳动力",
-    KeyGroup.poverty_monitoring: "防止返贫监测对象",
-    KeyGroup.subsistence_allowance: "低保家庭成员",
-    KeyGroup.returning_migrant: "返乡入乡农民工",
-    KeyGroup.long_term_unemployed: "长期失业人员",
-}
+KEY_GROUPS = {group: group.label for group in KeyGroup}
 FLOWS = {
     "became_unemployed": "新增失业",
     "re_employed": "失业再就业",
