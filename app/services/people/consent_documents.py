@@ -61,6 +61,22 @@ def current_documents() -> dict[str, ConsentDocument]:
     return {purpose.value: found[purpose.value] for purpose in ConsentPurpose}
 
 
+def current_versions() -> dict[str, str]:
+    """Return the current version of every purpose: what the consent gate compares, without the texts.
+
+    Every gated save asks this, so it reads two short columns (a handful of rows), not the bodies.
+    """
+    rows = db.session.execute(
+        sa.select(ConsentDocument.purpose, ConsentDocument.version).order_by(
+            ConsentDocument.published_at, ConsentDocument.id
+        )
+    ).all()
+    found = {purpose: version for purpose, version in rows}  # the last one of a purpose wins
+    if any(purpose.value not in found for purpose in ConsentPurpose):
+        return {purpose: document.version for purpose, document in current_documents().items()}
+    return found
+
+
 def list_current(purpose: str | None = None) -> list[ConsentDocument]:
     """Return the current document of every purpose (or of one), with its text (public)."""
     documents = [doc for doc in current_documents().values() if purpose in (None, doc.purpose)]

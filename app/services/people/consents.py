@@ -30,7 +30,7 @@ from app.models import (
 )
 from app.models.jobs import SeekingPause
 from app.services.people import audit, seekers
-from app.services.people.consent_documents import current_documents
+from app.services.people.consent_documents import current_documents, current_versions
 
 # The documents every resident accepts before any personal data of theirs is saved.
 PERSONAL_DATA = (ConsentPurpose.service_agreement, ConsentPurpose.privacy_notice)
@@ -59,13 +59,16 @@ def latest_records(account_id: int) -> dict[str, ConsentRecord]:
 
 def pending(account_id: int, purposes=tuple(ConsentPurpose)) -> list[str]:
     """Return which of `purposes` the account has not accepted in their current version."""
-    documents = current_documents()
+    versions = current_versions()
     latest = latest_records(account_id)
     missing = []
     for purpose in purposes:
         record = latest.get(str(purpose))
-        document = documents[str(purpose)]
-        if record is None or record.action != ConsentAction.accepted or record.version != document.version:
+        if (
+            record is None
+            or record.action != ConsentAction.accepted
+            or record.version != versions[str(purpose)]
+        ):
             missing.append(str(purpose))
     return missing
 

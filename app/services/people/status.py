@@ -105,6 +105,8 @@ def end_unemployment_registration(
     Here, beside record_status, because the wings that hire (jobs) sit below registrations and
     cannot call it; the registrations wing (services/registrations) owns every other step.
     """
+    if resident.id is None:
+        return  # a resident made in this transaction (an import's new member) has no registration
     # Without flushing the change under way (a bulk import's); a registration the caller closed
     # in this transaction is the same object, seen closed below.
     with db.session.no_autoflush:
