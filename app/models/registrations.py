@@ -157,6 +157,7 @@ class FollowUpChannel(StrEnum):
     phone = "phone"  # 电话
     station = "station"  # 到站
     visit = "visit"  # 上门
+    online = "online"  # 线上 (a grid worker's online contact)
 
 
 class RegistrationFollowUp(Base):

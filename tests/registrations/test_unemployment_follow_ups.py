@@ -1,7 +1,8 @@
 """Keeping in touch: follow-ups move a registration's validity on; the daily task reminds, then ends it."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from app.common.clock import local_day
@@ -11,8 +12,8 @@ from app.queues import TASKS
 from app.services.registrations import follow_ups
 from app.services.registrations.unemployment import add_months
 from app.tasks.maintenance import SCHEDULE
-from tests.registrations.conftest import MINE, REGISTRATIONS, client_id, record_pushes
-from tests.support import error_of
+from tests.registrations.conftest import HOME, MINE, REGISTRATIONS, client_id, record_pushes
+from tests.support import assign_directly, error_of, new_household
 
 LEFT = {"reason_for_leaving": "单位裁员", "left_on": "2026-09-30", "wants_training": False}
 
@@ -49,8 +50,8 @@ def test_the_task_reminds_once_before_and_ends_after(client, registrant, desk):
     first = follow_ups.run(today)
     second = follow_ups.run(today)
 
-    assert first == {"reminded": 1, "ended": 0}
-    assert second == {"reminded": 0, "ended": 0}
+    assert first == {"reminded": 1, "ended": 0, "seen_on_visits": 0}
+    assert second == {"reminded": 0, "ended": 0, "seen_on_visits": 0}
     reminder = (
         f"unemployment_registration:{registration_id}:reminder:{(today + timedelta(days=3)).isoformat()}"
     )
@@ -58,7 +59,7 @@ def test_the_task_reminds_once_before_and_ends_after(client, registrant, desk):
 
     ended = follow_ups.run(today + timedelta(days=4))
 
-    assert ended == {"reminded": 0, "ended": 1}
+    assert ended == {"reminded": 0, "ended": 1, "seen_on_visits": 0}
     registration = db.session.get(Registration, registration_id)
     db.session.refresh(registration)
     assert (registration.status, registration.ending_reason) == ("ended", "no_follow_up")
@@ -109,3 +110,63 @@ def test_only_an_accepted_registration_is_followed_up(client, registrant):
 def test_the_task_is_scheduled_daily():
     assert ("registrations.follow_up_unemployment", 24 * 3600) in SCHEDULE
     assert TASKS["registrations.follow_up_unemployment"].queue == "default"
+
+
+@pytest.fixture
+def seen_at_home(client, registrant, desk, staff_headers):
+    """Return a factory: seen_at_home(record_them) -> registration id, lapsed yesterday, after a call.
+
+    The registrant lives in a household of 昱中一社区 with one other member; its grid worker phoned
+    the household today and met it, recording the registrant (record_them) or only the other member.
+    """
+    worker, headers = staff_headers("grid_worker", "community", HOME)
+    assign_directly(worker, [HOME])
+
+    def factory(record_them: bool) -> int:
+        registration_id, resident_id, _ = accepted(client, registrant, desk)
+        household = new_household(HOME, [("unemployed", "19800101")])
+        other = household.members[0].id
+        db.session.get(Resident, resident_id).household_id = household.id
+        db.session.commit()
+        lapse_on(registration_id, local_day() - timedelta(days=1))  # the run would end it today
+        recorded = resident_id if record_them else other
+        call = {
+            "client_id": client_id(),
+            "visited_at": datetime.now(UTC).isoformat(),
+            "household_id": household.id,
+            "outcome": "met",
+            "channel": "phone",
+            "members": [{"resident_id": recorded, "needs": ["job"]}],
+        }
+        sent = client.post("/api/v1/grid/visits", json={"visits": [call]}, headers=headers)
+        assert sent.get_json()["results"][0]["result"] == "applied", sent.get_json()
+        return registration_id, worker
+
+    return factory
+
+
+def test_a_grid_call_that_met_the_person_counts_as_the_follow_up_once(seen_at_home, app):
+    registration_id, worker = seen_at_home(record_them=True)
+    today = local_day()
+
+    assert follow_ups.run(today) == {"reminded": 0, "ended": 0, "seen_on_visits": 1}
+    assert follow_ups.run(today) == {"reminded": 0, "ended": 0, "seen_on_visits": 0}
+
+    registration = db.session.get(Registration, registration_id)
+    db.session.refresh(registration)
+    assert registration.status == "accepted"
+    months = app.config["UNEMPLOYMENT_FOLLOW_UP_MONTHS"]
+    assert registration.valid_until == add_months(today, months) - timedelta(days=1)
+    follow_up = db.session.scalars(
+        sa.select(RegistrationFollowUp).where(RegistrationFollowUp.registration_id == registration_id)
+    ).one()
+    assert (follow_up.channel, follow_up.author_id) == ("phone", worker.id)
+
+
+def test_a_call_that_recorded_someone_else_is_not_the_persons_follow_up(seen_at_home):
+    registration_id, _ = seen_at_home(record_them=False)
+
+    assert follow_ups.run(local_day()) == {"reminded": 0, "ended": 1, "seen_on_visits": 0}
+    registration = db.session.get(Registration, registration_id)
+    db.session.refresh(registration)
+    assert (registration.status, registration.ending_reason) == ("ended", "no_follow_up")

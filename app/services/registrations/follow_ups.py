@@ -4,6 +4,9 @@ A registration is valid until a day; a follow-up (the person confirming they sti
 or staff recording a call or a visit) moves that day on by UNEMPLOYMENT_FOLLOW_UP_MONTHS from the
 day of the follow-up. Every day the run pushes a reminder once per period, when the last day is
 UNEMPLOYMENT_REMINDER_DAYS away or less, and ends (`no_follow_up`) those whose last day has passed.
+Before either, a grid worker's visit counts as the follow-up: one that met the household (at the
+door, by phone, at the station or online) and recorded this person since the period began is the
+regular re-contact the rules ask for, so nobody is reminded or struck off who was just seen.
 """
 
 from datetime import date, timedelta
@@ -24,6 +27,9 @@ from app.models import (
     RegistrationKind,
     RegistrationStatus,
     Role,
+    Visit,
+    VisitChannel,
+    VisitOutcome,
 )
 from app.services.people import audit
 from app.services.people.consents import require_consent
@@ -96,11 +102,69 @@ def follow_up(actor: Account, registration_id: int, values: dict, ip: str | None
     return registration
 
 
+# How a grid visit's channel reads as a follow-up's.
+VISIT_CHANNELS = {
+    VisitChannel.door: FollowUpChannel.visit,
+    VisitChannel.phone: FollowUpChannel.phone,
+    VisitChannel.station: FollowUpChannel.station,
+    VisitChannel.online: FollowUpChannel.online,
+}
+
+
+def _by_visit(registration: Registration) -> bool:
+    """Count a grid visit that met the person since the period began as its follow-up; tell whether one did.
+
+    Reads the household's met visits of the period (an index range by household and time), and
+    records the follow-up once per visit (its client id is the visit's).
+    """
+    resident = registration.resident
+    if resident.household_id is None:
+        return False
+    months = follow_up_months()
+    began = add_months(registration.valid_until + timedelta(days=1), -months)
+    visits = db.session.scalars(
+        sa.select(Visit)
+        .where(
+            Visit.household_id == resident.household_id,
+            Visit.outcome == VisitOutcome.met.value,
+            Visit.visit_day >= began,
+        )
+        .order_by(Visit.visited_at.desc())
+    )
+    seen = next(
+        (v for v in visits if any(u.get("resident_id") == resident.id for u in v.member_updates or [])), None
+    )
+    if seen is None:
+        return False
+    until = add_months(seen.visit_day, months) - timedelta(days=1)
+    if until <= registration.valid_until:
+        return False  # seen the day the period began: nothing moves on
+    registration.valid_until = until
+    db.session.add(
+        RegistrationFollowUp(
+            registration_id=registration.id,
+            author_id=seen.worker_id,
+            client_id=f"visit:{seen.id}",
+            channel=VISIT_CHANNELS[VisitChannel(seen.channel)].value,
+            note="网格员走访时联系到本人",
+            valid_until=until,
+        )
+    )
+    audit.record(
+        "registration.follow_up",
+        object_type="resident",
+        object_id=registration.resident_id,
+        detail={"registration_id": registration.id, "visit_id": seen.id, "valid_until": until.isoformat()},
+        actor_label="system:follow_ups",
+    )
+    return True
+
+
 def run(today: date | None = None) -> dict:
-    """Remind those whose registration lapses soon, end those that lapsed; return the counts."""
+    """Remind those whose registration lapses soon, end the lapsed (unless a visit saw them); count them."""
     today = today or local_day()
     soon = today + timedelta(days=current_app.config["UNEMPLOYMENT_REMINDER_DAYS"])
-    reminded = ended = 0
+    reminded = ended = seen = 0
     due = db.session.scalars(
         sa.select(Registration.id).where(
             *ACCEPTED_UNEMPLOYMENT,
@@ -115,6 +179,10 @@ def run(today: date | None = None) -> dict:
         registration = db.session.get(
             Registration, registration_id, with_for_update=True, populate_existing=True
         )
+        if _by_visit(registration) and registration.valid_until > soon:
+            db.session.commit()
+            seen += 1
+            continue
         registration.reminded_for = registration.valid_until
         push_outcome(
             registration,
@@ -131,9 +199,13 @@ def run(today: date | None = None) -> dict:
         registration = db.session.get(
             Registration, registration_id, with_for_update=True, populate_existing=True
         )
-        # A follow-up may have come in since the list was read.
+        # A follow-up may have come in since the list was read, or a visit may count as one.
         if registration.status != RegistrationStatus.accepted or registration.valid_until >= today:
             db.session.rollback()
+            continue
+        if _by_visit(registration) and registration.valid_until >= today:
+            db.session.commit()
+            seen += 1
             continue
         end(registration, EndingReason.no_follow_up, None)
         audit.record(
@@ -145,4 +217,4 @@ def run(today: date | None = None) -> dict:
         )
         db.session.commit()
         ended += 1
-    return {"reminded": reminded, "ended": ended}
+    return {"reminded": reminded, "ended": ended, "seen_on_visits": seen}
