@@ -6,10 +6,15 @@ sensitive-data consent also covers a 就业创业证 number and the groups that 
 specific identity or finances (残疾人, 脱贫/防止返贫, 低保).
 """
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 
+from app.common import files
+from app.common.clock import local_day
 from app.extensions import db
-from app.models import Certification, DeletionRequest, Registration
+from app.models import Certification, CertificationEvidence, DeletionRequest, Registration
+from app.services.people import erasure
 from tests.registrations.conftest import MINE, REGISTRATIONS, client_id
 from tests.registrations.test_certifications import MINE as MINE_CERTIFICATIONS
 from tests.registrations.test_certifications import PDF, applicant, apply, upload
@@ -94,5 +99,36 @@ def test_the_copy_of_my_data_has_my_card_number_and_deletion_keeps_an_accepted_r
     # The registration is a ledger record: a deletion request keeps it (and the person's row).
     assert client.post("/api/v1/me/deletion-request", headers=headers).status_code == 202
     db.session.expire_all()
-    assert db.session.scalar(sa.select(DeletionRequest.ledger_kept)) is True
-    assert db.session.get(Registration, registration_id).resident_id == resident_id
+    request = db.session.scalar(sa.select(DeletionRequest))
+    assert request.ledger_kept is True
+    kept = db.session.get(Registration, registration_id)
+    assert (kept.resident_id, kept.card_number_hint) == (resident_id, "3410********5678")
+    # Once the retention has run out, the sweep clears the card number; the number and dates stay.
+    request.retain_until = local_day() - timedelta(days=1)
+    db.session.commit()
+    assert erasure.sweep()["ledger_erased"] == 1
+    db.session.expire_all()
+    kept = db.session.get(Registration, registration_id)
+    assert (kept.card_number_enc, kept.card_number_hint) == (None, None)
+    assert kept.number.startswith("SY") and kept.status == "accepted"
+
+
+def test_deletion_erases_applications_that_never_took_effect_with_their_files(
+    client, registrant, wechat_login, places
+):
+    resident_id, headers = registrant()
+    body = {"client_id": client_id(), **UNEMPLOYMENT, "employment_card_number": "3410020012345678"}
+    assert client.post(f"{MINE}/unemployment", json=body, headers=headers).status_code == 201
+    certification = apply(client, headers, "disabled").get_json()
+    uploaded = upload(client, f"{MINE_CERTIFICATIONS}/{certification['id']}/evidence", headers, PDF)
+    assert uploaded.status_code == 201, uploaded.get_json()
+    stored = db.session.scalar(sa.select(CertificationEvidence.storage_name))
+    assert files.path_of(stored).exists()
+
+    assert client.post("/api/v1/me/deletion-request", headers=headers).status_code == 202
+
+    db.session.expire_all()
+    # A submitted registration and a pending certification are applications, not ledger records.
+    assert (rows(Registration, resident_id), rows(Certification, resident_id)) == (0, 0)
+    assert not files.path_of(stored).exists()
+    assert db.session.scalar(sa.select(DeletionRequest.detail))["certifications_deleted"] == 1

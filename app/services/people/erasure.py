@@ -23,6 +23,7 @@ from app.models import (
     Application,
     ApplicationStatus,
     Certification,
+    CertificationEvidence,
     CertificationStatus,
     CheckIn,
     DeletionRequest,
@@ -149,6 +150,13 @@ def anonymise_ledger(resident: Resident, keep_place: bool = True) -> None:
     resident.name = None
     resident.id_number_enc = resident.id_number_hmac = resident.id_number_hint = None
     resident.birth_date = resident.gender = None
+    # The registrations kept with it keep their numbers and dates, not the 就业创业证 number.
+    db.session.execute(
+        sa.update(Registration)
+        .where(Registration.resident_id == resident.id)
+        .values(card_number_enc=None, card_number_hmac=None, card_number_hint=None)
+        .execution_options(synchronize_session=False)
+    )
     if not keep_place:
         for name in ("community_id", "township_id", "circle_id", "district_id", "city_id"):
             setattr(resident, name, None)
@@ -249,14 +257,61 @@ def _erase_resident(resident: Resident, ledger: bool) -> tuple[list[str], dict]:
     resident.seek_kinds = resident.seek_categories = resident.seek_wage_min = resident.seek_radius_m = None
     # The link to the login goes: what stays is a ledger row like one staff entered.
     resident.account_id = None
+    records, record_files = _erase_unsettled_records(resident)
     if not ledger:
         anonymise_ledger(resident, keep_place=False)
-    return storage_names, {
+    return storage_names + record_files, {
         "resume_files": len(storage_names),
+        **records,
         "resume": resume is not None,
         "applications_withdrawn": withdrawn,
         "check_ins_anonymised": check_ins,
     }
+
+
+def _erase_unsettled_records(resident: Resident) -> tuple[dict, list[str]]:
+    """Delete the registrations that never took effect and the certifications never certified.
+
+    They are applications, not ledger records: with their evidence (a disability certificate, a
+    signed form) they go. Registrations that took effect and certified groups stay with the ledger.
+    """
+    registrations = list(
+        db.session.scalars(
+            sa.select(Registration).where(
+                Registration.resident_id == resident.id,
+                Registration.status.not_in(
+                    [RegistrationStatus.accepted.value, RegistrationStatus.ended.value]
+                ),
+            )
+        )
+    )
+    certifications = list(
+        db.session.scalars(
+            sa.select(Certification).where(
+                Certification.resident_id == resident.id,
+                Certification.status.not_in(
+                    [CertificationStatus.certified.value, CertificationStatus.expired.value]
+                ),
+            )
+        )
+    )
+    evidence = list(
+        db.session.scalars(
+            sa.select(CertificationEvidence).where(
+                CertificationEvidence.certification_id.in_([row.id for row in certifications])
+            )
+        )
+    )
+    storage_names = [row.storage_name for row in evidence]
+    storage_names += [row.form_storage_name for row in registrations if row.form_storage_name]
+    for row in evidence:
+        db.session.delete(row)
+    db.session.flush()  # the evidence before its certification (a foreign key)
+    for row in (*certifications, *registrations):
+        db.session.delete(row)
+    return {"registrations_deleted": len(registrations), "certifications_deleted": len(certifications)}, (
+        storage_names
+    )
 
 
 def _erase_account(account: Account) -> dict:
