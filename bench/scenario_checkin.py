@@ -96,9 +96,35 @@ def tokens(resident_ids: list[int]) -> tuple[dict[int, str], int]:
                 created += 1
             accounts[resident.id] = account
     db.session.flush()
+    consent(list(accounts.values()))
     issued = {resident_id: issue_token(account)[0] for resident_id, account in accounts.items()}
     db.session.commit()
     return issued, created
+
+
+def consent(accounts: list) -> None:
+    """Record that these residents accepted the current documents, as the mini-program's first run does.
+
+    Check-in is a save of personal data: without it every request would be a 403 consent_required.
+    """
+    from app.extensions import db
+    from app.models import ConsentAction, ConsentRecord
+    from app.services.people.consent_documents import current_documents
+    from app.services.people.consents import pending
+
+    documents = current_documents()
+    db.session.add_all(
+        ConsentRecord(
+            account_id=account.id,
+            document_id=documents[purpose].id,
+            purpose=purpose,
+            version=documents[purpose].version,
+            action=ConsentAction.accepted.value,
+            client_version="bench",
+        )
+        for account in accounts
+        for purpose in pending(account.id)
+    )
 
 
 def station_codes() -> list[tuple[int, str, float, float, str]]:
