@@ -19,9 +19,13 @@ from app.common.crypto import lookup_hash
 from app.common.geo import check_point
 from app.errors import APIError, Conflict, NotFound, ValidationFailed
 from app.extensions import db
-from app.models import Account, Employer, EmployerStatus, Role, utcnow
+from app.models import Account, Employer, Role, utcnow
 from app.services.jobs.employer_visits import RECORD_ROLES, employer_in_reach, require_role
-from app.services.jobs.employers import check_may_take_a_business, set_contact_phone, stop_seeking
+from app.services.jobs.employers import (
+    check_may_take_a_business,
+    new_employer,
+    stop_seeking,
+)
 from app.services.people import audit, seekers
 from app.services.people.places import community_by_code, place_columns
 from app.services.people.scoping import assigned_communities, in_scope
@@ -82,24 +86,15 @@ def register_in_field(actor: Account, values: dict, ip: str | None) -> tuple[Emp
         raise _credit_code_taken()
     places = _reachable_community(actor, values["community_code"])
     check_point(values.get("lat"), values.get("lng"))
-    employer = Employer(
+    employer = new_employer(
+        values,
+        credit_code,
         account_id=None,
-        name=values["name"].strip(),
-        credit_code=credit_code,
-        legal_representative=values.get("legal_representative"),
-        contact_name=values.get("contact_name"),
-        industry=values.get("industry"),
-        size=values.get("size"),
-        address=values.get("address"),
-        lat=values.get("lat"),
-        lng=values.get("lng"),
-        status=EmployerStatus.pending.value,
         registered_by_id=actor.id,
         registered_client_id=values["client_id"],
         claim_attempts=0,
         **places,
     )
-    set_contact_phone(employer, values.get("contact_phone"))
     db.session.add(employer)
     try:
         db.session.flush()

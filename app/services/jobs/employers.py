@@ -103,6 +103,25 @@ def check_may_take_a_business(account: Account, doing: str) -> None:
         raise Conflict("employer_exists", "This WeChat account already has a business registered.")
 
 
+def new_employer(values: dict, credit_code: str, **columns) -> Employer:
+    """Build a pending employer from a registration's values (its owner and place in `columns`)."""
+    employer = Employer(
+        name=values["name"].strip(),
+        credit_code=credit_code,
+        legal_representative=values.get("legal_representative"),
+        contact_name=values.get("contact_name"),
+        industry=values.get("industry"),
+        size=values.get("size"),
+        address=values.get("address"),
+        lat=values.get("lat"),
+        lng=values.get("lng"),
+        status=EmployerStatus.pending.value,
+        **columns,
+    )
+    set_contact_phone(employer, values.get("contact_phone"))
+    return employer
+
+
 def register(account: Account, values: dict, ip: str | None) -> Employer:
     """Turn a WeChat user into an employer account with a pending employer record."""
     check_may_take_a_business(account, "register")
@@ -119,21 +138,8 @@ def register(account: Account, values: dict, ip: str | None) -> Employer:
     if holder is not None:
         raise _credit_code_taken()
     check_point(values.get("lat"), values.get("lng"))
-    employer = Employer(
-        account_id=account.id,
-        name=values["name"].strip(),
-        credit_code=code,
-        legal_representative=values.get("legal_representative"),
-        contact_name=values.get("contact_name"),
-        industry=values.get("industry"),
-        size=values.get("size"),
-        address=values.get("address"),
-        lat=values.get("lat"),
-        lng=values.get("lng"),
-        status=EmployerStatus.pending.value,
-        **_place_of(values, values.get("lat"), values.get("lng")),
-    )
-    set_contact_phone(employer, values.get("contact_phone"))
+    places = _place_of(values, values.get("lat"), values.get("lng"))
+    employer = new_employer(values, code, account_id=account.id, **places)
     db.session.add(employer)
     # A resident who registers a business uses the mini-program as that employer from now on.
     account.role = Role.employer.value
