@@ -12,6 +12,15 @@ from app.models.accounts import (
 from app.models.audit import AuditEvent
 from app.models.base import Base, utcnow
 from app.models.certifications import Certification, CertificationEvidence, CertificationStatus
+from app.models.claims import (
+    Claim,
+    ClaimAttachment,
+    ClaimChannel,
+    ClaimEvent,
+    ClaimHire,
+    ClaimObjection,
+    ClaimStatus,
+)
 from app.models.consents import (
     ConsentAction,
     ConsentDocument,
@@ -72,6 +81,8 @@ from app.models.places import (
     Township,
     TownshipKind,
 )
+from app.models.policies import ClaimPeriod, Policy, PolicySubject, PolicyVersion, PolicyVersionStatus
+from app.models.policy_matches import MatchStatus, PolicyMatch
 from app.models.push import Push, PushPreference, PushQuota, PushStatus, SubscriptionReport
 from app.models.registrations import (
     OPEN_STATUSES,
@@ -112,6 +123,20 @@ from app.models.stations import (
 )
 
 __all__ = [
+    "Claim",
+    "ClaimAttachment",
+    "ClaimChannel",
+    "ClaimEvent",
+    "ClaimHire",
+    "ClaimObjection",
+    "ClaimStatus",
+    "ClaimPeriod",
+    "Policy",
+    "PolicySubject",
+    "PolicyVersion",
+    "PolicyVersionStatus",
+    "MatchStatus",
+    "PolicyMatch",
     "ConsentAction",
     "ConsentDocument",
     "ConsentPurpose",
