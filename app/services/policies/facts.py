@@ -1,0 +1,668 @@
+"""The documented facts a policy's rule reads, and gathering them for many people or employers at once.
+
+A fact is a value about a person or an employer on a given day: ages and day counts are worked
+out against the `today` passed in (never the wall clock), so a rule evaluated for a day gives the
+same answer whenever it runs. `verified` facts come from records a reviewer accepted (a
+registration, a certification) or from the ledger itself; a claim resting only on them needs no
+declaration (免申即享). Gathering is bulk: a fixed number of grouped queries per chunk of at most
+CHUNK ids, whatever the number of people, so the batch over the whole ledger stays linear.
+
+Long because the fact catalogue (FACTS) is documentation as data, one entry per fact, and the
+gathering of every fact belongs beside the catalogue that names it.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+
+from app.common.clock import local_day
+from app.errors import ValidationFailed
+from app.extensions import db
+from app.models import (
+    Application,
+    ApplicationStatus,
+    Certification,
+    CertificationStatus,
+    Community,
+    District,
+    Education,
+    Employer,
+    EmployerSize,
+    EmployerStatus,
+    EmploymentStatus,
+    Household,
+    KeyGroup,
+    Registration,
+    RegistrationKind,
+    RegistrationStatus,
+    Resident,
+    ResidentKeyGroup,
+    Resume,
+    StatusChange,
+    Township,
+)
+from app.models.registrations import EmploymentKind
+
+# Ids per IN list: small enough for every backend's statement limits, large enough to be few.
+CHUNK = 1000
+# The window of an employer's recent hires (吸纳就业: the last twelve months).
+HIRES_WINDOW_DAYS = 365
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One documented fact: its name in rules, whom it is about, its type and how it reads in Chinese."""
+
+    name: str
+    subject: str  # "person" | "employer"
+    type: str  # "int" | "bool" | "str" | "list" | "dict"
+    label: str
+    description: str
+    verified: bool  # from reviewed ledger records: a claim on it needs no declaration
+    missing_hint: str | None = None  # what to do when a condition on it fails (plain Chinese)
+    unit: str | None = None
+    choices: tuple[str, ...] | None = None  # the values a "str" (or a "list"'s items) may take
+
+
+def _fact(*args, **kwargs) -> tuple[str, Fact]:
+    fact = Fact(*args, **kwargs)
+    return fact.name, fact
+
+
+KEY_GROUP_VALUES = tuple(KeyGroup)
+FACTS: dict[str, Fact] = dict(
+    [
+        _fact(
+            "age",
+            "person",
+            "int",
+            "年龄",
+            "Whole years on the day, from the birth date (the ID number).",
+            True,
+            unit="岁",
+        ),
+        _fact(
+            "gender",
+            "person",
+            "str",
+            "性别",
+            "male or female, from the ID number.",
+            True,
+            choices=("male", "female"),
+        ),
+        _fact(
+            "employment_status",
+            "person",
+            "str",
+            "就业状态",
+            "The ledger's employment status.",
+            True,
+            choices=tuple(EmploymentStatus),
+        ),
+        _fact(
+            "status_days",
+            "person",
+            "int",
+            "当前状态持续天数",
+            "Days since the status last changed into its current value.",
+            True,
+            unit="天",
+        ),
+        _fact(
+            "unemployment_registered",
+            "person",
+            "bool",
+            "已办理失业登记",
+            "An accepted unemployment registration (失业登记) in effect.",
+            True,
+            missing_hint="需先办理失业登记",
+        ),
+        _fact(
+            "unemployment_registered_days",
+            "person",
+            "int",
+            "失业登记天数",
+            "Days since the unemployment registration in effect was accepted (None without one).",
+            True,
+            missing_hint="需先办理失业登记",
+            unit="天",
+        ),
+        _fact(
+            "employment_registered",
+            "person",
+            "bool",
+            "已办理就业登记",
+            "An accepted employment registration (就业登记) in effect.",
+            True,
+            missing_hint="需先办理就业登记",
+        ),
+        _fact(
+            "employment_kind",
+            "person",
+            "str",
+            "就业形式",
+            "The kind of work of the employment registration in effect (None without one).",
+            True,
+            missing_hint="需先办理就业登记",
+            choices=tuple(EmploymentKind),
+        ),
+        _fact(
+            "employment_registered_days",
+            "person",
+            "int",
+            "就业登记天数",
+            "Days since the registered work started (started_on; None without one).",
+            True,
+            missing_hint="需先办理就业登记",
+            unit="天",
+        ),
+        _fact(
+            "key_groups",
+            "person",
+            "list",
+            "重点群体",
+            "Key groups certified on evidence (a certification or a registration) and in force on the day.",
+            True,
+            missing_hint="需先办理重点群体认定",
+            choices=KEY_GROUP_VALUES,
+        ),
+        _fact(
+            "declared_key_groups",
+            "person",
+            "list",
+            "自报重点群体",
+            "Key groups in force, not certified (declared, set without evidence, or worked out by a rule).",
+            False,
+            choices=KEY_GROUP_VALUES,
+        ),
+        _fact(
+            "zero_employment_household",
+            "person",
+            "bool",
+            "零就业家庭成员",
+            "The person's household is a zero-employment household (零就业家庭) on the day.",
+            True,
+            missing_hint="需为零就业家庭成员",
+        ),
+        _fact(
+            "household_size",
+            "person",
+            "int",
+            "家庭人数",
+            "Members of the person's household in the ledger (1 without one).",
+            True,
+            unit="人",
+        ),
+        _fact(
+            "education",
+            "person",
+            "str",
+            "学历",
+            "The highest education on the person's résumé (declared).",
+            False,
+            missing_hint="需在简历中填写学历",
+            choices=tuple(Education),
+        ),
+        _fact(
+            "graduation_year",
+            "person",
+            "int",
+            "毕业年份",
+            "The graduation year of a certified college graduate (高校毕业生认定).",
+            True,
+            missing_hint="需先办理高校毕业生认定",
+            unit="年",
+        ),
+        _fact(
+            "years_since_graduation",
+            "person",
+            "int",
+            "毕业年限",
+            "The day's year minus the graduation year.",
+            True,
+            missing_hint="需先办理高校毕业生认定",
+            unit="年",
+        ),
+        _fact(
+            "district_code",
+            "person",
+            "str",
+            "所在区县代码",
+            "The administrative code of the district the person lives in.",
+            True,
+        ),
+        _fact(
+            "township_code",
+            "person",
+            "str",
+            "所在乡镇街道代码",
+            "The administrative code of the township.",
+            True,
+        ),
+        _fact(
+            "community_code",
+            "person",
+            "str",
+            "所在社区村代码",
+            "The administrative code of the community or village.",
+            True,
+        ),
+        _fact(
+            "hired_days",
+            "person",
+            "int",
+            "平台入职天数",
+            "Days since the last hire through the platform (an application marked hired; None without one).",
+            True,
+            missing_hint="需通过平台求职入职",
+            unit="天",
+        ),
+        _fact(
+            "hires_count",
+            "person",
+            "int",
+            "平台入职次数",
+            "Hires through the platform, ever.",
+            True,
+            unit="次",
+        ),
+        _fact(
+            "employer_status",
+            "employer",
+            "str",
+            "单位核验状态",
+            "Where the employer is in verification.",
+            True,
+            missing_hint="需先完成单位主体核验",
+            choices=tuple(EmployerStatus),
+        ),
+        _fact(
+            "size", "employer", "str", "单位规模", "The headcount band.", False, choices=tuple(EmployerSize)
+        ),
+        _fact("industry", "employer", "str", "所属行业", "The employer's industry (as registered).", False),
+        _fact(
+            "verified",
+            "employer",
+            "bool",
+            "已通过主体核验",
+            "The employer is verified.",
+            True,
+            missing_hint="需先完成单位主体核验",
+        ),
+        _fact(
+            "hires_12m",
+            "employer",
+            "int",
+            "近12个月吸纳就业人数",
+            "Employment registrations here started in the last 365 days (accepted, or since ended).",
+            True,
+            missing_hint="需为新吸纳人员办理就业登记",
+            unit="人",
+        ),
+        _fact(
+            "key_group_hires_12m",
+            "employer",
+            "int",
+            "近12个月吸纳重点群体人数",
+            "Of hires_12m, people with a certified key group in force on their first day.",
+            True,
+            missing_hint="需吸纳经认定的重点群体人员并办理就业登记",
+            unit="人",
+        ),
+        _fact(
+            "hires_by_key_group",
+            "employer",
+            "dict",
+            "近12个月按重点群体吸纳人数",
+            "Key group -> hires certified in it (12 months); a rule reads hires_by_key_group.<group>.",
+            True,
+            unit="人",
+        ),
+        _fact(
+            "insured_staff",
+            "employer",
+            "int",
+            "参保职工人数",
+            "Staff insured by the employer; declared by the employer, never verified.",
+            False,
+            missing_hint="需申报参保职工人数",
+            unit="人",
+        ),
+    ]
+)
+# The facts of each subject; a place code reads the same for an employer as for a person.
+SUBJECT_FACTS: dict[str, tuple[str, ...]] = {
+    "person": tuple(name for name, fact in FACTS.items() if fact.subject == "person"),
+    "employer": (*(name for name, fact in FACTS.items() if fact.subject == "employer"), "district_code"),
+}
+
+
+def catalogue(subject: str | None = None) -> list[dict]:
+    """Return the documented facts (of one subject when given), as the API lists them."""
+    names = SUBJECT_FACTS[subject] if subject else list(FACTS)
+    return [
+        {
+            **vars(FACTS[name]),
+            "subject": subject or FACTS[name].subject,
+            "choices": list(FACTS[name].choices or ()),
+        }
+        for name in names
+    ]
+
+
+def _chunks(ids: list[int]):
+    """Yield the distinct ids in sorted chunks of at most CHUNK."""
+    ordered = sorted(set(ids))
+    for start in range(0, len(ordered), CHUNK):
+        yield ordered[start : start + CHUNK]
+
+
+def _codes(model, ids: set) -> dict[int, str]:
+    """Return the administrative codes of the places of one level with these ids."""
+    ids = {place_id for place_id in ids if place_id is not None}
+    if not ids:
+        return {}
+    return dict(db.session.execute(sa.select(model.id, model.code).where(model.id.in_(ids))).all())
+
+
+def _days(since: date | None, today: date) -> int | None:
+    """Return the whole days from `since` to `today` (None without a day)."""
+    return None if since is None else (today - since).days
+
+
+def age_on(birth_date: date | None, today: date) -> int | None:
+    """Return the age in whole years on `today` (a birthday today counts)."""
+    if birth_date is None:
+        return None
+    return today.year - birth_date.year - ((today.month, today.day) < (birth_date.month, birth_date.day))
+
+
+def person_facts(resident_ids: list[int], today: date | None = None) -> dict[int, dict]:
+    """Return the facts of many residents on `today`, by resident id (ids not in the ledger left out)."""
+    today = today or local_day()
+    found: dict[int, dict] = {}
+    for chunk in _chunks(resident_ids):
+        found.update(_person_chunk(chunk, today))
+    return found
+
+
+def _person_chunk(ids: list[int], today: date) -> dict[int, dict]:
+    """Return the facts of at most CHUNK residents in a fixed number of queries."""
+    residents = db.session.execute(
+        sa.select(
+            Resident.id,
+            Resident.birth_date,
+            Resident.gender,
+            Resident.employment_status,
+            Resident.household_id,
+            Resident.community_id,
+            Resident.township_id,
+            Resident.district_id,
+        ).where(Resident.id.in_(ids))
+    ).all()
+    if not residents:
+        return {}
+    # The latest change into the current status starts the current spell (the history is append-only).
+    status_since = dict(
+        db.session.execute(
+            sa.select(StatusChange.resident_id, sa.func.max(StatusChange.occurred_at))
+            .join(Resident, Resident.id == StatusChange.resident_id)
+            .where(
+                StatusChange.resident_id.in_(ids),
+                StatusChange.to_status == Resident.employment_status,
+                sa.or_(
+                    StatusChange.from_status.is_(None), StatusChange.from_status != StatusChange.to_status
+                ),
+            )
+            .group_by(StatusChange.resident_id)
+        ).all()
+    )
+    registrations: dict[int, dict] = defaultdict(dict)
+    for row in db.session.execute(
+        sa.select(
+            Registration.resident_id,
+            Registration.kind,
+            Registration.accepted_on,
+            Registration.valid_until,
+            Registration.employment_kind,
+            Registration.started_on,
+        ).where(
+            Registration.resident_id.in_(ids),
+            Registration.status == RegistrationStatus.accepted.value,
+        )
+    ):
+        if (
+            row.kind == RegistrationKind.unemployment
+            and row.valid_until is not None
+            and row.valid_until < today
+        ):
+            continue  # lapsed, not yet ended by the daily task
+        registrations[row.resident_id][row.kind] = row
+    certified: dict[int, set] = defaultdict(set)
+    declared: dict[int, set] = defaultdict(set)
+    for row in db.session.execute(
+        sa.select(
+            ResidentKeyGroup.resident_id,
+            ResidentKeyGroup.key_group,
+            ResidentKeyGroup.since,
+            ResidentKeyGroup.until,
+            ResidentKeyGroup.verified_by_id,
+            ResidentKeyGroup.certification_id,
+            ResidentKeyGroup.registration_id,
+        ).where(ResidentKeyGroup.resident_id.in_(ids))
+    ):
+        if (row.until is not None and row.until < today) or (row.since is not None and row.since > today):
+            continue
+        evidence = row.certification_id is not None or row.registration_id is not None
+        (certified if evidence and row.verified_by_id is not None else declared)[row.resident_id].add(
+            row.key_group
+        )
+    graduation = dict(
+        db.session.execute(
+            sa.select(Certification.resident_id, sa.func.max(Certification.graduation_year))
+            .where(
+                Certification.resident_id.in_(ids),
+                Certification.key_group == KeyGroup.college_graduate.value,
+                Certification.status.in_(
+                    [CertificationStatus.certified.value, CertificationStatus.expired.value]
+                ),
+                Certification.graduation_year.is_not(None),
+            )
+            .group_by(Certification.resident_id)
+        ).all()
+    )
+    household_ids = {row.household_id for row in residents if row.household_id is not None}
+    households = {}
+    if household_ids:
+        households = {
+            household_id: (since, size)
+            for household_id, since, size in db.session.execute(
+                sa.select(Household.id, Household.zero_employment_since, sa.func.count(Resident.id))
+                .join(Resident, Resident.household_id == Household.id)
+                .where(Household.id.in_(household_ids))
+                .group_by(Household.id, Household.zero_employment_since)
+            )
+        }
+    education = dict(
+        db.session.execute(
+            sa.select(Resume.resident_id, Resume.education).where(Resume.resident_id.in_(ids))
+        ).all()
+    )
+    hires = {
+        resident_id: (count, last)
+        for resident_id, count, last in db.session.execute(
+            sa.select(Application.resident_id, sa.func.count(), sa.func.max(Application.status_changed_at))
+            .where(Application.resident_id.in_(ids), Application.status == ApplicationStatus.hired.value)
+            .group_by(Application.resident_id)
+        )
+    }
+    districts = _codes(District, {row.district_id for row in residents})
+    townships = _codes(Township, {row.township_id for row in residents})
+    communities = _codes(Community, {row.community_id for row in residents})
+
+    found = {}
+    for row in residents:
+        mine = registrations.get(row.id, {})
+        unemployment = mine.get(RegistrationKind.unemployment.value)
+        employment = mine.get(RegistrationKind.employment.value)
+        zero_since, size = households.get(row.household_id, (None, 1))
+        year = graduation.get(row.id)
+        count, last_hire = hires.get(row.id, (0, None))
+        since = status_since.get(row.id)
+        found[row.id] = {
+            "age": age_on(row.birth_date, today),
+            "gender": row.gender,
+            "employment_status": row.employment_status,
+            "status_days": _days(local_day(since), today) if since is not None else None,
+            "unemployment_registered": unemployment is not None,
+            "unemployment_registered_days": _days(unemployment.accepted_on, today) if unemployment else None,
+            "employment_registered": employment is not None,
+            "employment_kind": employment.employment_kind if employment else None,
+            "employment_registered_days": _days(employment.started_on, today) if employment else None,
+            "key_groups": sorted(certified.get(row.id, ())),
+            "declared_key_groups": sorted(declared.get(row.id, set()) - certified.get(row.id, set())),
+            "zero_employment_household": zero_since is not None and zero_since <= today,
+            "household_size": size,
+            "education": education.get(row.id),
+            "graduation_year": year,
+            "years_since_graduation": today.year - year if year is not None else None,
+            "district_code": districts.get(row.district_id),
+            "township_code": townships.get(row.township_id),
+            "community_code": communities.get(row.community_id),
+            "hired_days": _days(local_day(last_hire), today) if last_hire is not None else None,
+            "hires_count": count,
+        }
+    return found
+
+
+def employer_facts(employer_ids: list[int], today: date | None = None) -> dict[int, dict]:
+    """Return the facts of many employers on `today`, by employer id (insured_staff unknown: None)."""
+    today = today or local_day()
+    found: dict[int, dict] = {}
+    for chunk in _chunks(employer_ids):
+        found.update(_employer_chunk(chunk, today))
+    return found
+
+
+def _employer_chunk(ids: list[int], today: date) -> dict[int, dict]:
+    """Return the facts of at most CHUNK employers in a fixed number of queries."""
+    employers = db.session.execute(
+        sa.select(Employer.id, Employer.status, Employer.size, Employer.industry, Employer.district_id).where(
+            Employer.id.in_(ids)
+        )
+    ).all()
+    if not employers:
+        return {}
+    window = (
+        Registration.started_on > today - timedelta(days=HIRES_WINDOW_DAYS),
+        Registration.started_on <= today,
+    )
+    hired = (
+        Registration.employer_id.in_(ids),
+        Registration.kind == RegistrationKind.employment.value,
+        # An employment that has since ended was still a hire.
+        Registration.status.in_([RegistrationStatus.accepted.value, RegistrationStatus.ended.value]),
+        *window,
+    )
+    hires = dict(
+        db.session.execute(
+            sa.select(Registration.employer_id, sa.func.count())
+            .where(*hired)
+            .group_by(Registration.employer_id)
+        ).all()
+    )
+    # Who was a certified key-group member on their first day: the group's period covers started_on.
+    groups: dict[int, dict[str, set]] = defaultdict(lambda: defaultdict(set))
+    for employer_id, registration_id, key_group in db.session.execute(
+        sa.select(Registration.employer_id, Registration.id, ResidentKeyGroup.key_group)
+        .join(ResidentKeyGroup, ResidentKeyGroup.resident_id == Registration.resident_id)
+        .where(
+            *hired,
+            ResidentKeyGroup.verified_by_id.is_not(None),
+            sa.or_(
+                ResidentKeyGroup.certification_id.is_not(None), ResidentKeyGroup.registration_id.is_not(None)
+            ),
+            sa.or_(ResidentKeyGroup.since.is_(None), ResidentKeyGroup.since <= Registration.started_on),
+            sa.or_(ResidentKeyGroup.until.is_(None), ResidentKeyGroup.until >= Registration.started_on),
+        )
+    ):
+        groups[employer_id][key_group].add(registration_id)
+    districts = _codes(District, {row.district_id for row in employers})
+    found = {}
+    for row in employers:
+        by_group = groups.get(row.id, {})
+        found[row.id] = {
+            "employer_status": row.status,
+            "size": row.size,
+            "industry": row.industry,
+            "verified": row.status == EmployerStatus.verified.value,
+            "hires_12m": hires.get(row.id, 0),
+            "key_group_hires_12m": len(set().union(*by_group.values())) if by_group else 0,
+            "hires_by_key_group": {group: len(regs) for group, regs in sorted(by_group.items())},
+            "insured_staff": None,
+            "district_code": districts.get(row.district_id),
+        }
+    return found
+
+
+# The most an answer may say (a calculator's question, not a record).
+ANSWER_INT_MAX = 100_000
+
+
+def empty_facts(subject: str) -> dict:
+    """Return a subject's facts all unknown: None, an empty list or dict, False for a yes/no."""
+    blank = {"bool": False, "list": [], "dict": {}}
+    return {name: blank.get(FACTS[name].type) for name in SUBJECT_FACTS[subject]}
+
+
+def answers_to_facts(answers: dict, subject: str, today: date | None = None) -> dict:
+    """Return the facts a calculator's answers give, the rest unknown; 422 naming the first bad answer."""
+    if subject not in SUBJECT_FACTS:
+        raise ValidationFailed("subject", "Subject must be person or employer.")
+    if not isinstance(answers, dict):
+        raise ValidationFailed("answers", "Answers must be an object of fact names and values.")
+    facts = empty_facts(subject)
+    for name, value in answers.items():
+        field = f"answers.{name}"
+        if name not in SUBJECT_FACTS[subject]:
+            raise ValidationFailed(field, f"{name} is not a fact about a {subject}.", code="unknown_fact")
+        if value is None:
+            continue
+        facts[name] = _answer(FACTS[name], value, field)
+    if facts.get("graduation_year") is not None and facts.get("years_since_graduation") is None:
+        facts["years_since_graduation"] = (today or local_day()).year - facts["graduation_year"]
+    return facts
+
+
+def _answer(fact: Fact, value, field: str):
+    """Return one answer checked against its fact's type and choices."""
+    if fact.type == "int":
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= ANSWER_INT_MAX:
+            raise ValidationFailed(
+                field, f"A whole number from 0 to {ANSWER_INT_MAX}.", code="invalid_answer"
+            )
+        return value
+    if fact.type == "bool":
+        if not isinstance(value, bool):
+            raise ValidationFailed(field, "true or false.", code="invalid_answer")
+        return value
+    if fact.type == "str":
+        if not isinstance(value, str) or not value or len(value) > 64:
+            raise ValidationFailed(field, "A text of 1–64 characters.", code="invalid_answer")
+        if fact.choices and value not in fact.choices:
+            raise ValidationFailed(field, f"One of: {', '.join(fact.choices)}.", code="invalid_answer")
+        return value
+    if fact.type == "list":
+        if not isinstance(value, list) or any(item not in (fact.choices or ()) for item in value):
+            raise ValidationFailed(
+                field, f"A list of: {', '.join(fact.choices or ())}.", code="invalid_answer"
+            )
+        return sorted(set(value))
+    if not isinstance(value, dict) or any(
+        key not in KEY_GROUP_VALUES or isinstance(count, bool) or not isinstance(count, int) or count < 0
+        for key, count in value.items()
+    ):
+        raise ValidationFailed(field, "An object of key groups and counts.", code="invalid_answer")
+    return dict(sorted(value.items()))
