@@ -1,0 +1,75 @@
+// 我的政策 (where a policy_notice push opens, ?match=<id>): the policies I qualify for, why, the
+// estimated amount and the claim deadline, and those I nearly qualify for with what is missing.
+// Worked out by the server (GET /me/policies); docs/POLICIES.md "Matching: policies find people".
+const api = require('../../utils/api')
+const format = require('../../utils/format')
+
+const CLAIM_STATUS_NAMES = {
+  submitted: '已提交',
+  accepted: '已受理',
+  first_reviewed: '初审通过',
+  second_reviewed: '复核通过',
+  in_notice: '公示中',
+  approved: '已核准',
+  paid: '已发放',
+  returned: '退回补充材料',
+  rejected: '未通过',
+  withdrawn: '已撤回',
+}
+
+/** Fen as '1,000元' (two decimals only when there are any). */
+function yuan(fen) {
+  if (fen === null || fen === undefined) return ''
+  const value = fen / 100
+  const text = Number.isInteger(value) ? value.toLocaleString('en-US') : value.toFixed(2)
+  return `${text}元`
+}
+
+/** One match as the list shows it: why (the conditions that held), how much, by when. */
+function matchOf(item) {
+  return {
+    id: item.id,
+    title: item.title,
+    documentNumber: item.document_number || '',
+    benefit: item.benefit,
+    amount: yuan(item.amount_fen),
+    deadline: item.claim_deadline ? format.dayText(item.claim_deadline) : '',
+    reasons: (item.trace || []).filter((step) => step.held).map((step) => step.text),
+    claimed: item.status === 'claimed',
+    claimStatus: CLAIM_STATUS_NAMES[item.claim_status] || '',
+  }
+}
+
+/** One near miss: the policy and what is missing, in plain Chinese. */
+function nearOf(item) {
+  return { id: item.policy_version_id, title: item.title, benefit: item.benefit, missing: item.missing }
+}
+
+Page({
+  data: { loading: true, loaded: false, message: '', matches: [], nearMisses: [], focus: 0 },
+
+  onLoad(query) {
+    this.setData({ focus: Number((query && query.match) || 0) })
+  },
+
+  onShow() {
+    return this.load()
+  },
+
+  onPullDownRefresh() {
+    return this.load().then(() => wx.stopPullDownRefresh())
+  },
+
+  async load() {
+    this.setData({ loading: true, message: '' })
+    try {
+      const mine = await api.request('/me/policies')
+      this.setData({ matches: mine.matches.map(matchOf), nearMisses: mine.near_misses.map(nearOf), loaded: true })
+    } catch (error) {
+      this.setData({ message: error.message })
+      if (!this.data.loaded) api.showError(error)
+    } finally {
+      this.setData({ loading: false })
+    }
+  },
+})
