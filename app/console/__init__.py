@@ -44,6 +44,8 @@ VIEW_MODULES = (
     "employer_visits",
     "registrations",
     "counter",
+    "policies",
+    "claims",
 )
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})

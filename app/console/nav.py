@@ -12,6 +12,9 @@ from app.services.jobs.employer_visits import RECORD_ROLES as VISIT_RECORDERS
 from app.services.jobs.employers import VERIFY_ROLES
 from app.services.jobs.posts import REVIEW_ROLES
 from app.services.people.staff import CREATABLE_ROLES
+from app.services.policies.catalogue import MANAGER_ROLES as POLICY_MANAGERS
+from app.services.policies.claims import READ_ROLES as CLAIM_READERS
+from app.services.policies.working_list import ROLES as WORKING_LIST_ROLES
 from app.services.registrations.certifications import READ_ROLES as CERTIFICATION_READERS
 from app.services.registrations.certifications import REVIEW_ROLES as CERTIFICATION_REVIEWERS
 from app.services.registrations.records import READ_ROLES as REGISTRATION_READERS
@@ -45,6 +48,9 @@ NAV: list[NavItem] = [
     NavItem("重点群体认定", "/console/lists/certifications", CERTIFICATION_READERS, "待办"),
     # Entering at the counter: the roles both registrations and certifications let enter.
     NavItem("柜台办理", "/console/counter", REGISTRATION_REVIEWERS & CERTIFICATION_REVIEWERS, "待办"),
+    NavItem("待遇申领", "/console/claims", CLAIM_READERS, "政策与待遇"),
+    NavItem("政策找人", "/console/working-list", WORKING_LIST_ROLES, "政策与待遇"),
+    NavItem("政策库", "/console/policies", frozenset(POLICY_MANAGERS), "政策与待遇"),
     NavItem("服务站", "/console/lists/stations", WATCHERS | {Role.station_staff}, "服务与人员"),
     NavItem("网格员", "/console/lists/grid_workers", WATCHERS, "服务与人员"),
     NavItem("工作人员账号", "/console/lists/staff_accounts", frozenset(CREATABLE_ROLES), "服务与人员"),

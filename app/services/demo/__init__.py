@@ -6,8 +6,9 @@ people (staff, residents, the app users' accounts), employers (and their jobs), 
 (households); and for the console, the months of activity `flask dev-setup` adds: dates (the
 window they lie in), jobs (jobs in every state, applications, reports), ledger (the month's
 changes), visits, check_ins, pushes, history (ledger snapshots), employer_visits (employers met
-in the field) and console (the admins' second factor); registrations (失业/就业登记) come with
-the demo data. This one puts them together and sets the demo password.
+in the field), console (the admins' second factor) and policies (the six illustrative policies,
+their people and claims at every stage); registrations (失业/就业登记) come with the demo
+data. This one puts them together and sets the demo password.
 """
 
 import functools
@@ -35,6 +36,7 @@ from app.services.demo.people import (
     demo_residents,
     demo_staff,
 )
+from app.services.demo.policies import create_demo_policies
 from app.services.demo.pushes import demo_pushes
 from app.services.demo.registrations import demo_registrations
 from app.services.demo.stations import DEMO_STATIONS, demo_stations
@@ -110,6 +112,9 @@ def create_demo_activity(totp_secret: str) -> dict:
     db.session.commit()
     added["job_reports"] = demo_reports(users)  # the real service, which commits
     added["employer_visits"] = demo_employer_visits()  # the real services, which commit
+    # The six illustrative policies (示例), the people they find and claims at every stage: the
+    # real catalogue, matching and review steps, which commit.
+    added.update(create_demo_policies())
     added["snapshots"] = demo_snapshots()  # after the month's changes and visits it counts
     db.session.commit()
     accounts = demo_second_factors(totp_secret)
