@@ -162,6 +162,19 @@ class Config:
     CERTIFICATION_REMINDER_DAYS = env_int("CERTIFICATION_REMINDER_DAYS", 30)
     CERTIFICATION_FILES_MAX = env_int("CERTIFICATION_FILES_MAX", 5)
     LONG_TERM_UNEMPLOYED_MONTHS = env_int("LONG_TERM_UNEMPLOYED_MONTHS", 12)
+    # Benefit claims (docs/POLICIES.md, section C): the calendar days each stage may take before
+    # the claim shows overdue in the queues (the public notice lasts the version's notice_days
+    # instead), and how many files a claim holds.
+    CLAIM_STAGE_DAYS = {
+        "submitted": env_int("CLAIM_ACCEPT_DAYS", 5),
+        "accepted": env_int("CLAIM_FIRST_REVIEW_DAYS", 10),
+        "first_reviewed": env_int("CLAIM_SECOND_REVIEW_DAYS", 10),
+        "second_reviewed": env_int("CLAIM_NOTICE_START_DAYS", 5),
+        "in_notice": env_int("CLAIM_APPROVE_DAYS", 5),
+        "approved": env_int("CLAIM_PAY_DAYS", 30),
+        "returned": env_int("CLAIM_RESUBMIT_DAYS", 30),
+    }
+    CLAIM_FILES_MAX = env_int("CLAIM_FILES_MAX", 10)
     HOUSEHOLD_IMPORT_MAX_ROWS = env_int("HOUSEHOLD_IMPORT_MAX_ROWS", 20000)
     # After a deletion request, a ledger record (就业失业登记, the status history) is kept this many
     # years for the statutory duty it serves, then anonymised (docs/PEOPLE.md, "Consent"); the
@@ -207,7 +220,7 @@ class Config:
         "policy_notice": {
             "template_id": env_str("PUSH_TEMPLATE_POLICY_NOTICE", "tmpl-policy-notice"),
             "kind": "long_term",
-            "page": "pages/me/index",
+            "page": "pages/policies/index",  # ?match= the match: 我的政策 (docs/POLICIES.md)
             "build": "app.services.push.templates:policy_notice",
         },
         # A record's outcome (a registration accepted, a certification about to expire):

@@ -18,7 +18,7 @@ import time
 
 from bench.common import RESULTS_DIR, write_result
 
-SCENARIOS = ("search", "checkin", "fanout", "checklist", "snapshot", "dashboard", "export")
+SCENARIOS = ("search", "checkin", "fanout", "checklist", "snapshot", "dashboard", "export", "policy_match")
 MODULES = {
     "search": "bench.scenario_search",
     "checkin": "bench.scenario_checkin",
@@ -27,6 +27,7 @@ MODULES = {
     "snapshot": "bench.scenario_snapshot",
     "dashboard": "bench.scenario_dashboard",
     "export": "bench.scenario_export",
+    "policy_match": "bench.scenario_policy_match",
 }
 
 

@@ -382,6 +382,10 @@ def build_side(
         sa.select(ZeroEmploymentCase.id).where(ZeroEmploymentCase.household_id == household.id)
     )
     assert case_id is not None, "a household of one unemployed member is a zero-employment case"
+    policy_id = _draft_policy(make_staff, code[:6] + "000000")
+    from tests.policies.claims_support import side_claim  # a claim with a file and an objection
+
+    claim_ids = side_claim(resident_id, grid_worker.id)
     return {
         "ids": {
             "station_id": station_id,
@@ -401,11 +405,29 @@ def build_side(
             "evidence_id": evidence.get_json()["id"],
             "employer_visit_id": employer_visit.id,
             "registration_id": registration.get_json()["id"],
+            "policy_id": policy_id,
+            **claim_ids,
             "code": station_row.code,
         },
         "resident_headers": resident_headers,
         "employer_headers": employer_headers,
     }
+
+
+def _draft_policy(make_staff, district_code: str) -> int:
+    """Draft a district policy of the side's district (seen by its managers only); return its id."""
+    from app.services.policies.catalogue import create_policy
+
+    author = make_staff("district_admin", "district", district_code)
+    values = {
+        "subject": "person",
+        "title": "矩阵政策",
+        "effective_from": "2026-01-01",
+        "benefit": {"kind": "fixed", "amount": 100},
+        "rule": {">=": [{"var": "age"}, 16]},
+    }
+    version, _ = create_policy(author, values, None)
+    return version.policy_id
 
 
 # ---- the console in the API-wide checks (test_authorization_matrix.py, test_personal_data_scan.py) --

@@ -114,12 +114,23 @@ BODIES = {
     "certifications.reject": {"reason": "授权矩阵检查"},
     "console.certify_certification": {"valid_from": "2026-01-01"},
     "console.reject_certification": {"reason": "授权矩阵检查"},
+    **{f"claims.{step}": {} for step in ("accept", "first_review", "second_review", "publicise", "approve")},
+    **{f"claims.{step}": {} for step in ("resubmit", "withdraw")},
+    "claims.pay": {"payment_reference": "MATRIX-1"},
+    "claims.return": {"reason": "授权矩阵检查"},
+    "claims.reject": {"reason": "授权矩阵检查"},
+    "claims.object_to": {"text": "授权矩阵检查"},
+    "claims.resolve_objection": {"decision": "dismissed", "resolution": "授权矩阵检查"},
+    "policies.edit_draft": {"title": "矩阵政策"},
+    "policies.publish": {},
+    "policies.withdraw": {"reason": "授权矩阵检查"},
 }
 UPLOADS = {
     "employers.upload_licence",
     "registrations.attach_form",
     "certifications.upload_own_evidence",
     "certifications.upload_evidence",
+    "claims.add_attachment",
 }
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 # Where each staff role of the matrix works: all on side A, none over side B but the city admin.

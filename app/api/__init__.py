@@ -80,6 +80,12 @@ def register_blueprints(app: Flask, api: ApiWithErrors) -> None:
     modules += (employer_visits,)
     modules += (certifications,)
     modules += (consents,)
+    from app.api import policies, policy_matches
+
+    modules += (policies, policy_matches)
+    from app.api import claims
+
+    modules += (claims,)
     for module in modules:
         api.register_blueprint(module.blp, url_prefix="/api/v1" + module.URL_PREFIX)
     # Checked item by item rather than as the request body (one bad visit must not refuse the

@@ -88,9 +88,13 @@ class Claim(PlaceColumns, TimestampMixin, Base):
     paid_at: Mapped[datetime | None] = mapped_column(sa.DateTime())
     payment_reference: Mapped[str | None] = mapped_column(sa.String(64))
 
+    resident: Mapped["Resident | None"] = relationship()  # noqa: F821  (by name: no import cycle)
+    employer: Mapped["Employer | None"] = relationship()  # noqa: F821
+    version: Mapped["PolicyVersion"] = relationship()  # noqa: F821
     events: Mapped[list["ClaimEvent"]] = relationship(order_by="ClaimEvent.id")
     attachments: Mapped[list["ClaimAttachment"]] = relationship(order_by="ClaimAttachment.id")
     hires: Mapped[list["ClaimHire"]] = relationship(order_by="ClaimHire.id")
+    objections: Mapped[list["ClaimObjection"]] = relationship(order_by="ClaimObjection.id")
 
 
 class ClaimEvent(Base):

@@ -12,7 +12,7 @@ from app.services.jobs import posts
 from app.services.people import ageing, console_sessions, tokens
 from app.services.push import subscriptions
 from app.services.stations import check_ins
-from app.tasks import registrations  # noqa: F401  (declares the tasks SCHEDULE names)
+from app.tasks import claims, policies, registrations  # noqa: F401  (declares the tasks SCHEDULE names)
 
 # (task name, seconds between runs)
 SCHEDULE = (
@@ -34,6 +34,10 @@ SCHEDULE = (
     ("people.sweep_deletions", 24 * 3600),
     # Certifications: renewal reminders and expiry; long-term unemployment (docs/REGISTRATIONS.md).
     ("certifications.run_daily", 24 * 3600),
+    # Policies find people: all in force over the ledger, as ages and day counts move (docs/POLICIES.md).
+    ("policies.match_all", 24 * 3600),
+    # Claims: overdue stages and ended public notices counted for the queues (docs/POLICIES.md).
+    ("claims.run_daily", 24 * 3600),
 )
 
 

@@ -88,7 +88,7 @@ def test_a_residents_and_an_employers_own_events_are_placed_where_they_are(
     make_job(headers)
     employer_events = db.session.scalars(
         sa.select(AuditEvent).where(AuditEvent.actor_id == employer.account_id)
-    )
+    ).all()  # read now: an open SQLite cursor would block the re-match task's write after the commit
     resident = make_resident(HUANGSHAN_1)
     account = Account(role="resident", openid="placed-resident")
     db.session.add(account)

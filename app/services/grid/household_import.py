@@ -37,6 +37,7 @@ from app.services.grid.ledger_file import (
     read_rows,
 )
 from app.services.people import audit
+from app.services.people.facts_changed import household_changed
 from app.services.people.personal_data import set_id_number, set_phone
 from app.services.people.places import place_columns
 from app.services.people.residents import set_community
@@ -359,6 +360,7 @@ def import_households(actor: Account, data: bytes, filename: str | None, ip: str
     db.session.flush()
     for household_id in sorted(touched):
         recompute(household_id, StatusSource.staff)
+        household_changed(household_id)  # members came or went: policies re-match them
     audit.commit(
         "households.import",
         actor=actor,

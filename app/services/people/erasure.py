@@ -26,8 +26,10 @@ from app.models import (
     CertificationEvidence,
     CertificationStatus,
     CheckIn,
+    Claim,
     DeletionRequest,
     DeletionStatus,
+    PolicyMatch,
     Push,
     PushPreference,
     PushQuota,
@@ -54,6 +56,7 @@ OPEN_APPLICATIONS = (ApplicationStatus.submitted, ApplicationStatus.viewed, Appl
 UNSENT = (PushStatus.pending.value, PushStatus.scheduled.value)
 # A failed or stuck request is tried again by the sweep after this long.
 RETRY_AFTER = timedelta(minutes=10)
+PAID = ("approved", "paid")  # claims (直补快办) that are payment records
 
 
 def years_after(day: date, years: int) -> date:
@@ -141,7 +144,9 @@ def is_ledger_record(resident: Resident) -> bool:
         Certification.resident_id == resident.id,
         Certification.status.in_([CertificationStatus.certified.value, CertificationStatus.expired.value]),
     )
-    kept = (by_others, verified, registered, certified)
+    # A benefit approved or paid (直补快办) is a payment record: kept like the registrations.
+    paid = sa.select(Claim.id).where(Claim.resident_id == resident.id, Claim.status.in_(PAID))
+    kept = (by_others, verified, registered, certified, paid)
     return bool(db.session.scalar(sa.select(sa.or_(*(sa.exists(query) for query in kept)))))
 
 
@@ -258,6 +263,10 @@ def _erase_resident(resident: Resident, ledger: bool) -> tuple[list[str], dict]:
     # The link to the login goes: what stays is a ledger row like one staff entered.
     resident.account_id = None
     records, record_files = _erase_unsettled_records(resident)
+    # Policy matches not claimed (a claim keeps its own): nobody is offered a benefit any more.
+    records["policy_matches_deleted"] = db.session.execute(
+        sa.delete(PolicyMatch).where(PolicyMatch.resident_id == resident.id, PolicyMatch.status != "claimed")
+    ).rowcount
     if not ledger:
         anonymise_ledger(resident, keep_place=False)
     return storage_names + record_files, {
@@ -304,6 +313,7 @@ def _erase_unsettled_records(resident: Resident) -> tuple[dict, list[str]]:
     )
     storage_names = [row.storage_name for row in evidence]
     storage_names += [row.form_storage_name for row in registrations if row.form_storage_name]
+    storage_names += _close_unsettled_claims(resident)
     for row in evidence:
         db.session.delete(row)
     db.session.flush()  # the evidence before its certification (a foreign key)
@@ -312,6 +322,21 @@ def _erase_unsettled_records(resident: Resident) -> tuple[dict, list[str]]:
     return {"registrations_deleted": len(registrations), "certifications_deleted": len(certifications)}, (
         storage_names
     )
+
+
+def _close_unsettled_claims(resident: Resident) -> list[str]:
+    """Withdraw the claims not approved (approved: a payment record, kept); drop bank details and files."""
+    claims = db.session.scalars(
+        sa.select(Claim).where(Claim.resident_id == resident.id, Claim.status.not_in(PAID))
+    )
+    names = []
+    for claim in claims:
+        claim.status = claim.status if claim.status == "rejected" else "withdrawn"
+        claim.open_key = claim.bank_account_enc = claim.bank_account_hint = claim.account_holder = None
+        for file in claim.attachments:
+            names.append(file.storage_name)
+            db.session.delete(file)
+    return names
 
 
 def _erase_account(account: Account) -> dict:

@@ -20,11 +20,15 @@ from app.models import (
     Certification,
     CertificationEvidence,
     CheckIn,
+    Claim,
+    ClaimAttachment,
+    ClaimEvent,
     ConsentRecord,
     DeletionRequest,
     EventSignup,
     Job,
     Need,
+    PolicyMatch,
     Push,
     PushPreference,
     PushQuota,
@@ -221,6 +225,46 @@ def household_visits_section(account: Account, resident: Resident | None) -> lis
     ]
 
 
+def claims_section(account: Account, resident: Resident | None) -> list:
+    """Every benefit claim (直补快办): its steps, its files (names, types, sizes), the bank account."""
+    if resident is None:
+        return []
+    found = list(
+        db.session.scalars(sa.select(Claim).where(Claim.resident_id == resident.id).order_by(Claim.id))
+    )
+    ids = [claim.id for claim in found]
+    events: dict[int, list] = {}
+    attachments: dict[int, list] = {}
+    if ids:
+        for event in db.session.scalars(
+            sa.select(ClaimEvent).where(ClaimEvent.claim_id.in_(ids)).order_by(ClaimEvent.id)
+        ):
+            events.setdefault(event.claim_id, []).append(row(event))
+        for file in db.session.scalars(
+            sa.select(ClaimAttachment).where(ClaimAttachment.claim_id.in_(ids)).order_by(ClaimAttachment.id)
+        ):
+            attachments.setdefault(file.claim_id, []).append(row(file))
+    return [
+        {
+            **row(claim),
+            # The account number in full: the owner's copy (the read is audited as a whole).
+            "bank_account": decrypt(claim.bank_account_enc, "bank_account")
+            if claim.bank_account_enc
+            else None,
+            "events": events.get(claim.id, []),
+            "attachments": attachments.get(claim.id, []),
+        }
+        for claim in found
+    ]
+
+
+def policy_matches_section(account: Account, resident: Resident | None) -> list:
+    """The policies matched to them (政策找人): why (the trace), the facts read, the amount, the state."""
+    if resident is None:
+        return []
+    return rows(sa.select(PolicyMatch).where(PolicyMatch.resident_id == resident.id).order_by(PolicyMatch.id))
+
+
 def needs_section(account: Account, resident: Resident | None) -> list:
     """The needs recorded for them (a job, training, a policy …), open and closed."""
     if resident is None:
@@ -279,6 +323,8 @@ SECTIONS: list[tuple[str, Callable]] = [
     ("pushes", pushes_section),
     ("household_visits", household_visits_section),
     ("needs", needs_section),
+    ("policy_matches", policy_matches_section),
+    ("claims", claims_section),
     ("consents", consents_section),
     ("deletion_request", deletion_section),
     ("audit_events", audit_section),

@@ -37,6 +37,7 @@ from app.models import (
     utcnow,
 )
 from app.queues import enqueue_after_commit
+from app.services.people.facts_changed import facts_changed, household_changed
 
 WORKING = frozenset({EmploymentStatus.employed, EmploymentStatus.flexible})
 LABOUR_FORCE = WORKING | {EmploymentStatus.unemployed, EmploymentStatus.unemployed_registered}
@@ -75,6 +76,7 @@ def record_status(
     db.session.add(change)
     was_registered = resident.employment_status == EmploymentStatus.unemployed_registered
     resident.employment_status = status
+    facts_changed(resident)  # policies re-match the person after the commit
     # The registered_unemployed key group follows the status (失业登记 ⇔ 登记失业人员).
     if status == EmploymentStatus.unemployed_registered:
         add_key_group(resident, KeyGroup.registered_unemployed, source, actor)
@@ -171,6 +173,7 @@ def add_key_group(
     """
     today = local_day()
     check_period(since, None, today)
+    facts_changed(resident)
     row = _key_group_row(resident, group)
     if certification is not None:
         return _certify_row(resident, group, row, certification, today)
@@ -229,6 +232,7 @@ def end_key_group(resident: Resident, group: KeyGroup) -> None:
     row = _key_group_row(resident, group)
     if row is None or not row.is_current(today):
         return
+    facts_changed(resident)
     if row.since is not None and row.since >= today:
         resident.key_group_rows.remove(row)  # delete-orphan: the row goes with the flush
         return
@@ -319,6 +323,8 @@ def recompute(household_id: int, source: str, today: date | None = None) -> bool
     members = list(db.session.scalars(sa.select(Resident).where(Resident.household_id == household_id)))
     today = today or local_day()
     zero = is_zero_employment(members, today)
+    if zero != (household.zero_employment_since is not None):
+        household_changed(household_id)  # every member's zero_employment_household fact moves
     case = open_case(household_id)
     if zero:
         if household.zero_employment_since is None:

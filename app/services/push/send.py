@@ -79,14 +79,18 @@ def _job_live(job_id: int) -> bool:
     return job is not None and is_searchable(job)
 
 
+# The kinds the person's daily cap counts, each kind on its own (a policy notice takes no job push's place).
+CAPPED_KINDS = ("job_match", "policy_notice")
+
+
 def _over_cap(push: Push, cap: int) -> bool:
-    """Tell whether the daily cap leaves no room for this job push, best-scored first.
+    """Tell whether the daily cap leaves no room for this push (of a capped kind), best-scored first.
 
     Pushes due at the same time (the morning after the quiet hours) compete: this one goes
     only when fewer than `cap` pushes were sent today or rank above it (one count: the two
     kinds of push exclude each other).
     """
-    same_day = sa.and_(Push.account_id == push.account_id, Push.kind == "job_match", Push.day == push.day)
+    same_day = sa.and_(Push.account_id == push.account_id, Push.kind == push.kind, Push.day == push.day)
     ahead = db.session.scalar(
         sa.select(sa.func.count()).where(
             same_day,
@@ -195,7 +199,7 @@ def _send_claimed(push: Push, progress: dict) -> str:
     at, waits = send_after(prefs)
     if waits:  # made before the quiet hours, but reached only now (a backlog, a retry)
         return _reschedule(push, at)
-    if push.kind == "job_match" and _over_cap(push, prefs["daily_cap"]):
+    if push.kind in CAPPED_KINDS and _over_cap(push, prefs["daily_cap"]):
         return _finish(push, PushStatus.skipped, "daily_cap")
     if not _take_quota(push):
         return _finish(push, PushStatus.skipped, "no_quota")

@@ -37,6 +37,7 @@ from app.models import (
 from app.services.jobs.employers import employer_of
 from app.services.people import audit
 from app.services.people.consents import require_consent
+from app.services.people.facts_changed import facts_changed
 from app.services.people.residents import resident_of
 from app.services.people.status import WORKING, record_status
 from app.services.registrations import numbers, unemployment
@@ -188,6 +189,7 @@ def take_effect(registration: Registration, actor: Account, today: date) -> None
     registration.number = numbers.next_number(KIND, registration.district_id, today)
     registration.accepted_on = today
     resident = registration.resident
+    facts_changed(resident)  # policies re-match the person after the commit
     open_unemployment = open_registration(resident.id, RegistrationKind.unemployment)
     if open_unemployment is not None:
         unemployment.end(open_unemployment, EndingReason.registered_employed, actor, move_ledger=False)
@@ -224,6 +226,7 @@ def end_employment(actor: Account, registration_id: int, values: dict, ip: str |
     registration.ending_note = values.get("reason")
     registration.ended_by_id = actor.id
     resident = registration.resident
+    facts_changed(resident)
     if resident.employment_status in WORKING:
         record_status(
             resident,

@@ -16,6 +16,7 @@ from app.common.clock import local_day
 from app.extensions import db
 from app.models import Certification, CertificationStatus, KeyGroup, ResidentKeyGroup, utcnow
 from app.queues import enqueue_after_commit
+from app.services.people.facts_changed import facts_changed
 from app.services.registrations.certifications import PAGE, SUBJECT
 
 BATCH = 500
@@ -42,6 +43,7 @@ def expire(today: date | None = None) -> int:
         for row in rows:
             row.status = CertificationStatus.expired.value
             row.expired_at = utcnow()
+            facts_changed(row.resident_id)  # a certified key group ends: policies re-match
             # The period that rests on it ends with it (it was written ending then; a row
             # changed since, e.g. by hand, is closed here).
             period = db.session.scalar(

@@ -38,6 +38,7 @@ from app.models import (
 )
 from app.services.people import audit
 from app.services.people.consents import PERSONAL_DATA, SENSITIVE_DATA, require_consent
+from app.services.people.facts_changed import facts_changed
 from app.services.people.personal_data import REVEAL_ROLES
 from app.services.people.residents import resident_of
 from app.services.people.status import WORKING, add_key_group, record_status
@@ -233,6 +234,7 @@ def take_effect(registration: Registration, actor: Account, today: date) -> None
     registration.number = numbers.next_number(KIND, registration.district_id, today)
     registration.accepted_on = today
     registration.valid_until = add_months(today, follow_up_months()) - timedelta(days=1)
+    facts_changed(resident)  # policies re-match the person after the commit
     record_status(
         resident,
         EmploymentStatus.unemployed_registered,
@@ -268,6 +270,7 @@ def end(
     registration.ending_note = note
     registration.ended_by_id = actor.id if actor is not None else None
     resident = registration.resident
+    facts_changed(resident)
     if move_ledger and was_accepted and resident.employment_status == EmploymentStatus.unemployed_registered:
         record_status(
             resident,
