@@ -86,6 +86,15 @@ def check(benefit, subject: str | None = None) -> dict:
     return normal
 
 
+def reads(benefit: dict) -> set[str]:
+    """Return the facts a (checked) benefit reads: its months fact, or its formula's."""
+    if benefit.get("kind") == "monthly" and benefit.get("months_fact"):
+        return {benefit["months_fact"]}
+    if benefit.get("kind") == "formula":
+        return set(rules.check(benefit["expression"]))
+    return set()
+
+
 def _fen(yuan) -> int:
     """Return yuan as whole fen, rounded half up."""
     return int((Decimal(str(yuan)) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))

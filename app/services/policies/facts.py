@@ -12,6 +12,7 @@ gathering of every fact belongs beside the catalogue that names it.
 """
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -379,17 +380,50 @@ def age_on(birth_date: date | None, today: date) -> int | None:
     return today.year - birth_date.year - ((today.month, today.day) < (birth_date.month, birth_date.day))
 
 
-def person_facts(resident_ids: list[int], today: date | None = None) -> dict[int, dict]:
-    """Return the facts of many residents on `today`, by resident id (ids not in the ledger left out)."""
+# The query each person fact needs beyond the residents' own row (the others come from that row).
+PERSON_QUERIES = {
+    "status_days": "status",
+    "unemployment_registered": "registrations",
+    "unemployment_registered_days": "registrations",
+    "employment_registered": "registrations",
+    "employment_kind": "registrations",
+    "employment_registered_days": "registrations",
+    "key_groups": "key_groups",
+    "declared_key_groups": "key_groups",
+    "graduation_year": "graduation",
+    "years_since_graduation": "graduation",
+    "zero_employment_household": "households",
+    "household_size": "households",
+    "education": "education",
+    "hired_days": "hires",
+    "hires_count": "hires",
+}
+PLACE_FACTS = ("district_code", "township_code", "community_code")
+
+
+def person_facts(
+    resident_ids: list[int], today: date | None = None, only: Iterable[str] | None = None
+) -> dict[int, dict]:
+    """Return the facts of many residents on `today`, by resident id (ids not in the ledger left out).
+
+    With `only` (the facts some rules read), just those and the place codes are gathered: the
+    batch over the ledger then skips the queries no rule in force needs.
+    """
     today = today or local_day()
+    wanted = None if only is None else set(only) | set(PLACE_FACTS)
     found: dict[int, dict] = {}
     for chunk in _chunks(resident_ids):
-        found.update(_person_chunk(chunk, today))
+        found.update(_person_chunk(chunk, today, wanted))
     return found
 
 
-def _person_chunk(ids: list[int], today: date) -> dict[int, dict]:
-    """Return the facts of at most CHUNK residents in a fixed number of queries."""
+def _person_chunk(ids: list[int], today: date, wanted: set[str] | None = None) -> dict[int, dict]:
+    """Return the facts of at most CHUNK residents in a fixed number of queries (those `wanted` need)."""
+    queries = (
+        set(PERSON_QUERIES.values())
+        if wanted is None
+        else {PERSON_QUERIES[name] for name in wanted if name in PERSON_QUERIES}
+    )
     residents = db.session.execute(
         sa.select(
             Resident.id,
@@ -404,100 +438,13 @@ def _person_chunk(ids: list[int], today: date) -> dict[int, dict]:
     ).all()
     if not residents:
         return {}
-    # The latest change into the current status starts the current spell (the history is append-only).
-    status_since = dict(
-        db.session.execute(
-            sa.select(StatusChange.resident_id, sa.func.max(StatusChange.occurred_at))
-            .join(Resident, Resident.id == StatusChange.resident_id)
-            .where(
-                StatusChange.resident_id.in_(ids),
-                StatusChange.to_status == Resident.employment_status,
-                sa.or_(
-                    StatusChange.from_status.is_(None), StatusChange.from_status != StatusChange.to_status
-                ),
-            )
-            .group_by(StatusChange.resident_id)
-        ).all()
-    )
-    registrations: dict[int, dict] = defaultdict(dict)
-    for row in db.session.execute(
-        sa.select(
-            Registration.resident_id,
-            Registration.kind,
-            Registration.accepted_on,
-            Registration.valid_until,
-            Registration.employment_kind,
-            Registration.started_on,
-        ).where(
-            Registration.resident_id.in_(ids),
-            Registration.status == RegistrationStatus.accepted.value,
-        )
-    ):
-        if (
-            row.kind == RegistrationKind.unemployment
-            and row.valid_until is not None
-            and row.valid_until < today
-        ):
-            continue  # lapsed, not yet ended by the daily task
-        registrations[row.resident_id][row.kind] = row
-    certified: dict[int, set] = defaultdict(set)
-    declared: dict[int, set] = defaultdict(set)
-    for row in db.session.execute(
-        sa.select(
-            ResidentKeyGroup.resident_id,
-            ResidentKeyGroup.key_group,
-            ResidentKeyGroup.since,
-            ResidentKeyGroup.until,
-            ResidentKeyGroup.verified_by_id,
-            ResidentKeyGroup.certification_id,
-            ResidentKeyGroup.registration_id,
-        ).where(ResidentKeyGroup.resident_id.in_(ids))
-    ):
-        if (row.until is not None and row.until < today) or (row.since is not None and row.since > today):
-            continue
-        evidence = row.certification_id is not None or row.registration_id is not None
-        (certified if evidence and row.verified_by_id is not None else declared)[row.resident_id].add(
-            row.key_group
-        )
-    graduation = dict(
-        db.session.execute(
-            sa.select(Certification.resident_id, sa.func.max(Certification.graduation_year))
-            .where(
-                Certification.resident_id.in_(ids),
-                Certification.key_group == KeyGroup.college_graduate.value,
-                Certification.status.in_(
-                    [CertificationStatus.certified.value, CertificationStatus.expired.value]
-                ),
-                Certification.graduation_year.is_not(None),
-            )
-            .group_by(Certification.resident_id)
-        ).all()
-    )
-    household_ids = {row.household_id for row in residents if row.household_id is not None}
-    households = {}
-    if household_ids:
-        households = {
-            household_id: (since, size)
-            for household_id, since, size in db.session.execute(
-                sa.select(Household.id, Household.zero_employment_since, sa.func.count(Resident.id))
-                .join(Resident, Resident.household_id == Household.id)
-                .where(Household.id.in_(household_ids))
-                .group_by(Household.id, Household.zero_employment_since)
-            )
-        }
-    education = dict(
-        db.session.execute(
-            sa.select(Resume.resident_id, Resume.education).where(Resume.resident_id.in_(ids))
-        ).all()
-    )
-    hires = {
-        resident_id: (count, last)
-        for resident_id, count, last in db.session.execute(
-            sa.select(Application.resident_id, sa.func.count(), sa.func.max(Application.status_changed_at))
-            .where(Application.resident_id.in_(ids), Application.status == ApplicationStatus.hired.value)
-            .group_by(Application.resident_id)
-        )
-    }
+    status_since = _status_since(ids) if "status" in queries else {}
+    registrations = _registrations(ids, today) if "registrations" in queries else {}
+    certified, declared = _key_groups(ids, today) if "key_groups" in queries else ({}, {})
+    graduation = _graduation(ids) if "graduation" in queries else {}
+    households = _households(residents) if "households" in queries else {}
+    education = _education(ids) if "education" in queries else {}
+    hires = _hires(ids) if "hires" in queries else {}
     districts = _codes(District, {row.district_id for row in residents})
     townships = _codes(Township, {row.township_id for row in residents})
     communities = _codes(Community, {row.community_id for row in residents})
@@ -534,7 +481,132 @@ def _person_chunk(ids: list[int], today: date) -> dict[int, dict]:
             "hired_days": _days(local_day(last_hire), today) if last_hire is not None else None,
             "hires_count": count,
         }
+        if wanted is not None:
+            found[row.id] = {name: value for name, value in found[row.id].items() if name in wanted}
     return found
+
+
+def _status_since(ids: list[int]) -> dict:
+    """Return when each resident's current status began: the latest change into it (append-only)."""
+    return dict(
+        db.session.execute(
+            sa.select(StatusChange.resident_id, sa.func.max(StatusChange.occurred_at))
+            .join(Resident, Resident.id == StatusChange.resident_id)
+            .where(
+                StatusChange.resident_id.in_(ids),
+                StatusChange.to_status == Resident.employment_status,
+                sa.or_(
+                    StatusChange.from_status.is_(None), StatusChange.from_status != StatusChange.to_status
+                ),
+            )
+            .group_by(StatusChange.resident_id)
+        ).all()
+    )
+
+
+def _registrations(ids: list[int], today: date) -> dict[int, dict]:
+    """Return each resident's accepted registrations in effect, by kind."""
+    registrations: dict[int, dict] = defaultdict(dict)
+    for row in db.session.execute(
+        sa.select(
+            Registration.resident_id,
+            Registration.kind,
+            Registration.accepted_on,
+            Registration.valid_until,
+            Registration.employment_kind,
+            Registration.started_on,
+        ).where(
+            Registration.resident_id.in_(ids),
+            Registration.status == RegistrationStatus.accepted.value,
+        )
+    ):
+        if (
+            row.kind == RegistrationKind.unemployment
+            and row.valid_until is not None
+            and row.valid_until < today
+        ):
+            continue  # lapsed, not yet ended by the daily task
+        registrations[row.resident_id][row.kind] = row
+    return registrations
+
+
+def _key_groups(ids: list[int], today: date) -> tuple[dict[int, set], dict[int, set]]:
+    """Return each resident's key groups in force today: certified on evidence, and the others."""
+    certified: dict[int, set] = defaultdict(set)
+    declared: dict[int, set] = defaultdict(set)
+    for row in db.session.execute(
+        sa.select(
+            ResidentKeyGroup.resident_id,
+            ResidentKeyGroup.key_group,
+            ResidentKeyGroup.since,
+            ResidentKeyGroup.until,
+            ResidentKeyGroup.verified_by_id,
+            ResidentKeyGroup.certification_id,
+            ResidentKeyGroup.registration_id,
+        ).where(ResidentKeyGroup.resident_id.in_(ids))
+    ):
+        if (row.until is not None and row.until < today) or (row.since is not None and row.since > today):
+            continue
+        evidence = row.certification_id is not None or row.registration_id is not None
+        (certified if evidence and row.verified_by_id is not None else declared)[row.resident_id].add(
+            row.key_group
+        )
+    return certified, declared
+
+
+def _graduation(ids: list[int]) -> dict:
+    """Return each certified college graduate's year of graduation."""
+    return dict(
+        db.session.execute(
+            sa.select(Certification.resident_id, sa.func.max(Certification.graduation_year))
+            .where(
+                Certification.resident_id.in_(ids),
+                Certification.key_group == KeyGroup.college_graduate.value,
+                Certification.status.in_(
+                    [CertificationStatus.certified.value, CertificationStatus.expired.value]
+                ),
+                Certification.graduation_year.is_not(None),
+            )
+            .group_by(Certification.resident_id)
+        ).all()
+    )
+
+
+def _households(residents) -> dict:
+    """Return (zero_employment_since, size) of the residents' households."""
+    household_ids = {row.household_id for row in residents if row.household_id is not None}
+    if not household_ids:
+        return {}
+    return {
+        household_id: (since, size)
+        for household_id, since, size in db.session.execute(
+            sa.select(Household.id, Household.zero_employment_since, sa.func.count(Resident.id))
+            .join(Resident, Resident.household_id == Household.id)
+            .where(Household.id.in_(household_ids))
+            .group_by(Household.id, Household.zero_employment_since)
+        )
+    }
+
+
+def _education(ids: list[int]) -> dict:
+    """Return the education each résumé gives (declared)."""
+    return dict(
+        db.session.execute(
+            sa.select(Resume.resident_id, Resume.education).where(Resume.resident_id.in_(ids))
+        ).all()
+    )
+
+
+def _hires(ids: list[int]) -> dict:
+    """Return (hires, last hire) through the platform per resident."""
+    return {
+        resident_id: (count, last)
+        for resident_id, count, last in db.session.execute(
+            sa.select(Application.resident_id, sa.func.count(), sa.func.max(Application.status_changed_at))
+            .where(Application.resident_id.in_(ids), Application.status == ApplicationStatus.hired.value)
+            .group_by(Application.resident_id)
+        )
+    }
 
 
 def employer_facts(employer_ids: list[int], today: date | None = None) -> dict[int, dict]:

@@ -85,6 +85,10 @@ class _Run:
         # Per version: the facts its rule reads, and its evaluations by their values.
         self.reads = {version.id: rules.check(version.rule) for version in versions}
         self.memo: dict[int, dict] = {version.id: {} for version in versions}
+        # Only what the rules and benefits read is gathered (person facts skip the other queries).
+        self.needs = set().union(
+            *self.reads.values(), *(benefits.reads(version.benefit) for version in versions)
+        )
         self.places: dict[tuple, bool] = {}
         self.counts = {
             "subjects": 0,
@@ -120,8 +124,10 @@ class _Run:
         if not ids:
             return []
         prefix, model, id_column = SUBJECTS[self.subject]
-        gather = facts.person_facts if self.subject == "person" else facts.employer_facts
-        subject_facts = gather(ids, self.today)
+        if self.subject == "person":
+            subject_facts = facts.person_facts(ids, self.today, only=self.needs)
+        else:
+            subject_facts = facts.employer_facts(ids, self.today)
         column = getattr(PolicyMatch, id_column)
         existing_query = sa.select(
             PolicyMatch.id, column.label("subject_id"), PolicyMatch.policy_version_id, PolicyMatch.status
