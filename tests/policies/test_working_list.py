@@ -1,8 +1,12 @@
 """The working list (who qualifies and has not claimed, in my place) and a resident's own policies."""
 
+from datetime import timedelta
+
 import pytest
 
+from app.common.clock import local_day
 from app.extensions import db
+from app.models import PolicyMatch
 from app.services.policies import matching
 from tests.policies.matching_support import REGISTERED_UNEMPLOYED, admins, matches, publish, resident
 from tests.support import assign_directly
@@ -52,6 +56,21 @@ def test_grid_workers_see_their_communities_people_soonest_deadline_first(client
     assert {i["resident_id"] for i in client.get(WORKING_LIST, headers=township).get_json()["items"]} == {
         theirs.id
     }
+
+
+def test_a_match_past_its_claim_deadline_leaves_the_list(client, staff_headers, two_admins):
+    person = resident(community=HERE, status="unemployed_registered", age=30)
+    version = publish(*two_admins, REGISTERED_UNEMPLOYED, claim_deadline={"within_days": 30})
+    _, headers = staff_headers("township_admin", "township", "341002002000")
+    assert [i["resident_id"] for i in client.get(WORKING_LIST, headers=headers).get_json()["items"]] == [
+        person.id
+    ]
+
+    (match,) = matches(PolicyMatch.resident_id == person.id, PolicyMatch.policy_version_id == version)
+    match.claim_deadline = local_day() - timedelta(days=1)
+    db.session.commit()
+
+    assert client.get(WORKING_LIST, headers=headers).get_json()["total"] == 0
 
 
 def test_claimed_and_lapsed_matches_leave_the_list_and_paging_and_filter_work(

@@ -4,11 +4,12 @@ Grid workers see the communities assigned to them, station staff and township, d
 city admins their place (services/people/scoping.py). Each row: the person (name, masked ID
 number and phone: nobody's full data is read here, so nothing is audited), the policy, why they
 qualify (the trace's texts as matched), the estimated amount and the claim deadline, soonest
-deadline first.
+deadline first; a match past its deadline is no longer on it.
 """
 
 import sqlalchemy as sa
 
+from app.common.clock import local_day
 from app.errors import Forbidden
 from app.extensions import db
 from app.models import Account, Resident, Role
@@ -40,6 +41,8 @@ def rows(actor: Account, page: int = 1, per_page: int = 20, policy_id: int | Non
             PolicyMatch.status == MatchStatus.qualified.value,
             PolicyMatch.resident_id.is_not(None),
             PolicyVersion.status == PolicyVersionStatus.published.value,
+            # Past its deadline nobody can claim it any more: not work to do.
+            sa.or_(PolicyMatch.claim_deadline.is_(None), PolicyMatch.claim_deadline >= local_day()),
         )
     )
     if policy_id is not None:
