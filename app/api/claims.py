@@ -30,7 +30,7 @@ from app.common.clock import local_now
 from app.errors import ErrorSchema
 from app.models import STAFF_ROLES, Role
 from app.services.exports.writers import XLSX, TitleBlock, write_xlsx
-from app.services.policies import claim_review, claims, roster
+from app.services.policies import claim_intake, claim_review, claims, roster
 
 URL_PREFIX = "/claims"
 blp = Blueprint("claims", __name__, description="Benefit claims (直补快办) and their staged review")
@@ -73,7 +73,7 @@ def make(values):
     The facts come from the match; where every one is verified in the ledger the claimant only
     confirms (免申即享). 422 confirmation_required / invalid_bank_account / hire_not_found.
     """
-    claim, created = claims.make_claim(current_account(), values, client_ip())
+    claim, created = claim_intake.make_claim(current_account(), values, client_ip())
     return claim, 201 if created else 200
 
 

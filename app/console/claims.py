@@ -22,7 +22,7 @@ from app.console.messages import action_refused, done, refused
 from app.errors import APIError, ValidationFailed
 from app.models import Account, ClaimStatus, Role
 from app.services.exports.tables import export_table
-from app.services.policies import catalogue, claim_review, claims, facts, roster, rules
+from app.services.policies import catalogue, claim_intake, claim_review, claims, facts, roster, rules
 
 S = ClaimStatus
 STATUS_TEXT = {
@@ -275,7 +275,7 @@ def claim_page(claim_id: int):
             (name, _fact_label(name), fact_text(name, value)) for name, value in (claim.facts or {}).items()
         ],
         role_text={role.value: role.label for role in Role},
-        declared=set(claims.declared_facts(claim)),
+        declared=set(claim_intake.declared_facts(claim)),
         may_download=actor.role != Role.supervisor,
         may_open_policy=actor.role in catalogue.MANAGER_ROLES,
         value_labels=rules.VALUE_LABELS,

@@ -82,8 +82,15 @@ def test_candidates_name_only_the_seekers_a_grid_worker_follows(client, worker, 
     _, boss = make_employer()
     job = client.post(
         "/api/v1/jobs",
-        json={"title": "包装工", "kind": "regular", "category": "manufacturing", "lat": 29.7160,
-              "lng": 118.3180, "wage_min": 3000, "wage_max": 4000},
+        json={
+            "title": "包装工",
+            "kind": "regular",
+            "category": "manufacturing",
+            "lat": 29.7160,
+            "lng": 118.3180,
+            "wage_min": 3000,
+            "wage_max": 4000,
+        },
         headers=boss,
     )
     assert job.status_code == 201, job.get_json()

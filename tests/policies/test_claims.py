@@ -121,12 +121,12 @@ def test_a_second_claim_of_the_same_policy_and_period_is_409(client, author, cla
 
 def test_a_second_claim_that_slips_past_the_check_meets_the_unique_key(client, author, claimant, monkeypatch):
     # As when two requests race: the second does not see the first's row, the unique index does.
-    from app.services.policies import claims
+    from app.services.policies import claim_intake
 
     resident_id, _, headers = claimant()
     match = make_match(make_version(author.id), resident_id)
     assert client.post(CLAIMS, json=claim_body(match.id), headers=headers).status_code == 201
-    monkeypatch.setattr(claims, "live_claim", lambda key: None)
+    monkeypatch.setattr(claim_intake, "live_claim", lambda key: None)
 
     second = client.post(CLAIMS, json=claim_body(match.id), headers=headers)
 

@@ -6,7 +6,7 @@ from app.common.clock import local_day
 from app.extensions import db
 from app.models import Account, Claim, ClaimObjection, Policy, PolicyMatch, PolicyVersion, Resident
 from app.services.demo import policies as demo
-from app.services.policies import facts, rules
+from app.services.policies import facts, ledger_facts, rules
 from tests.support import count
 
 DEMO_PASSWORD = "demo-password-for-tests"
@@ -78,7 +78,7 @@ def test_the_demo_people_match_nearly_match_and_claim_at_every_stage(app, runner
     ):
         assert not qualified(name, code), (name, code)
         version = policy(code).versions[0]
-        person = facts.person_facts([resident_id(name)])[resident_id(name)]
+        person = ledger_facts.person_facts([resident_id(name)])[resident_id(name)]
         result = rules.evaluate(version.rule, person, version.hints)
         assert result.near_miss and len(result.missing) == 1 and missing in result.missing[0], result.missing
 

@@ -17,7 +17,7 @@ from app.models import (
     Resume,
     StatusChange,
 )
-from app.services.policies import facts
+from app.services.policies import facts, ledger_facts
 from tests.conftest import make_id_number
 
 TODAY = date(2026, 12, 5)
@@ -97,7 +97,7 @@ def test_a_resident_s_facts(make_resident, reviewer):
     )
     db.session.commit()
 
-    found = facts.person_facts([resident.id], TODAY)[resident.id]
+    found = ledger_facts.person_facts([resident.id], TODAY)[resident.id]
     assert found["age"] == 36  # born 5 December 1990: a birthday today counts
     assert found["gender"] in ("male", "female")
     assert found["employment_status"] == "unemployed"
@@ -128,12 +128,12 @@ def test_facts_follow_the_day_asked_about(make_resident, reviewer):
     db.session.flush()
     resident.household_id = household.id
     db.session.commit()
-    today = facts.person_facts([resident.id], TODAY)[resident.id]
+    today = ledger_facts.person_facts([resident.id], TODAY)[resident.id]
     assert today["age"] == 16  # turns 16 today
-    assert facts.person_facts([resident.id], TODAY - timedelta(days=1))[resident.id]["age"] == 15
+    assert ledger_facts.person_facts([resident.id], TODAY - timedelta(days=1))[resident.id]["age"] == 15
     assert today["key_groups"] == [] and today["zero_employment_household"] is False
     assert today["unemployment_registered"] is False  # lapsed yesterday
-    later = facts.person_facts([resident.id], date(2026, 12, 6))[resident.id]
+    later = ledger_facts.person_facts([resident.id], date(2026, 12, 6))[resident.id]
     assert later["key_groups"] == ["disabled"] and later["zero_employment_household"] is True
 
 
@@ -159,7 +159,7 @@ def test_employment_registration_and_hires(make_resident, make_employer, make_jo
         )
     )
     db.session.commit()
-    found = facts.person_facts([resident.id], TODAY)[resident.id]
+    found = ledger_facts.person_facts([resident.id], TODAY)[resident.id]
     assert found["employment_registered"] is True and found["employment_kind"] == "flexible"
     assert found["employment_registered_days"] == 10
     assert found["hired_days"] == 15 and found["hires_count"] == 1
@@ -182,7 +182,7 @@ def test_an_employer_s_facts(make_resident, make_employer, reviewer):
         old, "employment", reviewer, employer_id=employer.id, started_on=date(2025, 12, 5)
     )  # 365 days ago
     db.session.commit()
-    found = facts.employer_facts([employer.id], TODAY)[employer.id]
+    found = ledger_facts.employer_facts([employer.id], TODAY)[employer.id]
     assert found == {
         "employer_status": "verified",
         "size": "small",
@@ -213,7 +213,7 @@ def test_a_bulk_call_issues_a_bounded_number_of_queries(app, make_resident, revi
         db.session.expire_all()
         sa.event.listen(db.engine, "before_cursor_execute", count)
         try:
-            found = facts.person_facts(chosen, TODAY, only=only)
+            found = ledger_facts.person_facts(chosen, TODAY, only=only)
         finally:
             sa.event.remove(db.engine, "before_cursor_execute", count)
         return found, len(statements)
@@ -222,12 +222,12 @@ def test_a_bulk_call_issues_a_bounded_number_of_queries(app, make_resident, revi
     _, few = run(ids[:5])
     assert len(found) == 200 and sum(1 for f in found.values() if f["key_groups"] == ["disabled"]) == 67
     assert many == few <= 12, many  # the same handful of grouped queries, whatever the number of people
-    original = facts.CHUNK
-    facts.CHUNK = 50  # four chunks: four times the handful, never one per person
+    original = ledger_facts.CHUNK
+    ledger_facts.CHUNK = 50  # four chunks: four times the handful, never one per person
     try:
         _, chunked = run(ids)
     finally:
-        facts.CHUNK = original
+        ledger_facts.CHUNK = original
     assert chunked <= 4 * few
 
     # The batch asks only for what its rules read: the same values, fewer queries.
@@ -240,8 +240,8 @@ def test_a_bulk_call_issues_a_bounded_number_of_queries(app, make_resident, revi
 
 
 def test_unknown_ids_are_left_out(make_resident):
-    assert facts.person_facts([987654], TODAY) == {}
-    assert facts.employer_facts([987654], TODAY) == {}
+    assert ledger_facts.person_facts([987654], TODAY) == {}
+    assert ledger_facts.employer_facts([987654], TODAY) == {}
 
 
 def test_answers_become_facts():

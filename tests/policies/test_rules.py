@@ -7,7 +7,8 @@ import pytest
 
 from app.errors import ValidationFailed
 from app.services.policies import rules
-from app.services.policies.facts import FACTS, age_on
+from app.services.policies.facts import FACTS
+from app.services.policies.ledger_facts import age_on
 
 AGE_16_60 = {"and": [{">=": [{"var": "age"}, 16]}, {"<=": [{"var": "age"}, 60]}]}
 

@@ -6,7 +6,7 @@ from marshmallow import validate
 from app.api.schemas.common import ClientId, Id, PageArgsSchema, UtcDateTime, one_of, page_schema, place_field
 from app.common.clock import local_day
 from app.models import ClaimChannel, ClaimStatus
-from app.services.policies import claims
+from app.services.policies import claim_intake
 
 NOTE = validate.Length(max=200)
 REASON = validate.Length(min=2, max=200)
@@ -192,7 +192,7 @@ class ClaimSchema(ClaimSummarySchema):
 
     facts = ma.fields.Dict(metadata={"description": "The facts the rule read, as claimed"})
     declared_facts = ma.fields.Function(
-        lambda c: claims.declared_facts(c),
+        lambda c: claim_intake.declared_facts(c),
         metadata={"type": "array", "items": {"type": "string"}, "description": "Facts the person declared"},
     )
     trace = ma.fields.List(

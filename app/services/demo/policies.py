@@ -22,7 +22,7 @@ from app.common.clock import local_day
 from app.extensions import db
 from app.models import Account, Claim, ClaimStatus, Employer, Policy, utcnow
 from app.services.demo.policy_people import demo_policy_people
-from app.services.policies import catalogue, claim_review, claims, matching
+from app.services.policies import catalogue, claim_intake, claim_review, matching
 
 DEMO_POLICIES = Path(__file__).resolve().parents[2] / "data" / "demo_policies.json"
 AUTHOR = "demo-district-admin"  # writes and submits; for a 屯溪区 policy, the district's manager
@@ -149,7 +149,7 @@ def demo_claims(people: dict[str, int], employer: Employer | None) -> int:
             **BANK,
             "bank_account": BANK["bank_account"][:-2] + f"{number:02d}",
         }
-        claim, _ = claims.make_claim(staff["counter"], values, None)
+        claim, _ = claim_intake.make_claim(staff["counter"], values, None)
         db.session.commit()
         _bring_to(claim.id, stage, staff, number)
         if stage == S.submitted:
@@ -178,7 +178,7 @@ def _employer_claim(people: dict[str, int], employer: Employer | None, codes: di
         "bank_account": "6222000000009901",
         "hires": [people[name] for name in hires if name in people],
     }
-    claims.make_claim(account, values, None)
+    claim_intake.make_claim(account, values, None)
     db.session.commit()
     return 1
 

@@ -17,7 +17,7 @@ from app.extensions import db
 from app.models import Account, Resident, Role
 from app.services.jobs.employers import employer_of
 from app.services.people.consents import require_consent
-from app.services.policies import benefits, catalogue, facts, rules
+from app.services.policies import benefits, catalogue, facts, ledger_facts, rules
 
 PLACE_FACTS = ("district_code", "township_code", "community_code")
 
@@ -29,14 +29,14 @@ def _my_facts(account: Account, subject: str, answered: dict, today: date) -> di
             raise ValidationFailed("subject", "A resident's own facts are a person's.", "subject_mismatch")
         require_consent(account)
         resident_id = db.session.scalar(sa.select(Resident.id).where(Resident.account_id == account.id))
-        mine = facts.person_facts([resident_id], today).get(resident_id) if resident_id else None
+        mine = ledger_facts.person_facts([resident_id], today).get(resident_id) if resident_id else None
     elif account.role == Role.employer:
         if subject != "employer":
             raise ValidationFailed(
                 "subject", "An employer's own facts are an employer's.", "subject_mismatch"
             )
         employer_id = employer_of(account).id
-        mine = facts.employer_facts([employer_id], today).get(employer_id)
+        mine = ledger_facts.employer_facts([employer_id], today).get(employer_id)
     else:
         raise Forbidden("no_facts_of_mine", "Only a resident or an employer has facts of their own.")
     merged = dict(mine or facts.empty_facts(subject))

@@ -3,7 +3,7 @@
 One code path serves the incremental run (a few residents whose facts changed, task
 `policies.rematch_people`) and the batch (the whole ledger, `policies.match_version` when a
 version is published or withdrawn, `policies.match_all` daily): subjects go in id-ordered
-chunks; each chunk's facts are gathered in bulk (facts.person_facts), and each version's rule is
+chunks; each chunk's facts are gathered in bulk (ledger_facts.person_facts), and each version's rule is
 evaluated once per distinct tuple of the values of the facts it reads (rules.check names them),
 so a city's residents cost a few thousand evaluations, not millions. Rows are written in bulk.
 
@@ -15,13 +15,10 @@ For each subject and version in force:
 - a claimed match is never touched (its claim goes on).
 A match still qualifying keeps the trace it was matched with: it says why it was offered.
 
-New matches of residents with a WeChat account push a `policy_notice`, once per person and
-version (the push row's unique key, and `notified_at`), under the person's quiet hours and daily
-cap, best value first. Employers get no subscribe messages: their matches are not pushed.
+Each chunk's new matches of residents are then pushed (match_pushes.py); the prefilter is
+candidates.py, the resident's own view my_policies.py.
 
-Long because the one path of the batch and the incremental run, its bulk writes, and the push
-that follows them belong together; the prefilter (candidates.py) and the resident's own view
-(my_policies.py) live beside it.
+Long because the one path of the batch and the incremental run keeps its bulk writes beside it.
 """
 
 import json
@@ -35,20 +32,16 @@ from app.common.clock import local_day
 from app.common.upsert import insert_ignoring_duplicates
 from app.errors import Conflict
 from app.extensions import db
-from app.models import PLACE_COLUMN_NAMES, Employer, Push, Resident, utcnow
+from app.models import PLACE_COLUMN_NAMES, Employer, Resident, utcnow
 from app.models.policies import PolicyVersion, PolicyVersionStatus
 from app.models.policy_matches import MatchStatus, PolicyMatch
-from app.services.policies import benefits, candidates, catalogue, facts, rules
-from app.services.push.fan_out import enqueue_sends, push_row
-from app.services.push.subscriptions import receivers as receivers_of
-from app.services.push.templates import template
+from app.services.policies import benefits, candidates, catalogue, ledger_facts, match_pushes, rules
 
 # Subjects per chunk of the batch: one facts gathering, one read of their matches, a few writes.
 CHUNK = 5000
 # Rows per multi-row INSERT statement (SQLite's bound-parameter limit), and per executemany.
 INSERT_ROWS = 400
 INSERT_BATCH = 2000
-PUSH_KIND = "policy_notice"
 SUBJECTS = {"person": ("r", Resident, "resident_id"), "employer": ("e", Employer, "employer_id")}
 
 
@@ -125,9 +118,9 @@ class _Run:
             return []
         prefix, model, id_column = SUBJECTS[self.subject]
         if self.subject == "person":
-            subject_facts = facts.person_facts(ids, self.today, only=self.needs)
+            subject_facts = ledger_facts.person_facts(ids, self.today, only=self.needs)
         else:
-            subject_facts = facts.employer_facts(ids, self.today)
+            subject_facts = ledger_facts.employer_facts(ids, self.today)
         column = getattr(PolicyMatch, id_column)
         existing_query = sa.select(
             PolicyMatch.id, column.label("subject_id"), PolicyMatch.policy_version_id, PolicyMatch.status
@@ -218,8 +211,10 @@ class _Run:
                 requalify,
             )
             self.counts["requalified"] += len(requalify)
-        for start in range(0, len(lapse), facts.CHUNK):
-            self.counts["lapsed"] += _lapse(PolicyMatch.id.in_(lapse[start : start + facts.CHUNK]), now)
+        for start in range(0, len(lapse), ledger_facts.CHUNK):
+            self.counts["lapsed"] += _lapse(
+                PolicyMatch.id.in_(lapse[start : start + ledger_facts.CHUNK]), now
+            )
         db.session.commit()
 
 
@@ -327,7 +322,7 @@ def _run(subject: str, chunks: Iterable[list[int]], versions, today: date, all_v
             continue
         run.chunk(ids)
         if subject == "person":
-            run.counts["pushes"] += push_new_matches(ids, today)
+            run.counts["pushes"] += match_pushes.push_new_matches(ids, today)
     return run.counts
 
 
@@ -393,91 +388,6 @@ def match_all(today: date | None = None) -> dict:
         counts = _run(subject, chunks, versions, today, all_versions=False) if versions else {}
         result[subject] = {**counts, "lapsed": counts.get("lapsed", 0) + ended}
     return result
-
-
-# ---- the push ---------------------------------------------------------------------------------
-
-
-def _summary(match: PolicyMatch) -> str:
-    """The notice's second line: the estimated amount and the deadline, short (a `thing` field)."""
-    parts = []
-    if match.amount_fen:
-        parts.append(f"预计{match.amount_fen / 100:,.0f}元")
-    if match.claim_deadline:
-        parts.append(f"{match.claim_deadline.month}月{match.claim_deadline.day}日前申领")
-    return "，".join(parts) or "您可能符合申领条件"
-
-
-def push_new_matches(resident_ids: list[int], today: date | None = None) -> int:
-    """Push a policy_notice for each qualified match of these residents not notified yet; return how many.
-
-    Only residents with a WeChat account who accepted the template get one; a person's notices
-    are scored by amount, so under the daily cap the best-paid go first. A match is marked
-    notified when its push row is written (the row's unique key makes a repeat add nothing).
-    """
-    waiting = sa.and_(
-        PolicyMatch.resident_id.in_(resident_ids),
-        PolicyMatch.status == MatchStatus.qualified.value,
-        PolicyMatch.notified_at.is_(None),
-        Resident.account_id.is_not(None),
-    )
-    # Who could be told, by id only: most waiting matches are of people without the template's
-    # quota, and loading them whole (trace and facts) every daily run would cost more than the run.
-    accounts = db.session.scalars(
-        sa.select(Resident.account_id)
-        .distinct()
-        .join(PolicyMatch, PolicyMatch.resident_id == Resident.id)
-        .where(waiting)
-    ).all()
-    receivers = receivers_of(sorted(accounts), PUSH_KIND) if accounts else {}
-    if not receivers:
-        return 0
-    rows = db.session.execute(
-        sa.select(PolicyMatch, Resident.account_id)
-        .join(Resident, Resident.id == PolicyMatch.resident_id)
-        .where(waiting, Resident.account_id.in_(sorted(receivers)))
-    ).all()
-    settings = template(PUSH_KIND)
-    titles = {}
-    pushes, notified = [], []
-    for match, account_id in rows:
-        if account_id not in receivers:
-            continue
-        if match.policy_version_id not in titles:
-            titles[match.policy_version_id] = db.session.get(PolicyVersion, match.policy_version_id).title
-        pushes.append(
-            push_row(
-                account_id,
-                PUSH_KIND,
-                "policy_version",
-                match.policy_version_id,
-                receivers[account_id],
-                settings["builder"](titles[match.policy_version_id], _summary(match), match.matched_at),
-                page=f"{settings['page']}?match={match.id}",  # 我的政策, this match first
-                score=float(match.amount_fen or 0),
-                place=match,
-            )
-        )
-        notified.append(match.id)
-    if not pushes:
-        return 0
-    for start in range(0, len(pushes), INSERT_ROWS):
-        insert_ignoring_duplicates(db.session, Push, pushes[start : start + INSERT_ROWS])
-    db.session.execute(
-        sa.update(PolicyMatch)
-        .where(PolicyMatch.id.in_(notified))
-        .values(notified_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
-    enqueue_sends(
-        sa.and_(
-            Push.kind == PUSH_KIND,
-            Push.account_id.in_(sorted({row["account_id"] for row in pushes})),
-            Push.object_type == "policy_version",
-        )
-    )
-    return len(pushes)
 
 
 # ---- for claims -------------------------------------------------------------------------------

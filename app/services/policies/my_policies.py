@@ -10,7 +10,7 @@ from app.models import Resident
 from app.models.claims import Claim
 from app.models.policies import PolicyVersion
 from app.models.policy_matches import MatchStatus, PolicyMatch
-from app.services.policies import benefits, catalogue, facts, rules
+from app.services.policies import benefits, catalogue, ledger_facts, rules
 from app.services.policies.matching import place_codes
 
 
@@ -75,7 +75,7 @@ def mine(account, today: date | None = None) -> dict:
             }
         )
     matched = {m.policy_id for m in matches}
-    my_facts = facts.person_facts([resident.id], today).get(resident.id, {})
+    my_facts = ledger_facts.person_facts([resident.id], today).get(resident.id, {})
     near = []
     for version in in_force.values():
         if version.policy_id in matched or not catalogue.applies_to(version, list(place_codes(my_facts))):
