@@ -7,9 +7,9 @@ rules (JsonLogic: check a rule, evaluate it with a trace and the missing conditi
 submit, publish by a second admin in scope, withdraw; policy_fields checks a version's fields),
 calculator (POST /policies/evaluate),
 matching (person × version matches: the batch over the ledger and one person at a time),
-match_pushes (the policy_notice of a new match), candidates (the batch's prefilter: who could qualify at all), my_policies
-(a resident's matches and near misses), working_list (who qualifies and has not claimed, in the
-staff's scope),
+match_pushes (the policy_notice of a new match), candidates (the batch's prefilter: who could
+qualify at all), my_policies (a resident's matches and near misses), working_list (who qualifies
+and has not claimed, in the staff's scope),
 claims (what every step shares, who sees which claim, the queues, a claim's files), claim_intake
 (make a claim: from a match, by an employer, at the counter), claim_review (the stages:
 accept, first review, second review, public notice and objections, approve, pay; return,
