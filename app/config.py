@@ -231,6 +231,20 @@ class Config:
             "page": "pages/me/index",
             "build": "app.services.push.templates:record_update",
         },
+        # A published notice (信息发布) pushed to its audience: services/notices/.
+        "notice": {
+            "template_id": env_str("PUSH_TEMPLATE_NOTICE", "tmpl-notice"),
+            "kind": "long_term",
+            "page": "pages/notices/index",  # ?id= the notice
+            "build": "app.services.push.templates:notice",
+        },
+        # 稳岗回访: still working there, 90 and 180 days after a placement (services/placements/).
+        "placement_followup": {
+            "template_id": env_str("PUSH_TEMPLATE_PLACEMENT_FOLLOWUP", "tmpl-placement-followup"),
+            "kind": "long_term",
+            "page": "pages/placement/index",  # ?id= the follow-up: the one-tap answer
+            "build": "app.services.push.templates:placement_followup",
+        },
     }
     # Nearby search from each process's in-memory job board (services/job_board.py); off, it
     # answers from Redis GEO and SQL as recommendations do.

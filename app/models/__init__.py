@@ -45,6 +45,8 @@ from app.models.grid import (
     LedgerSnapshot,
     Need,
     NeedKind,
+    PlannedVisit,
+    PlannedVisitStatus,
     Visit,
     VisitChannel,
     VisitOutcome,
@@ -81,9 +83,26 @@ from app.models.places import (
     Township,
     TownshipKind,
 )
+from app.models.notices import Notice, NoticeAudience, NoticeRead, NoticeStatus
+from app.models.placements import (
+    LeftReason,
+    PlacementAnswer,
+    PlacementFollowUp,
+    PlacementFollowUpStatus,
+    PlacementSource,
+)
 from app.models.policies import ClaimPeriod, Policy, PolicySubject, PolicyVersion, PolicyVersionStatus
 from app.models.policy_matches import MatchStatus, PolicyMatch
-from app.models.push import Push, PushPreference, PushQuota, PushStatus, SubscriptionReport
+from app.models.push import (
+    Push,
+    PushChannel,
+    PushPreference,
+    PushQuota,
+    PushStatus,
+    SmsOptOut,
+    SmsReceipt,
+    SubscriptionReport,
+)
 from app.models.registrations import (
     OPEN_STATUSES,
     ContractType,
@@ -238,4 +257,18 @@ __all__ = [
     "Township",
     "TownshipKind",
     "utcnow",
+    "Notice",
+    "NoticeAudience",
+    "NoticeRead",
+    "NoticeStatus",
+    "LeftReason",
+    "PlacementAnswer",
+    "PlacementFollowUp",
+    "PlacementFollowUpStatus",
+    "PlacementSource",
+    "PushChannel",
+    "SmsOptOut",
+    "SmsReceipt",
+    "PlannedVisit",
+    "PlannedVisitStatus",
 ]

@@ -109,6 +109,33 @@ class Need(Base):
     closed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("accounts.id"))
 
 
+class PlannedVisitStatus(StrEnum):
+    """Where a planned visit is."""
+
+    planned = "planned"
+    done = "done"  # a visit to the household was recorded after it was planned
+    cancelled = "cancelled"
+
+
+class PlannedVisit(PlaceColumns, TimestampMixin, Base):
+    """A visit a grid worker plans to a household (预约走访): its members are told beforehand (visit_notice)."""
+
+    __tablename__ = "planned_visits"
+    __table_args__ = (
+        sa.UniqueConstraint("worker_id", "client_id", name="uq_planned_visits_worker_id_client_id"),
+        sa.Index("ix_planned_visits_household_id_status", "household_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(sa.ForeignKey("households.id"))
+    worker_id: Mapped[int] = mapped_column(sa.ForeignKey("accounts.id"))
+    client_id: Mapped[str] = mapped_column(sa.String(64))
+    planned_at: Mapped[datetime] = mapped_column(sa.DateTime())
+    note: Mapped[str | None] = mapped_column(sa.String(200))
+    status: Mapped[str] = mapped_column(sa.String(16), default=PlannedVisitStatus.planned.value)
+    visit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("visits.id"))
+
+
 class ZeroEmploymentCase(PlaceColumns, TimestampMixin, Base):
     """An assistance case for a zero-employment household, open until a member gets work."""
 

@@ -1,4 +1,4 @@
-"""Push: what each person agreed to receive (subscribe-message quotas), their preferences, and each push."""
+"""Push: what each person agreed to receive (subscribe-message quotas), their preferences, each push, SMS opt-outs."""
 
 from datetime import date, datetime
 from enum import StrEnum
@@ -19,6 +19,20 @@ class PushStatus(StrEnum):
     sent = "sent"
     skipped = "skipped"  # not sent by rule: no quota, opted out, daily cap
     failed = "failed"  # WeChat refused it, or retries ran out
+
+
+class PushChannel(StrEnum):
+    """How a push reaches its person."""
+
+    wechat = "wechat"  # a subscribe message in WeChat
+    sms = "sms"  # a text message through the configured SMS provider
+
+
+class SmsReceipt(StrEnum):
+    """What the provider's delivery receipt said of an SMS."""
+
+    delivered = "delivered"
+    undelivered = "undelivered"
 
 
 class PushQuota(Base):
@@ -57,14 +71,39 @@ class PushPreference(TimestampMixin, Base):
     quiet_end: Mapped[str | None] = mapped_column(sa.String(5))
 
 
+class SmsOptOut(Base):
+    """A phone that asked for no more SMS: by the resident's own setting, an unsubscribe reply, or staff.
+
+    Keyed by the phone's HMAC, not the person: a reply comes from a phone, and people entered by
+    staff (no account, no preferences) can opt out too.
+    """
+
+    __tablename__ = "sms_opt_outs"
+
+    phone_hmac: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    source: Mapped[str] = mapped_column(sa.String(16))  # resident, reply, staff
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(), default=utcnow)
+
+
 class Push(PlaceColumns, Base):
-    """One message to one person about one thing; the unique key makes a fan-out safe to repeat."""
+    """One message to one person about one thing; the unique keys make a fan-out safe to repeat.
+
+    The person is an account (WeChat) or a ledger resident (who may have no account: SMS only);
+    `channel` is the way it is to go when made (SMS-first messages say sms) and the way it went
+    once sent (a WeChat push without quota falls back to SMS where its template allows).
+    """
 
     __tablename__ = "pushes"
     __table_args__ = (
         sa.UniqueConstraint(
             "account_id", "kind", "object_type", "object_id", name="uq_pushes_account_id_kind_object"
         ),
+        # The same for a resident without an account (NULL account ids never collide).
+        sa.UniqueConstraint(
+            "resident_id", "kind", "object_type", "object_id", name="uq_pushes_resident_id_kind_object"
+        ),
+        # A delivery receipt finds its SMS by the provider's message id.
+        sa.Index("ix_pushes_msgid", "msgid"),
         sa.Index("ix_pushes_day_status", "day", "status"),
         sa.Index("ix_pushes_account_id_day", "account_id", "day"),
         # The fan-out finds one job's unsent pushes by it.
@@ -75,7 +114,9 @@ class Push(PlaceColumns, Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    account_id: Mapped[int] = mapped_column(sa.ForeignKey("accounts.id"))
+    account_id: Mapped[int | None] = mapped_column(sa.ForeignKey("accounts.id"))
+    resident_id: Mapped[int | None] = mapped_column(sa.ForeignKey("residents.id"))
+    channel: Mapped[str] = mapped_column(sa.String(8), default=PushChannel.wechat.value)
     kind: Mapped[str] = mapped_column(sa.String(32))  # a template key: job_match, application_update …
     object_type: Mapped[str] = mapped_column(sa.String(32))
     object_id: Mapped[str] = mapped_column(sa.String(64))
@@ -92,6 +133,12 @@ class Push(PlaceColumns, Base):
     claimed_at: Mapped[datetime | None] = mapped_column(sa.DateTime())
     called_at: Mapped[datetime | None] = mapped_column(sa.DateTime())
     last_error: Mapped[str | None] = mapped_column(sa.String(255))
-    msgid: Mapped[str | None] = mapped_column(sa.String(32))
+    # WeChat's msgid, or the SMS provider's message id (Alibaba BizId, Tencent SerialNo).
+    msgid: Mapped[str | None] = mapped_column(sa.String(64))
+    # The SMS delivery receipt: delivered or not, the provider's code, when; and its cost.
+    receipt: Mapped[str | None] = mapped_column(sa.String(16))
+    receipt_error: Mapped[str | None] = mapped_column(sa.String(64))
+    delivered_at: Mapped[datetime | None] = mapped_column(sa.DateTime())
+    cost_fen: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(sa.DateTime())

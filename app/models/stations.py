@@ -133,6 +133,12 @@ class Event(PlaceColumns, TimestampMixin, Base):
     geofence_m: Mapped[int] = mapped_column(default=500)
     status: Mapped[str] = mapped_column(sa.String(16), default=EventStatus.scheduled.value)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("accounts.id"))
+    # Who may sign up: everyone, residents only, or staff only (a training in platform use).
+    audience: Mapped[str] = mapped_column(sa.String(16), default="everyone")
+    # Hours credited to each attendee of a training (None: the event's length).
+    credit_hours: Mapped[float | None]
+    # What a training teaches (platform_use, data_analysis, promotion, …): the hours report groups by it.
+    topic: Mapped[str | None] = mapped_column(sa.String(32))
 
     station: Mapped[Station | None] = relationship()
     circle: Mapped[Circle | None] = relationship()

@@ -106,6 +106,20 @@ def record_update(subject: str, result: str, at: datetime, note: str = "", **_) 
     }
 
 
+def notice(title: str, issuer: str, at: datetime, **_) -> dict:
+    """通知标题, 发布单位, 发布时间."""
+    return {"thing1": thing(title), "thing2": thing(issuer), "time3": time(at)}
+
+
+def placement_followup(employer_name: str, stage_days: int, started: datetime, **_) -> dict:
+    """用人单位, 回访事项, 入职时间."""
+    return {
+        "thing1": thing(employer_name),
+        "thing2": thing(f"入职{stage_days // 30}个月回访：是否仍在岗"),
+        "time3": time(started),
+    }
+
+
 def template(key: str) -> dict:
     """Return a template's settings from config, with its builder loaded."""
     settings = current_app.config["PUSH_TEMPLATES"][key]

@@ -1,0 +1,5 @@
+"""Notices (信息发布): staff write a notice to a place and an audience, a second person in scope reviews it.
+
+May import: the policies, registrations, push, jobs, stations and grid wings, the people wing,
+models, app.common, app.queues, app.extensions, app.errors.
+"""
