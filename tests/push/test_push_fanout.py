@@ -177,6 +177,8 @@ def test_subscriptions_start_empty_with_the_default_preferences(client, wechat_l
         "visit_notice": (VISIT_NOTICE, "long_term"),
         "policy_notice": ("tmpl-policy-notice", "long_term"),
         "record_update": ("tmpl-record-update", "long_term"),
+        "notice": ("tmpl-notice", "long_term"),
+        "placement_followup": ("tmpl-placement-followup", "long_term"),
     }
     assert all(
         (item["status"], item["remaining"], item["can_send"]) == (None, None, False)
