@@ -72,7 +72,15 @@ from app.models.jobs import (
     is_searchable,
     visible_clause,
 )
+from app.models.notices import Notice, NoticeAudience, NoticeRead, NoticeStatus
 from app.models.outbox import OutboxTask
+from app.models.placements import (
+    LeftReason,
+    PlacementAnswer,
+    PlacementFollowUp,
+    PlacementFollowUpStatus,
+    PlacementSource,
+)
 from app.models.places import (
     Circle,
     CircleArea,
@@ -82,14 +90,6 @@ from app.models.places import (
     District,
     Township,
     TownshipKind,
-)
-from app.models.notices import Notice, NoticeAudience, NoticeRead, NoticeStatus
-from app.models.placements import (
-    LeftReason,
-    PlacementAnswer,
-    PlacementFollowUp,
-    PlacementFollowUpStatus,
-    PlacementSource,
 )
 from app.models.policies import ClaimPeriod, Policy, PolicySubject, PolicyVersion, PolicyVersionStatus
 from app.models.policy_matches import MatchStatus, PolicyMatch

@@ -118,7 +118,7 @@ class PlannedVisitStatus(StrEnum):
 
 
 class PlannedVisit(PlaceColumns, TimestampMixin, Base):
-    """A visit a grid worker plans to a household (预约走访): its members are told beforehand (visit_notice)."""
+    """A visit a grid worker plans to a household (预约走访): its members are told beforehand."""
 
     __tablename__ = "planned_visits"
     __table_args__ = (

@@ -1,4 +1,4 @@
-"""Notices (信息发布): what staff publish to a place and an audience, reviewed by a second person; who read them."""
+"""Notices (信息发布): what staff publish to a place and an audience, reviewed by a second person; reads."""
 
 from datetime import date, datetime
 from enum import StrEnum

@@ -1,4 +1,4 @@
-"""Placement follow-ups (稳岗回访): at 3 and 6 months after a hire or an employment registration, still there?"""
+"""Placement follow-ups (稳岗回访): 3 and 6 months after a hire or an employment registration, still there?"""
 
 from datetime import date, datetime
 from enum import StrEnum

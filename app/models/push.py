@@ -1,4 +1,4 @@
-"""Push: what each person agreed to receive (subscribe-message quotas), their preferences, each push, SMS opt-outs."""
+"""Push: what people agreed to receive (subscribe-message quotas), preferences, each push, SMS opt-outs."""
 
 from datetime import date, datetime
 from enum import StrEnum
