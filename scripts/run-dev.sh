@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The embedded default: SQLite file, fakeredis, RQ jobs inline, local fake WeChat on :5001.
+# The embedded default: SQLite file, fakeredis, RQ jobs inline, local fake WeChat on :5001, fake SMS on :5002.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export FLASK_APP=wsgi.py
@@ -10,6 +10,9 @@ export DEMO_PASSWORD="${DEMO_PASSWORD:-demo-pass-2026}"
 export PORT="${PORT:-5000}"
 WECHAT_PORT="${WECHAT_PORT:-5001}"
 export WECHAT_API_BASE="${WECHAT_API_BASE:-http://127.0.0.1:${WECHAT_PORT}/}"
+SMS_PORT="${SMS_PORT:-5002}"
+export SMS_API_BASE="${SMS_API_BASE:-http://127.0.0.1:${SMS_PORT}/}"
+export SMS_CALLBACK_TOKEN="${SMS_CALLBACK_TOKEN:-dev-sms-token}"
 FLASK=.venv/bin/flask
 # Where the fake's log and the demo's summary go (the database: DATABASE_URL, default instance/).
 RUN_DIR="${RUN_DIR:-instance}"
@@ -19,7 +22,11 @@ mkdir -p instance "$RUN_DIR"
 # the app), while the database is made ready.
 .venv/bin/python -m app.wechat.fake --port "$WECHAT_PORT" > "$RUN_DIR/fake-wechat.log" 2>&1 &
 FAKE_PID=$!
-trap 'kill $FAKE_PID 2>/dev/null || true' EXIT INT TERM
+# The fake SMS gateway posts its delivery receipts and replies back to this app.
+.venv/bin/python -m app.sms.fake --port "$SMS_PORT" --token "$SMS_CALLBACK_TOKEN" \
+  --callback-base "http://127.0.0.1:${PORT}/api/v1/sms/callbacks" > "$RUN_DIR/fake-sms.log" 2>&1 &
+SMS_PID=$!
+trap 'kill $FAKE_PID $SMS_PID 2>/dev/null || true' EXIT INT TERM
 
 # One command: migrations, places, demo data (each only when needed), demo passwords.
 $FLASK dev-setup --demo-file "$RUN_DIR/demo-data.json"
@@ -33,6 +40,7 @@ cat <<MSG
   Console      http://127.0.0.1:${PORT}/console/   (staff sign-in: dashboards, lists, exports)
   API          http://127.0.0.1:${PORT}/api/v1   (OpenAPI: /api/v1/openapi.json, health: /healthz)
   Fake WeChat  ${WECHAT_API_BASE}   (log: ${RUN_DIR}/fake-wechat.log)
+  Fake SMS     ${SMS_API_BASE}_fake/sms   (what was sent; log: ${RUN_DIR}/fake-sms.log)
   Demo staff   demo-city-admin, demo-district-admin, demo-township-admin, demo-supervisor,
                demo-operator, demo-grid-worker, demo-station-staff
                (and demo-grid-<community code> for each demo community)

@@ -121,6 +121,54 @@ def fake_wechat():
     fake.server.server_close()
 
 
+class FakeSms:
+    """The fake SMS gateway (app/sms/fake.py) on a free port, with helpers to read and steer it."""
+
+    def __init__(self):
+        from app.config import Config
+        from app.sms.fake import create_fake_sms, template_texts
+
+        self.app = create_fake_sms(template_texts(Config.SMS_TEMPLATES))
+        self.port = _free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}/"
+        self.server = make_server("127.0.0.1", self.port, self.app, threaded=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def sent(self) -> list[dict]:
+        """Return the SMS sent so far, oldest first."""
+        return requests.get(self.base_url + "_fake/sms", timeout=5).json()["messages"]
+
+    def knobs(self, **knobs) -> None:
+        """Set knobs (fail, throttle, undelivered, down, timeout: N sends each), or reset=True."""
+        requests.post(self.base_url + "_fake/sms/knobs", json=knobs, timeout=5).raise_for_status()
+
+    def reply(self, phone: str, text: str) -> None:
+        """Play a person replying to an SMS."""
+        requests.post(self.base_url + "_fake/sms/replies", json={"phone": phone, "text": text}, timeout=5)
+
+    def callbacks(self) -> list[dict]:
+        """Take the receipts and replies waiting (each {provider, what, body})."""
+        return requests.get(self.base_url + "_fake/sms/callbacks", timeout=5).json()["callbacks"]
+
+
+@pytest.fixture(scope="session")
+def fake_sms_server():
+    """Run one fake SMS gateway for the whole session."""
+    fake = FakeSms()
+    yield fake
+    fake.server.shutdown()
+    fake.server.server_close()
+
+
+@pytest.fixture
+def fake_sms(app, fake_sms_server):
+    """Point the app's SMS at the fake gateway, emptied, for one test."""
+    fake_sms_server.knobs(reset=True)
+    app.config["SMS_API_BASE"] = fake_sms_server.base_url
+    return fake_sms_server
+
+
 def _config(database_url, redis_url, fake_wechat, storage_dir=None) -> dict:
     return {
         **({"STORAGE_DIR": str(storage_dir)} if storage_dir else {}),

@@ -361,7 +361,9 @@ def test_dev_setup_fills_every_dashboard_with_months_of_history(app, dev_setup):
     pushes = db.session.execute(sa.select(Push.kind, Push.status, Push.last_error)).all()
     assert {p.status for p in pushes} == {"sent", "skipped", "failed"}
     assert any(p.status == "skipped" and p.last_error == "no_quota" for p in pushes)
-    assert {p.kind for p in pushes} == {"job_match", "checkin_followup", "visit_notice", "policy_notice"}
+    # record_update: the outcomes of registrations of residents without WeChat go by SMS (issue 20).
+    kinds = {"job_match", "checkin_followup", "visit_notice", "policy_notice", "record_update"}
+    assert {p.kind for p in pushes} == kinds
 
     # Consents: every app user has accepted the current documents (the gate lets them save).
     assert count(ConsentRecord, ConsentRecord.client_version == "demo") == 3 * count(

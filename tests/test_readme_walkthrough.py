@@ -322,7 +322,10 @@ def test_the_readme_walk_through_works_in_order_and_its_push_arrives_at_night(
     openid = RESOLVERS["openid"](history)
     delivered = requests.get(fake_wechat.base_url + "_fake/messages", params={"openid": openid}, timeout=5)
     assert [m["template_id"] for m in delivered.json()["messages"]] == ["tmpl-application-update"]
-    statuses = db.session.scalars(sa.select(Push.status).where(Push.kind == "application_update")).all()
+    # The hire that follows finds the one-time quota used: it goes by SMS to the bound phone (no
+    # SMS gateway runs in this test; docs/PUSH.md "Channels").
+    wechat = sa.and_(Push.kind == "application_update", Push.channel == "wechat")
+    statuses = db.session.scalars(sa.select(Push.status).where(wechat)).all()
     assert statuses == ["sent"]
 
 

@@ -226,8 +226,32 @@ describe('me page', () => {
     await phone.tap(page, 'onQuietStartChange', {}, { value: '22:30' })
     await phone.tap(page, 'onQuietEndChange', {}, { value: '07:00' })
     state = await callApi('/me/subscriptions', { token })
-    expect(state.preferences).toEqual({ disabled_kinds: [], daily_cap: 5, quiet_start: '22:30', quiet_end: '07:00' })
+    expect(state.preferences).toEqual({
+      disabled_kinds: [],
+      daily_cap: 5,
+      quiet_start: '22:30',
+      quiet_end: '07:00',
+      sms_enabled: true,
+    })
     expect(page.data.prefs).toMatchObject({ jobMatchOn: true, dailyCap: 5, quietText: '22:30–07:00 不打扰' })
+    expect(phone.ctl.modals).toEqual([])
+  })
+
+  test('SMS reminders: the switch shows once a phone is bound, and turns SMS off and on', async () => {
+    const phone = new Phone()
+    const page = await phone.open('pages/me/index')
+    expect(page.data.profile.phoneBound).toBe(false)
+    const token = tokenOf(phone)
+    const code = await phone.ctl.phoneCode()
+    await phone.tap(page, 'onGetPhoneNumber', {}, { code, errMsg: 'getPhoneNumber:ok' })
+    expect(page.data.profile.phoneBound).toBe(true)
+    expect(page.data.prefs.smsOn).toBe(true)
+
+    await phone.tap(page, 'onSmsSwitch', {}, { value: false })
+    expect(page.data.prefs.smsOn).toBe(false)
+    expect((await callApi('/me/subscriptions', { token })).preferences.sms_enabled).toBe(false)
+    await phone.tap(page, 'onSmsSwitch', {}, { value: true })
+    expect((await callApi('/me/subscriptions', { token })).preferences.sms_enabled).toBe(true)
     expect(phone.ctl.modals).toEqual([])
   })
 

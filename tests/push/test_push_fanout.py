@@ -39,7 +39,13 @@ JOB_AT = (29.7160, 118.3180)
 NEAR = (29.7165, 118.3185)  # about 70 m from the job
 YUZHONG, YUDONG = "341002002000", "341002001000"
 TUNXI, HUANGSHAN_DISTRICT = "341002000000", "341003000000"
-DEFAULTS = {"disabled_kinds": [], "daily_cap": 3, "quiet_start": "21:00", "quiet_end": "08:00"}
+DEFAULTS = {
+    "disabled_kinds": [],
+    "daily_cap": 3,
+    "quiet_start": "21:00",
+    "quiet_end": "08:00",
+    "sms_enabled": True,
+}
 FIELD_LIMITS = {"thing": 20, "phrase": 5, "name": 10, "character_string": 32}
 TIME_VALUE = re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2}$")
 
@@ -364,6 +370,7 @@ def test_preferences_change_and_show_on_the_subscriptions(client, wechat_login):
         "daily_cap": 1,
         "quiet_start": "22:30",
         "quiet_end": "07:05",
+        "sms_enabled": True,
     }
     assert response.get_json()["preferences"] == expected
     assert client.get(SUBSCRIPTIONS, headers=headers).get_json()["preferences"] == expected

@@ -46,6 +46,9 @@ class PreferencesSchema(ma.Schema):
     quiet_end = ma.fields.String(
         allow_none=True, metadata={"example": "08:00", "pattern": r"^([01]?\d|2[0-3]):[0-5]\d$"}
     )
+    sms_enabled = ma.fields.Boolean(
+        metadata={"description": "SMS may reach me (off: my phone opted out, as an unsubscribe reply does)"}
+    )
 
 
 class SubscriptionsSchema(ma.Schema):
@@ -82,6 +85,10 @@ class PushSchema(ma.Schema):
     last_error = ma.fields.String(allow_none=True)
     created_at = UtcDateTime(required=True)
     sent_at = UtcDateTime(allow_none=True)
+    channel = ma.fields.String(metadata={"description": "wechat or sms: the way it went (or is to go)"})
+    receipt = ma.fields.String(allow_none=True, metadata={"description": "SMS: delivered or undelivered"})
+    receipt_error = ma.fields.String(allow_none=True, metadata={"description": "SMS: the carrier's code"})
+    cost_fen = ma.fields.Integer(allow_none=True, metadata={"description": "SMS: what it cost"})
 
 
 class PushQuerySchema(PageArgsSchema):
@@ -118,3 +125,24 @@ class PushCountsSchema(ma.Schema):
 
 
 PushPageSchema = page_schema(PushSchema, "PushPageSchema")
+
+
+# A provider's callback body as it posts it: a JSON array (receipts, Alibaba Cloud's replies) or
+# an object (a Tencent Cloud reply); read by the view, documented here.
+SMS_CALLBACK_BODY = {
+    "required": True,
+    "content": {
+        "application/json": {
+            "schema": {"oneOf": [{"type": "array", "items": {"type": "object"}}, {"type": "object"}]}
+        }
+    },
+}
+
+
+class SmsCallbackAnswerSchema(ma.Schema):
+    """The answer a provider expects: Alibaba Cloud reads code/msg, Tencent Cloud result/errmsg."""
+
+    code = ma.fields.Integer()
+    msg = ma.fields.String()
+    result = ma.fields.Integer()
+    errmsg = ma.fields.String()

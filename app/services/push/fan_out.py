@@ -1,4 +1,4 @@
-"""Making pushes: a new job's fan-out to the seekers nearby, an application's news to its applicant.
+"""Making pushes: a new job's fan-out to the seekers nearby (an application's news: records.py).
 
 Publishing a job enqueues the task `push.match_and_push(job_id)`: it finds the seekers nearby
 whose wishes the job fits, keeps those who may receive it, writes one push row each (unique per
@@ -15,7 +15,6 @@ from app.common.upsert import insert_ignoring_duplicates
 from app.extensions import db
 from app.models import (
     PLACE_COLUMN_NAMES,
-    Application,
     Job,
     JobKind,
     Push,
@@ -187,38 +186,3 @@ def enqueue_sends(where) -> int:
         if row.id not in due_now:
             enqueue("push.send_push", row.id, at=row.send_after)
     return len(rows)
-
-
-def notify_application(application_id: int, status: str) -> int:
-    """Push an application's new status to the applicant (when they may receive it)."""
-    application = db.session.get(Application, application_id)
-    if application is None:
-        return 0
-    resident = db.session.get(Resident, application.resident_id)
-    if resident is None or resident.account_id is None:
-        return 0
-    receivers = receivers_of([resident.account_id], "application_update")
-    if resident.account_id not in receivers:
-        return 0
-    job = db.session.get(Job, application.job_id)
-    settings = template("application_update")
-    row = push_row(
-        resident.account_id,
-        "application_update",
-        "application",
-        f"{application.id}:{status}",
-        receivers[resident.account_id],
-        settings["builder"](application, job, status, utcnow()),
-        page=f"{settings['page']}?id={application.job_id}",
-        place=resident,
-        fallback=job,
-    )
-    insert_ignoring_duplicates(db.session, Push, [row])
-    db.session.commit()
-    return enqueue_sends(
-        sa.and_(
-            Push.account_id == resident.account_id,
-            Push.kind == "application_update",
-            Push.object_id == f"{application.id}:{status}",
-        )
-    )

@@ -1,4 +1,4 @@
-"""A record's outcome pushed to its person: a registration accepted, a certification expiring.
+"""A record's outcome pushed to its person: a registration accepted, a certificate expiring, an application.
 
 The records wings (registrations, and later policies and notices) enqueue the task
 `push.notify_record(resident_id, subject, object_key, result, note)` after the commit that decided
@@ -6,47 +6,46 @@ the outcome; this writes one `record_update` push (unique per person and `object
 retried task or a repeated decision sends once) and enqueues its send.
 """
 
-import sqlalchemy as sa
+import re
 
-from app.common.upsert import insert_ignoring_duplicates
 from app.extensions import db
-from app.models import Push, Resident, utcnow
-from app.services.push.fan_out import enqueue_sends, push_row
-from app.services.push.subscriptions import receivers as receivers_of
+from app.models import Application, Job, utcnow
+from app.services.push.makers import PushItem, make_pushes
 from app.services.push.templates import template
 
 KIND = "record_update"
+# Outcomes that go by SMS first (money decided: a claim approved), whatever WeChat allows.
+SMS_FIRST = re.compile(r"^claim:\d+:approved:")
 
 
 def notify_record(
     resident_id: int, subject: str, object_key: str, result: str, note: str = "", page: str = ""
 ) -> int:
-    """Push a record's outcome to the resident when they may receive it; return the sends enqueued.
+    """Push a record's outcome to the resident (WeChat, else SMS where allowed); return the rows written.
 
     `subject` names the record (失业登记), `result` is the outcome in a few characters (已受理),
     `note` a short detail (the registration number, a reason), `object_key` identifies this
     outcome of this record ("unemployment_registration:12:accepted"), `page` the mini-program
     page to open (default: the template's).
     """
-    resident = db.session.get(Resident, resident_id)
-    if resident is None or resident.account_id is None:
-        return 0
-    receivers = receivers_of([resident.account_id], KIND)
-    if resident.account_id not in receivers:
-        return 0
     settings = template(KIND)
-    row = push_row(
-        resident.account_id,
-        KIND,
-        "record",
-        object_key,
-        receivers[resident.account_id],
-        settings["builder"](subject, result, utcnow(), note),
-        page=page or settings["page"],
-        place=resident,
+    data = settings["builder"](subject, result, utcnow(), note)
+    item = PushItem(resident_id, object_key, data, page or settings["page"])
+    return make_pushes(KIND, "record", [item], sms_first=bool(SMS_FIRST.match(object_key)))
+
+
+def notify_application(application_id: int, status: str) -> int:
+    """Push an application's new status to the applicant (WeChat, else SMS where allowed)."""
+    application = db.session.get(Application, application_id)
+    if application is None:
+        return 0
+    job = db.session.get(Job, application.job_id)
+    settings = template("application_update")
+    item = PushItem(
+        application.resident_id,
+        f"{application.id}:{status}",
+        settings["builder"](application, job, status, utcnow()),
+        page=f"{settings['page']}?id={application.job_id}",
+        fallback=job,
     )
-    insert_ignoring_duplicates(db.session, Push, [row])
-    db.session.commit()
-    return enqueue_sends(
-        sa.and_(Push.account_id == resident.account_id, Push.kind == KIND, Push.object_id == object_key)
-    )
+    return make_pushes("application_update", "application", [item])

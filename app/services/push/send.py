@@ -1,4 +1,7 @@
-"""Sending one push: claim it, check it may still go, take one unit of quota, keep to the rate, call WeChat.
+"""Sending one push: claim it, check it may still go, choose WeChat or SMS, keep to the rate, send.
+
+The channel is chosen here, at send time: WeChat while the person's account has quota for the
+kind; else an SMS where the template allows it (sms_send.py); an SMS-first push tries SMS first.
 
 Whatever goes wrong after the claim, a push never stays `sending`, and nobody is messaged twice:
 WeChat's answers are mapped to outcomes in one place (`app.wechat`, `Delivery`). Should the
@@ -15,12 +18,14 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app.extensions import db, get_redis
-from app.models import Account, Job, Push, PushQuota, PushStatus, is_searchable, utcnow
+from app.models import Account, Job, Push, PushChannel, PushQuota, PushStatus, is_searchable, utcnow
 from app.queues import enqueue
 from app.services.people.consents import may_process
+from app.services.push import sms_send
 from app.services.push.schedule import send_after
-from app.services.push.subscriptions import preferences
+from app.services.push.subscriptions import preferences, settings_of
 from app.services.push.templates import template
+from app.sms import SmsResult
 from app.wechat import Delivery, wechat
 
 log = logging.getLogger(__name__)
@@ -80,7 +85,7 @@ def _job_live(job_id: int) -> bool:
 
 
 # The kinds the person's daily cap counts, each kind on its own (a policy notice takes no job push's place).
-CAPPED_KINDS = ("job_match", "policy_notice")
+CAPPED_KINDS = ("job_match", "policy_notice", "notice")
 
 
 def _over_cap(push: Push, cap: int) -> bool:
@@ -90,7 +95,9 @@ def _over_cap(push: Push, cap: int) -> bool:
     only when fewer than `cap` pushes were sent today or rank above it (one count: the two
     kinds of push exclude each other).
     """
-    same_day = sa.and_(Push.account_id == push.account_id, Push.kind == push.kind, Push.day == push.day)
+    # The person: their account, or (SMS to someone without one) their ledger row.
+    person = Push.account_id == push.account_id if push.account_id else Push.resident_id == push.resident_id
+    same_day = sa.and_(person, Push.kind == push.kind, Push.day == push.day)
     ahead = db.session.scalar(
         sa.select(sa.func.count()).where(
             same_day,
@@ -185,12 +192,10 @@ def send(push_id: int) -> str:
 
 
 def _send_claimed(push: Push, progress: dict) -> str:
-    account = db.session.get(Account, push.account_id)
-    if account is None or not account.is_active or not account.openid:
-        return _finish(push, PushStatus.skipped, "no_wechat_account")
-    if not may_process(push.account_id):  # consent withdrawn: nothing more is sent (docs/PEOPLE.md)
+    account = db.session.get(Account, push.account_id) if push.account_id else None
+    if account is not None and not may_process(account.id):  # consent withdrawn (docs/PEOPLE.md)
         return _finish(push, PushStatus.skipped, "consent_withdrawn")
-    prefs = preferences(push.account_id)
+    prefs = preferences(account.id) if account is not None else settings_of(None)
     if push.kind in prefs["disabled_kinds"]:
         return _finish(push, PushStatus.skipped, "opted_out")
     if push.object_type == "job" and not _job_live(int(push.object_id)):
@@ -201,8 +206,17 @@ def _send_claimed(push: Push, progress: dict) -> str:
         return _reschedule(push, at)
     if push.kind in CAPPED_KINDS and _over_cap(push, prefs["daily_cap"]):
         return _finish(push, PushStatus.skipped, "daily_cap")
+    has_wechat = account is not None and account.is_active and bool(account.openid)
+    if push.channel == PushChannel.sms:  # SMS first (or no account): WeChat only when SMS cannot
+        blocked, resident = sms_send.blocker(push)
+        if blocked is None:
+            return _send_sms(push, resident, progress)
+        if not has_wechat:
+            return _finish(push, PushStatus.skipped, blocked)
+    if not has_wechat:
+        return _sms_or_skip(push, progress, "no_wechat_account")
     if not _take_quota(push):
-        return _finish(push, PushStatus.skipped, "no_quota")
+        return _sms_or_skip(push, progress, "no_quota")
     # Read before the commit, which expires them: reading after it would load both rows again.
     message = (account.openid, template(push.kind)["template_id"], push.data, push.page)
     if not _still_mine(push):  # stalled past PUSH_STUCK_MINUTES: the sweeper gave it to another try
@@ -230,6 +244,43 @@ def _send_claimed(push: Push, progress: dict) -> str:
         return _finish(push, PushStatus.failed, delivery.error)
     # Delivered or not, nobody knows: resending could message the person twice.
     return _finish(push, PushStatus.failed, delivery.error)
+
+
+def _sms_or_skip(push: Push, progress: dict, reason: str) -> str:
+    """WeChat cannot take it: send it by SMS where allowed, else skip it for WeChat's reason."""
+    if sms_send.mode(push.kind) == "off" or push.channel == PushChannel.sms:  # SMS was tried first
+        return _finish(push, PushStatus.skipped, reason)
+    blocked, resident = sms_send.blocker(push)
+    if blocked is not None:
+        return _finish(push, PushStatus.skipped, reason)
+    return _send_sms(push, resident, progress)
+
+
+def _send_sms(push: Push, resident, progress: dict) -> str:
+    """Send a push by SMS: the per-phone limit, the mark before the call, the rate, the provider's answer."""
+    if sms_send.over_phone_limit(push, resident):
+        return _finish(push, PushStatus.skipped, "sms_daily_limit")
+    prepared = sms_send.message(push, resident)
+    if not _still_mine(push):
+        db.session.rollback()
+        return "not_pending"
+    db.session.execute(
+        sa.update(Push)
+        .where(Push.id == push.id)
+        .values(channel=PushChannel.sms.value)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    take_send_slot()
+    progress["called"] = True
+    result = sms_send.deliver(prepared)
+    if result.outcome == SmsResult.SENT:
+        values = {"msgid": result.msgid, "sent_at": utcnow(), "cost_fen": sms_send.cost_fen(result)}
+        return _finish(push, PushStatus.sent, None, **values)
+    if result.outcome == SmsResult.RETRY:  # throttled, busy, unreachable: nothing was sent
+        return _retry_or_fail(push, result.error, give_back=False)
+    # Refused (a bad number or template), or perhaps sent (a timeout): never resent.
+    return _finish(push, PushStatus.failed, result.error)
 
 
 def _reschedule(push: Push, at: datetime) -> str:

@@ -11,6 +11,7 @@ from app.common.upsert import insert_ignoring_duplicates
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.models import Account, PushPreference, PushQuota, SubscriptionReport, utcnow
+from app.services.push.sms_opt_outs import set_sms_enabled, sms_enabled
 from app.services.push.templates import by_template_id, template
 
 ANSWERS = ("accept", "reject", "ban", "filter")
@@ -96,7 +97,10 @@ def subscriptions(account: Account) -> dict:
                 "can_send": can_send(settings["kind"], row),
             }
         )
-    return {"templates": items, "preferences": preferences(account.id)}
+    return {
+        "templates": items,
+        "preferences": {**preferences(account.id), "sms_enabled": sms_enabled(account.id)},
+    }
 
 
 def can_send(kind: str, row: PushQuota | None) -> bool:
@@ -116,7 +120,7 @@ def _hhmm(value: str, field: str) -> str:
 
 
 def update_preferences(account: Account, values: dict) -> dict:
-    """Change a person's push settings (kinds off, daily cap, quiet hours)."""
+    """Change a person's push settings (kinds off, daily cap, quiet hours, SMS on or off)."""
     row = db.session.get(PushPreference, account.id)
     if row is None:
         row = PushPreference(account_id=account.id, disabled_kinds=[])
@@ -131,6 +135,8 @@ def update_preferences(account: Account, values: dict) -> dict:
     for name in ("quiet_start", "quiet_end"):
         if name in values:
             setattr(row, name, _hhmm(values[name], name) if values[name] else None)
+    if "sms_enabled" in values:
+        set_sms_enabled(account.id, values["sms_enabled"])
     db.session.commit()
     return subscriptions(account)
 

@@ -98,6 +98,9 @@ SKIP_REASONS = {
     "daily_cap": "超过每日上限",
     "job_not_live": "岗位已下线",
     "no_wechat_account": "无微信账号",
+    "no_phone": "无手机号（短信）",
+    "sms_opted_out": "已退订短信",
+    "sms_daily_limit": "超过短信每日上限",
     "other": "其他原因",
 }
 TEMPLATES = {

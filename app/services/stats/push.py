@@ -1,8 +1,9 @@
-"""Push: messages sent, refused for want of quota, skipped for other reasons, failed, per template.
+"""Push: messages sent, refused for want of quota, skipped, failed, per template; SMS sent and their cost.
 
 The month's pushes in the place (a push is placed where its resident lives; one to an account
 without a resident record has no place and shows only in no place), through the (day, status)
-index: one query, grouped by day, template, status and skip reason.
+index: one query, grouped by day, template, status and skip reason; a second counts the SMS sent,
+those the provider's receipt says were delivered, and what they cost (cost_fen, in yuan).
 """
 
 from datetime import date
@@ -10,7 +11,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Account, Push, PushStatus
+from app.models import Account, Push, PushChannel, PushStatus, SmsReceipt
 from app.services.stats import labels
 from app.services.stats.base import chart, in_place, ratio, table, window
 from app.services.stats.places import PlaceRef
@@ -23,6 +24,9 @@ FIGURES = {
     "failed": "发送失败",
     "pending": "待发送",
     "sent_rate": "送达率",
+    "sms_sent": "短信已发送",
+    "sms_delivered": "短信已送达",
+    "sms_cost_yuan": "短信费用（元）",
 }
 COUNTS = ("total", "sent", "refused", "skipped_other", "failed", "pending")
 
@@ -50,7 +54,7 @@ def push(actor: Account, place: PlaceRef, month: date) -> dict:
         if status == PushStatus.skipped:
             key = why if why in labels.SKIP_REASONS else "other"
             reasons[key] = reasons.get(key, 0) + n
-    figures = {**totals, "sent_rate": ratio(totals["sent"], totals["total"])}
+    figures = {**totals, "sent_rate": ratio(totals["sent"], totals["total"]), **_sms(base)}
     keys = [*labels.TEMPLATES, *sorted(set(per_template) - set(labels.TEMPLATES))]
     template_rows = [
         {
@@ -97,6 +101,18 @@ def push(actor: Account, place: PlaceRef, month: date) -> dict:
             "daily": table([("day", "日期"), *count_columns], [{"day": d, **daily[d]} for d in days]),
         },
     }
+
+
+def _sms(base: tuple) -> dict:
+    """Return the SMS sent in the place and month, those delivered, and their cost in yuan."""
+    sent, delivered, cost = db.session.execute(
+        sa.select(
+            sa.func.count(),
+            sa.func.count(sa.case((Push.receipt == SmsReceipt.delivered.value, 1))),
+            sa.func.coalesce(sa.func.sum(Push.cost_fen), 0),
+        ).where(*base, Push.channel == PushChannel.sms.value, Push.status == PushStatus.sent.value)
+    ).one()
+    return {"sms_sent": sent, "sms_delivered": delivered, "sms_cost_yuan": round(int(cost) / 100, 2)}
 
 
 def _empty() -> dict:

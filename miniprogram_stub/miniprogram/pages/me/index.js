@@ -154,6 +154,7 @@ Page({
       disabledKinds: prefs.disabled_kinds,
       prefs: {
         jobMatchOn: prefs.disabled_kinds.indexOf('job_match') < 0,
+        smsOn: prefs.sms_enabled !== false,
         dailyCap: prefs.daily_cap,
         dailyCapIndex: prefs.daily_cap,
         quietStart: prefs.quiet_start,
@@ -360,6 +361,12 @@ Page({
     const on = !!event.detail.value
     const others = this.data.disabledKinds.filter((kind) => kind !== 'job_match')
     return this.savePreferences({ disabled_kinds: on ? others : others.concat('job_match') }, { jobMatchOn: on })
+  },
+
+  /** SMS on or off for my phone (off: as an unsubscribe reply would; docs/PUSH.md). */
+  onSmsSwitch(event) {
+    const on = !!event.detail.value
+    return this.savePreferences({ sms_enabled: on }, { smsOn: on })
   },
 
   onDailyCapChange(event) {
