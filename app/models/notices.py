@@ -38,7 +38,11 @@ class Notice(PlaceColumns, TimestampMixin, Base):
     """
 
     __tablename__ = "notices"
-    __table_args__ = (sa.Index("ix_notices_status_valid_until", "status", "valid_until"),)
+    __table_args__ = (
+        sa.Index("ix_notices_status_valid_until", "status", "valid_until"),
+        # A retried create (same author, same client id) returns the first draft.
+        sa.UniqueConstraint("author_id", "client_id", name="uq_notices_author_id_client_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(sa.String(80))
@@ -62,6 +66,7 @@ class Notice(PlaceColumns, TimestampMixin, Base):
     push: Mapped[bool] = mapped_column(default=False)
     status: Mapped[str] = mapped_column(sa.String(16), default=NoticeStatus.draft.value)
     author_id: Mapped[int] = mapped_column(sa.ForeignKey("accounts.id"))
+    client_id: Mapped[str | None] = mapped_column(sa.String(64))
     submitted_at: Mapped[datetime | None] = mapped_column(sa.DateTime())
     reviewer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("accounts.id"))
     reviewed_at: Mapped[datetime | None] = mapped_column(sa.DateTime())

@@ -45,6 +45,7 @@ def upgrade():
         sa.Column("push", sa.Boolean(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("author_id", sa.Integer(), nullable=False),
+        sa.Column("client_id", sa.String(length=64), nullable=True),
         sa.Column("submitted_at", sa.DateTime(), nullable=True),
         sa.Column("reviewer_id", sa.Integer(), nullable=True),
         sa.Column("reviewed_at", sa.DateTime(), nullable=True),
@@ -78,6 +79,7 @@ def upgrade():
             ["township_id"], ["townships.id"], name=op.f("fk_notices_township_id_townships")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_notices")),
+        sa.UniqueConstraint("author_id", "client_id", name="uq_notices_author_id_client_id"),
     )
     with op.batch_alter_table("notices", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_notices_circle_id"), ["circle_id"], unique=False)
