@@ -3,23 +3,26 @@
 from app.api.json_body import Blueprint
 from app.api.schemas.check_ins import (
     CheckInInputSchema,
+    CheckInListSchema,
     CheckInSchema,
     CheckInStaffSchema,
     CountsArgsSchema,
     DailyCountsSchema,
+    FollowUpArgsSchema,
     ServeSchema,
 )
 from app.api.schemas.consents import CONSENT_REQUIRED
 from app.auth import auth_required, current_account, staff_required
 from app.models import Role
 from app.services.stations import check_ins, queue
+from app.services.stations.training import TRAINEE_ROLES
 
 URL_PREFIX = "/check-ins"
 blp = Blueprint("check_ins", __name__, description="Check-in at stations and events")
 
 
 @blp.post("")
-@auth_required(Role.resident, Role.employer)
+@auth_required(Role.resident, Role.employer, *TRAINEE_ROLES)
 @blp.arguments(CheckInInputSchema)
 @blp.response(201, CheckInSchema)
 @blp.alt_response(200, schema=CheckInSchema, description="Already checked in: the earlier check-in")
@@ -30,9 +33,23 @@ def check_in(values):
     The same client_id returns the first result; checking in again at the same place within
     30 minutes returns the existing check-in (both 200). Outside the station's opening hours
     the visit is recorded without a queue number (`out_of_hours: true`, next step `come_back`).
+    Staff (grid workers, station staff, operators, township admins) check in only to events
+    they may attend (a training's attendance); a station's code is refused (`staff_event_only`).
     """
     row, created = check_ins.check_in(current_account(), values)
     return row, 201 if created else 200
+
+
+@blp.get("/follow-ups")
+@staff_required
+@blp.arguments(FollowUpArgsSchema, location="query")
+@blp.response(200, CheckInListSchema)
+def follow_ups(args):
+    """List the open follow-ups of visits in my place (station staff: their stations), oldest first.
+
+    Close one with PATCH /check-ins/{id} and `follow_up_closed: true`.
+    """
+    return queue.open_follow_ups(current_account(), **args)
 
 
 @blp.get("/<int:check_in_id>")

@@ -13,15 +13,18 @@ from app.api.schemas.events import (
     EventQuerySchema,
     EventSchema,
     EventUpdateSchema,
+    MyTrainingHoursSchema,
     SignupListSchema,
     SignupSchema,
+    StaffTrainingHoursSchema,
+    YearArgsSchema,
 )
 from app.api.schemas.stations import (
     PageLinksSchema,
 )
 from app.auth import auth_required, client_ip, current_account, optional_account, staff_required
 from app.models import Role
-from app.services.stations import events, queue
+from app.services.stations import events, queue, training
 
 URL_PREFIX = "/events"
 blp = Blueprint("events", __name__, description="Events (job fairs, training) with sign-up and check-in")
@@ -60,19 +63,41 @@ def update(values, event_id):
     return events.update(current_account(), event_id, values, client_ip())
 
 
+@blp.get("/training-hours/me")
+@auth_required(*training.TRAINEE_ROLES)
+@blp.arguments(YearArgsSchema, location="query")
+@blp.response(200, MyTrainingHoursSchema)
+def my_training_hours(args):
+    """Return the trainings I attended in a year (default this one) and their hours."""
+    return training.my_hours(current_account(), args.get("year"))
+
+
+@blp.get("/training-hours")
+@staff_required
+@blp.arguments(YearArgsSchema, location="query")
+@blp.response(200, StaffTrainingHoursSchema)
+def staff_training_hours(args):
+    """Report the training hours of the staff in my place in a year: per person, role and place."""
+    return training.staff_hours(current_account(), args.get("year"))
+
+
 @blp.post("/<int:event_id>/signups")
-@auth_required(Role.resident, Role.employer)
+@auth_required(Role.resident, Role.employer, *training.TRAINEE_ROLES)
 @blp.response(201, SignupSchema)
 @blp.alt_response(200, schema=SignupSchema, description="Already signed up: that sign-up")
 @blp.alt_response(403, **CONSENT_REQUIRED)
 def sign_up(event_id):
-    """Sign up for an event (409 event_full when its capacity is reached)."""
+    """Sign up for an event (409 event_full when its capacity is reached).
+
+    Staff of the trainee roles sign up too; an event's audience refuses the others (422
+    event_audience: residents and employers at a staff training, staff at a residents' event).
+    """
     signup, created = events.sign_up(current_account(), event_id)
     return signup, 201 if created else 200
 
 
 @blp.delete("/<int:event_id>/signups/me")
-@auth_required(Role.resident, Role.employer)
+@auth_required(Role.resident, Role.employer, *training.TRAINEE_ROLES)
 @blp.response(204)
 def cancel_signup(event_id):
     """Cancel my sign-up."""

@@ -4,7 +4,7 @@ from flask import current_app
 from rq import Retry
 
 from app.queues import task
-from app.services.push import fan_out, records, send, sweeper
+from app.services.push import fan_out, records, send, senders, sweeper
 
 # A fan-out or a notice is safe to repeat (the push rows' unique key sees to that): retry it.
 MAKE_RETRY = Retry(max=3, interval=[30, 120, 600])
@@ -36,7 +36,7 @@ def send_push(push_id: int) -> str:
 @task("push", retry=MAKE_RETRY)
 def notify_application(application_id: int, status: str) -> int:
     """Push an application's new status to the applicant."""
-    return fan_out.notify_application(application_id, status)
+    return records.notify_application(application_id, status)
 
 
 @task("push", retry=MAKE_RETRY)
@@ -45,6 +45,24 @@ def notify_record(
 ) -> int:
     """Push a record's outcome (a registration, a certification) to its person."""
     return records.notify_record(resident_id, subject, object_key, result, note, page)
+
+
+@task("push", retry=MAKE_RETRY)
+def notify_check_in_follow_up(check_in_id: int) -> int:
+    """Push a served check-in's open follow-up to its person (once per check-in)."""
+    return senders.notify_check_in_follow_up(check_in_id)
+
+
+@task("push", retry=MAKE_RETRY)
+def notify_planned_visit(planned_visit_id: int) -> int:
+    """Push a planned visit to the members of its household (once per person and visit)."""
+    return senders.notify_planned_visit(planned_visit_id)
+
+
+@task("push", retry=MAKE_RETRY)
+def notify_visit_needs(visit_id: int) -> int:
+    """Push "your needs were recorded" to the people whose needs a visit recorded (once each)."""
+    return senders.notify_visit_needs(visit_id)
 
 
 @task("push")

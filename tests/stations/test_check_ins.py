@@ -515,10 +515,13 @@ def test_a_malformed_body_is_422(client, qr_url, resident, change, field):
     assert_refused(response, 422, "validation_error", field=field)
 
 
-def test_staff_may_not_check_in(client, staff_headers, qr_url):
+def test_staff_may_not_check_in_at_a_station(client, staff_headers, qr_url):
+    """Staff check in to trainings (events) only; admins above a township not at all."""
     _, headers = staff_headers("station_staff", "circle", CHENGZHONG)
+    assert_refused(check_in(client, headers, qr_url), 422, "staff_event_only")
 
-    assert_refused(check_in(client, headers, qr_url), 403, "role_forbidden", field=None)
+    _, admin = staff_headers("district_admin", "district", "341002000000")
+    assert_refused(check_in(client, admin, qr_url), 403, "role_forbidden", field=None)
 
 
 def test_check_in_needs_a_login(client, qr_url):

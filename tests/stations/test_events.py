@@ -555,17 +555,23 @@ def test_no_signups_for_cancelled_or_ended_events(client, organiser, resident):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(EventSignup)) == 0
 
 
-def test_signing_up_is_for_residents_and_employers(client, organiser, make_employer):
+def test_signing_up_is_for_residents_employers_and_front_line_staff(
+    client, organiser, make_employer, staff_headers
+):
     event = create_event(client, organiser[1])
     _, employer = make_employer()
+    _, district_admin = staff_headers("district_admin", "district", "341002000000")
 
     anonymous = sign_up(client, event["id"], {})
     staff = sign_up(client, event["id"], organiser[1])
     as_employer = sign_up(client, event["id"], employer)
+    admin = sign_up(client, event["id"], district_admin)
 
     assert anonymous.status_code == 401
-    assert staff.status_code == 403
+    # The organiser is an operator, a trainee role (tests/stations/test_training.py).
+    assert staff.status_code == 201
     assert as_employer.status_code == 201
+    assert admin.status_code == 403 and error_of(admin)["code"] == "role_forbidden"
 
 
 def test_staff_in_scope_see_the_signups_masked(client, organiser, resident, staff_headers):

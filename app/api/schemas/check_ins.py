@@ -129,6 +129,14 @@ class CheckInListArgsSchema(ServedArgsSchema):
     date = ma.fields.Date(metadata={"description": "Local day, YYYY-MM-DD; default today"})
 
 
+class FollowUpArgsSchema(ma.Schema):
+    """?station_id=&page=&per_page= of the open follow-ups."""
+
+    station_id = Id()
+    page = ma.fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
+    per_page = ma.fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
 class CheckInListSchema(ma.Schema):
     """One page of check-ins in queue order."""
 

@@ -17,6 +17,7 @@ from app.api.schemas.common import (
 from app.api.schemas.stations import StationPublicSchema
 from app.models import EventKind, EventStatus
 from app.services.people.places import place_code
+from app.services.stations.training import AUDIENCES
 
 
 class EventInputSchema(ma.Schema):
@@ -36,6 +37,25 @@ class EventInputSchema(ma.Schema):
     capacity = ma.fields.Integer(allow_none=True, validate=validate.Range(min=1, max=100_000))
     require_location = ma.fields.Boolean(load_default=False)
     geofence_m = ma.fields.Integer(load_default=500, validate=validate.Range(min=50, max=5000))
+    audience = ma.fields.String(
+        load_default="everyone",
+        validate=validate.OneOf(AUDIENCES),
+        metadata={
+            "description": "Who may sign up and check in: everyone, residents or staff (a staff training)"
+        },
+    )
+    credit_hours = ma.fields.Float(
+        allow_none=True,
+        validate=validate.Range(min=0.5, max=200),
+        metadata={"description": "Hours credited per attendee of a training; null: the event's length"},
+    )
+    topic = ma.fields.String(
+        allow_none=True,
+        validate=validate.Regexp(r"^[a-z][a-z0-9_]{1,31}$"),
+        metadata={
+            "description": "What a training teaches, a short code: platform_use, data_analysis, promotion…"
+        },
+    )
 
 
 class EventUpdateSchema(EventInputSchema):
@@ -78,6 +98,9 @@ class EventSchema(ma.Schema):
         metadata={"type": "integer"},
     )
     require_location = ma.fields.Boolean(required=True)
+    audience = ma.fields.String(required=True)
+    credit_hours = ma.fields.Float(allow_none=True)
+    topic = ma.fields.String(allow_none=True)
     signed_up = ma.fields.Boolean(
         attribute="mine", allow_none=True, metadata={"description": "Whether I signed up (when logged in)"}
     )
@@ -115,3 +138,67 @@ class SignupListSchema(ma.Schema):
 
 
 EventPageSchema = page_schema(EventSchema, "EventPageSchema")
+
+
+class YearArgsSchema(ma.Schema):
+    """?year= of a training-hours report (default: this year)."""
+
+    year = ma.fields.Integer(validate=validate.Range(min=2000, max=2100))
+
+
+class TrainingSchema(ma.Schema):
+    """One training attended."""
+
+    event_id = ma.fields.Integer(required=True)
+    title = ma.fields.String(required=True)
+    topic = ma.fields.String(allow_none=True)
+    starts_at = UtcDateTime(required=True)
+    hours = ma.fields.Float(required=True)
+
+
+class MyTrainingHoursSchema(ma.Schema):
+    """My trainings attended in a year and their hours."""
+
+    year = ma.fields.Integer(required=True)
+    hours = ma.fields.Float(required=True)
+    trainings = ma.fields.List(ma.fields.Nested(TrainingSchema), required=True)
+
+
+class StaffPlaceSchema(ma.Schema):
+    """A place: its level, code and name."""
+
+    kind = ma.fields.String(required=True)
+    code = ma.fields.String(allow_none=True)
+    name = ma.fields.String(allow_none=True)
+
+
+class StaffHoursSchema(ma.Schema):
+    """One staff member's training hours in the year."""
+
+    account_id = ma.fields.Integer(required=True)
+    username = ma.fields.String(allow_none=True)
+    display_name = ma.fields.String(allow_none=True)
+    role = ma.fields.String(required=True)
+    place = ma.fields.Nested(StaffPlaceSchema, required=True)
+    hours = ma.fields.Float(required=True)
+    trainings = ma.fields.Integer(required=True)
+
+
+class HoursRollUpSchema(ma.Schema):
+    """Hours summed over a role or a place."""
+
+    role = ma.fields.String()
+    kind = ma.fields.String()
+    code = ma.fields.String(allow_none=True)
+    staff = ma.fields.Integer(required=True)
+    trained = ma.fields.Integer(required=True, metadata={"description": "Staff with at least one training"})
+    hours = ma.fields.Float(required=True)
+
+
+class StaffTrainingHoursSchema(ma.Schema):
+    """The training hours of the staff in my place: per person, per role, per place (operators: by role)."""
+
+    year = ma.fields.Integer(required=True)
+    people = ma.fields.List(ma.fields.Nested(StaffHoursSchema), required=True)
+    by_role = ma.fields.List(ma.fields.Nested(HoursRollUpSchema), required=True)
+    by_place = ma.fields.List(ma.fields.Nested(HoursRollUpSchema), required=True)

@@ -29,6 +29,8 @@ from app.models import (
     VisitOutcome,
     utcnow,
 )
+from app.queues import enqueue_after_commit
+from app.services.grid.planned_visits import mark_done
 from app.services.people.scoping import worked_on
 from app.services.people.status import recompute, record_status, set_key_groups
 
@@ -218,4 +220,8 @@ def _apply_visit(
                 )
     if updates:
         recompute(household.id, StatusSource.visit)
+    mark_done(visit)
+    if any(update.get("needs") for update in updates):
+        # "您登记的需求已记录" to each person with needs (visit_notice, once per person and visit).
+        enqueue_after_commit("push.notify_visit_needs", visit.id)
     return changed, stale

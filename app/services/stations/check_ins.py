@@ -34,7 +34,7 @@ from app.models import (
 )
 from app.services.people.consents import require_consent
 from app.services.results import RowWith
-from app.services.stations import opening_hours, qr_codes
+from app.services.stations import opening_hours, qr_codes, training
 
 VIA_BY_KIND = {
     qr_codes.PRINTED: CheckInVia.printed,
@@ -174,7 +174,7 @@ def _record(account: Account, values: dict) -> tuple[CheckIn, bool]:
     client_id = values["client_id"]
     # Plain ids from here on: after the commit below, touching `account` would reload it with
     # a plain SELECT before the lock, and on MariaDB that SELECT would fix the read snapshot.
-    account_id = account.id
+    account_id, role = account.id, account.role
     # One clock reading for the whole check-in: its local day, the opening hours, the repeat window.
     now = utcnow()
     day = local_day(now)
@@ -183,6 +183,12 @@ def _record(account: Account, values: dict) -> tuple[CheckIn, bool]:
         return found, False
     token = qr_codes.parse(values["url_or_token"])
     station, event = _resolve(token)
+    if event is not None:
+        training.check_audience(role, event, field=qr_codes.FIELD)
+    elif role not in (Role.resident, Role.employer):
+        raise ValidationFailed(
+            qr_codes.FIELD, "Staff check in to events only, with the event's code.", code="staff_event_only"
+        )
     metres = _check_location(station, event, values.get("lat"), values.get("lng"))
 
     # One person's check-ins go one at a time: the repeat and replay rules read, then write.

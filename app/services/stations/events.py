@@ -25,12 +25,23 @@ from app.services.people.consents import require_consent
 from app.services.people.places import locate
 from app.services.people.scoping import get_in_scope, in_scope
 from app.services.results import Page, RowWith, paginate
-from app.services.stations import qr_codes
+from app.services.stations import qr_codes, training
 from app.services.stations.stations import MANAGE_ROLES, circle_by_code, get_station
 
 # Who may schedule and edit events: station managers, station staff, township admins.
 ORGANISE_ROLES = MANAGE_ROLES | {Role.station_staff, Role.township_admin}
-EDITABLE = ("title", "kind", "description", "address", "capacity", "require_location", "geofence_m")
+EDITABLE = (
+    "title",
+    "kind",
+    "description",
+    "address",
+    "capacity",
+    "require_location",
+    "geofence_m",
+    "audience",
+    "credit_hours",
+    "topic",
+)
 
 
 def _place(event: Event, actor: Account, values: dict) -> None:
@@ -157,8 +168,13 @@ def list_events(
     include_past: bool = False,
     account: Account | None = None,
 ) -> Page:
-    """Return one page of scheduled events, soonest first (not yet ended unless include_past)."""
+    """Return one page of scheduled events, soonest first (not yet ended unless include_past).
+
+    Staff-only trainings are listed to staff only: a resident could not sign up for them.
+    """
     statement = sa.select(Event).where(Event.status == EventStatus.scheduled)
+    if account is None or not account.is_staff:
+        statement = statement.where(Event.audience != "staff")
     if not include_past:
         statement = statement.where(Event.ends_at >= utcnow())
     if circle:
@@ -242,14 +258,16 @@ def my_signup(account: Account | None, event_id: int) -> EventSignup | None:
 
 
 def sign_up(account: Account, event_id: int) -> tuple[EventSignup, bool]:
-    """Sign up for an event within its capacity; signing up again returns the same sign-up."""
+    """Sign up for an event within its capacity and audience; signing up again returns the same sign-up."""
     require_consent(account)  # a resident's (employers and staff pass)
+    role = account.role  # read now: the commit below expires the account
     # Lock the event row: the capacity check and the insert must not interleave. A fresh
     # transaction first, so the count after the lock sees every sign-up committed before it.
     db.session.commit()
     event = db.session.scalar(sa.select(Event).where(Event.id == event_id).with_for_update())
     if event is None:
         raise NotFound("event_not_found", f"No event {event_id}.")
+    training.check_audience(role, event)
     signup = db.session.scalar(
         sa.select(EventSignup).where(EventSignup.event_id == event.id, EventSignup.account_id == account.id)
     )

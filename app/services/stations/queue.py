@@ -8,7 +8,8 @@ from app.common import clock
 from app.common.clock import local_day
 from app.errors import Conflict, Forbidden, ValidationFailed
 from app.extensions import db
-from app.models import Account, CheckIn, Resident, Role, ServeOutcome, Station, utcnow
+from app.models import Account, CheckIn, Resident, Role, ServeOutcome, Station, StationStaff, utcnow
+from app.queues import enqueue_after_commit
 from app.services.people.scoping import get_in_scope, scoped
 from app.services.results import Page, RowWith, paginate
 from app.services.stations.events import get_event
@@ -77,6 +78,7 @@ def serve(actor: Account, check_in_id: int, values: dict) -> RowWith:
     if outcome is not None and outcome not in set(ServeOutcome):
         raise ValidationFailed("outcome", f"Unknown outcome '{outcome}'.", code="invalid_outcome")
     row = get_in_scope(CheckIn, check_in_id, actor, "check_in_not_found")
+    was_open = row.follow_up and row.follow_up_closed_at is None
     served = values.get("served", True if outcome is not None else None)
     if served and row.served_at is None:
         row.served_at, row.served_by_id = utcnow(), actor.id
@@ -94,8 +96,38 @@ def serve(actor: Account, check_in_id: int, values: dict) -> RowWith:
         row.follow_up_closed_at = None
     if "follow_up_closed" in values:
         _close_follow_up(row, values["follow_up_closed"])
+    if row.follow_up and row.follow_up_closed_at is None and not was_open and row.resident_id is not None:
+        # The person hears of it (checkin_followup); the push's unique key sends it once per check-in.
+        enqueue_after_commit("push.notify_check_in_follow_up", row.id)
     db.session.commit()
     return RowWith(row, person=_people([row]).get(row.resident_id))
+
+
+def open_follow_ups(actor: Account, station_id: int | None = None, page: int = 1, per_page: int = 50) -> Page:
+    """Return one page of the open follow-ups of check-ins in the actor's place, oldest first.
+
+    Station staff see those of the stations they work at (events held there included); the
+    others, their whole place.
+    """
+    if actor.role not in SERVE_ROLES:
+        raise Forbidden("role_forbidden", "Your role may not follow up visitors.")
+    statement = scoped(
+        sa.select(CheckIn).where(CheckIn.follow_up.is_(True), CheckIn.follow_up_closed_at.is_(None)),
+        CheckIn,
+        actor,
+    )
+    if actor.role == Role.station_staff:
+        statement = statement.where(
+            CheckIn.station_id.in_(
+                sa.select(StationStaff.station_id).where(StationStaff.account_id == actor.id)
+            )
+        )
+    if station_id is not None:
+        statement = statement.where(CheckIn.station_id == get_station(actor, station_id).id)
+    found = paginate(statement, page, per_page, order_by=(CheckIn.created_at, CheckIn.id))
+    people = _people(found.items)
+    found.items = [RowWith(row, person=people.get(row.resident_id)) for row in found.items]
+    return found
 
 
 def _close_follow_up(row: CheckIn, closed: bool) -> None:
