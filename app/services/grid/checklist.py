@@ -10,7 +10,19 @@ from app.common.clock import local_day, quarter_start
 from app.common.geo import check_point, distance_m, planar_sq_distance
 from app.errors import Forbidden, NotFound
 from app.extensions import db
-from app.models import Account, Household, Need, Resident, Role, Visit, VisitChannel, VisitOutcome, utcnow
+from app.models import (
+    Account,
+    Household,
+    Need,
+    PlacementFollowUp,
+    PlacementFollowUpStatus,
+    Resident,
+    Role,
+    Visit,
+    VisitChannel,
+    VisitOutcome,
+    utcnow,
+)
 from app.services.people.scoping import worked_on
 
 CHECKLIST_MAX = 200
@@ -254,6 +266,14 @@ def checklist(actor: Account, lat: float | None, lng: float | None, limit: int) 
         if needs
         else {}
     )
+    placement_tasks = _placement_tasks(actor)
+    if placement_tasks:
+        people.update(
+            (resident.id, resident)
+            for resident in db.session.scalars(
+                sa.select(Resident).where(Resident.id.in_({t.resident_id for t in placement_tasks}))
+            )
+        )
     return {
         "quarter_start": quarter_start(today),
         "remaining": remaining,
@@ -262,7 +282,26 @@ def checklist(actor: Account, lat: float | None, lng: float | None, limit: int) 
             for row, metres in route
         ],
         "follow_ups": [{"need": need, "resident": people.get(need.resident_id)} for need in needs],
+        "placement_tasks": [
+            {"follow_up": task, "resident": people.get(task.resident_id)} for task in placement_tasks
+        ],
     }
+
+
+def _placement_tasks(actor: Account) -> list[PlacementFollowUp]:
+    """Return the placement follow-ups nobody answered in time in the worker's communities, oldest first.
+
+    The placements wing (services/placements/) makes them tasks and records the answer; the
+    checklist only lists them, so the worker phones or calls at the door (docs/PLACEMENTS.md).
+    """
+    return list(
+        db.session.scalars(
+            worked_on(sa.select(PlacementFollowUp), PlacementFollowUp, actor)
+            .where(PlacementFollowUp.status == PlacementFollowUpStatus.task.value)
+            .order_by(PlacementFollowUp.task_at, PlacementFollowUp.id)
+            .limit(FOLLOW_UPS_MAX)
+        )
+    )
 
 
 def _last_visits(household_ids: list[int]) -> dict[int, Visit]:
