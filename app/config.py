@@ -145,6 +145,8 @@ class Config:
     VISIT_DAYS_TARGET = env_int("VISIT_DAYS_TARGET", 10)
     VISIT_FUTURE_MINUTES = env_int("VISIT_FUTURE_MINUTES", 5)
     VISIT_MAX_AGE_DAYS = env_int("VISIT_MAX_AGE_DAYS", 45)
+    # How far ahead a grid worker may plan a visit (services/grid/planned_visits.py).
+    PLANNED_VISIT_MAX_DAYS = env_int("PLANNED_VISIT_MAX_DAYS", 60)
     VISIT_BATCH_MAX = env_int("VISIT_BATCH_MAX", 100)
     # Working age for zero-employment households (inclusive, in whole years).
     WORKING_AGE_MIN = env_int("WORKING_AGE_MIN", 16)
@@ -156,6 +158,14 @@ class Config:
     # this many days before (docs/REGISTRATIONS.md).
     UNEMPLOYMENT_FOLLOW_UP_MONTHS = env_int("UNEMPLOYMENT_FOLLOW_UP_MONTHS", 6)
     UNEMPLOYMENT_REMINDER_DAYS = env_int("UNEMPLOYMENT_REMINDER_DAYS", 14)
+    # Placement follow-ups (稳岗回访, docs/PLACEMENTS.md): due these many days after a hire or an
+    # employment registration's first day; asked and unanswered for PLACEMENT_ANSWER_DAYS, a grid
+    # worker's task; one found more than PLACEMENT_LATE_DAYS past its day is not asked any more.
+    PLACEMENT_FOLLOW_UP_DAYS = tuple(
+        int(days) for days in (env_str("PLACEMENT_FOLLOW_UP_DAYS", "90,180") or "").split(",") if days.strip()
+    )
+    PLACEMENT_ANSWER_DAYS = env_int("PLACEMENT_ANSWER_DAYS", 7)
+    PLACEMENT_LATE_DAYS = env_int("PLACEMENT_LATE_DAYS", 30)
     # Certified key groups (docs/REGISTRATIONS.md): a renewal reminder goes out this many days
     # before a certification's valid_until; an application holds at most this many evidence
     # files; someone unemployed without a break for this many months is long-term unemployed.
@@ -198,30 +208,35 @@ class Config:
             "kind": "one_time",
             "page": "pages/job-detail/index",
             "build": "app.services.push.templates:job_match",
+            "sms": "off",
         },
         "application_update": {
             "template_id": env_str("PUSH_TEMPLATE_APPLICATION_UPDATE", "tmpl-application-update"),
             "kind": "one_time",
             "page": "pages/job-detail/index",  # ?id= the job; it shows the application
             "build": "app.services.push.templates:application_update",
+            "sms": "fallback",
         },
         "checkin_followup": {
             "template_id": env_str("PUSH_TEMPLATE_CHECKIN_FOLLOWUP", "tmpl-checkin-followup"),
             "kind": "one_time",
             "page": "pages/me/index",
             "build": "app.services.push.templates:checkin_followup",
+            "sms": "fallback",
         },
         "visit_notice": {
             "template_id": env_str("PUSH_TEMPLATE_VISIT_NOTICE", "tmpl-visit-notice"),
             "kind": "long_term",
             "page": "pages/me/index",
             "build": "app.services.push.templates:visit_notice",
+            "sms": "fallback",
         },
         "policy_notice": {
             "template_id": env_str("PUSH_TEMPLATE_POLICY_NOTICE", "tmpl-policy-notice"),
             "kind": "long_term",
             "page": "pages/policies/index",  # ?match= the match: 我的政策 (docs/POLICIES.md)
             "build": "app.services.push.templates:policy_notice",
+            "sms": "fallback",
         },
         # A record's outcome (a registration accepted, a certification about to expire):
         # services/push/records.py. Long-term: public-service notices may be (WeChat's rules).
@@ -230,6 +245,7 @@ class Config:
             "kind": "long_term",
             "page": "pages/me/index",
             "build": "app.services.push.templates:record_update",
+            "sms": "fallback",
         },
         # A published notice (信息发布) pushed to its audience: services/notices/.
         "notice": {
@@ -237,6 +253,7 @@ class Config:
             "kind": "long_term",
             "page": "pages/notices/index",  # ?id= the notice
             "build": "app.services.push.templates:notice",
+            "sms": "off",
         },
         # 稳岗回访: still working there, 90 and 180 days after a placement (services/placements/).
         "placement_followup": {
@@ -244,6 +261,7 @@ class Config:
             "kind": "long_term",
             "page": "pages/placement/index",  # ?id= the follow-up: the one-tap answer
             "build": "app.services.push.templates:placement_followup",
+            "sms": "fallback",
         },
     }
     # Nearby search from each process's in-memory job board (services/job_board.py); off, it
@@ -271,6 +289,75 @@ class Config:
     PUSH_LOST_MINUTES = env_int("PUSH_LOST_MINUTES", 60)
     PUSH_SWEEP_DAYS = env_int("PUSH_SWEEP_DAYS", 2)
 
+    # SMS, the second channel (app/sms, services/push/sms_send.py, docs/PUSH.md). Each template's
+    # "sms" above: off, fallback (when WeChat cannot: no account, no quota) or first (SMS before
+    # WeChat). The provider: fake (the local gateway at SMS_API_BASE), aliyun, tencent or none (no
+    # SMS: every template's mode counts as off; production's default until a provider is set); its
+    # credentials from the environment; SMS_API_BASE, when set, replaces the provider's endpoint.
+    SMS_PROVIDER = env_str("SMS_PROVIDER", "fake")
+    SMS_API_BASE = env_str("SMS_API_BASE", "")
+    SMS_TIMEOUT_SECONDS = float(env_str("SMS_TIMEOUT_SECONDS", "5"))
+    SMS_SIGN_NAME = env_str("SMS_SIGN_NAME", "黄山就业圈")
+    ALIBABA_CLOUD_ACCESS_KEY_ID = env_str("ALIBABA_CLOUD_ACCESS_KEY_ID", "fake-key-id")
+    ALIBABA_CLOUD_ACCESS_KEY_SECRET = env_str("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "fake-key-secret")
+    TENCENTCLOUD_SECRET_ID = env_str("TENCENTCLOUD_SECRET_ID", "fake-secret-id")
+    TENCENTCLOUD_SECRET_KEY = env_str("TENCENTCLOUD_SECRET_KEY", "fake-secret-key")
+    SMS_SDK_APP_ID = env_str("SMS_SDK_APP_ID", "1400000000")
+    SMS_TENCENT_REGION = env_str("SMS_TENCENT_REGION", "ap-guangzhou")
+    # SMS sent to one phone in a city day, whatever the kinds; the price of one SMS part (fen).
+    SMS_DAILY_PER_PHONE = env_int("SMS_DAILY_PER_PHONE", 5)
+    SMS_PRICE_FEN = env_int("SMS_PRICE_FEN", 4)
+    # The token in the receipt and reply callback URLs (…/sms/callbacks/<provider>/<what>?token=);
+    # without one every callback is refused.
+    SMS_CALLBACK_TOKEN = env_str("SMS_CALLBACK_TOKEN", "")
+    # Approved templates per push kind: Alibaba Cloud's template code, Tencent Cloud's template
+    # id, the variables in order (name -> the push data's field) and the text (for the fake and
+    # the count of parts; the approved text at the provider must read the same).
+    SMS_TEMPLATES = {
+        "application_update": {
+            "aliyun": env_str("SMS_ALIYUN_APPLICATION_UPDATE", "SMS_100000001"),
+            "tencent": env_str("SMS_TENCENT_APPLICATION_UPDATE", "2000001"),
+            "params": {"job": "thing1", "status": "phrase2"},
+            "text": "您应聘的“{job}”{status}，详情请打开黄山3公里就业圈小程序。回TD退订",
+        },
+        "checkin_followup": {
+            "aliyun": env_str("SMS_ALIYUN_CHECKIN_FOLLOWUP", "SMS_100000002"),
+            "tencent": env_str("SMS_TENCENT_CHECKIN_FOLLOWUP", "2000002"),
+            "params": {"station": "thing1", "note": "thing2"},
+            "text": "{station}就您的来访有后续事项：{note}。回TD退订",
+        },
+        "visit_notice": {
+            "aliyun": env_str("SMS_ALIYUN_VISIT_NOTICE", "SMS_100000003"),
+            "tencent": env_str("SMS_TENCENT_VISIT_NOTICE", "2000003"),
+            "params": {"content": "thing1", "time": "time2"},
+            "text": "网格员走访提醒：{content}，时间{time}。回TD退订",
+        },
+        "policy_notice": {
+            "aliyun": env_str("SMS_ALIYUN_POLICY_NOTICE", "SMS_100000004"),
+            "tencent": env_str("SMS_TENCENT_POLICY_NOTICE", "2000004"),
+            "params": {"title": "thing1", "summary": "thing2"},
+            "text": "您可能符合政策“{title}”：{summary}。详情请打开小程序“我的政策”。回TD退订",
+        },
+        "record_update": {
+            "aliyun": env_str("SMS_ALIYUN_RECORD_UPDATE", "SMS_100000005"),
+            "tencent": env_str("SMS_TENCENT_RECORD_UPDATE", "2000005"),
+            "params": {"subject": "thing1", "result": "phrase2", "note": "thing4"},
+            "text": "您的{subject}{result}（{note}）。回TD退订",
+        },
+        "notice": {
+            "aliyun": env_str("SMS_ALIYUN_NOTICE", "SMS_100000006"),
+            "tencent": env_str("SMS_TENCENT_NOTICE", "2000006"),
+            "params": {"issuer": "thing2", "title": "thing1"},
+            "text": "{issuer}发布通知：{title}，详情请打开小程序。回TD退订",
+        },
+        "placement_followup": {
+            "aliyun": env_str("SMS_ALIYUN_PLACEMENT_FOLLOWUP", "SMS_100000007"),
+            "tencent": env_str("SMS_TENCENT_PLACEMENT_FOLLOWUP", "2000007"),
+            "params": {"employer": "thing1", "stage": "thing2"},
+            "text": "{employer}{stage}？请打开小程序一键回答。回TD退订",
+        },
+    }
+
     # The outbox (app/queues.py): the periodic flush enqueues rows this many seconds after their
     # commit could not; the committing process (or a flush) holds a row this long; done rows
     # are kept this many days.
@@ -297,6 +384,8 @@ class DevelopmentConfig(Config):
 
     DEBUG = False
     WECHAT_API_BASE = env_str("WECHAT_API_BASE", "http://127.0.0.1:5001/")
+    SMS_API_BASE = env_str("SMS_API_BASE", "http://127.0.0.1:5002/")
+    SMS_CALLBACK_TOKEN = env_str("SMS_CALLBACK_TOKEN", "dev-sms-token")
     # Nothing else runs scheduled work on the in-process fakeredis: the API process does.
     EMBEDDED_SCHEDULER = env_bool("EMBEDDED_SCHEDULER", Config.REDIS_URL is None)
     # Links (QR codes, live screen, poster) point at the port this instance serves on
@@ -320,6 +409,9 @@ class TestingConfig(Config):
     RQ_ASYNC = False
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     WECHAT_API_BASE = "http://127.0.0.1:9/"
+    SMS_API_BASE = "http://127.0.0.1:9/"
+    SMS_TIMEOUT_SECONDS = 2.0
+    SMS_CALLBACK_TOKEN = "test-sms-token"
     WECHAT_TIMEOUT_SECONDS = 2
     # Tests play other processes by writing to Redis or the database directly: ask every time.
     JOB_BOARD_SYNC_SECONDS = 0.0
@@ -330,12 +422,35 @@ class TestingConfig(Config):
     SESSION_COOKIE_SECURE = False
 
 
+def _sms_problems(config: dict) -> list[str]:
+    """Say what keeps the SMS settings from production: a real provider with its keys, or none at all."""
+    provider = config.get("SMS_PROVIDER")
+    if provider == "none":
+        return []
+    if provider not in ("aliyun", "tencent"):
+        return ["SMS_PROVIDER must be aliyun, tencent or none (the fake gateway is for development only)"]
+    keys = {
+        "aliyun": ("ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET"),
+        "tencent": ("TENCENTCLOUD_SECRET_ID", "TENCENTCLOUD_SECRET_KEY", "SMS_SDK_APP_ID"),
+    }[provider]
+    problems = [f"{key} must be set" for key in keys if str(config.get(key, "")).startswith("fake-")]
+    if provider == "tencent" and config.get("SMS_SDK_APP_ID") == "1400000000":
+        problems.append("SMS_SDK_APP_ID must be set")
+    if not config.get("SMS_CALLBACK_TOKEN"):
+        problems.append(
+            "SMS_CALLBACK_TOKEN must be set (delivery receipts and replies are refused without it)"
+        )
+    return problems
+
+
 class ProductionConfig(Config):
     """Production: MySQL-compatible database, real Redis, real WeChat, real secrets."""
 
     WECHAT_APPID = env_str("WECHAT_APPID")
     WECHAT_SECRET = env_str("WECHAT_SECRET")
     RQ_ASYNC = env_bool("RQ_ASYNC", True)
+    # No SMS unless a provider is named (none: WeChat only; nothing falls back to SMS).
+    SMS_PROVIDER = env_str("SMS_PROVIDER", "none")
 
     @classmethod
     def check(cls, config: dict) -> None:
@@ -351,6 +466,7 @@ class ProductionConfig(Config):
             problems.append("REDIS_URL must be set (fakeredis is for development only)")
         if not config.get("WECHAT_APPID") or config.get("WECHAT_SECRET") in (None, DEV_WECHAT_SECRET):
             problems.append("WECHAT_APPID and WECHAT_SECRET must be set")
+        problems += _sms_problems(config)
         if problems:
             raise RuntimeError("Refusing to start in production: " + "; ".join(problems))
 

@@ -254,6 +254,7 @@ def build_side(
         EmployerVisit,
         HiringNeed,
         Need,
+        PlacementFollowUp,
         Push,
         Station,
         ZeroEmploymentCase,
@@ -374,9 +375,26 @@ def build_side(
         )
     )
     db.session.add(employer_visit)
+    # The seeker was asked whether they still work there, 90 days after a hire (placements wing).
+    placement = PlacementFollowUp(
+        resident_id=resident_id,
+        source_type="hire",
+        source_id=applied.get_json()["id"],
+        employer_id=employer.id,
+        employer_name=employer.name,
+        job_id=job_id,
+        started_on=date.today(),
+        stage_days=90,
+        due_on=date.today(),
+        status="asked",
+        asked_at=datetime(2026, 1, 1),
+        **place_columns(community),
+    )
+    db.session.add(placement)
     db.session.commit()
     grid_worker = make_staff("grid_worker", "community", code)
     assign_directly(grid_worker, [code])
+    planned_visit_id = _side_planned_visit(household, grid_worker.id)
     export = export_listing(grid_worker, "residents", {}, "csv", False, None)  # a file only they may fetch
     case_id = db.session.scalar(
         sa.select(ZeroEmploymentCase.id).where(ZeroEmploymentCase.household_id == household.id)
@@ -405,6 +423,9 @@ def build_side(
             "evidence_id": evidence.get_json()["id"],
             "employer_visit_id": employer_visit.id,
             "registration_id": registration.get_json()["id"],
+            "planned_visit_id": planned_visit_id,
+            "placement_follow_up_id": placement.id,
+            "notice_id": _side_notice(code, grid_worker.id),
             "policy_id": policy_id,
             **claim_ids,
             "code": station_row.code,
@@ -428,6 +449,50 @@ def _draft_policy(make_staff, district_code: str) -> int:
     }
     version, _ = create_policy(author, values, None)
     return version.policy_id
+
+
+def _side_notice(community_code: str, author_id: int) -> int:
+    """Publish a notice to the side's community residents, with a file (written straight to the table)."""
+    from app.common import files
+    from app.models import Notice
+
+    today = clock.local_day()
+    notice = Notice(
+        title="矩阵通知",
+        body="授权矩阵检查",
+        place_kind="community",
+        place_code=community_code,
+        audience="residents",
+        valid_from=today,
+        valid_until=today + timedelta(days=7),
+        status="published",
+        author_id=author_id,
+        attachment_path=files.store("notices", b"%PDF-1.4\n% matrix\n", files.PDF),
+        attachment_name="matrix.pdf",
+        attachment_type=files.PDF.content_type,
+        attachment_size=18,
+        published_at=utcnow(),
+        **place_columns(community_by_code(community_code)),
+    )
+    db.session.add(notice)
+    db.session.commit()
+    return notice.id
+
+
+def _side_planned_visit(household, worker_id: int) -> int:
+    """Plan a visit of the side's grid worker to the side's household (written straight to the table)."""
+    from app.models import PlannedVisit
+
+    row = PlannedVisit(
+        household_id=household.id,
+        worker_id=worker_id,
+        client_id=f"matrix-plan-{household.id}",
+        planned_at=utcnow() + timedelta(days=1),
+        **{name: getattr(household, name) for name in PLACE_COLUMN_NAMES},
+    )
+    db.session.add(row)
+    db.session.commit()
+    return row.id
 
 
 # ---- the console in the API-wide checks (test_authorization_matrix.py, test_personal_data_scan.py) --

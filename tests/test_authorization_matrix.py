@@ -24,6 +24,7 @@ import pytest
 from app.extensions import db
 from app.models import STAFF_ROLES, Account, Role
 from app.services.lists import REGISTRY
+from app.services.stations.training import TRAINEE_ROLES
 from tests.conftest import IsolatedClient, make_id_number
 from tests.console.conftest import csrf_token
 from tests.support import CONSOLE_ID_KEYS, SIDES, assign_directly, build_side, console_client, places_of
@@ -32,13 +33,20 @@ from tests.support import CONSOLE_ID_KEYS, SIDES, assign_directly, build_side, c
 PUBLIC_BY_DESIGN = {
     "jobs.get_job": (None, "a published job is a public posting"),
     "events.get_event": (None, "an event is a public notice"),
-    "events.sign_up": ({Role.resident, Role.employer}, "anyone may sign up to a public event"),
-    "events.cancel_signup": ({Role.resident, Role.employer}, "it only ever cancels the caller's own signup"),
+    "events.sign_up": (
+        {Role.resident, Role.employer, *TRAINEE_ROLES},
+        "anyone may sign up to a public event (front-line staff too: training)",
+    ),
+    "events.cancel_signup": (
+        {Role.resident, Role.employer, *TRAINEE_ROLES},
+        "it only ever cancels the caller's own signup",
+    ),
     "applications.apply": ({Role.resident}, "a resident may apply to any live job"),
     "jobs.contact": ({Role.resident}, "a resident may read a live job's contact (audited)"),
     "jobs.report": ({Role.resident}, "a resident may report any live job"),
     "pages.landing": (None, "the page a phone's camera opens from a station's printed code"),
     "console.static": (None, "the console's own JS and CSS files"),
+    "push.sms_callback": (None, "an SMS provider's receipts and replies: its token guards it, not a role"),
 }
 # Console routes whose argument names a list, not an object: they show (or export) the viewer's
 # own rows, scoped by lists.page/stream, so staff get 200 (403 for a list not of their role). For
@@ -75,8 +83,11 @@ BODIES = {
     "applications.change_status": {"status": "withdrawn"},
     "stations.update": {"name": "矩阵服务站"},
     "check_ins.serve": {"served": True},
+    "placements.answer_own": {"answer": "still_employed"},
+    "placements.answer_for": {"answer": "still_employed", "channel": "phone"},
     "events.update": {"title": "矩阵招聘会"},
     "events.sign_up": {},
+    "grid.update_planned_visit": {"status": "cancelled"},
     "grid.set_communities": {"community_codes": [SIDES["B"]["code"]]},
     "grid.close_need": {},
     "grid.add_action": {"kind": "job_recommended"},
@@ -124,6 +135,12 @@ BODIES = {
     "policies.edit_draft": {"title": "矩阵政策"},
     "policies.publish": {},
     "policies.withdraw": {"reason": "授权矩阵检查"},
+    "notices.edit": {"title": "矩阵通知"},
+    "notices.publish": {},
+    "notices.return_notice": {"reason": "授权矩阵检查"},
+    "notices.withdraw": {"reason": "授权矩阵检查"},
+    "console.return_notice_page": {"reason": "授权矩阵检查"},
+    "console.withdraw_notice": {"reason": "授权矩阵检查"},
 }
 UPLOADS = {
     "employers.upload_licence",
@@ -131,6 +148,7 @@ UPLOADS = {
     "certifications.upload_own_evidence",
     "certifications.upload_evidence",
     "claims.add_attachment",
+    "notices.attach",
 }
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 # Where each staff role of the matrix works: all on side A, none over side B but the city admin.

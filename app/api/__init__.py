@@ -86,6 +86,12 @@ def register_blueprints(app: Flask, api: ApiWithErrors) -> None:
     from app.api import claims
 
     modules += (claims,)
+    from app.api import notices
+
+    modules += (notices,)
+    from app.api import placements
+
+    modules += (placements,)
     for module in modules:
         api.register_blueprint(module.blp, url_prefix="/api/v1" + module.URL_PREFIX)
     # Checked item by item rather than as the request body (one bad visit must not refuse the

@@ -19,10 +19,25 @@ from app.api.schemas.grid import (
     VisitInputSchema,
     VisitResultsSchema,
 )
+from app.api.schemas.planned_visits import (
+    PlannedVisitArgsSchema,
+    PlannedVisitInputSchema,
+    PlannedVisitPageSchema,
+    PlannedVisitSchema,
+    PlannedVisitUpdateSchema,
+)
 from app.api.schemas.progress import ProgressArgsSchema, ProgressSchema
 from app.auth import auth_required, client_ip, current_account, staff_required
 from app.models import Role
-from app.services.grid import assignment, checklist, progress, snapshots, visits, zero_employment
+from app.services.grid import (
+    assignment,
+    checklist,
+    planned_visits,
+    progress,
+    snapshots,
+    visits,
+    zero_employment,
+)
 from app.services.grid.progress import OFFICIAL_ROLES
 from app.services.people import residents
 
@@ -54,6 +69,35 @@ def get_communities(account_id):
 def my_checklist(args):
     """My households not yet met this quarter, as a walking route from where I stand, and open follow-ups."""
     return checklist.checklist(current_account(), args.get("lat"), args.get("lng"), args["limit"])
+
+
+@blp.post("/grid/planned-visits")
+@auth_required(*planned_visits.PLAN_ROLES)
+@blp.arguments(PlannedVisitInputSchema)
+@blp.response(201, PlannedVisitSchema)
+@blp.alt_response(200, schema=PlannedVisitSchema, description="The same client_id again: the first plan")
+def plan_visit(values):
+    """Plan a visit to a household I work on; its members are told (visit_notice)."""
+    row, created = planned_visits.plan(current_account(), values)
+    return row, 201 if created else 200
+
+
+@blp.get("/grid/planned-visits")
+@auth_required(*planned_visits.PLAN_ROLES)
+@blp.arguments(PlannedVisitArgsSchema, location="query")
+@blp.response(200, PlannedVisitPageSchema)
+def my_planned_visits(args):
+    """List my planned visits, soonest first (?status=planned for those still to come)."""
+    return planned_visits.list_mine(current_account(), args.get("status"), args["page"], args["per_page"])
+
+
+@blp.patch("/grid/planned-visits/<int:planned_visit_id>")
+@auth_required(*planned_visits.PLAN_ROLES)
+@blp.arguments(PlannedVisitUpdateSchema)
+@blp.response(200, PlannedVisitSchema)
+def update_planned_visit(values, planned_visit_id):
+    """Cancel one of my planned visits with status=cancelled (409 planned_visit_done once visited)."""
+    return planned_visits.cancel(current_account(), planned_visit_id)
 
 
 @blp.get("/grid/progress")

@@ -46,6 +46,10 @@ VIEW_MODULES = (
     "counter",
     "policies",
     "claims",
+    "retention",
+    "notices",
+    "training",
+    "follow_ups",
 )
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})

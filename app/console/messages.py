@@ -15,6 +15,9 @@ from app.errors import APIError
 # By the services' error codes; {minimum} is the password length the config asks for.
 MESSAGES = {
     "role_forbidden": "您的角色不能进行此操作。",
+    "no_follow_up": "该来访没有未关闭的跟进事项（可能已被他人关闭），请刷新后查看。",
+    "check_in_not_found": "没有找到该来访记录（或不在您的管辖范围内）。",
+    "invalid_year": "请填写有效的年份，如 2026。",
     "list_not_found": "没有这个名单。",
     "job_not_found": "没有找到该岗位（或不在您的管辖范围内）。",
     "employer_not_found": "没有找到该用人单位（或不在您的管辖范围内）。",
@@ -40,6 +43,9 @@ MESSAGES = {
     "invalid_sort": "不支持的排序方式。",
     "invalid_choice": "筛选条件的取值无效。",
     "invalid_date": "日期格式应为 年-月-日（例如 2026-01-31）。",
+    # Retention (稳岗回访, console/retention.py).
+    "invalid_group": "请选择按用人单位、就业圈或岗位类型分组。",
+    "invalid_period": "起始日期晚于结束日期。",
     "invalid_place": "该地区层级不适用于此名单。",
     "text_too_long": "搜索内容过长（最多 64 个字）。",
     "invalid_format": "导出格式只能是 Excel（xlsx）或 CSV。",
@@ -145,6 +151,18 @@ MESSAGES = {
     "objection_not_found": "没有找到该异议。",
     "objection_resolved": "该异议已处理。",
     "payment_reference_required": "请填写发放凭证号。",
+    # Notices (app/services/notices/), as the notices pages meet them.
+    "notice_not_found": "没有找到该通知（或不在您的管辖范围内）。",
+    "notice_status_conflict": "该通知当前状态不能进行此操作（可能已被他人处理），请刷新后查看。",
+    "not_author": "只有通知的作者可以修改或提交。",
+    "not_reviewer": "通知须由作者以外、管辖该范围的管理员审核或撤回。",
+    "place_not_found": "没有这个发布范围编码。",
+    "place_out_of_scope": "发布范围须在您的管辖范围内。",
+    "audience_key_group_invalid": "请填写一个重点群体编码（如 veteran、college_graduate）。",
+    "audience_role_invalid": "请填写一个工作人员岗位（如 grid_worker），或留空表示全部工作人员。",
+    "audience_takes_no_value": "该对象不需要细分，请清空“对象细分”。",
+    "notice_already_ended": "有效期已结束，请修改有效期。",
+    "event_not_found": "没有找到该活动（或已取消）。",
 }
 # What an unknown code of each status says.
 BY_STATUS = {

@@ -19,6 +19,8 @@ from app.services.registrations.certifications import READ_ROLES as CERTIFICATIO
 from app.services.registrations.certifications import REVIEW_ROLES as CERTIFICATION_REVIEWERS
 from app.services.registrations.records import READ_ROLES as REGISTRATION_READERS
 from app.services.registrations.records import REVIEW_ROLES as REGISTRATION_REVIEWERS
+from app.services.stations.queue import SERVE_ROLES
+from app.services.stations.training import REPORT_ROLES as TRAINING_READERS
 
 OFFICIALS = frozenset({Role.city_admin, Role.district_admin, Role.township_admin})
 WATCHERS = OFFICIALS | {Role.operator, Role.supervisor}
@@ -51,7 +53,11 @@ NAV: list[NavItem] = [
     NavItem("待遇申领", "/console/claims", CLAIM_READERS, "政策与待遇"),
     NavItem("政策找人", "/console/working-list", WORKING_LIST_ROLES, "政策与待遇"),
     NavItem("政策库", "/console/policies", frozenset(POLICY_MANAGERS), "政策与待遇"),
+    NavItem("通知公告", "/console/notices", STAFF_ROLES, "服务与人员"),
+    NavItem("稳岗回访", "/console/retention", WATCHERS | {Role.station_staff}, "服务与人员"),
     NavItem("服务站", "/console/lists/stations", WATCHERS | {Role.station_staff}, "服务与人员"),
+    NavItem("来访跟进", "/console/follow-ups", SERVE_ROLES, "服务与人员"),
+    NavItem("工作人员培训", "/console/training", TRAINING_READERS, "服务与人员"),
     NavItem("网格员", "/console/lists/grid_workers", WATCHERS, "服务与人员"),
     NavItem("工作人员账号", "/console/lists/staff_accounts", frozenset(CREATABLE_ROLES), "服务与人员"),
     NavItem("审计日志", "/console/lists/audit_events", AUDIT_READERS, "服务与人员"),

@@ -12,7 +12,7 @@ from app.services.jobs import posts
 from app.services.people import ageing, console_sessions, tokens
 from app.services.push import subscriptions
 from app.services.stations import check_ins
-from app.tasks import claims, policies, registrations  # noqa: F401  (declares the tasks SCHEDULE names)
+from app.tasks import claims, notices, placements, policies, registrations  # noqa: F401  (declares the tasks SCHEDULE names, and notices.push_notice)
 
 # (task name, seconds between runs)
 SCHEDULE = (
@@ -38,6 +38,8 @@ SCHEDULE = (
     ("policies.match_all", 24 * 3600),
     # Claims: overdue stages and ended public notices counted for the queues (docs/POLICIES.md).
     ("claims.run_daily", 24 * 3600),
+    # Placement follow-ups at 3 and 6 months: schedule, ask, hand to the grid (docs/PLACEMENTS.md).
+    ("placements.run_daily", 24 * 3600),
 )
 
 

@@ -209,6 +209,30 @@ class NeedSchema(ma.Schema):
     )
 
 
+class PlacementTaskSchema(ma.Schema):
+    """A placement follow-up nobody answered in time: phone the person or call at the door."""
+
+    id = ma.fields.Integer(attribute="follow_up.id", required=True)
+    stage_days = ma.fields.Integer(attribute="follow_up.stage_days", required=True)
+    employer_name = ma.fields.String(attribute="follow_up.employer_name", allow_none=True)
+    started_on = ma.fields.Date(attribute="follow_up.started_on", required=True)
+    due_on = ma.fields.Date(attribute="follow_up.due_on", required=True)
+    task_at = UtcDateTime(attribute="follow_up.task_at", allow_none=True)
+    resident = ma.fields.Function(
+        lambda row: (
+            None
+            if row["resident"] is None
+            else {
+                "id": row["resident"].id,
+                "name": row["resident"].name,
+                "phone_hint": row["resident"].phone_hint,
+            }
+        ),
+        allow_none=True,
+        metadata={"type": "object"},
+    )
+
+
 class ChecklistSchema(ma.Schema):
     """Households not yet met at the door this quarter, as a walking route, and open follow-ups."""
 
@@ -218,6 +242,11 @@ class ChecklistSchema(ma.Schema):
     )
     items = ma.fields.List(ma.fields.Nested(ChecklistItemSchema), required=True)
     follow_ups = ma.fields.List(ma.fields.Nested(NeedSchema), required=True)
+    placement_tasks = ma.fields.List(
+        ma.fields.Nested(PlacementTaskSchema),
+        required=True,
+        metadata={"description": "Placement follow-ups to answer by phone or at the door"},
+    )
 
 
 class ClosedNeedSchema(ma.Schema):

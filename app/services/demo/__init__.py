@@ -28,6 +28,7 @@ from app.services.demo.grid import DEMO_COMMUNITIES, DEMO_HOUSEHOLDS, demo_house
 from app.services.demo.history import demo_snapshots
 from app.services.demo.jobs import demo_applications, demo_other_jobs, demo_pending_employer, demo_reports
 from app.services.demo.ledger import demo_month_changes
+from app.services.demo.notices import demo_notices
 from app.services.demo.people import (
     DEMO_RESIDENTS,
     DEMO_STAFF,
@@ -36,10 +37,12 @@ from app.services.demo.people import (
     demo_residents,
     demo_staff,
 )
+from app.services.demo.placements import demo_placements
 from app.services.demo.policies import create_demo_policies
 from app.services.demo.pushes import demo_pushes
 from app.services.demo.registrations import demo_registrations
 from app.services.demo.stations import DEMO_STATIONS, demo_stations
+from app.services.demo.training import demo_training
 from app.services.demo.visits import demo_visits
 from app.services.jobs.search import geo_index
 from app.services.people import audit, place_import
@@ -76,6 +79,8 @@ def create_demo_data(password: str) -> dict:
     certifications = demo_certifications()
     registrations = demo_registrations()
     db.session.commit()
+    placements = demo_placements()  # after the registrations: one of them is a placement too
+    notices = demo_notices()  # the real workflow, which commits: after the staff exist
     geo_index.rebuild()
     return {
         "communities": report.as_dict(),
@@ -87,6 +92,8 @@ def create_demo_data(password: str) -> dict:
         "grid_workers": grid["grid_workers"],
         "certifications": certifications,
         "registrations": registrations,
+        "placements": placements,
+        "notices": notices,
     }
 
 
@@ -107,6 +114,7 @@ def create_demo_activity(totp_secret: str) -> dict:
         "ledger_changes": demo_month_changes(users),
         "visits": demo_visits(),
         "check_ins": demo_check_ins(users),
+        "training": demo_training(),  # a staff training attended, a planned visit
     }
     added["pushes"] = demo_pushes(users)
     db.session.commit()
