@@ -11,17 +11,10 @@ from app.console import bp
 from app.console.auth import console_login_required, current_staff
 from app.console.messages import action_refused, done, refused
 from app.errors import APIError
+from app.services.lists.labels import label
 from app.services.stations import queue
 
 PER_PAGE = 50
-OUTCOME_TEXT = {
-    "recommended_jobs": "推荐岗位",
-    "registered": "业务登记",
-    "claim_started": "政策申领",
-    "referred_to_training": "转介培训",
-    "follow_up_needed": "需跟进",
-    "nothing": "无",
-}
 
 
 def _row(item) -> dict:
@@ -32,7 +25,7 @@ def _row(item) -> dict:
         "created_at": item.created_at,
         "where": item.event.title if item.event else item.station.name if item.station else "—",
         "person": mask_name(person.name) if person is not None and person.name else "—",
-        "outcome": OUTCOME_TEXT.get(item.outcome, item.outcome or "—"),
+        "outcome": label("serve_outcome", item.outcome) or "—",
         "note": item.outcome_note or "—",
     }
 

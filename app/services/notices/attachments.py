@@ -9,11 +9,11 @@ import hashlib
 from flask import current_app
 
 from app.common import files
-from app.errors import Conflict, Forbidden, NotFound
+from app.errors import NotFound
 from app.extensions import db
 from app.models import Account
 from app.services.notices.reading import view, visible_notice
-from app.services.notices.rules import EDITABLE, get_managed
+from app.services.notices.rules import own_editable
 from app.services.people import audit
 
 FOLDER = "notices"
@@ -23,13 +23,7 @@ TYPES = files.RESUME_TYPES
 
 def attach(actor: Account, notice_id: int, upload, ip: str | None) -> dict:
     """Attach a file to the author's draft (or returned) notice, replacing any file before it."""
-    notice = get_managed(actor, notice_id, for_update=True)
-    if notice.author_id != actor.id:
-        raise Forbidden("not_author", "Only the notice's author changes it.")
-    if notice.status not in EDITABLE:
-        raise Conflict(
-            "notice_status_conflict", f"A notice is changed as a draft or returned; this is {notice.status}."
-        )
+    notice = own_editable(actor, notice_id)
     data, kind = files.read_upload(upload, "file", TYPES, current_app.config["UPLOAD_MAX_BYTES"])
     storage_name = files.store(FOLDER, data, kind)
     replaced = notice.attachment_path

@@ -10,7 +10,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from app.errors import Forbidden, NotFound, ValidationFailed
+from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
 from app.models import (
     PLACE_COLUMN_NAMES,
@@ -241,3 +241,15 @@ def require_author_role(actor: Account) -> None:
     """Refuse a role that does not write notices."""
     if actor.role not in AUTHOR_ROLES:
         raise Forbidden("role_forbidden", "Your role does not write notices.")
+
+
+def own_editable(actor: Account, notice_id: int) -> Notice:
+    """Return the actor's own notice while it may still change (a draft, or returned), locked."""
+    notice = get_managed(actor, notice_id, for_update=True)
+    if notice.author_id != actor.id:
+        raise Forbidden("not_author", "Only the notice's author changes it.")
+    if notice.status not in EDITABLE:
+        raise Conflict(
+            "notice_status_conflict", f"A notice is changed as a draft or returned; this is {notice.status}."
+        )
+    return notice

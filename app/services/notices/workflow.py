@@ -17,12 +17,12 @@ from app.models import Account, Notice, utcnow
 from app.queues import enqueue_after_commit
 from app.services.notices.reading import view
 from app.services.notices.rules import (
-    EDITABLE,
     S,
     check_audience,
     check_links,
     get_managed,
     may_review,
+    own_editable,
     require_author_role,
     resolve_place,
 )
@@ -115,21 +115,9 @@ def create(actor: Account, values: dict, ip: str | None) -> tuple[dict, bool]:
     return view(notice, None, actor), True
 
 
-def _own_editable(actor: Account, notice_id: int) -> Notice:
-    """Return the actor's own notice while it may still change, locked."""
-    notice = get_managed(actor, notice_id, for_update=True)
-    if notice.author_id != actor.id:
-        raise Forbidden("not_author", "Only the notice's author changes it.")
-    if notice.status not in EDITABLE:
-        raise Conflict(
-            "notice_status_conflict", f"A notice is changed as a draft or returned; this is {notice.status}."
-        )
-    return notice
-
-
 def edit(actor: Account, notice_id: int, values: dict, ip: str | None) -> dict:
     """Change a draft (or returned) notice: its author only."""
-    notice = _own_editable(actor, notice_id)
+    notice = own_editable(actor, notice_id)
     _apply(actor, notice, values)
     _audit("notice.edit", actor, notice, ip, fields=sorted(values))
     db.session.commit()
@@ -138,7 +126,7 @@ def edit(actor: Account, notice_id: int, values: dict, ip: str | None) -> dict:
 
 def submit(actor: Account, notice_id: int, ip: str | None) -> dict:
     """Send a draft (or returned) notice for review by a second person."""
-    notice = _own_editable(actor, notice_id)
+    notice = own_editable(actor, notice_id)
     _check_validity(notice.valid_from, notice.valid_until, local_day())
     notice.status = S.in_review.value
     notice.submitted_at = utcnow()
