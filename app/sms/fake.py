@@ -126,10 +126,18 @@ def _queue(state: FakeSmsState, provider: str, what: str, body) -> None:
         threading.Thread(target=_post, args=(url, body), daemon=True).start()
 
 
+# Waits before each post of a callback: the providers retry a push the app did not take (under
+# `make run` the demo sends before the API listens), so the fake does too, for about ten minutes.
+POST_WAITS = (0.2, 1, 2, 5, 10, 20, 40, 60, 120, 300)
+
+
 def _post(url: str, body) -> None:
-    time.sleep(0.2)  # after the send's answer, as a provider's receipt would
-    with contextlib.suppress(requests.RequestException):
-        requests.post(url, json=body, timeout=5)
+    """Post one callback to the app, again after each wait until it answers 2xx."""
+    for wait in POST_WAITS:
+        time.sleep(wait)  # the first: after the send's answer, as a provider's receipt would come
+        with contextlib.suppress(requests.RequestException):
+            if requests.post(url, json=body, timeout=5).ok:
+                return
 
 
 def _aliyun(state: FakeSmsState):
