@@ -41,10 +41,16 @@ def notify_application(application_id: int, status: str) -> int:
 
 @task("push", retry=MAKE_RETRY)
 def notify_record(
-    resident_id: int, subject: str, object_key: str, result: str, note: str = "", page: str = ""
+    resident_id: int,
+    subject: str,
+    object_key: str,
+    result: str,
+    note: str = "",
+    page: str = "",
+    sms_first: bool = False,
 ) -> int:
-    """Push a record's outcome (a registration, a certification) to its person."""
-    return records.notify_record(resident_id, subject, object_key, result, note, page)
+    """Push a record's outcome (a registration, a certification, a claim) to its person."""
+    return records.notify_record(resident_id, subject, object_key, result, note, page, sms_first)
 
 
 @task("push", retry=MAKE_RETRY)

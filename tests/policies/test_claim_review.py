@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from app.common.clock import local_day
 from app.extensions import db
-from app.models import AuditEvent, Claim
+from app.models import AuditEvent, Claim, Push
 from app.queues import enqueue
 from tests.conftest import make_id_number
 from tests.policies.claims_support import (  # noqa: F401  (fixtures)
@@ -28,6 +28,7 @@ from tests.policies.claims_support import (  # noqa: F401  (fixtures)
     record_pushes,
     step,
 )
+from tests.push.sms_helpers import give_phone
 from tests.support import error_of, grant, messages
 
 PDF = b"%PDF-1.4\n% a certificate\n"
@@ -287,6 +288,27 @@ def test_approval_freezes_the_amount_a_later_policy_change_does_not_move(client,
 
     body = client.get(f"{CLAIMS}/{claim_id}", headers=headers).get_json()
     assert body["approved_fen"] == 100000
+
+
+def test_the_approval_reaches_the_claimant_by_sms_first_the_other_steps_by_wechat(
+    client, submitted, crew, fake_sms
+):
+    claim_id, resident_id, account_id, _, _ = submitted
+    give_phone(resident_id, "13812340077")
+    to_notice(client, crew, claim_id)
+    end_notice(claim_id)
+
+    assert step(client, crew["district"][1], claim_id, "approve").status_code == 200
+
+    rows = db.session.execute(
+        sa.select(Push.object_id, Push.channel, Push.status)
+        .where(Push.account_id == account_id, Push.kind == "record_update")
+        .order_by(Push.id)
+    ).all()
+    approved = [row for row in rows if ":approved:" in row.object_id]
+    assert [(row.channel, row.status) for row in approved] == [("sms", "sent")]
+    assert {row.channel for row in rows if row not in approved} == {"wechat"}
+    assert [sms["params"]["result"] for sms in fake_sms.sent()] == ["已核准"]
 
 
 def test_files_are_read_by_the_claimant_and_reviewers_in_place_audited(client, submitted, crew):

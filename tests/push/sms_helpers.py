@@ -15,9 +15,11 @@ PREFERENCES = "/api/v1/me/push-preferences"
 RECORD_TEMPLATE = "tmpl-record-update"
 
 
-def record(resident_id: int, key: str = "registration:1:accepted", result: str = "已受理") -> int:
+def record(
+    resident_id: int, key: str = "registration:1:accepted", result: str = "已受理", sms_first: bool = False
+) -> int:
     """Push a record's outcome the way the registrations wing does; return the rows written."""
-    return notify_record(resident_id, "失业登记", key, result, "编号0001")
+    return notify_record(resident_id, "失业登记", key, result, "编号0001", sms_first=sms_first)
 
 
 def pushes(resident_id: int) -> list[Push]:

@@ -81,7 +81,7 @@ def test_a_claim_approved_goes_by_sms_first_even_with_wechat(app, client, fake_s
     seeker = make_seeker()
     give_phone(seeker.resident_id, PHONE)
     with_record_quota(client, fake_wechat, seeker)
-    record(seeker.resident_id, "claim:5:approved:1", "已核准")
+    record(seeker.resident_id, "claim:5:approved:1", "已核准", sms_first=True)
     record(seeker.resident_id, "claim:5:returned:1", "请补充材料")
     approved, returned = pushes(seeker.resident_id)
     assert (approved.channel, approved.status) == ("sms", "sent")

@@ -79,6 +79,10 @@ def _move(claim: Claim, actor: Account, to: S, note: str | None) -> str:
     return before
 
 
+# The outcomes a claimant is told by SMS first, whatever WeChat allows.
+SMS_FIRST_OUTCOMES = frozenset({S.approved.value})
+
+
 def _tell(claim: Claim, outcome: str, note: str | None = None) -> None:
     """Push an outcome to the claim's person after the commit (once per claim and outcome).
 
@@ -89,8 +93,11 @@ def _tell(claim: Claim, outcome: str, note: str | None = None) -> None:
     count = len([e for e in claim.events if e.to_status == outcome])
     key = f"claim:{claim.id}:{outcome}:{count}"  # a second return is a second push
     subject = (claim.version.title if claim.version else "补贴申领")[:20]
+    note = (note or "")[:20]
+    # Money decided (approved, paid) goes by SMS first: the person must not miss it (docs/PUSH.md).
+    sms_first = outcome in SMS_FIRST_OUTCOMES
     enqueue_after_commit(
-        "push.notify_record", claim.resident_id, subject, key, RESULTS[outcome], (note or "")[:20], PAGE
+        "push.notify_record", claim.resident_id, subject, key, RESULTS[outcome], note, PAGE, sms_first
     )
 
 

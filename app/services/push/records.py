@@ -6,32 +6,35 @@ the outcome; this writes one `record_update` push (unique per person and `object
 retried task or a repeated decision sends once) and enqueues its send.
 """
 
-import re
-
 from app.extensions import db
 from app.models import Application, Job, utcnow
 from app.services.push.makers import PushItem, make_pushes
 from app.services.push.templates import template
 
 KIND = "record_update"
-# Outcomes that go by SMS first (money decided: a claim approved), whatever WeChat allows.
-SMS_FIRST = re.compile(r"^claim:\d+:approved:")
 
 
 def notify_record(
-    resident_id: int, subject: str, object_key: str, result: str, note: str = "", page: str = ""
+    resident_id: int,
+    subject: str,
+    object_key: str,
+    result: str,
+    note: str = "",
+    page: str = "",
+    sms_first: bool = False,
 ) -> int:
     """Push a record's outcome to the resident (WeChat, else SMS where allowed); return the rows written.
 
     `subject` names the record (失业登记), `result` is the outcome in a few characters (已受理),
     `note` a short detail (the registration number, a reason), `object_key` identifies this
     outcome of this record ("unemployment_registration:12:accepted"), `page` the mini-program
-    page to open (default: the template's).
+    page to open (default: the template's); `sms_first` when the record's wing says the person
+    must not miss it (a claim approved): SMS before WeChat.
     """
     settings = template(KIND)
     data = settings["builder"](subject, result, utcnow(), note)
     item = PushItem(resident_id, object_key, data, page or settings["page"])
-    return make_pushes(KIND, "record", [item], sms_first=bool(SMS_FIRST.match(object_key)))
+    return make_pushes(KIND, "record", [item], sms_first=sms_first)
 
 
 def notify_application(application_id: int, status: str) -> int:
