@@ -208,35 +208,35 @@ class Config:
             "kind": "one_time",
             "page": "pages/job-detail/index",
             "build": "app.services.push.templates:job_match",
-            "sms": "off",
+            "sms": env_str("PUSH_SMS_JOB_MATCH", "off"),
         },
         "application_update": {
             "template_id": env_str("PUSH_TEMPLATE_APPLICATION_UPDATE", "tmpl-application-update"),
             "kind": "one_time",
             "page": "pages/job-detail/index",  # ?id= the job; it shows the application
             "build": "app.services.push.templates:application_update",
-            "sms": "fallback",
+            "sms": env_str("PUSH_SMS_APPLICATION_UPDATE", "fallback"),
         },
         "checkin_followup": {
             "template_id": env_str("PUSH_TEMPLATE_CHECKIN_FOLLOWUP", "tmpl-checkin-followup"),
             "kind": "one_time",
             "page": "pages/me/index",
             "build": "app.services.push.templates:checkin_followup",
-            "sms": "fallback",
+            "sms": env_str("PUSH_SMS_CHECKIN_FOLLOWUP", "fallback"),
         },
         "visit_notice": {
             "template_id": env_str("PUSH_TEMPLATE_VISIT_NOTICE", "tmpl-visit-notice"),
             "kind": "long_term",
             "page": "pages/me/index",
             "build": "app.services.push.templates:visit_notice",
-            "sms": "fallback",
+            "sms": env_str("PUSH_SMS_VISIT_NOTICE", "fallback"),
         },
         "policy_notice": {
             "template_id": env_str("PUSH_TEMPLATE_POLICY_NOTICE", "tmpl-policy-notice"),
             "kind": "long_term",
             "page": "pages/policies/index",  # ?match= the match: 我的政策 (docs/POLICIES.md)
             "build": "app.services.push.templates:policy_notice",
-            "sms": "fallback",
+            "sms": env_str("PUSH_SMS_POLICY_NOTICE", "fallback"),
         },
         # A record's outcome (a registration accepted, a certification about to expire):
         # services/push/records.py. Long-term: public-service notices may be (WeChat's rules).
@@ -245,7 +245,7 @@ class Config:
             "kind": "long_term",
             "page": "pages/me/index",
             "build": "app.services.push.templates:record_update",
-            "sms": "fallback",
+            "sms": env_str("PUSH_SMS_RECORD_UPDATE", "fallback"),
         },
         # A published notice (信息发布) pushed to its audience: services/notices/.
         "notice": {
@@ -253,7 +253,7 @@ class Config:
             "kind": "long_term",
             "page": "pages/notices/index",  # ?id= the notice
             "build": "app.services.push.templates:notice",
-            "sms": "off",
+            "sms": env_str("PUSH_SMS_NOTICE", "off"),
         },
         # 稳岗回访: still working there, 90 and 180 days after a placement (services/placements/).
         "placement_followup": {
@@ -261,7 +261,7 @@ class Config:
             "kind": "long_term",
             "page": "pages/placement/index",  # ?id= the follow-up: the one-tap answer
             "build": "app.services.push.templates:placement_followup",
-            "sms": "fallback",
+            "sms": env_str("PUSH_SMS_PLACEMENT_FOLLOWUP", "fallback"),
         },
     }
     # Nearby search from each process's in-memory job board (services/job_board.py); off, it
@@ -424,16 +424,21 @@ class TestingConfig(Config):
 
 def _sms_problems(config: dict) -> list[str]:
     """Say what keeps the SMS settings from production: a real provider with its keys, or none at all."""
+    modes = [
+        f"PUSH_SMS_{key.upper()} must be off, fallback or first"
+        for key, template in config.get("PUSH_TEMPLATES", {}).items()
+        if template.get("sms", "off") not in ("off", "fallback", "first")
+    ]
     provider = config.get("SMS_PROVIDER")
     if provider == "none":
-        return []
+        return modes
     if provider not in ("aliyun", "tencent"):
-        return ["SMS_PROVIDER must be aliyun, tencent or none (the fake gateway is for development only)"]
+        return [*modes, "SMS_PROVIDER must be aliyun, tencent or none (the fake is for development only)"]
     keys = {
         "aliyun": ("ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET"),
         "tencent": ("TENCENTCLOUD_SECRET_ID", "TENCENTCLOUD_SECRET_KEY", "SMS_SDK_APP_ID"),
     }[provider]
-    problems = [f"{key} must be set" for key in keys if str(config.get(key, "")).startswith("fake-")]
+    problems = modes + [f"{key} must be set" for key in keys if str(config.get(key, "")).startswith("fake-")]
     if provider == "tencent" and config.get("SMS_SDK_APP_ID") == "1400000000":
         problems.append("SMS_SDK_APP_ID must be set")
     if not config.get("SMS_CALLBACK_TOKEN"):

@@ -197,3 +197,5 @@ def test_production_refuses_the_fake_sms_and_missing_keys():
         "SMS_CALLBACK_TOKEN": "t0ken",
     }
     assert _sms_problems(aliyun) == []
+    templates = {"PUSH_TEMPLATES": {"policy_notice": {"sms": "always"}}}
+    assert _sms_problems({**aliyun, **templates}) == ["PUSH_SMS_POLICY_NOTICE must be off, fallback or first"]
