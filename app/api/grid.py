@@ -2,18 +2,11 @@
 
 from app.api.json_body import Blueprint
 from app.api.schemas.grid import (
-    ActionInputSchema,
-    ActionSchema,
     AssignedSchema,
-    CasePageSchema,
-    CaseQuerySchema,
-    CaseSchema,
     ChecklistArgsSchema,
     ChecklistSchema,
     ClosedNeedSchema,
     CommunityCodesSchema,
-    SnapshotArgsSchema,
-    SnapshotsSchema,
     StatusHistorySchema,
     VisitBatchSchema,
     VisitInputSchema,
@@ -27,6 +20,14 @@ from app.api.schemas.planned_visits import (
     PlannedVisitUpdateSchema,
 )
 from app.api.schemas.progress import ProgressArgsSchema, ProgressSchema
+from app.api.schemas.snapshots import SnapshotArgsSchema, SnapshotsSchema
+from app.api.schemas.zero_employment import (
+    ActionInputSchema,
+    ActionSchema,
+    CasePageSchema,
+    CaseQuerySchema,
+    CaseSchema,
+)
 from app.auth import auth_required, client_ip, current_account, staff_required
 from app.models import Role
 from app.services.grid import (

@@ -16,7 +16,7 @@ from app.api.schemas.common import (
     place_field,
 )
 from app.common.identity import mask_address
-from app.models import AssistanceKind, EmploymentStatus, KeyGroup, NeedKind, VisitChannel, VisitOutcome
+from app.models import EmploymentStatus, KeyGroup, NeedKind, VisitChannel, VisitOutcome
 
 
 class KeyGroupPeriodSchema(ma.Schema):
@@ -350,82 +350,4 @@ class StatusHistorySchema(ma.Schema):
     )
 
 
-class CaseQuerySchema(PageArgsSchema):
-    """Filters of the zero-employment list."""
-
-    open = ma.fields.Boolean(load_default=True, metadata={"description": "true: open cases; false: cleared"})
-    community = ma.fields.String(validate=validate.Regexp(r"^\d{12}$"))
-
-
-class ActionInputSchema(ma.Schema):
-    """Help given to a zero-employment household."""
-
-    kind = ma.fields.String(required=True, validate=one_of(AssistanceKind))
-    note = ma.fields.String(allow_none=True, validate=validate.Length(max=500))
-    job_id = Id(allow_none=True)
-    resident_id = Id(allow_none=True)
-
-
-class ActionSchema(ma.Schema):
-    """Help given."""
-
-    id = ma.fields.Integer(required=True)
-    kind = ma.fields.String(required=True)
-    note = ma.fields.String(allow_none=True)
-    job_id = ma.fields.Integer(allow_none=True)
-    resident_id = ma.fields.Integer(allow_none=True)
-    actor_id = ma.fields.Integer(required=True)
-    created_at = UtcDateTime(required=True)
-
-
-class CaseSchema(ma.Schema):
-    """A zero-employment household's assistance case."""
-
-    id = ma.fields.Integer(required=True)
-    household = ma.fields.Nested(HouseholdSchema, required=True)
-    opened_at = UtcDateTime(required=True)
-    days_open = ma.fields.Integer(required=True)
-    cleared_at = UtcDateTime(allow_none=True)
-    cleared_source = ma.fields.String(allow_none=True)
-    assigned_to_id = ma.fields.Integer(allow_none=True)
-    actions = ma.fields.List(ma.fields.Nested(ActionSchema), required=True)
-
-
-class SnapshotArgsSchema(ma.Schema):
-    """?from=&to=&community= of the ledger trend (months as YYYY-MM; default the last 12)."""
-
-    # Patterns documented only: the service checks them (422 `invalid_month`).
-    month_from = ma.fields.String(
-        data_key="from",
-        metadata={
-            "description": "YYYY-MM; default 11 months before `to`; not after `to` (`invalid_month_range`)",
-            "pattern": r"^[1-9]\d{3}-(0[1-9]|1[0-2])$",
-        },
-    )
-    month_to = ma.fields.String(
-        data_key="to",
-        metadata={"description": "YYYY-MM; default this month", "pattern": r"^[1-9]\d{3}-(0[1-9]|1[0-2])$"},
-    )
-    community = ma.fields.String(validate=validate.Regexp(r"^\d{12}$"))
-
-
-class SnapshotSchema(ma.Schema):
-    """One month's ledger counts over the caller's place."""
-
-    month = ma.fields.String(required=True)
-    communities = ma.fields.Integer(required=True)
-    residents = ma.fields.Integer(required=True)
-    households = ma.fields.Integer(required=True)
-    zero_employment_households = ma.fields.Integer(required=True)
-    by_status = ma.fields.Dict(required=True)
-    by_key_group = ma.fields.Dict(required=True)
-
-
-class SnapshotsSchema(ma.Schema):
-    """Months in order."""
-
-    items = ma.fields.List(ma.fields.Nested(SnapshotSchema), required=True)
-
-
 HouseholdPageSchema = page_schema(HouseholdSchema, "HouseholdPageSchema")
-CasePageSchema = page_schema(CaseSchema, "CasePageSchema")
