@@ -1,4 +1,8 @@
-"""Configuration: one class per environment, every value from environment variables."""
+"""Configuration: one class per environment, every value from environment variables.
+
+Long because every setting lives here, the push and SMS templates included: whoever deploys
+reads one file (and README's table) to know what the environment may set.
+"""
 
 import os
 from pathlib import Path
