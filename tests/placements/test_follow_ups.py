@@ -150,6 +150,24 @@ def test_left_updates_the_ledger_and_stops_the_6_month_follow_up(client, person,
     assert other.status_code == 409 and error_of(other)["code"] == "placement_already_answered"
 
 
+def test_left_for_a_better_job_keeps_the_person_employed_and_stops_the_6_month_follow_up(
+    client, person, hire
+):
+    resident_id, headers, _ = person()
+    hire(headers)
+    run_after(90)
+    first, later = follow_ups(resident_id)
+
+    left = answer(
+        client, headers, first.id, answer="left", left_reason="better_job", left_on=local_day().isoformat()
+    )
+
+    assert left.status_code == 200, left.get_json()
+    db.session.expire_all()
+    assert db.session.get(Resident, resident_id).employment_status == "employed"  # working elsewhere
+    assert (db.session.get(type(later), later.id).status, later.stop_reason) == ("stopped", "left_earlier")
+
+
 def test_an_employment_registration_is_followed_up_and_ends_when_the_person_left(
     client, person, staff_headers
 ):

@@ -179,7 +179,8 @@ def _update_ledger(follow_up: PlacementFollowUp, actor: Account, columns: dict) 
         return
     reason = LEFT_REASON_TEXT[LeftReason(columns["left_reason"])]
     _end_registration(follow_up, actor, columns["left_on"], reason)
-    if resident.employment_status in WORKING:
+    # Left for a better job: still working, only not there (the ledger keeps them employed).
+    if resident.employment_status in WORKING and columns["left_reason"] != LeftReason.better_job:
         record_status(
             resident, EmploymentStatus.unemployed, source, actor=actor, note=f"稳岗回访：已离职（{reason}）"
         )
