@@ -17,6 +17,14 @@ from app.services.push.templates import template
 # The page each message opens: 我的 (the mini-program's own page; it lists the person's services).
 PAGE = "pages/me/index"
 FOLLOW_UP_NOTE = "服务站将与您联系跟进"
+# What the person reads of a follow-up, by the visit's coded outcome: never the staff's own note
+# (`outcome_note` is written for colleagues and is not shown to the person anywhere else).
+FOLLOW_UP_MATTERS = {
+    "recommended_jobs": "推荐岗位的跟进",
+    "registered": "登记业务的跟进",
+    "claim_started": "政策申领的跟进",
+    "referred_to_training": "培训转介的跟进",
+}
 PLANNED_VISIT_NOTE = "网格员将上门走访"
 NEEDS_RECORDED = "您登记的需求已记录，我们会跟进"
 
@@ -27,9 +35,8 @@ def notify_check_in_follow_up(check_in_id: int) -> int:
     if row is None or row.resident_id is None or not row.follow_up or row.follow_up_closed_at is not None:
         return 0
     place = row.event.title if row.event is not None else row.station.name if row.station is not None else ""
-    data = template("checkin_followup")["builder"](
-        place, row.outcome_note or FOLLOW_UP_NOTE, row.served_at or utcnow()
-    )
+    matter = FOLLOW_UP_MATTERS.get(row.outcome or "", FOLLOW_UP_NOTE)
+    data = template("checkin_followup")["builder"](place, matter, row.served_at or utcnow())
     return make_pushes("checkin_followup", "check_in", [PushItem(row.resident_id, str(row.id), data, PAGE)])
 
 
