@@ -37,6 +37,7 @@ from app.models.employer_visits import (
     HiringNeedState,
     SubsidyKind,
 )
+from app.models.exchange import ExchangeRecord, ExchangeRecordType, ExchangeStatus
 from app.models.exports import ExportFormat, ExportJob, ExportStatus
 from app.models.grid import (
     AssistanceAction,
@@ -271,4 +272,7 @@ __all__ = [
     "SmsReceipt",
     "PlannedVisit",
     "PlannedVisitStatus",
+    "ExchangeRecord",
+    "ExchangeRecordType",
+    "ExchangeStatus",
 ]
