@@ -368,6 +368,24 @@ class Config:
     OUTBOX_FLUSH_DELAY_SECONDS = env_int("OUTBOX_FLUSH_DELAY_SECONDS", 30)
     OUTBOX_CLAIM_SECONDS = env_int("OUTBOX_CLAIM_SECONDS", 300)
     OUTBOX_RETENTION_DAYS = env_int("OUTBOX_RETENTION_DAYS", 7)
+    # The provincial exchange's relay (services/exchange/relay.py, docs/EXCHANGE.md): records are
+    # written with every change whatever this says; PROVINCE_EXCHANGE on lets the relay send them.
+    # Records per upload; seconds before each retry (the last repeats); tries before a record is dead;
+    # seconds a batch may stay `sending` before the sweep takes it back (a worker that died).
+    PROVINCE_EXCHANGE = env_bool("PROVINCE_EXCHANGE", False)
+    PROVINCE_BATCH = env_int("PROVINCE_BATCH", 100)
+    EXCHANGE_RETRY_SECONDS = tuple(
+        int(s) for s in env_str("EXCHANGE_RETRY_SECONDS", "30,60,300,900,3600").split(",") if s.strip()
+    )
+    EXCHANGE_MAX_ATTEMPTS = env_int("EXCHANGE_MAX_ATTEMPTS", 50)
+    EXCHANGE_CLAIM_SECONDS = env_int("EXCHANGE_CLAIM_SECONDS", 300)
+    # The province's exchange API (app/province, docs/EXCHANGE.md): its base URL, our client id and
+    # the HMAC secret that signs each request, seconds before a call counts as failed. The defaults
+    # are the local fake's (python -m app.province.fake, port 5003); production refuses them.
+    PROVINCE_API_BASE = env_str("PROVINCE_API_BASE", "http://127.0.0.1:5003/")
+    PROVINCE_CLIENT_ID = env_str("PROVINCE_CLIENT_ID", "hs-dev-client")
+    PROVINCE_SECRET = env_str("PROVINCE_SECRET", "dev-province-secret")
+    PROVINCE_TIMEOUT_SECONDS = float(env_str("PROVINCE_TIMEOUT_SECONDS", "10"))
     # Scheduled work inside the API process (app/tasks/scheduler.py) for the embedded mode, where
     # no worker or `flask cron` runs: on in development without REDIS_URL; seconds between looks.
     EMBEDDED_SCHEDULER = False
@@ -390,6 +408,8 @@ class DevelopmentConfig(Config):
     WECHAT_API_BASE = env_str("WECHAT_API_BASE", "http://127.0.0.1:5001/")
     SMS_API_BASE = env_str("SMS_API_BASE", "http://127.0.0.1:5002/")
     SMS_CALLBACK_TOKEN = env_str("SMS_CALLBACK_TOKEN", "dev-sms-token")
+    # `make run` starts the fake province on :5003: records go to it.
+    PROVINCE_EXCHANGE = env_bool("PROVINCE_EXCHANGE", True)
     # Nothing else runs scheduled work on the in-process fakeredis: the API process does.
     EMBEDDED_SCHEDULER = env_bool("EMBEDDED_SCHEDULER", Config.REDIS_URL is None)
     # Links (QR codes, live screen, poster) point at the port this instance serves on
@@ -452,6 +472,21 @@ def _sms_problems(config: dict) -> list[str]:
     return problems
 
 
+def _province_problems(config: dict) -> list[str]:
+    """Say what keeps the exchange from production once switched on: the fake's address or credentials."""
+    if not config.get("PROVINCE_EXCHANGE"):
+        return []  # records wait in the outbox until the province's credentials are set
+    base = str(config.get("PROVINCE_API_BASE") or "")
+    problems = []
+    if not base.startswith("https://"):
+        problems.append("PROVINCE_API_BASE must be the province's https address (not the development fake)")
+    if config.get("PROVINCE_CLIENT_ID") in (None, "", "hs-dev-client"):
+        problems.append("PROVINCE_CLIENT_ID must be set")
+    if config.get("PROVINCE_SECRET") in (None, "", "dev-province-secret"):
+        problems.append("PROVINCE_SECRET must be set")
+    return problems
+
+
 class ProductionConfig(Config):
     """Production: MySQL-compatible database, real Redis, real WeChat, real secrets."""
 
@@ -476,6 +511,7 @@ class ProductionConfig(Config):
         if not config.get("WECHAT_APPID") or config.get("WECHAT_SECRET") in (None, DEV_WECHAT_SECRET):
             problems.append("WECHAT_APPID and WECHAT_SECRET must be set")
         problems += _sms_problems(config)
+        problems += _province_problems(config)
         if problems:
             raise RuntimeError("Refusing to start in production: " + "; ".join(problems))
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The embedded default: SQLite file, fakeredis, RQ jobs inline, local fake WeChat on :5001, fake SMS on :5002.
+# The embedded default: SQLite file, fakeredis, RQ jobs inline, local fake WeChat on :5001, fake SMS on :5002,
+# fake provincial platform on :5003.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export FLASK_APP=wsgi.py
@@ -13,6 +14,8 @@ export WECHAT_API_BASE="${WECHAT_API_BASE:-http://127.0.0.1:${WECHAT_PORT}/}"
 SMS_PORT="${SMS_PORT:-5002}"
 export SMS_API_BASE="${SMS_API_BASE:-http://127.0.0.1:${SMS_PORT}/}"
 export SMS_CALLBACK_TOKEN="${SMS_CALLBACK_TOKEN:-dev-sms-token}"
+PROVINCE_PORT="${PROVINCE_PORT:-5003}"
+export PROVINCE_API_BASE="${PROVINCE_API_BASE:-http://127.0.0.1:${PROVINCE_PORT}/}"
 FLASK=.venv/bin/flask
 # Where the fake's log and the demo's summary go (the database: DATABASE_URL, default instance/).
 RUN_DIR="${RUN_DIR:-instance}"
@@ -26,7 +29,10 @@ FAKE_PID=$!
 .venv/bin/python -m app.sms.fake --port "$SMS_PORT" --token "$SMS_CALLBACK_TOKEN" \
   --callback-base "http://127.0.0.1:${PORT}/api/v1/sms/callbacks" > "$RUN_DIR/fake-sms.log" 2>&1 &
 SMS_PID=$!
-trap 'kill $FAKE_PID $SMS_PID 2>/dev/null || true' EXIT INT TERM
+# The fake province takes the exchange's records (signed with the development client id and secret).
+.venv/bin/python -m app.province.fake --port "$PROVINCE_PORT" > "$RUN_DIR/fake-province.log" 2>&1 &
+PROVINCE_PID=$!
+trap 'kill $FAKE_PID $SMS_PID $PROVINCE_PID 2>/dev/null || true' EXIT INT TERM
 
 # One command: migrations, places, demo data (each only when needed), demo passwords.
 $FLASK dev-setup --demo-file "$RUN_DIR/demo-data.json"
@@ -41,6 +47,7 @@ cat <<MSG
   API          http://127.0.0.1:${PORT}/api/v1   (OpenAPI: /api/v1/openapi.json, health: /healthz)
   Fake WeChat  ${WECHAT_API_BASE}   (log: ${RUN_DIR}/fake-wechat.log)
   Fake SMS     ${SMS_API_BASE}_fake/sms   (what was sent; log: ${RUN_DIR}/fake-sms.log)
+  Fake province ${PROVINCE_API_BASE}_fake/province/records   (what it holds; log: ${RUN_DIR}/fake-province.log)
   Demo staff   demo-city-admin, demo-district-admin, demo-township-admin, demo-supervisor,
                demo-operator, demo-grid-worker, demo-station-staff
                (and demo-grid-<community code> for each demo community)

@@ -169,6 +169,56 @@ def fake_sms(app, fake_sms_server):
     return fake_sms_server
 
 
+class FakeProvince:
+    """The fake provincial platform (app/province/fake.py) on a free port, with helpers to steer it."""
+
+    def __init__(self):
+        from app.province.fake import create_fake_province
+
+        self.app = create_fake_province("hs-test-client", "test-province-secret")
+        self.port = _free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}/"
+        self.server = make_server("127.0.0.1", self.port, self.app, threaded=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def held(self) -> dict:
+        """Return what the fake holds: records (with deliveries), subjects (keys in order), calls, knobs."""
+        return requests.get(self.base_url + "_fake/province/records", timeout=5).json()
+
+    def knobs(self, **knobs) -> None:
+        """Set knobs (docs/EXCHANGE.md; "5xx" as **{"5xx": N}), or reset=True."""
+        requests.post(self.base_url + "_fake/province/knobs", json=knobs, timeout=5).raise_for_status()
+
+    def seed(self, feed: str, items: list[dict]) -> list[dict]:
+        """Add items to a feed the app reads (jobs, key-groups); return them as stamped."""
+        response = requests.post(self.base_url + f"_fake/province/{feed}", json={"items": items}, timeout=5)
+        return response.json()["items"]
+
+
+@pytest.fixture(scope="session")
+def fake_province_server():
+    """Run one fake provincial platform for the whole session."""
+    fake = FakeProvince()
+    yield fake
+    fake.server.shutdown()
+    fake.server.server_close()
+
+
+@pytest.fixture
+def fake_province(app, fake_province_server):
+    """Point the app's exchange at the fake province, emptied and switched on, for one test."""
+    fake_province_server.knobs(reset=True)
+    app.config.update(
+        PROVINCE_EXCHANGE=True,
+        PROVINCE_API_BASE=fake_province_server.base_url,
+        PROVINCE_CLIENT_ID="hs-test-client",
+        PROVINCE_SECRET="test-province-secret",
+        PROVINCE_TIMEOUT_SECONDS=1.0,
+    )
+    return fake_province_server
+
+
 def _config(database_url, redis_url, fake_wechat, storage_dir=None) -> dict:
     return {
         **({"STORAGE_DIR": str(storage_dir)} if storage_dir else {}),

@@ -427,12 +427,31 @@ def build_side(
             "placement_follow_up_id": placement.id,
             "notice_id": _side_notice(code, grid_worker.id),
             "policy_id": policy_id,
+            "exchange_record_id": _side_exchange_record(resident_id),
             **claim_ids,
             "code": station_row.code,
         },
         "resident_headers": resident_headers,
         "employer_headers": employer_headers,
     }
+
+
+def _side_exchange_record(resident_id: int) -> int:
+    """Write a dead record for the province about the side's seeker; return its id."""
+    from app.models.exchange import ExchangeRecord
+
+    record = ExchangeRecord(
+        record_type="person_status",
+        action="create",
+        subject=f"person:{resident_id}",
+        source_id=resident_id,
+        idempotency_key=f"hs-matrix-{resident_id}",
+        status="dead",
+        last_code="E_MATRIX",
+    )
+    db.session.add(record)
+    db.session.commit()
+    return record.id
 
 
 def _draft_policy(make_staff, district_code: str) -> int:

@@ -92,6 +92,9 @@ def register_blueprints(app: Flask, api: ApiWithErrors) -> None:
     from app.api import placements
 
     modules += (placements,)
+    from app.api import exchange
+
+    modules += (exchange,)
     for module in modules:
         api.register_blueprint(module.blp, url_prefix="/api/v1" + module.URL_PREFIX)
     # Checked item by item rather than as the request body (one bad visit must not refuse the

@@ -50,6 +50,7 @@ VIEW_MODULES = (
     "notices",
     "training",
     "follow_ups",
+    "exchange",
 )
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})

@@ -58,6 +58,8 @@ MESSAGES = {
     "passwords_differ": "两次输入的密码不一致。",
     "certification_not_found": "没有找到该认定申请（或不在您的管辖范围内）。",
     "certification_decided": "该认定申请已审核（可能已被他人处理），请刷新后查看。",
+    # The provincial exchange (console/exchange.py).
+    "exchange_record_not_found": "没有找到该上报记录。",
     "evidence_missing": "尚无证明材料，不能认定。",
     "certificate_expired": "证明已过有效期，不能认定。",
     "period_reversed": "有效期的结束日期不能早于开始日期。",

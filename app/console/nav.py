@@ -61,6 +61,8 @@ NAV: list[NavItem] = [
     NavItem("网格员", "/console/lists/grid_workers", WATCHERS, "服务与人员"),
     NavItem("工作人员账号", "/console/lists/staff_accounts", frozenset(CREATABLE_ROLES), "服务与人员"),
     NavItem("审计日志", "/console/lists/audit_events", AUDIT_READERS, "服务与人员"),
+    # The provincial exchange's outbox and dead letters (console/exchange.py): as /api/v1/exchange.
+    NavItem("省级数据交换", "/console/exchange", AUDIT_READERS, "服务与人员"),
     NavItem("走访经营实体", "/console/lists/employer_visits", VISIT_READERS, "走访经营实体"),
     NavItem("用工需求", "/console/lists/hiring_needs", VISIT_READERS, "走访经营实体"),
     NavItem("录入走访", "/console/employer-visits/new", VISIT_RECORDERS, "走访经营实体"),

@@ -37,7 +37,15 @@ from app.models.employer_visits import (
     HiringNeedState,
     SubsidyKind,
 )
-from app.models.exchange import ExchangeRecord, ExchangeRecordType, ExchangeStatus
+from app.models.exchange import (
+    ExchangeCursor,
+    ExchangeReconciliation,
+    ExchangeRecord,
+    ExchangeRecordType,
+    ExchangeStatus,
+    ListEntryStatus,
+    ProvinceListEntry,
+)
 from app.models.exports import ExportFormat, ExportJob, ExportStatus
 from app.models.grid import (
     AssistanceAction,
@@ -275,4 +283,8 @@ __all__ = [
     "ExchangeRecord",
     "ExchangeRecordType",
     "ExchangeStatus",
+    "ExchangeReconciliation",
+    "ListEntryStatus",
+    "ProvinceListEntry",
+    "ExchangeCursor",
 ]

@@ -1,12 +1,13 @@
 """The provincial exchange: each change the province must see, as a record waiting to be delivered once."""
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, utcnow
+from app.models.base import Base, JSONText, TimestampMixin, utcnow
+from app.models.residents import PlaceColumns
 
 
 class ExchangeRecordType(StrEnum):
@@ -63,3 +64,74 @@ class ExchangeRecord(Base):
     province_id: Mapped[str | None] = mapped_column(sa.String(64))  # the province's own id of it
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(sa.DateTime())
+
+
+class ListEntryStatus(StrEnum):
+    """What became of one person on a key-group list the province sent."""
+
+    matched = "matched"  # a resident of the ledger (by the ID number's HMAC): key group certified
+    task = "task"  # not in the ledger: on the community's grid worker's checklist to visit
+    unmatched = "unmatched"  # not in the ledger and no community of ours known: the reconcile report
+    resolved = "resolved"  # the grid worker added the person (or found they are not here)
+
+
+class ProvinceListEntry(PlaceColumns, TimestampMixin, Base):
+    """One person on a key-group list from the province (returning graduates, migrant workers, veterans…).
+
+    The ID number is kept as the ledger keeps it (AES-GCM, HMAC for the match, a masked hint) so a
+    grid worker can add someone not yet in the ledger; the place columns are the community the
+    list names, when it is one of ours.
+    """
+
+    __tablename__ = "province_list_entries"
+    __table_args__ = (
+        sa.UniqueConstraint("list_id", "entry_key", name="uq_province_list_entries_list_id_entry_key"),
+        sa.Index("ix_province_list_entries_status_community_id", "status", "community_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    list_id: Mapped[str] = mapped_column(sa.String(64))  # the province's id of the list
+    entry_key: Mapped[str] = mapped_column(sa.String(64))  # the province's id of the entry
+    key_group: Mapped[str] = mapped_column(sa.String(32))  # our key-group code
+    name: Mapped[str | None] = mapped_column(sa.String(64))
+    id_number_enc: Mapped[bytes | None] = mapped_column(sa.LargeBinary())
+    id_number_hmac: Mapped[str | None] = mapped_column(sa.String(64), index=True)
+    id_number_hint: Mapped[str | None] = mapped_column(sa.String(24))
+    address: Mapped[str | None] = mapped_column(sa.String(255))
+    community_code: Mapped[str | None] = mapped_column(sa.String(12))
+    since: Mapped[date | None]
+    until: Mapped[date | None]
+    status: Mapped[str] = mapped_column(sa.String(16))
+    resident_id: Mapped[int | None] = mapped_column(sa.ForeignKey("residents.id"), index=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(sa.DateTime())
+    resolved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("accounts.id"))
+    note: Mapped[str | None] = mapped_column(sa.String(255))
+
+
+class ExchangeReconciliation(Base):
+    """One day's count of one record type on both sides, and the keys one side lacks."""
+
+    __tablename__ = "exchange_reconciliations"
+    __table_args__ = (
+        sa.UniqueConstraint("day", "record_type", name="uq_exchange_reconciliations_day_record_type"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date]
+    record_type: Mapped[str] = mapped_column(sa.String(32))
+    ours: Mapped[int]  # records of the day we count as sent
+    theirs: Mapped[int]  # records of the day the province says it holds
+    # Idempotency keys sent but not held there, and held there but unknown here (capped lists).
+    missing_there: Mapped[list] = mapped_column(JSONText(), default=list)
+    unknown_here: Mapped[list] = mapped_column(JSONText(), default=list)
+    checked_at: Mapped[datetime] = mapped_column(sa.DateTime(), default=utcnow)
+
+
+class ExchangeCursor(Base):
+    """Where the city last read a feed of the province (jobs, key-group lists): the next read's `since`."""
+
+    __tablename__ = "exchange_cursors"
+
+    feed: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    cursor: Mapped[str | None] = mapped_column(sa.String(128))
+    read_at: Mapped[datetime] = mapped_column(sa.DateTime(), default=utcnow)

@@ -135,6 +135,8 @@ class Employer(PlaceColumns, TimestampMixin, Base):
     account_id: Mapped[int | None] = mapped_column(sa.ForeignKey("accounts.id"), unique=True)
     name: Mapped[str] = mapped_column(sa.String(128))
     credit_code: Mapped[str] = mapped_column(sa.String(18), unique=True)
+    # local: registered here; province: made for a job from the provincial platform's feed.
+    source: Mapped[str] = mapped_column(sa.String(16), default="local", server_default="local")
     legal_representative: Mapped[str | None] = mapped_column(sa.String(64))
     contact_name: Mapped[str | None] = mapped_column(sa.String(64))
     # The contact phone, like residents' phones: AES-GCM ciphertext, HMAC, masked hint.
@@ -222,6 +224,11 @@ class Job(PlaceColumns, TimestampMixin, Base):
     # Distinct open reports; at REPORTS_TO_HIDE the job goes back to review (hidden).
     open_reports: Mapped[int] = mapped_column(default=0)
     hidden_by_reports: Mapped[bool] = mapped_column(default=False)
+
+    # local: posted here; province: from the provincial platform's job feed (never sent back to it).
+    source: Mapped[str] = mapped_column(sa.String(16), default="local", server_default="local")
+    # The province's id of a job from its feed (de-duplication, closing when the province closes it).
+    province_id: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
 
     employer: Mapped[Employer] = relationship()
 

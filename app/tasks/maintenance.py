@@ -12,7 +12,7 @@ from app.services.jobs import posts
 from app.services.people import ageing, console_sessions, tokens
 from app.services.push import subscriptions
 from app.services.stations import check_ins
-from app.tasks import claims, notices, placements, policies, registrations  # noqa: F401  (declares the tasks SCHEDULE names, and notices.push_notice)
+from app.tasks import claims, exchange, notices, placements, policies, registrations  # noqa: F401  (declares the tasks SCHEDULE names, and notices.push_notice)
 
 # (task name, seconds between runs)
 SCHEDULE = (
@@ -40,6 +40,8 @@ SCHEDULE = (
     ("claims.run_daily", 24 * 3600),
     # Placement follow-ups at 3 and 6 months: schedule, ask, hand to the grid (docs/PLACEMENTS.md).
     ("placements.run_daily", 24 * 3600),
+    # The provincial exchange: stuck batches taken back, records past their backoff sent (docs/EXCHANGE.md).
+    ("exchange.sweep", 60),
 )
 
 

@@ -28,6 +28,7 @@ from app.models import (
 from app.services.jobs.search import geo_index
 from app.services.people import audit, seekers
 from app.services.people.places import community_by_code, locate, place_columns
+from app.services.people.province_outbox import note_for_province
 from app.services.people.scoping import get_in_scope, scoped
 from app.services.results import Page, paginate
 
@@ -316,6 +317,10 @@ def verify(actor: Account, employer_id: int, decision: str, reason: str | None, 
     employer.status = decision.value
     employer.decision_reason = reason
     employer.decided_by_id, employer.decided_at = actor.id, utcnow()
+    if decision is EmployerStatus.verified:
+        note_for_province("employer", "employer", employer, employer, "create")
+    elif previous == EmployerStatus.verified:  # verification withdrawn: the province drops it
+        note_for_province("employer", "employer", employer, employer, "close")
     audit.commit(
         "employer.verify",
         actor=actor,
@@ -352,6 +357,8 @@ def unpublish_jobs(employer_id: int) -> int:
         db.session.execute(
             sa.update(Job).where(Job.id.in_(ids)).values(status=JobStatus.pending_review.value)
         )
+        for job_id in ids:
+            note_for_province("job", "job", job_id, job_id, "close")
         db.session.commit()
         geo_index.unindex_jobs(ids)
     return len(ids)

@@ -29,6 +29,7 @@ from app.services.jobs.employers import contact_phone, employer_of
 from app.services.jobs.search import geo_index
 from app.services.people import audit
 from app.services.people.places import locate
+from app.services.people.province_outbox import note_for_province
 from app.services.people.scoping import get_in_scope, in_scope, scoped
 from app.services.results import Page, paginate
 
@@ -213,6 +214,8 @@ def review(actor: Account, job_id: int, decision: str, reason: str | None, ip: s
     now = utcnow()
     if decision == "approved":
         _require_verified(job.employer)
+        # The province hears of it when it is published: new, or changed since (an edit's review).
+        note_for_province("job", "job", job, job, "create" if job.published_at is None else "update")
         job.status = JobStatus.published.value
         job.published_at = job.published_at or now
         job.refreshed_at = now
@@ -251,8 +254,12 @@ def close(account: Account, job_id: int, ip: str | None) -> Job:
     job = _own_job(account, job_id)
     if job.status == JobStatus.closed:
         return job
+    # The province has it once published, unless its expiry closed it there already.
+    told = job.published_at is not None and job.status != JobStatus.expired
     job.status = JobStatus.closed.value
     job.closed_at = utcnow()
+    if told:
+        note_for_province("job", "job", job, job, "close")
     audit.commit("job.close", actor=account, object_type="job", object_id=job.id, ip=ip)
     geo_index.sync_job(job)
     return job
@@ -273,6 +280,7 @@ def refresh(account: Account, job_id: int, ip: str | None) -> Job:
     job.valid_until = max(job.valid_until, now + timedelta(days=current_app.config["JOB_VALID_DAYS"]))
     if revived:  # published again: seekers who came since hear of it (nobody hears twice)
         enqueue_after_commit("push.match_and_push", job.id)
+        note_for_province("job", "job", job, job, "update")
     audit.commit("job.refresh", actor=account, object_type="job", object_id=job.id, ip=ip)
     geo_index.sync_job(job)
     return job
@@ -298,6 +306,8 @@ def expire_jobs(batch: int = 1000) -> int:
             .where(Job.id.in_(ids), Job.status == JobStatus.published, Job.valid_until <= now)
             .values(status=JobStatus.expired.value)
         )
+        for job_id in ids:
+            note_for_province("job", "job", job_id, job_id, "close")
         db.session.commit()
         geo_index.unindex_jobs(ids)
         total += len(ids)

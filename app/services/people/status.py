@@ -38,6 +38,7 @@ from app.models import (
 )
 from app.queues import enqueue_after_commit
 from app.services.people.facts_changed import facts_changed, household_changed
+from app.services.people.province_outbox import note_for_province
 
 WORKING = frozenset({EmploymentStatus.employed, EmploymentStatus.flexible})
 LABOUR_FORCE = WORKING | {EmploymentStatus.unemployed, EmploymentStatus.unemployed_registered}
@@ -74,6 +75,7 @@ def record_status(
         occurred_at=occurred_at or utcnow(),
     )
     db.session.add(change)
+    note_for_province("person_status", "person", resident, change, "create")
     was_registered = resident.employment_status == EmploymentStatus.unemployed_registered
     resident.employment_status = status
     facts_changed(resident)  # policies re-match the person after the commit
@@ -126,6 +128,7 @@ def end_unemployment_registration(
     registration.ending_reason = reason.value
     registration.ending_note = f"{status} ({source})"
     registration.ended_by_id = actor.id if actor is not None else None
+    note_for_province("unemployment_registration", "person", resident, registration, "close")
     note = "已就业" if status in WORKING else "就业状态已变更"
     key = f"unemployment_registration:{registration.id}:ended"
     page = "pages/registrations/index"  # the resident's registrations in the mini-program

@@ -33,6 +33,7 @@ from app.models import (
 )
 from app.services.people import audit
 from app.services.people.consents import require_consent
+from app.services.people.province_outbox import note_for_province
 from app.services.people.residents import resident_of
 from app.services.people.scoping import worked_on
 from app.services.people.status import WORKING, record_status
@@ -167,6 +168,7 @@ def _end_registration(follow_up: PlacementFollowUp, actor: Account, left_on: dat
     registration.ending_reason = EndingReason.left_job.value
     registration.ending_note = f"稳岗回访：{reason}"
     registration.ended_by_id = actor.id
+    note_for_province("employment_registration", "person", registration.resident_id, registration, "close")
 
 
 def _update_ledger(follow_up: PlacementFollowUp, actor: Account, columns: dict) -> None:

@@ -19,6 +19,7 @@ from app.extensions import db
 from app.models import Account, Claim, ClaimObjection, ClaimStatus, Role, utcnow
 from app.queues import enqueue_after_commit
 from app.services.people.consents import require_consent
+from app.services.people.province_outbox import note_for_province
 from app.services.policies import benefits
 from app.services.policies.claims import (
     READ_ROLES,
@@ -227,6 +228,10 @@ def pay(actor: Account, claim_id: int, values: dict, ip: str | None) -> Claim:
     claim.paid_at, claim.payment_reference = utcnow(), values["payment_reference"]
     _move(claim, actor, S.paid, values.get("note"))
     _tell(claim, "paid", values["payment_reference"])
+    if claim.resident_id is not None:
+        note_for_province("policy_enjoyment", "person", claim.resident_id, claim, "create")
+    else:  # an employer's claim (a subsidy for hiring): the employer's record
+        note_for_province("policy_enjoyment", "employer", claim.employer_id, claim, "create")
     audit_step("claim.pay", actor, claim, ip, payment_reference=values["payment_reference"])
     return claim
 

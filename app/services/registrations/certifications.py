@@ -32,6 +32,7 @@ from app.models import (
 from app.queues import enqueue_after_commit
 from app.services.people import audit
 from app.services.people.consents import PERSONAL_DATA, SENSITIVE_DATA, require_consent
+from app.services.people.province_outbox import note_for_province
 from app.services.people.residents import resident_of
 from app.services.people.scoping import get_in_scope, scoped
 from app.services.people.status import add_key_group, graduate_until
@@ -317,6 +318,7 @@ def certify(
     row.reviewer_id, row.decided_at, row.reason = actor.id, utcnow(), None
     row.valid_from, row.valid_until = valid_from, valid_until
     add_key_group(row.resident, KeyGroup(row.key_group), StatusSource.staff, actor, certification=row)
+    note_for_province("key_group", "person", row.resident, row, "create")
     audit.record(
         "certification.certify",
         actor=actor,

@@ -38,6 +38,7 @@ from app.services.jobs.employers import employer_of
 from app.services.people import audit
 from app.services.people.consents import require_consent
 from app.services.people.facts_changed import facts_changed
+from app.services.people.province_outbox import note_for_province
 from app.services.people.residents import resident_of
 from app.services.people.status import WORKING, record_status
 from app.services.registrations import numbers, unemployment
@@ -227,6 +228,7 @@ def end_employment(actor: Account, registration_id: int, values: dict, ip: str |
     registration.ended_by_id = actor.id
     resident = registration.resident
     facts_changed(resident)
+    note_for_province("employment_registration", "person", resident, registration, "close")
     if resident.employment_status in WORKING:
         record_status(
             resident,

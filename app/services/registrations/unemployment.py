@@ -40,6 +40,7 @@ from app.services.people import audit
 from app.services.people.consents import PERSONAL_DATA, SENSITIVE_DATA, require_consent
 from app.services.people.facts_changed import facts_changed
 from app.services.people.personal_data import REVEAL_ROLES
+from app.services.people.province_outbox import note_for_province
 from app.services.people.residents import resident_of
 from app.services.people.status import WORKING, add_key_group, record_status
 from app.services.registrations import numbers
@@ -271,6 +272,8 @@ def end(
     registration.ended_by_id = actor.id if actor is not None else None
     resident = registration.resident
     facts_changed(resident)
+    if was_accepted:  # the province heard of it when it took effect, never of one that did not
+        note_for_province("unemployment_registration", "person", resident, registration, "close")
     if move_ledger and was_accepted and resident.employment_status == EmploymentStatus.unemployed_registered:
         record_status(
             resident,

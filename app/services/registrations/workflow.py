@@ -23,6 +23,7 @@ from app.models import (
 )
 from app.services.people import audit
 from app.services.people.consents import require_consent
+from app.services.people.province_outbox import note_for_province
 from app.services.registrations import employment, unemployment
 from app.services.registrations.records import (
     READ_ROLES,
@@ -127,6 +128,9 @@ def accept(actor: Account, registration_id: int, note: str | None, ip: str | Non
         )
     today = local_day()
     EFFECTS[RegistrationKind(registration.kind)].take_effect(registration, actor, today)
+    note_for_province(
+        f"{registration.kind}_registration", "person", registration.resident, registration, "create"
+    )
     registration.status = S.accepted.value
     registration.reviewed_at, registration.reviewed_by_id = utcnow(), actor.id
     registration.review_note = note
