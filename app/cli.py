@@ -26,6 +26,7 @@ def register_commands(app: Flask) -> None:
         rebuild_geo_index,
         snapshot_ledger,
         cron,
+        exchange_resend,
     ):
         app.cli.add_command(command)
 
@@ -281,3 +282,22 @@ def cron():
     for name, interval in SCHEDULE:
         click.echo(f"every {interval} s: {name} on the {TASKS[name].queue} queue")
     scheduler.start()
+
+
+@click.command("exchange-resend")
+@click.option("--day", default=None, help="YYYY-MM-DD: the records created that day (the city's clock).")
+@click.option("--person", type=int, default=None, help="A resident's id: every record of that person.")
+def exchange_resend(day, person):
+    """Send the province again the sent records of a day or a person, with their same keys (it dedupes)."""
+    from datetime import date
+
+    from app.services.exchange import reconcile
+
+    if (day is None) == (person is None):
+        raise click.UsageError("give --day or --person (one of them)")
+    try:
+        parsed = date.fromisoformat(day) if day else None
+    except ValueError:
+        raise click.BadParameter("not a YYYY-MM-DD date", param_hint="--day") from None
+    count = reconcile.resend(day=parsed, person=person)
+    click.echo(f"{count} records queued to be sent again (the relay sends them)")

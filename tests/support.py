@@ -428,6 +428,7 @@ def build_side(
             "notice_id": _side_notice(code, grid_worker.id),
             "policy_id": policy_id,
             "exchange_record_id": _side_exchange_record(resident_id),
+            "province_list_entry_id": _side_list_entry(community),
             **claim_ids,
             "code": station_row.code,
         },
@@ -452,6 +453,24 @@ def _side_exchange_record(resident_id: int) -> int:
     db.session.add(record)
     db.session.commit()
     return record.id
+
+
+def _side_list_entry(community) -> int:
+    """Write a key-group list entry of the province waiting for the side's grid worker; return its id."""
+    from app.models.exchange import ProvinceListEntry
+
+    entry = ProvinceListEntry(
+        list_id=f"matrix-{community.code}",
+        entry_key=f"matrix-{community.code}",
+        key_group="veteran",
+        name="矩阵",
+        status="task",
+        community_code=community.code,
+        **place_columns(community),
+    )
+    db.session.add(entry)
+    db.session.commit()
+    return entry.id
 
 
 def _draft_policy(make_staff, district_code: str) -> int:

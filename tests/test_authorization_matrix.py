@@ -85,6 +85,7 @@ BODIES = {
     "check_ins.serve": {"served": True},
     "placements.answer_own": {"answer": "still_employed"},
     "placements.answer_for": {"answer": "still_employed", "channel": "phone"},
+    "exchange.resolve_list_entry": {"outcome": "not_here", "note": "授权矩阵检查"},
     "events.update": {"title": "矩阵招聘会"},
     "events.sign_up": {},
     "grid.update_planned_visit": {"status": "cancelled"},

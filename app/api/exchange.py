@@ -6,12 +6,19 @@ from app.api.schemas.exchange import (
     DeadLetterQuerySchema,
     ExchangeRecordSchema,
     ExchangeSummarySchema,
+    ReconciliationQuerySchema,
+    ReconciliationSchema,
     ResendCodeSchema,
     ResendCountSchema,
     ResendSchema,
 )
+from app.api.schemas.key_group_lists import (
+    KeyGroupListReportSchema,
+    ListEntrySchema,
+    ResolveListEntrySchema,
+)
 from app.auth import auth_required, client_ip, current_account
-from app.services.exchange import monitor
+from app.services.exchange import key_group_lists, monitor, reconcile
 
 URL_PREFIX = "/exchange"
 blp = Blueprint("exchange", __name__, description="The provincial exchange: its outbox and dead letters")
@@ -50,3 +57,29 @@ def resend(args, exchange_record_id):
 def resend_code(args):
     """Send again every dead record of one code (the cause fixed for all of them)."""
     return {"resent": monitor.resend_code(current_account(), args["code"], args["note"], client_ip())}
+
+
+@blp.get("/reconciliations")
+@auth_required(*monitor.READ_ROLES)
+@blp.arguments(ReconciliationQuerySchema, location="query")
+@blp.response(200, ReconciliationSchema)
+def reconciliations(args):
+    """Show a day's reconciliation with the province (default yesterday): counts and differing keys."""
+    return reconcile.reconciliations(current_account(), args["day"])
+
+
+@blp.get("/key-group-lists")
+@auth_required(*key_group_lists.REPORT_ROLES)
+@blp.response(200, KeyGroupListReportSchema)
+def key_group_list_report():
+    """Count the province's key-group lists by outcome in your place; list the unmatched entries, masked."""
+    return key_group_lists.report(current_account())
+
+
+@blp.post("/key-group-lists/entries/<int:province_list_entry_id>/resolve")
+@auth_required(*key_group_lists.RESOLVE_ROLES)
+@blp.arguments(ResolveListEntrySchema)
+@blp.response(200, ListEntrySchema)
+def resolve_list_entry(args, province_list_entry_id):
+    """Close a checklist task of a list: the person added to the ledger (linked), or not here (a note)."""
+    return key_group_lists.resolve(current_account(), province_list_entry_id, args)

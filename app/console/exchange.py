@@ -4,6 +4,8 @@ The figures and actions of /api/v1/exchange (services/exchange/monitor.py): the 
 administration and the supervisor read, the city administration resends.
 """
 
+from datetime import date
+
 from flask import render_template, request, url_for
 
 from app.console import bp
@@ -11,7 +13,7 @@ from app.console.auth import client_ip, console_login_required, current_staff
 from app.console.messages import action_refused, done, refused
 from app.errors import APIError
 from app.models import Role
-from app.services.exchange import monitor
+from app.services.exchange import key_group_lists, monitor, reconcile
 
 PER_PAGE = 50
 TYPE_TEXT = {
@@ -29,7 +31,7 @@ STATUS_TEXT = {"pending": "待发送", "sending": "发送中", "sent": "已送�
 @bp.get("/exchange")
 @console_login_required(*monitor.READ_ROLES)
 def exchange_page():
-    """Show the exchange's counts and its dead letters (filtered by code), with resend buttons."""
+    """Show the exchange's counts, a day's reconciliation (?day=), its dead letters and resend buttons."""
     actor = current_staff()
     code = request.args.get("code", "").strip()[:32] or None
     try:
@@ -37,14 +39,24 @@ def exchange_page():
     except ValueError:
         page = 1
     try:
+        asked = request.args.get("day", "").strip()[:10]
+        day = date.fromisoformat(asked) if asked else None
+    except ValueError:
+        day = None  # a mistyped day shows yesterday's
+    try:
         summary = monitor.summary(actor)
         letters = monitor.dead_letters(actor, page, PER_PAGE, code=code)
+        reconciliation = reconcile.reconciliations(actor, day)
+        # The province's key-group lists: for those who read the report (the supervisor does not).
+        lists = key_group_lists.report(actor) if Role(actor.role) in key_group_lists.REPORT_ROLES else None
     except APIError as error:
         return refused(error)
     return render_template(
         "console/exchange.html",
         summary=summary,
         letters=letters,
+        reconciliation=reconciliation,
+        lists=lists,
         code=code,
         may_resend=Role(actor.role) in monitor.RESEND_ROLES,
         type_text=TYPE_TEXT,

@@ -5,7 +5,8 @@ the wire format, so a real specification becomes one adapter module. Services ca
 and get one `RecordResult` per record; the platform being down, slow or answering 5xx raises
 `ProvinceUnavailable` (the whole batch may be sent again: the idempotency keys make a repeat
 harmless). `fetch_jobs(since)` and `fetch_key_group_lists(since)` read what the province
-publishes (issue 21 items 3 and 4, not wired yet). The wire format, the signature and the fake
+publishes (issue 21 items 3 and 4); `fetch_counts(day)` what it holds of a day (item 5,
+reconciliation). The wire format, the signature and the fake
 are in docs/EXCHANGE.md.
 
 May import: app.models, app.common.
@@ -14,6 +15,7 @@ May import: app.models, app.common.
 import logging
 import re
 from dataclasses import dataclass
+from datetime import date
 
 log = logging.getLogger(__name__)
 
@@ -79,3 +81,13 @@ def fetch_key_group_lists(since: str | None) -> tuple[list[dict], str | None]:
     from app.province import client
 
     return client.fetch("key-groups", since)
+
+
+def fetch_counts(day: date) -> dict[str, dict]:
+    """Return what the province holds of the records we created on a day: {record_type: {count, keys}}.
+
+    The day of a record is the city's day we created it (sent with it as `created_on`).
+    """
+    from app.province import client
+
+    return client.fetch_counts(day)

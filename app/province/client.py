@@ -13,6 +13,7 @@ import json
 import logging
 import time
 import uuid
+from datetime import date
 
 import requests
 from flask import current_app
@@ -102,3 +103,19 @@ def fetch(feed: str, since: str | None) -> tuple[list[dict], str | None]:
     if not isinstance(items, list):
         raise ProvinceUnavailable("an answer without items")
     return items, answer.get("next") or since
+
+
+def fetch_counts(day: date) -> dict[str, dict]:
+    """Ask what the province holds of the records created on a day; {record_type: {count, keys}}."""
+    answer = _call("GET", f"/api/exchange/counts?day={day:%Y%m%d}")
+    types = answer.get("types")
+    if not isinstance(types, dict):
+        raise ProvinceUnavailable("an answer without types")
+    counts = {}
+    for record_type, held in types.items():
+        keys = held.get("keys") if isinstance(held, dict) else None
+        if not isinstance(keys, list):
+            raise ProvinceUnavailable("an answer without keys")
+        count = int(held.get("count", len(keys)))
+        counts[str(record_type)] = {"count": count, "keys": [str(key) for key in keys]}
+    return counts

@@ -4,7 +4,9 @@
 does). It checks each request's signature (app/province/client.py), applies each record's
 idempotency key once and answers a result per record; GET /_fake/province/records lists what it
 holds (deliveries per key, order per subject); POST /_fake/province/knobs sets down, slow,
-5xx, timeout_after_accept, hang_seconds, reject and ack_twice (docs/EXCHANGE.md), or reset;
+5xx, timeout_after_accept, hang_seconds, reject and ack_twice (docs/EXCHANGE.md), or reset, or
+forgets records by key ("forget": [...], a lost record); GET /api/exchange/counts?day= answers
+what it holds of a day;
 POST /_fake/province/jobs and /_fake/province/key-groups seed the feeds the app may read.
 """
 
@@ -127,6 +129,7 @@ def _apply(state: FakeProvinceState, record) -> dict:
         "action": record["action"],
         "subject": subject,
         "data": record["data"],
+        "created_on": str(record.get("created_on") or ""),  # the sender's day of the record (reconciliation)
         "deliveries": 1,
     }
     state.subjects.setdefault(subject, []).append(key)
@@ -185,6 +188,22 @@ def create_fake_province(client_id: str = DEV_CLIENT_ID, secret: str = DEV_SECRE
         with state.lock:
             return jsonify(_feed(state.key_groups, request.args.get("since")))
 
+    @app.get("/api/exchange/counts")
+    def counts():
+        """What the platform holds of the records created on ?day=YYYYMMDD: count and keys per type."""
+        refused = _gate(state)
+        if refused:
+            return refused
+        day = request.args.get("day", "")
+        with state.lock:
+            types: dict = {}
+            for held in sorted(state.records.values(), key=lambda record: record["seq"]):
+                if held["created_on"] == day:
+                    types.setdefault(held["type"], {"count": 0, "keys": []})
+                    types[held["type"]]["count"] += 1
+                    types[held["type"]]["keys"].append(held["key"])
+            return jsonify({"code": "OK", "day": day, "types": types})
+
     @app.get("/_fake/province/records")
     def held():
         """What the platform holds: each record with its deliveries, the keys per subject in order."""
@@ -208,6 +227,10 @@ def create_fake_province(client_id: str = DEV_CLIENT_ID, secret: str = DEV_SECRE
                 for held in (state.records, state.subjects, state.calls, state.jobs, state.key_groups):
                     held.clear()
                 state.knobs = _knobs()
+            for key in body.get("forget") or []:  # "lose" records, as a platform might (reconciliation)
+                lost = state.records.pop(key, None)
+                if lost:
+                    state.subjects[lost["subject"]].remove(key)
             for name, value in body.items():
                 if name in state.knobs:
                     state.knobs[name] = value

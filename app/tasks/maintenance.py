@@ -42,6 +42,12 @@ SCHEDULE = (
     ("placements.run_daily", 24 * 3600),
     # The provincial exchange: stuck batches taken back, records past their backoff sent (docs/EXCHANGE.md).
     ("exchange.sweep", 60),
+    # Reconciliation: yesterday's records counted on both sides, differences listed (docs/EXCHANGE.md).
+    ("exchange.reconcile", 24 * 3600),
+    # Jobs the province publishes near Huangshan: read from the feed's cursor (docs/EXCHANGE.md).
+    ("exchange.pull_jobs", 300),
+    # Key-group lists the province sends: residents matched, the others to the grid (docs/EXCHANGE.md).
+    ("exchange.pull_key_group_lists", 3600),
 )
 
 

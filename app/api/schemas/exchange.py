@@ -64,3 +64,38 @@ class ResendCountSchema(ma.Schema):
     """How many dead records went back to be sent."""
 
     resent = ma.fields.Integer()
+
+
+class ReconciliationQuerySchema(ma.Schema):
+    """The day to show (default yesterday, on the city's clock)."""
+
+    day = ma.fields.Date(load_default=None)
+
+
+class ReconciliationRowSchema(ma.Schema):
+    """One record type of the day: our count (sent), the province's, and the keys one side lacks."""
+
+    record_type = ma.fields.String()
+    ours = ma.fields.Integer()
+    theirs = ma.fields.Integer()
+    missing_there = ma.fields.List(
+        ma.fields.String(), metadata={"description": "Keys we sent that the province does not hold"}
+    )
+    unknown_here = ma.fields.List(
+        ma.fields.String(), metadata={"description": "Keys the province holds that we do not count as sent"}
+    )
+    agree = ma.fields.Method("_agree")
+    checked_at = UtcDateTime()
+
+    def _agree(self, row) -> bool:
+        """Say whether both sides hold the same records of the day and type."""
+        return row.ours == row.theirs and not row.missing_there and not row.unknown_here
+
+
+class ReconciliationSchema(ma.Schema):
+    """A day's reconciliation: a row per record type (none: not reconciled yet)."""
+
+    day = ma.fields.Date()
+    checked_at = UtcDateTime(allow_none=True)
+    agree = ma.fields.Boolean(allow_none=True, metadata={"description": "null: the day was not reconciled"})
+    types = ma.fields.List(ma.fields.Nested(ReconciliationRowSchema))

@@ -233,6 +233,21 @@ class PlacementTaskSchema(ma.Schema):
     )
 
 
+class ProvinceListTaskSchema(ma.Schema):
+    """Someone on a key-group list of the province not in the ledger: visit, then add or note not here."""
+
+    id = ma.fields.Integer(required=True)
+    list_id = ma.fields.String(required=True)
+    key_group = ma.fields.String(required=True)
+    name = ma.fields.String(allow_none=True)
+    id_number_hint = ma.fields.String(allow_none=True, metadata={"description": "Masked"})
+    address = ma.fields.String(allow_none=True, metadata={"description": "Full: the worker walks there"})
+    community_code = ma.fields.String(allow_none=True)
+    since = ma.fields.Date(allow_none=True)
+    until = ma.fields.Date(allow_none=True)
+    created_at = UtcDateTime(required=True)
+
+
 class ChecklistSchema(ma.Schema):
     """Households not yet met at the door this quarter, as a walking route, and open follow-ups."""
 
@@ -246,6 +261,11 @@ class ChecklistSchema(ma.Schema):
         ma.fields.Nested(PlacementTaskSchema),
         required=True,
         metadata={"description": "Placement follow-ups to answer by phone or at the door"},
+    )
+    province_list_tasks = ma.fields.List(
+        ma.fields.Nested(ProvinceListTaskSchema),
+        required=True,
+        metadata={"description": "People on the province's key-group lists to find and add (or note)"},
     )
 
 

@@ -89,6 +89,9 @@ class JobSummarySchema(ma.Schema):
     status = ma.fields.String(validate=one_of(JobStatus))
     refreshed_at = UtcDateTime(allow_none=True)
     valid_until = UtcDateTime()
+    source = ma.fields.String(
+        metadata={"description": "local: posted here; province: from the provincial platform's feed"}
+    )
 
 
 class JobContactSchema(ma.Schema):

@@ -67,6 +67,12 @@ KEY_GROUP = {
     "long_term_unemployed": "13",  # 长期失业人员
 }
 
+# The groups the province's key-group lists carry (returning graduates, migrant workers and those
+# back home, veterans, fishermen leaving the Yangtze ban), by the list's code: the exchange's own
+# KEY_GROUP codes, until the specification names its table (docs/EXCHANGE.md).
+LIST_GROUPS = ("college_graduate", "migrant_worker", "returning_migrant", "veteran", "retired_fisher")
+KEY_GROUP_FROM_LIST = {KEY_GROUP[group]: group for group in LIST_GROUPS}
+
 # 就业形式 (就业登记).
 EMPLOYMENT_KIND = {"employed": "1", "self_employed": "2", "flexible": "3"}  # 单位就业 / 个体经营 / 灵活就业
 

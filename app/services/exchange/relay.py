@@ -26,6 +26,7 @@ from flask import current_app
 from sqlalchemy.orm import aliased
 
 from app import province
+from app.common.clock import local_day
 from app.extensions import db
 from app.models import utcnow
 from app.models.exchange import ExchangeRecord, ExchangeStatus
@@ -54,6 +55,8 @@ def _build(record: ExchangeRecord) -> dict:
         "type": record.record_type,
         "action": record.action,
         "subject": record.subject,
+        # The city's day we created it: both sides count a day's records by it (reconcile.py).
+        "created_on": local_day(record.created_at).strftime("%Y%m%d"),
         "data": records.build(record),
     }
 

@@ -13,9 +13,11 @@ from app.extensions import db
 from app.models import (
     Account,
     Household,
+    ListEntryStatus,
     Need,
     PlacementFollowUp,
     PlacementFollowUpStatus,
+    ProvinceListEntry,
     Resident,
     Role,
     Visit,
@@ -285,6 +287,7 @@ def checklist(actor: Account, lat: float | None, lng: float | None, limit: int) 
         "placement_tasks": [
             {"follow_up": task, "resident": people.get(task.resident_id)} for task in placement_tasks
         ],
+        "province_list_tasks": _province_list_tasks(actor),
     }
 
 
@@ -299,6 +302,22 @@ def _placement_tasks(actor: Account) -> list[PlacementFollowUp]:
             worked_on(sa.select(PlacementFollowUp), PlacementFollowUp, actor)
             .where(PlacementFollowUp.status == PlacementFollowUpStatus.task.value)
             .order_by(PlacementFollowUp.task_at, PlacementFollowUp.id)
+            .limit(FOLLOW_UPS_MAX)
+        )
+    )
+
+
+def _province_list_tasks(actor: Account) -> list[ProvinceListEntry]:
+    """Return the people on the province's key-group lists not in the ledger, in the worker's communities.
+
+    The exchange wing (services/exchange/key_group_lists.py) makes them tasks and resolves them;
+    the checklist only lists them, oldest first, for a visit (docs/EXCHANGE.md).
+    """
+    return list(
+        db.session.scalars(
+            worked_on(sa.select(ProvinceListEntry), ProvinceListEntry, actor)
+            .where(ProvinceListEntry.status == ListEntryStatus.task.value)
+            .order_by(ProvinceListEntry.created_at, ProvinceListEntry.id)
             .limit(FOLLOW_UPS_MAX)
         )
     )

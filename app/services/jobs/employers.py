@@ -317,7 +317,9 @@ def verify(actor: Account, employer_id: int, decision: str, reason: str | None, 
     employer.status = decision.value
     employer.decision_reason = reason
     employer.decided_by_id, employer.decided_at = actor.id, utcnow()
-    if decision is EmployerStatus.verified:
+    if employer.source == "province":
+        pass  # the province's own employer (its job feed): never echoed back (docs/EXCHANGE.md)
+    elif decision is EmployerStatus.verified:
         note_for_province("employer", "employer", employer, employer, "create")
     elif previous == EmployerStatus.verified:  # verification withdrawn: the province drops it
         note_for_province("employer", "employer", employer, employer, "close")
@@ -348,17 +350,17 @@ def licence_file(actor: Account, employer_id: int) -> files.StoredFile:
 
 def unpublish_jobs(employer_id: int) -> int:
     """Send an employer's published jobs back to review (its verification was withdrawn)."""
-    ids = list(
-        db.session.scalars(
-            sa.select(Job.id).where(Job.employer_id == employer_id, Job.status == JobStatus.published)
-        )
-    )
+    rows = db.session.execute(
+        sa.select(Job.id, Job.source).where(Job.employer_id == employer_id, Job.status == JobStatus.published)
+    ).all()
+    ids = [row.id for row in rows]
     if ids:
         db.session.execute(
             sa.update(Job).where(Job.id.in_(ids)).values(status=JobStatus.pending_review.value)
         )
-        for job_id in ids:
-            note_for_province("job", "job", job_id, job_id, "close")
+        for row in rows:
+            if row.source != "province":  # the province's own jobs are never echoed back
+                note_for_province("job", "job", row.id, row.id, "close")
         db.session.commit()
         geo_index.unindex_jobs(ids)
     return len(ids)

@@ -306,7 +306,8 @@ def expire_jobs(batch: int = 1000) -> int:
             .where(Job.id.in_(ids), Job.status == JobStatus.published, Job.valid_until <= now)
             .values(status=JobStatus.expired.value)
         )
-        for job_id in ids:
+        # The province's own jobs lapse there too: never echoed back (docs/EXCHANGE.md).
+        for job_id in db.session.scalars(sa.select(Job.id).where(Job.id.in_(ids), Job.source != "province")):
             note_for_province("job", "job", job_id, job_id, "close")
         db.session.commit()
         geo_index.unindex_jobs(ids)

@@ -86,6 +86,7 @@ RESULT_COLUMNS = (
     Job.status,
     Job.refreshed_at,
     Job.valid_until,
+    Job.source,
 )
 
 # What the board keeps of a job: what a search result shows, and what its filters read.
