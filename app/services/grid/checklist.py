@@ -268,7 +268,9 @@ def checklist(actor: Account, lat: float | None, lng: float | None, limit: int) 
         if needs
         else {}
     )
-    placement_tasks = _placement_tasks(actor)
+    placement_tasks = _tasks(
+        actor, PlacementFollowUp, PlacementFollowUpStatus.task.value, PlacementFollowUp.task_at
+    )
     if placement_tasks:
         people.update(
             (resident.id, resident)
@@ -287,37 +289,25 @@ def checklist(actor: Account, lat: float | None, lng: float | None, limit: int) 
         "placement_tasks": [
             {"follow_up": task, "resident": people.get(task.resident_id)} for task in placement_tasks
         ],
-        "province_list_tasks": _province_list_tasks(actor),
+        "province_list_tasks": _tasks(
+            actor, ProvinceListEntry, ListEntryStatus.task.value, ProvinceListEntry.created_at
+        ),
     }
 
 
-def _placement_tasks(actor: Account) -> list[PlacementFollowUp]:
-    """Return the placement follow-ups nobody answered in time in the worker's communities, oldest first.
+def _tasks(actor: Account, model, status: str, since) -> list:
+    """Return the rows of `model` in `status` in the worker's communities, oldest (`since`) first.
 
-    The placements wing (services/placements/) makes them tasks and records the answer; the
-    checklist only lists them, so the worker phones or calls at the door (docs/PLACEMENTS.md).
+    Other wings make these tasks and record their outcome; the checklist only lists them, so the
+    worker phones or calls at the door: placement follow-ups nobody answered in time
+    (docs/PLACEMENTS.md) and people on the province's key-group lists not in the ledger
+    (docs/EXCHANGE.md).
     """
     return list(
         db.session.scalars(
-            worked_on(sa.select(PlacementFollowUp), PlacementFollowUp, actor)
-            .where(PlacementFollowUp.status == PlacementFollowUpStatus.task.value)
-            .order_by(PlacementFollowUp.task_at, PlacementFollowUp.id)
-            .limit(FOLLOW_UPS_MAX)
-        )
-    )
-
-
-def _province_list_tasks(actor: Account) -> list[ProvinceListEntry]:
-    """Return the people on the province's key-group lists not in the ledger, in the worker's communities.
-
-    The exchange wing (services/exchange/key_group_lists.py) makes them tasks and resolves them;
-    the checklist only lists them, oldest first, for a visit (docs/EXCHANGE.md).
-    """
-    return list(
-        db.session.scalars(
-            worked_on(sa.select(ProvinceListEntry), ProvinceListEntry, actor)
-            .where(ProvinceListEntry.status == ListEntryStatus.task.value)
-            .order_by(ProvinceListEntry.created_at, ProvinceListEntry.id)
+            worked_on(sa.select(model), model, actor)
+            .where(model.status == status)
+            .order_by(since, model.id)
             .limit(FOLLOW_UPS_MAX)
         )
     )
