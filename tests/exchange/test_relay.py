@@ -179,6 +179,20 @@ def test_a_record_that_cannot_be_built_is_dead_and_the_batch_goes_on(app, stub, 
     assert states()[fine.idempotency_key][0] == "sent"
 
 
+def test_a_failed_build_does_not_undo_an_earlier_record_settled_in_the_same_batch(app, stub, monkeypatch):
+    unfixed, broken = add("person:1")[0], add("person:2")[0]
+
+    def build(record):
+        if record.id == unfixed.id:
+            raise records.NotBuildable(records.NO_ID_NUMBER, "cannot be built")
+        raise ValueError("no such row")
+
+    monkeypatch.setattr(relay, "_build", build)
+    relay.relay()
+    assert states()[unfixed.idempotency_key] == ("dead", 1, records.NO_ID_NUMBER)  # not left `sending`
+    assert states()[broken.idempotency_key] == ("dead", 1, relay.BUILD_FAILED)
+
+
 def test_the_sweep_takes_back_a_batch_left_sending_and_sends_it(app, stub):
     stuck = add("person:1", status="sending", claimed_at=utcnow() - timedelta(minutes=10), attempts=1)[0]
     recent = add("person:2", status="sending", claimed_at=utcnow(), attempts=1)[0]

@@ -190,6 +190,8 @@ def send_batch(batch: list[ExchangeRecord], now: datetime) -> dict:
                     last_error=province.mask(str(exc))[:255],
                 )
                 counts["dead"] += 1
+            # Settled now: a later record's failed build rolls back, and must not undo this.
+            db.session.commit()
         except Exception as exc:  # one bad record must not hold the batch: it goes to the dead letters
             db.session.rollback()
             log.exception("exchange record %s could not be built", record.id)
@@ -197,6 +199,7 @@ def send_batch(batch: list[ExchangeRecord], now: datetime) -> dict:
                 record, status=S.dead.value, last_code=BUILD_FAILED, last_error=province.mask(repr(exc))[:255]
             )
             counts["dead"] += 1
+            db.session.commit()
     db.session.commit()  # the build's reads (and an audit of them) end here, before the upload
     if not ready:
         return counts
