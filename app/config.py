@@ -1,11 +1,13 @@
 """Configuration: one class per environment, every value from environment variables.
 
-Long because every setting lives here, the push and SMS templates included: whoever deploys
-reads one file (and README's table) to know what the environment may set.
+The message templates (push and SMS) are in app/config_templates.py; reading the environment is
+app/env.py's. README's table lists what the environment may set.
 """
 
-import os
 from pathlib import Path
+
+from app.config_templates import PUSH_TEMPLATES, SMS_TEMPLATES
+from app.env import env_bool, env_int, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -13,26 +15,6 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 DEV_SECRET_KEY = "dev-secret-key-not-for-production"
 DEV_DATA_KEY = "ZGV2LWRhdGEta2V5LW5vdC1mb3ItcHJvZHVjdGlvbiE="  # 32 bytes, base64
 DEV_WECHAT_SECRET = "fake-wechat-secret"
-
-
-def env_str(name: str, default: str | None = None) -> str | None:
-    """Return an environment variable, or `default` when unset or empty."""
-    value = os.environ.get(name)
-    return value if value not in (None, "") else default
-
-
-def env_int(name: str, default: int) -> int:
-    """Return an environment variable as an int."""
-    value = env_str(name)
-    return int(value) if value is not None else default
-
-
-def env_bool(name: str, default: bool) -> bool:
-    """Return an environment variable as a bool (1/true/yes/on)."""
-    value = env_str(name)
-    if value is None:
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
 class Config:
@@ -203,71 +185,8 @@ class Config:
     EXPORT_LINK_TTL_MINUTES = env_int("EXPORT_LINK_TTL_MINUTES", 60)
     EXPORT_STALE_MINUTES = env_int("EXPORT_STALE_MINUTES", 120)
 
-    # Push (WeChat subscribe messages). Each template: its WeChat id (from the mini-program's
-    # console), one_time or long_term, the mini-program page it opens (one of app.json's pages,
-    # which a test checks), and the function building its data.
-    PUSH_TEMPLATES = {
-        "job_match": {
-            "template_id": env_str("PUSH_TEMPLATE_JOB_MATCH", "tmpl-job-match"),
-            "kind": "one_time",
-            "page": "pages/job-detail/index",
-            "build": "app.services.push.templates:job_match",
-            "sms": env_str("PUSH_SMS_JOB_MATCH", "off"),
-        },
-        "application_update": {
-            "template_id": env_str("PUSH_TEMPLATE_APPLICATION_UPDATE", "tmpl-application-update"),
-            "kind": "one_time",
-            "page": "pages/job-detail/index",  # ?id= the job; it shows the application
-            "build": "app.services.push.templates:application_update",
-            "sms": env_str("PUSH_SMS_APPLICATION_UPDATE", "fallback"),
-        },
-        "checkin_followup": {
-            "template_id": env_str("PUSH_TEMPLATE_CHECKIN_FOLLOWUP", "tmpl-checkin-followup"),
-            "kind": "one_time",
-            "page": "pages/me/index",
-            "build": "app.services.push.templates:checkin_followup",
-            "sms": env_str("PUSH_SMS_CHECKIN_FOLLOWUP", "fallback"),
-        },
-        "visit_notice": {
-            "template_id": env_str("PUSH_TEMPLATE_VISIT_NOTICE", "tmpl-visit-notice"),
-            "kind": "long_term",
-            "page": "pages/me/index",
-            "build": "app.services.push.templates:visit_notice",
-            "sms": env_str("PUSH_SMS_VISIT_NOTICE", "fallback"),
-        },
-        "policy_notice": {
-            "template_id": env_str("PUSH_TEMPLATE_POLICY_NOTICE", "tmpl-policy-notice"),
-            "kind": "long_term",
-            "page": "pages/policies/index",  # ?match= the match: 我的政策 (docs/POLICIES.md)
-            "build": "app.services.push.templates:policy_notice",
-            "sms": env_str("PUSH_SMS_POLICY_NOTICE", "fallback"),
-        },
-        # A record's outcome (a registration accepted, a certification about to expire):
-        # services/push/records.py. Long-term: public-service notices may be (WeChat's rules).
-        "record_update": {
-            "template_id": env_str("PUSH_TEMPLATE_RECORD_UPDATE", "tmpl-record-update"),
-            "kind": "long_term",
-            "page": "pages/me/index",
-            "build": "app.services.push.templates:record_update",
-            "sms": env_str("PUSH_SMS_RECORD_UPDATE", "fallback"),
-        },
-        # A published notice (信息发布) pushed to its audience: services/notices/.
-        "notice": {
-            "template_id": env_str("PUSH_TEMPLATE_NOTICE", "tmpl-notice"),
-            "kind": "long_term",
-            "page": "pages/notices/index",  # ?id= the notice
-            "build": "app.services.push.templates:notice",
-            "sms": env_str("PUSH_SMS_NOTICE", "off"),
-        },
-        # 稳岗回访: still working there, 90 and 180 days after a placement (services/placements/).
-        "placement_followup": {
-            "template_id": env_str("PUSH_TEMPLATE_PLACEMENT_FOLLOWUP", "tmpl-placement-followup"),
-            "kind": "long_term",
-            "page": "pages/placement/index",  # ?id= the follow-up: the one-tap answer
-            "build": "app.services.push.templates:placement_followup",
-            "sms": env_str("PUSH_SMS_PLACEMENT_FOLLOWUP", "fallback"),
-        },
-    }
+    # Push (WeChat subscribe messages) and SMS: the templates of each kind (app/config_templates.py).
+    PUSH_TEMPLATES = PUSH_TEMPLATES
     # Nearby search from each process's in-memory job board (services/job_board.py); off, it
     # answers from Redis GEO and SQL as recommendations do.
     JOB_BOARD = env_bool("JOB_BOARD", True)
@@ -314,53 +233,7 @@ class Config:
     # The token in the receipt and reply callback URLs (…/sms/callbacks/<provider>/<what>?token=);
     # without one every callback is refused.
     SMS_CALLBACK_TOKEN = env_str("SMS_CALLBACK_TOKEN", "")
-    # Approved templates per push kind: Alibaba Cloud's template code, Tencent Cloud's template
-    # id, the variables in order (name -> the push data's field) and the text (for the fake and
-    # the count of parts; the approved text at the provider must read the same).
-    SMS_TEMPLATES = {
-        "application_update": {
-            "aliyun": env_str("SMS_ALIYUN_APPLICATION_UPDATE", "SMS_100000001"),
-            "tencent": env_str("SMS_TENCENT_APPLICATION_UPDATE", "2000001"),
-            "params": {"job": "thing1", "status": "phrase2"},
-            "text": "您应聘的“{job}”{status}，详情请打开黄山3公里就业圈小程序。回TD退订",
-        },
-        "checkin_followup": {
-            "aliyun": env_str("SMS_ALIYUN_CHECKIN_FOLLOWUP", "SMS_100000002"),
-            "tencent": env_str("SMS_TENCENT_CHECKIN_FOLLOWUP", "2000002"),
-            "params": {"station": "thing1", "note": "thing2"},
-            "text": "{station}就您的来访有后续事项：{note}。回TD退订",
-        },
-        "visit_notice": {
-            "aliyun": env_str("SMS_ALIYUN_VISIT_NOTICE", "SMS_100000003"),
-            "tencent": env_str("SMS_TENCENT_VISIT_NOTICE", "2000003"),
-            "params": {"content": "thing1", "time": "time2"},
-            "text": "网格员走访提醒：{content}，时间{time}。回TD退订",
-        },
-        "policy_notice": {
-            "aliyun": env_str("SMS_ALIYUN_POLICY_NOTICE", "SMS_100000004"),
-            "tencent": env_str("SMS_TENCENT_POLICY_NOTICE", "2000004"),
-            "params": {"title": "thing1", "summary": "thing2"},
-            "text": "您可能符合政策“{title}”：{summary}。详情请打开小程序“我的政策”。回TD退订",
-        },
-        "record_update": {
-            "aliyun": env_str("SMS_ALIYUN_RECORD_UPDATE", "SMS_100000005"),
-            "tencent": env_str("SMS_TENCENT_RECORD_UPDATE", "2000005"),
-            "params": {"subject": "thing1", "result": "phrase2", "note": "thing4"},
-            "text": "您的{subject}{result}（{note}）。回TD退订",
-        },
-        "notice": {
-            "aliyun": env_str("SMS_ALIYUN_NOTICE", "SMS_100000006"),
-            "tencent": env_str("SMS_TENCENT_NOTICE", "2000006"),
-            "params": {"issuer": "thing2", "title": "thing1"},
-            "text": "{issuer}发布通知：{title}，详情请打开小程序。回TD退订",
-        },
-        "placement_followup": {
-            "aliyun": env_str("SMS_ALIYUN_PLACEMENT_FOLLOWUP", "SMS_100000007"),
-            "tencent": env_str("SMS_TENCENT_PLACEMENT_FOLLOWUP", "2000007"),
-            "params": {"employer": "thing1", "stage": "thing2"},
-            "text": "{employer}{stage}？请打开小程序一键回答。回TD退订",
-        },
-    }
+    SMS_TEMPLATES = SMS_TEMPLATES
 
     # The outbox (app/queues.py): the periodic flush enqueues rows this many seconds after their
     # commit could not; the committing process (or a flush) holds a row this long; done rows
