@@ -591,3 +591,52 @@ def make_job(client, app):
         return job.id
 
     return factory
+
+
+@pytest.fixture
+def make_operator(app, places):
+    """Return a factory: make_operator(name=…, district="341002", circle_key=None, staff=()) -> Operator.
+
+    Makes an operator with a contract for this year (the district, or one of its circles by key),
+    names it on the contract's circles and gives it the staff accounts passed.
+    """
+    from datetime import date
+
+    from app.common.clock import local_day
+    from app.models import Circle, District, Operator, OperatorContract
+
+    counter = itertools.count(1)
+
+    def factory(name=None, district="341002", circle_key=None, staff=(), population=50000, fee_fen=None):
+        number = next(counter)
+        district_row = db.session.scalars(sa.select(District).where(District.short_code == district)).one()
+        operator = Operator(
+            name=name or f"测试运营机构{number}",
+            credit_code=make_credit_code(),
+            city_id=district_row.city_id,
+            contact_name="李主任",
+        )
+        db.session.add(operator)
+        db.session.flush()
+        circles = db.session.scalars(sa.select(Circle).where(Circle.district_id == district_row.id)).all()
+        circle = next(c for c in circles if c.key == circle_key) if circle_key else None
+        year = local_day().year
+        db.session.add(
+            OperatorContract(
+                operator_id=operator.id,
+                district_id=district_row.id,
+                circle_id=circle.id if circle else None,
+                starts_on=date(year, 1, 1),
+                ends_on=date(year, 12, 31),
+                population_served=population,
+                fee_fen=fee_fen if fee_fen is not None else population * 80,  # 8,000 yuan per 10,000
+            )
+        )
+        for each in [circle] if circle else circles:
+            each.operator_id = operator.id
+        for account in staff:
+            db.session.get(Account, account.id).operator_id = operator.id
+        db.session.commit()
+        return operator
+
+    return factory

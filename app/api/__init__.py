@@ -95,6 +95,17 @@ def register_blueprints(app: Flask, api: ApiWithErrors) -> None:
     from app.api import exchange
 
     modules += (exchange,)
+    from app.api import (
+        circle_filings,
+        compliance,
+        demonstration,
+        funding,
+        operators,
+        progress_reports,
+        supervision,
+    )
+
+    modules += (operators, circle_filings, compliance, funding, supervision, progress_reports, demonstration)
     for module in modules:
         api.register_blueprint(module.blp, url_prefix="/api/v1" + module.URL_PREFIX)
     # Checked item by item rather than as the request body (one bad visit must not refuse the

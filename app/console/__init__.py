@@ -51,6 +51,13 @@ VIEW_MODULES = (
     "training",
     "follow_ups",
     "exchange",
+    "operators",
+    "circle_filings",
+    "compliance",
+    "funding",
+    "supervision",
+    "progress_reports",
+    "demonstration",
 )
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})

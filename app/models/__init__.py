@@ -12,6 +12,7 @@ from app.models.accounts import (
 from app.models.audit import AuditEvent
 from app.models.base import Base, utcnow
 from app.models.certifications import Certification, CertificationEvidence, CertificationStatus
+from app.models.circle_filings import CircleFiling, CircleMembership, CircleStatus, FilingStatus
 from app.models.claims import (
     Claim,
     ClaimAttachment,
@@ -21,6 +22,7 @@ from app.models.claims import (
     ClaimObjection,
     ClaimStatus,
 )
+from app.models.compliance import ComplianceDigest, ComplianceGap, ComplianceRule
 from app.models.consents import (
     ConsentAction,
     ConsentDocument,
@@ -28,6 +30,13 @@ from app.models.consents import (
     ConsentRecord,
     DeletionRequest,
     DeletionStatus,
+)
+from app.models.credibility import EmployerCredibility
+from app.models.demonstration import (
+    DemonstrationCriterion,
+    DemonstrationRanking,
+    DemonstrationScore,
+    RankingStatus,
 )
 from app.models.employer_visits import (
     EmployerProblem,
@@ -47,6 +56,7 @@ from app.models.exchange import (
     ProvinceListEntry,
 )
 from app.models.exports import ExportFormat, ExportJob, ExportStatus
+from app.models.funding import PlacePopulation
 from app.models.grid import (
     AssistanceAction,
     AssistanceKind,
@@ -82,6 +92,7 @@ from app.models.jobs import (
     visible_clause,
 )
 from app.models.notices import Notice, NoticeAudience, NoticeRead, NoticeStatus
+from app.models.operators import ContractStatus, EmploymentType, Operator, OperatorContract, OperatorStatus
 from app.models.outbox import OutboxTask
 from app.models.placements import (
     LeftReason,
@@ -102,6 +113,7 @@ from app.models.places import (
 )
 from app.models.policies import ClaimPeriod, Policy, PolicySubject, PolicyVersion, PolicyVersionStatus
 from app.models.policy_matches import MatchStatus, PolicyMatch
+from app.models.progress_reports import ProgressReport, ReportStatus
 from app.models.push import (
     Push,
     PushChannel,
@@ -149,6 +161,7 @@ from app.models.stations import (
     Station,
     StationStaff,
 )
+from app.models.supervision import Finding, FindingStatus, SpotCheck, SpotCheckKind, SpotCheckSample
 
 __all__ = [
     "Claim",
@@ -287,4 +300,29 @@ __all__ = [
     "ListEntryStatus",
     "ProvinceListEntry",
     "ExchangeCursor",
+    "CircleFiling",
+    "CircleMembership",
+    "CircleStatus",
+    "FilingStatus",
+    "ComplianceDigest",
+    "ComplianceGap",
+    "ComplianceRule",
+    "EmployerCredibility",
+    "DemonstrationCriterion",
+    "DemonstrationRanking",
+    "DemonstrationScore",
+    "RankingStatus",
+    "PlacePopulation",
+    "ContractStatus",
+    "EmploymentType",
+    "Operator",
+    "OperatorContract",
+    "OperatorStatus",
+    "ProgressReport",
+    "ReportStatus",
+    "Finding",
+    "FindingStatus",
+    "SpotCheck",
+    "SpotCheckKind",
+    "SpotCheckSample",
 ]

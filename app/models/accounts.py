@@ -80,6 +80,10 @@ class Account(TimestampMixin, Base):
     totp_enabled_at: Mapped[datetime | None] = mapped_column(sa.DateTime())
     # The 30-second time step of the last code accepted: a code is good once (no replay).
     totp_last_step: Mapped[int | None]
+    # The operator organisation (运营机构) a staff account works for; None for government staff.
+    operator_id: Mapped[int | None] = mapped_column(sa.ForeignKey("operators.id"), index=True)
+    # full_time / part_time (operators.EmploymentType): the plan counts full-time station staff.
+    employment_type: Mapped[str | None] = mapped_column(sa.String(16))
 
     tokens: Mapped[list["AuthToken"]] = relationship(back_populates="account")
 

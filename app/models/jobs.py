@@ -1,6 +1,6 @@
 """Employers, job posts, reports, résumés and applications, with their vocabularies."""
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
@@ -151,7 +151,11 @@ class Employer(PlaceColumns, TimestampMixin, Base):
     licence_file: Mapped[str | None] = mapped_column(sa.String(64))
     licence_content_type: Mapped[str | None] = mapped_column(sa.String(64))
     licence_uploaded_at: Mapped[datetime | None] = mapped_column(sa.DateTime())
+    # The licence's 营业期限 as the verifier read it; None: unlimited (长期) or not entered.
+    licence_valid_until: Mapped[date | None] = mapped_column(sa.Date())
     status: Mapped[str] = mapped_column(sa.String(16), default=EmployerStatus.pending.value, index=True)
+    # A copy of employer_credibility.score (0..100; None before a first computation), for ordering.
+    credibility_score: Mapped[int | None] = mapped_column(sa.SmallInteger())
     decision_reason: Mapped[str | None] = mapped_column(sa.String(255))
     decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("accounts.id"))
     decided_at: Mapped[datetime | None] = mapped_column(sa.DateTime())

@@ -1,5 +1,6 @@
 """Places: city ⊃ district ⊃ circle ⊃ township ⊃ community."""
 
+from datetime import date
 from enum import StrEnum
 
 import sqlalchemy as sa
@@ -68,6 +69,13 @@ class Circle(Base):
     name: Mapped[str] = mapped_column(sa.String(64))
     district_id: Mapped[int] = mapped_column(sa.ForeignKey("districts.id"), index=True)
     note: Mapped[str | None] = mapped_column(sa.String(255))
+    # draft / active / retired (circle_filings.CircleStatus); the seeded pilot circles are active.
+    status: Mapped[str] = mapped_column(sa.String(16), default="active", server_default="active")
+    centre_lat: Mapped[float | None]
+    centre_lng: Mapped[float | None]
+    operator_id: Mapped[int | None] = mapped_column(sa.ForeignKey("operators.id"), index=True)
+    effective_from: Mapped[date | None] = mapped_column(sa.Date())
+    retired_on: Mapped[date | None] = mapped_column(sa.Date())
 
     district: Mapped[District] = relationship(back_populates="circles")
     townships: Mapped[list["Township"]] = relationship(back_populates="circle", order_by="Township.code")

@@ -12,7 +12,7 @@ from app.services.jobs import posts
 from app.services.people import ageing, console_sessions, tokens
 from app.services.push import subscriptions
 from app.services.stations import check_ins
-from app.tasks import claims, exchange, notices, placements, policies, registrations  # noqa: F401  (declares the tasks SCHEDULE names, and notices.push_notice)
+from app.tasks import claims, exchange, notices, placements, policies, programme, registrations  # noqa: F401  (declares the tasks SCHEDULE names, and notices.push_notice)
 
 # (task name, seconds between runs)
 SCHEDULE = (

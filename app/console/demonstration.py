@@ -1,0 +1,1 @@
+"""Demonstration communities (示范社区评选): criteria, rankings, confirmation, export (console page)."""

@@ -1,0 +1,1 @@
+"""Districts' monthly progress reports to the city (console page)."""
