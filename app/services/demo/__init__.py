@@ -20,8 +20,10 @@ from app.extensions import db
 from app.models import Account
 from app.services.demo.certifications import demo_certifications
 from app.services.demo.check_ins import demo_check_ins
+from app.services.demo.compliance import demo_compliance
 from app.services.demo.consents import demo_consents
 from app.services.demo.console import demo_second_factors
+from app.services.demo.demonstration import demo_demonstration
 from app.services.demo.employer_visits import demo_employer_visits
 from app.services.demo.employers import DEMO_EMPLOYERS, demo_credit_code, demo_employers
 from app.services.demo.grid import DEMO_COMMUNITIES, DEMO_HOUSEHOLDS, demo_households
@@ -29,6 +31,7 @@ from app.services.demo.history import demo_snapshots
 from app.services.demo.jobs import demo_applications, demo_other_jobs, demo_pending_employer, demo_reports
 from app.services.demo.ledger import demo_month_changes
 from app.services.demo.notices import demo_notices
+from app.services.demo.operators import demo_operators
 from app.services.demo.people import (
     DEMO_RESIDENTS,
     DEMO_STAFF,
@@ -42,6 +45,7 @@ from app.services.demo.policies import create_demo_policies
 from app.services.demo.pushes import demo_pushes
 from app.services.demo.registrations import demo_registrations
 from app.services.demo.stations import DEMO_STATIONS, demo_stations
+from app.services.demo.supervision import demo_supervision
 from app.services.demo.training import demo_training
 from app.services.demo.visits import demo_visits
 from app.services.jobs.search import geo_index
@@ -125,6 +129,11 @@ def create_demo_activity(totp_secret: str) -> dict:
     added.update(create_demo_policies())
     added["snapshots"] = demo_snapshots()  # after the month's changes and visits it counts
     db.session.commit()
+    # The programme (issue 22): operators and filed circles first, then what runs on them.
+    added["operators"] = demo_operators()
+    added["compliance"] = demo_compliance()
+    added["supervision"] = demo_supervision()
+    added["demonstration"] = demo_demonstration()
     accounts = demo_second_factors(totp_secret)
     return {"added": added, "second_factor": {"totp_secret": totp_secret, "accounts": accounts}}
 
