@@ -402,6 +402,7 @@ def build_side(
     assert case_id is not None, "a household of one unemployed member is a zero-employment case"
     policy_id = _draft_policy(make_staff, code[:6] + "000000")
     from tests.policies.claims_support import side_claim  # a claim with a file and an objection
+    from tests.programme.sides import programme_side
 
     claim_ids = side_claim(resident_id, grid_worker.id)
     return {
@@ -430,6 +431,7 @@ def build_side(
             "exchange_record_id": _side_exchange_record(resident_id),
             "province_list_entry_id": _side_list_entry(community),
             **claim_ids,
+            **programme_side(side, community, make_staff),
             "code": station_row.code,
         },
         "resident_headers": resident_headers,
