@@ -313,7 +313,15 @@ def runner(app):
     return app.test_cli_runner()
 
 
-PLACE_TABLES = ("cities", "districts", "circles", "circle_areas", "townships", "communities")
+PLACE_TABLES = (
+    "cities",
+    "districts",
+    "circles",
+    "circle_areas",
+    "townships",
+    "communities",
+    "circle_memberships",
+)
 
 
 @pytest.fixture(scope="session")

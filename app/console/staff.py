@@ -25,7 +25,10 @@ FIELD_LABELS = {
     "scope": "所属地区",
     "password": "初始密码",
     "password2": "确认密码",
+    "operator_id": "所属运营机构",
+    "employment_type": "用工方式",
 }
+EMPLOYMENT_TYPES = {"full_time": "专职", "part_time": "兼职"}
 SCOPE_LABELS = {
     ScopeKind.community: "社区/村",
     ScopeKind.township: "街道/乡镇",
@@ -55,6 +58,7 @@ def _form(actor: Account, values: dict, error: str | None = None, status: int = 
         scope_labels=SCOPE_LABELS,
         values=values,
         error=error,
+        employment_types=EMPLOYMENT_TYPES,
     )
     return page, status
 
@@ -67,6 +71,8 @@ def _typed() -> dict:
         "display_name": form.get("display_name", "").strip() or None,
         "role": form.get("role", ""),
         "scope": {"kind": form.get("scope_kind", ""), "code": form.get("scope_code", "").strip()},
+        "operator_id": form.get("operator_id", "").strip() or None,
+        "employment_type": form.get("employment_type") or None,
     }
 
 
@@ -74,6 +80,11 @@ def _check_typed(values: dict) -> None:
     """Check what the service cannot read at all: a role given, the password typed twice alike."""
     if values["role"] not in {role.value for role in Role}:
         raise ValidationFailed("role", "Choose a role.", code="invalid_input")
+    operator = values["operator_id"]
+    if operator is not None and not (operator.isdigit() and len(operator) < 19):
+        raise ValidationFailed("operator_id", "An operator's number.", code="invalid_input")
+    if values["employment_type"] not in (None, *EMPLOYMENT_TYPES):
+        raise ValidationFailed("employment_type", "Choose from the list.", code="invalid_input")
     if request.form.get("password", "") != request.form.get("password2", ""):
         raise ValidationFailed("password2", "The passwords differ.", code="passwords_differ")
 
@@ -96,9 +107,12 @@ def create_staff():
     values = _typed()
     try:
         _check_typed(values)
-        account = staff.create_staff(
-            actor, {**values, "password": request.form.get("password", "")}, client_ip()
-        )
+        given = {**values, "password": request.form.get("password", "")}
+        if values["operator_id"] is None:
+            given.pop("operator_id")  # an operator's account then gives its own
+        else:
+            given["operator_id"] = int(values["operator_id"])
+        account = staff.create_staff(actor, given, client_ip())
     except APIError as error:
         return _form(actor, values, say(error, FIELD_LABELS), error.status)
     role = Role(account.role).label

@@ -1,7 +1,7 @@
 """Staff training hours (工作人员培训学时): per person, role and place of the viewer's place, for a year.
 
-The figures of GET /api/v1/events/training-hours (services/stations/training.py) as tables.
-Operators have no organisation yet (issue 22): the page groups by role and place.
+The figures of GET /api/v1/events/training-hours (services/stations/training.py) as tables:
+by role, by operator (运营机构, the account's operator), by place and by person.
 """
 
 from flask import render_template, request

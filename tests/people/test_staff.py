@@ -101,6 +101,8 @@ def test_city_admin_creates_a_district_admin(client, staff_headers):
         "locked_until": None,
         "last_login_at": None,
         "created_at": body["created_at"],
+        "operator_id": None,  # an administrator works for no operator
+        "employment_type": None,
     }
     assert body["created_at"].endswith("+00:00")
     assert "password" not in body and "password_hash" not in body

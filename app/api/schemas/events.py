@@ -182,6 +182,7 @@ class StaffHoursSchema(ma.Schema):
     place = ma.fields.Nested(StaffPlaceSchema, required=True)
     hours = ma.fields.Float(required=True)
     trainings = ma.fields.Integer(required=True)
+    operator_id = ma.fields.Integer(allow_none=True, metadata={"description": "The operator it works for"})
 
 
 class HoursRollUpSchema(ma.Schema):
@@ -190,15 +191,20 @@ class HoursRollUpSchema(ma.Schema):
     role = ma.fields.String()
     kind = ma.fields.String()
     code = ma.fields.String(allow_none=True)
+    operator_id = ma.fields.Integer(
+        allow_none=True, metadata={"description": "by_operator: null for no operator"}
+    )
+    operator_name = ma.fields.String(allow_none=True)
     staff = ma.fields.Integer(required=True)
     trained = ma.fields.Integer(required=True, metadata={"description": "Staff with at least one training"})
     hours = ma.fields.Float(required=True)
 
 
 class StaffTrainingHoursSchema(ma.Schema):
-    """The training hours of the staff in my place: per person, per role, per place (operators: by role)."""
+    """The training hours of the staff in my place: per person, per role, per place, per operator."""
 
     year = ma.fields.Integer(required=True)
     people = ma.fields.List(ma.fields.Nested(StaffHoursSchema), required=True)
     by_role = ma.fields.List(ma.fields.Nested(HoursRollUpSchema), required=True)
     by_place = ma.fields.List(ma.fields.Nested(HoursRollUpSchema), required=True)
+    by_operator = ma.fields.List(ma.fields.Nested(HoursRollUpSchema), required=True)

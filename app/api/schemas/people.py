@@ -13,13 +13,14 @@ from app.api.schemas.common import (
     place_field,
 )
 from app.common.identity import mask_address
-from app.models import STAFF_ROLES, EmploymentStatus, KeyGroup, Role, ScopeKind, StatusSource
+from app.models import STAFF_ROLES, EmploymentStatus, EmploymentType, KeyGroup, Role, ScopeKind, StatusSource
 from app.models.jobs import JobCategory, JobKind
 from app.services.people.personal_data import REVEALABLE_FIELDS
 from app.services.people.places import describe_place
 
 CODE_12 = validate.Regexp(r"^\d{12}$", error="A place code has 12 digits.")
 STAFF_ROLE_NAMES = sorted(r.value for r in STAFF_ROLES)
+EMPLOYMENT_TYPES = [t.value for t in EmploymentType]
 
 
 class PlaceRefSchema(ma.Schema):
@@ -51,6 +52,10 @@ class StaffSchema(AccountSchema):
     locked_until = UtcDateTime(allow_none=True)
     last_login_at = UtcDateTime(allow_none=True)
     created_at = UtcDateTime(required=True)
+    operator_id = ma.fields.Integer(
+        allow_none=True, metadata={"description": "The operator (运营机构) it works for"}
+    )
+    employment_type = ma.fields.String(allow_none=True, metadata={"description": "full_time or part_time"})
 
 
 class TokenSchema(ma.Schema):
@@ -239,6 +244,12 @@ class StaffCreateSchema(ma.Schema):
     display_name = ma.fields.String(validate=validate.Length(max=64))
     role = ma.fields.String(required=True, validate=validate.OneOf(STAFF_ROLE_NAMES))
     scope = ma.fields.Nested(ScopeInputSchema, required=True)
+    operator_id = Id(
+        allow_none=True, metadata={"description": "The operator it works for (contracted in its district)"}
+    )
+    employment_type = ma.fields.String(
+        allow_none=True, validate=validate.OneOf(EMPLOYMENT_TYPES), metadata={"description": "专职/兼职"}
+    )
 
 
 class StaffUpdateSchema(ma.Schema):
@@ -251,6 +262,8 @@ class StaffUpdateSchema(ma.Schema):
     is_active = ma.fields.Boolean()
     # True removes a lost authenticator (TOTP secret and recovery codes); the person enrols again.
     reset_second_factor = ma.fields.Boolean()
+    operator_id = Id(allow_none=True, metadata={"description": "The operator it works for; null: none"})
+    employment_type = ma.fields.String(allow_none=True, validate=validate.OneOf(EMPLOYMENT_TYPES))
 
 
 class StaffQuerySchema(PageArgsSchema):

@@ -8,16 +8,19 @@ import json
 import math
 import re
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
 
+from app.common.clock import local_day
 from app.common.spreadsheets import csv_error
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.models import (
     Circle,
     CircleArea,
+    CircleMembership,
     City,
     Community,
     CommunityKind,
@@ -33,6 +36,8 @@ COMMUNITY_COLUMNS = ("code", "name", "kind", "township_code", "lat", "lng", "pop
 CODE_PATTERN = re.compile(r"^\d{12}$")
 # Huangshan and its surroundings, generously: a point outside is a typo (or lat/lng swapped).
 LAT_RANGE, LNG_RANGE = (20.0, 40.0), (110.0, 125.0)
+# The pilot's rollout: a community's first circle counts from then (migration 0026 says the same).
+ROLLOUT_DAY = date(2023, 1, 1)
 
 
 def _point(source: dict | None) -> tuple[float | None, float | None]:
@@ -152,8 +157,37 @@ def seed_places(path: Path = PLACES_FILE) -> dict:
             )
             if township.id in moved:
                 _resync_circle(township.id)
+    sync_memberships()
     db.session.commit()
     return counts
+
+
+def sync_memberships() -> int:
+    """Give each community its circle's history row: one opened where its circle changed; return how many.
+
+    A community placed for the first time is in its circle from the rollout (as migration 0026
+    wrote them); one moved by a seed or import changes circle today. Filings taking effect
+    (programme/memberships.py) write their own rows.
+    """
+    db.session.flush()
+    today = local_day()
+    open_rows = {
+        row.community_id: row
+        for row in db.session.scalars(sa.select(CircleMembership).where(CircleMembership.valid_to.is_(None)))
+    }
+    placed = set(db.session.scalars(sa.select(CircleMembership.community_id).distinct()))
+    opened = 0
+    for community_id, circle_id in db.session.execute(sa.select(Community.id, Community.circle_id)).all():
+        current = open_rows.get(community_id)
+        if (current.circle_id if current else None) == circle_id:
+            continue
+        start = today if community_id in placed else ROLLOUT_DAY
+        if current is not None:
+            current.valid_to = today - timedelta(days=1)
+        if circle_id is not None:
+            db.session.add(CircleMembership(community_id=community_id, circle_id=circle_id, valid_from=start))
+            opened += 1
+    return opened
 
 
 def _resync_circle(township_id: int) -> None:
@@ -306,5 +340,6 @@ def import_communities(text: str) -> ImportReport:
             report.updated += 1
         else:
             report.unchanged += 1
+    sync_memberships()
     db.session.commit()
     return report

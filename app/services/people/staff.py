@@ -7,7 +7,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
-from app.models import Account, Role, ScopeKind
+from app.models import Account, Operator, OperatorContract, OperatorStatus, Role, ScopeKind
 from app.services.people import audit, console_sessions, second_factor
 from app.services.people.accounts import check_new_password, hash_password
 from app.services.people.places import describe_place, find_place, place_within, places_inside
@@ -89,6 +89,35 @@ def _check_may_manage(actor: Account, role: Role, kind: ScopeKind, place_id: int
         raise Forbidden("scope_outside_yours", "That place is outside your own area.")
 
 
+def _check_operator(actor: Account, operator_id: int | None, kind: ScopeKind, place_id: int) -> None:
+    """Refuse an operator the account may not belong to (422): unknown, suspended, not contracted there.
+
+    An operator account gives its own operator only; an admin any active operator with a
+    contract (of any period) in the district of the account's place.
+    """
+    if operator_id is None:
+        return
+    operator = db.session.get(Operator, operator_id)
+    if operator is None or operator.status != OperatorStatus.active.value:
+        raise ValidationFailed("operator_id", "No active operator with this id.", code="operator_not_found")
+    if actor.role == Role.operator and operator_id != actor.operator_id:
+        raise ValidationFailed(
+            "operator_id", "An operator gives its staff its own operator.", code="operator_not_yours"
+        )
+    district_id = audit.scope_places(kind.value, place_id)["district_id"]
+    contracted = db.session.scalar(
+        sa.select(OperatorContract.id)
+        .where(OperatorContract.operator_id == operator_id, OperatorContract.district_id == district_id)
+        .limit(1)
+    )
+    if district_id is None or contracted is None:
+        raise ValidationFailed(
+            "operator_id",
+            "The operator has no contract in this district.",
+            code="operator_not_contracted_here",
+        )
+
+
 def create_staff(actor: Account, values: dict, ip: str | None) -> Account:
     """Create a staff account inside the actor's scope, with a role the actor may give."""
     role = Role(values["role"])
@@ -102,6 +131,9 @@ def create_staff(actor: Account, values: dict, ip: str | None) -> Account:
     check_new_password(values["password"])
     kind, place = _scope_place(role, values["scope"])
     _check_may_manage(actor, role, kind, place.id)
+    # An operator's staff belong to it unless told otherwise.
+    operator_id = values.get("operator_id", actor.operator_id if actor.role == Role.operator else None)
+    _check_operator(actor, operator_id, kind, place.id)
     if db.session.scalar(sa.select(Account.id).where(Account.username == username)):
         raise Conflict("username_taken", "This username is taken.", field="username")
     account = Account(
@@ -112,6 +144,8 @@ def create_staff(actor: Account, values: dict, ip: str | None) -> Account:
         scope_kind=kind.value,
         scope_id=place.id,
         created_by_id=actor.id,
+        operator_id=operator_id,
+        employment_type=values.get("employment_type"),
     )
     db.session.add(account)
     try:
@@ -129,6 +163,9 @@ def create_staff(actor: Account, values: dict, ip: str | None) -> Account:
             "username": username,
             "role": role.value,
             "scope": {"kind": kind.value, "code": values["scope"]["code"]},
+            # An operator's staff say whose, and how employed; others carry neither.
+            **({"operator_id": operator_id} if operator_id else {}),
+            **({"employment_type": values["employment_type"]} if values.get("employment_type") else {}),
         },
     )
     return account
@@ -193,6 +230,8 @@ def update_staff(actor: Account, account_id: int, values: dict, ip: str | None) 
         _check_may_manage(actor, role, kind, place_id)
     if "password" in values:
         check_new_password(values["password"])
+    if "operator_id" in values:
+        _check_operator(actor, values["operator_id"], kind, place_id)
 
     changes: dict = {}
     if role.value != account.role:
@@ -214,6 +253,10 @@ def update_staff(actor: Account, account_id: int, values: dict, ip: str | None) 
     if "is_active" in values and values["is_active"] != account.is_active:
         changes["is_active"] = [account.is_active, values["is_active"]]
         account.is_active = values["is_active"]
+    for name in ("operator_id", "employment_type"):
+        if name in values and values[name] != getattr(account, name):
+            changes[name] = [getattr(account, name), values[name]]
+            setattr(account, name, values[name])
     if values.get("reset_second_factor") and account.totp_secret_enc is not None:
         second_factor.disable(account)
         changes["second_factor"] = "reset"

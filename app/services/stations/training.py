@@ -4,8 +4,8 @@ An event's `audience` says who may sign up and check in: everyone, residents onl
 refused), or staff only (residents and employers refused). Attendance is the event check-in;
 each training attended (an event of kind training with a check-in by the person) credits its
 `credit_hours`, or its length when none is set. The year is the city's calendar year of the
-event's start. Operators (运营机构) have no organisation of their own yet (issue 22): the report
-groups staff by their account's role and place.
+event's start. The report groups staff by role, by place and by operator (运营机构: the
+account's operator_id; staff of no operator are grouped as such).
 """
 
 from datetime import UTC, datetime
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from app.common import clock
 from app.errors import Forbidden, ValidationFailed
 from app.extensions import db
-from app.models import Account, CheckIn, Event, EventKind, Role
+from app.models import Account, CheckIn, Event, EventKind, Operator, Role
 from app.services.people.places import describe_place, places_inside
 
 # Staff who take trainings: the front line. District and city admins and supervisors organise
@@ -128,6 +128,7 @@ def staff_hours(actor: Account, year: int | None = None) -> dict:
                 "place": places[key],
                 "hours": hours,
                 "trainings": len(events),
+                "operator_id": account.operator_id,
             }
         )
     return {
@@ -135,7 +136,20 @@ def staff_hours(actor: Account, year: int | None = None) -> dict:
         "people": people,
         "by_role": _rolled_up(people, lambda p: (p["role"],), ("role",)),
         "by_place": _rolled_up(people, lambda p: (p["place"]["kind"], p["place"]["code"]), ("kind", "code")),
+        "by_operator": _by_operator(people),
     }
+
+
+def _by_operator(people: list[dict]) -> list[dict]:
+    """Sum hours per operator (named), staff of no operator last under operator_id None."""
+    rows = _rolled_up(people, lambda p: (p["operator_id"] or 0,), ("operator_id",))
+    ids = [row["operator_id"] for row in rows if row["operator_id"]]
+    names = dict(db.session.execute(sa.select(Operator.id, Operator.name).where(Operator.id.in_(ids))).all())
+    for row in rows:
+        row["operator_id"] = row["operator_id"] or None
+        row["operator_name"] = names.get(row["operator_id"])
+    # Numbers sort as text in _rolled_up; the unattached group goes last whatever the ids.
+    return sorted(rows, key=lambda row: (row["operator_id"] is None, row["operator_id"] or 0))
 
 
 def _rolled_up(people: list[dict], key, names: tuple[str, ...]) -> list[dict]:
