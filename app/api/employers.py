@@ -12,6 +12,7 @@ from app.api.schemas.employer_visits import (
     FieldEmployerSchema,
 )
 from app.api.schemas.employers import (
+    EmployerDetailSchema,
     EmployerInputSchema,
     EmployerPageSchema,
     EmployerQuerySchema,
@@ -74,7 +75,7 @@ def claim(values):
 
 @blp.get("/me")
 @auth_required(Role.employer)
-@blp.response(200, EmployerSchema)
+@blp.response(200, EmployerDetailSchema)
 def get_mine():
     """Return my business, with its verification status."""
     return employers.employer_of(current_account())
@@ -91,7 +92,7 @@ def list_employers(args):
 
 @blp.get("/<int:employer_id>")
 @auth_required(Role.employer, *STAFF_ROLES)
-@blp.response(200, EmployerSchema)
+@blp.response(200, EmployerDetailSchema)
 def get_employer(employer_id):
     """Return one employer to its owner or to staff in its place."""
     return employers.get_employer(current_account(), employer_id)
@@ -129,4 +130,11 @@ def download_licence(employer_id):
 @blp.response(200, EmployerSchema)
 def verify(args, employer_id):
     """Verify or reject an employer in my place (station staff, operators, admins); audited."""
-    return employers.verify(current_account(), employer_id, args["decision"], args.get("reason"), client_ip())
+    return employers.verify(
+        current_account(),
+        employer_id,
+        args["decision"],
+        args.get("reason"),
+        client_ip(),
+        **({"licence_valid_until": args["licence_valid_until"]} if "licence_valid_until" in args else {}),
+    )

@@ -12,11 +12,13 @@ from app.api.schemas.common import (
     page_schema,
     place_field,
 )
+from app.api.schemas.jobs import CredibilityStaffSchema
 from app.models import (
     EmployerSize,
     EmployerStatus,
     JobCategory,
 )
+from app.services.jobs import credibility
 
 
 class EmployerInputSchema(ma.Schema):
@@ -70,6 +72,22 @@ class EmployerSchema(ma.Schema):
     created_at = UtcDateTime()
 
 
+class EmployerDetailSchema(EmployerSchema):
+    """One employer with its credibility: the score, level, reasons and the inputs."""
+
+    licence_valid_until = ma.fields.Date(
+        allow_none=True, metadata={"description": "营业期限; null: 长期 or not entered"}
+    )
+    credibility = ma.fields.Method(
+        "get_credibility",
+        metadata={"description": "信用: score 0..100, level, reasons, inputs", "type": "object"},
+    )
+
+    def get_credibility(self, employer):
+        """Show the credibility with its inputs (computed on a first read)."""
+        return CredibilityStaffSchema().dump(credibility.staff_view(employer.id))
+
+
 class EmployerQuerySchema(PageArgsSchema):
     """Filters of the staff's employer list."""
 
@@ -88,6 +106,13 @@ class VerifySchema(ma.Schema):
         allow_none=True,
         validate=validate.Length(max=255),
         metadata={"description": "Required (not blank) when `decision` is rejected: 422 `reason_required`"},
+    )
+    licence_valid_until = ma.fields.Date(
+        allow_none=True,
+        metadata={
+            "description": "The licence's 营业期限 as read (null: 长期); left out, the recorded one stays. "
+            "A credibility input"
+        },
     )
 
 

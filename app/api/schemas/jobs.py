@@ -22,6 +22,7 @@ from app.models import (
     Role,
     WageUnit,
 )
+from app.services.jobs import credibility
 from app.services.jobs.search.nearby import DEFAULT_RADIUS_M, MAX_RADIUS_M
 
 # Coordinates are judged by common.geo.check_point (inside China, and naming a swapped
@@ -94,6 +95,25 @@ class JobSummarySchema(ma.Schema):
     )
 
 
+class CredibilityPublicSchema(ma.Schema):
+    """An employer's credibility as residents see it: a level and plain reasons."""
+
+    level = ma.fields.String(metadata={"description": "good, fair, low, or unrated"})
+    level_name = ma.fields.String(metadata={"description": "信用良好 / 信用一般 / 信用较低 / 暂无评价"})
+    reasons = ma.fields.List(
+        ma.fields.String(), metadata={"description": "e.g. 营业执照已核验, 近90天回复率 92%"}
+    )
+
+
+class CredibilityStaffSchema(CredibilityPublicSchema):
+    """An employer's credibility as staff (and the employer itself) see it: with the score and inputs."""
+
+    score = ma.fields.Integer(metadata={"description": "0..100"})
+    inputs = ma.fields.Dict(metadata={"description": "The figures the score was computed from"})
+    computed_at = UtcDateTime(allow_none=True)
+    stale = ma.fields.Boolean(metadata={"description": "An event since: recomputed within minutes"})
+
+
 class JobContactSchema(ma.Schema):
     """Who to call about a job: the name, and the phone masked (GET /jobs/{id}/contact gives it)."""
 
@@ -122,6 +142,17 @@ class JobSchema(JobSummarySchema):
     community = place_field("community", "community_id")
     circle = place_field("circle", "circle_id")
     created_at = UtcDateTime()
+    credibility = ma.fields.Method(
+        "get_credibility",
+        metadata={
+            "description": "The employer's credibility: level and plain reasons (信用)",
+            "type": "object",
+        },
+    )
+
+    def get_credibility(self, job):
+        """Show the employer's credibility level and reasons (computed on a first read)."""
+        return CredibilityPublicSchema().dump(credibility.public_view(job.employer_id))
 
     def get_contact(self, job):
         """Show the contact to the logged-in resident of this request only."""

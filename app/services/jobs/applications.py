@@ -22,6 +22,7 @@ from app.models import (
 )
 from app.models.jobs import SeekingPause
 from app.queues import enqueue_after_commit
+from app.services.jobs import credibility
 from app.services.jobs.employers import employer_of
 from app.services.jobs.resumes import pause_seeking
 from app.services.people import audit, seekers
@@ -156,6 +157,8 @@ def change_status(actor: Account, application_id: int, status: str, ip: str | No
         resume = pause_seeking(application.resident, SeekingPause.hired)
     if wanted.value in NOTIFIED_STATUSES:
         enqueue_after_commit("push.notify_application", application.id, wanted.value)
+    # Answer rate, time to answer and hires are credibility inputs.
+    credibility.mark_stale(application.employer_id)
     audit.commit(
         "application.status",
         actor=actor,

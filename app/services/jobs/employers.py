@@ -1,5 +1,7 @@
 """Employers: registration with a checked credit code, licence upload, verification in scope."""
 
+from datetime import date
+
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
@@ -25,6 +27,7 @@ from app.models import (
     Role,
     utcnow,
 )
+from app.services.jobs import credibility
 from app.services.jobs.search import geo_index
 from app.services.people import audit, seekers
 from app.services.people.places import community_by_code, locate, place_columns
@@ -32,6 +35,8 @@ from app.services.people.province_outbox import note_for_province
 from app.services.people.scoping import get_in_scope, scoped
 from app.services.results import Page, paginate
 
+# verify() without a licence term: the one recorded stays.
+UNCHANGED = object()
 # Staff who may verify employers (and review jobs, see jobs.REVIEW_ROLES) in their place.
 VERIFY_ROLES = frozenset(
     {Role.station_staff, Role.operator, Role.township_admin, Role.district_admin, Role.city_admin}
@@ -299,8 +304,19 @@ def list_employers(
     return paginate(statement, page, per_page, order_by=(Employer.id,))
 
 
-def verify(actor: Account, employer_id: int, decision: str, reason: str | None, ip: str | None) -> Employer:
-    """Record a verification decision (verified or rejected with a reason); audited."""
+def verify(
+    actor: Account,
+    employer_id: int,
+    decision: str,
+    reason: str | None,
+    ip: str | None,
+    licence_valid_until: date | None | object = UNCHANGED,
+) -> Employer:
+    """Record a verification decision (verified or rejected with a reason) and the licence's term; audited.
+
+    `licence_valid_until` is the licence's 营业期限 as the reviewer read it (None: 长期); left out,
+    the one recorded stays.
+    """
     if Role(actor.role) not in VERIFY_ROLES:
         raise Forbidden("role_forbidden", "Your role may not verify employers.")
     employer = get_employer(actor, employer_id)
@@ -311,14 +327,27 @@ def verify(actor: Account, employer_id: int, decision: str, reason: str | None, 
         )
     if decision is EmployerStatus.verified and employer.licence_file is None:
         raise Conflict("licence_missing", "The employer has not uploaded a business licence yet.")
-    if employer.status == decision:
+    licence_changed = (
+        licence_valid_until is not UNCHANGED and licence_valid_until != employer.licence_valid_until
+    )
+    if employer.status == decision and not licence_changed:
         return employer  # the same decision again changes nothing
+    licence_detail = {}
+    if licence_changed:
+        employer.licence_valid_until = licence_valid_until
+        licence_detail["licence_valid_until"] = (
+            licence_valid_until.isoformat() if licence_valid_until else None
+        )
+    # Verification and the licence's term are credibility inputs.
+    credibility.mark_stale(employer.id)
     previous = employer.status
     employer.status = decision.value
     employer.decision_reason = reason
     employer.decided_by_id, employer.decided_at = actor.id, utcnow()
     if employer.source == "province":
         pass  # the province's own employer (its job feed): never echoed back (docs/EXCHANGE.md)
+    elif previous == decision:
+        pass  # only the licence's term changed: nothing the province hears of
     elif decision is EmployerStatus.verified:
         note_for_province("employer", "employer", employer, employer, "create")
     elif previous == EmployerStatus.verified:  # verification withdrawn: the province drops it
@@ -329,7 +358,7 @@ def verify(actor: Account, employer_id: int, decision: str, reason: str | None, 
         object_type="employer",
         object_id=employer.id,
         ip=ip,
-        detail={"decision": decision.value, "from": previous, "reason": reason},
+        detail={"decision": decision.value, "from": previous, "reason": reason, **licence_detail},
     )
     if decision is EmployerStatus.rejected and previous == EmployerStatus.verified:
         # A business no longer verified cannot keep jobs in search.

@@ -25,6 +25,7 @@ from app.models import (
     visible_clause,
 )
 from app.queues import enqueue_after_commit
+from app.services.jobs import credibility
 from app.services.jobs.employers import contact_phone, employer_of
 from app.services.jobs.search import geo_index
 from app.services.people import audit
@@ -227,7 +228,9 @@ def review(actor: Account, job_id: int, decision: str, reason: str | None, ip: s
             raise ValidationFailed("reason", "Say what the employer must fix.", code="reason_required")
         job.status = JobStatus.draft.value
         job.review_reason = reason
-    # Staff have now looked at it: earlier reports are dealt with either way.
+    # Staff have now looked at it: earlier reports are dealt with either way. A rejection with
+    # reports open upholds them (the audit detail keeps their count: a credibility input).
+    reports = job.open_reports
     db.session.execute(
         sa.update(JobReport)
         .where(JobReport.job_id == job.id, JobReport.cleared_at.is_(None))
@@ -237,13 +240,15 @@ def review(actor: Account, job_id: int, decision: str, reason: str | None, ip: s
     job.reviewed_by_id, job.reviewed_at = actor.id, now
     if decision == "approved":
         enqueue_after_commit("push.match_and_push", job.id)
+    elif reports:
+        credibility.mark_stale(job.employer_id)
     audit.commit(
         "job.review",
         actor=actor,
         object_type="job",
         object_id=job.id,
         ip=ip,
-        detail={"decision": decision, "reason": reason},
+        detail={"decision": decision, "reason": reason, **({"reports": reports} if reports else {})},
     )
     geo_index.sync_job(job)
     return job

@@ -1,4 +1,9 @@
-"""Jobs to review (岗位审核): pending review by default, the longest waiting first."""
+"""Jobs to review (岗位审核): pending review by default, the least credible employers' first.
+
+The queue's default order puts the jobs of employers with the lowest credibility (and those not
+rated yet) first, the longest waiting first among equals: they are the ones to read closely, and a
+reviewer working the queue top-down reaches them fresh (docs/PROGRAMME.md, "Employer credibility").
+"""
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -17,6 +22,10 @@ from app.services.lists.base import (
 from app.services.lists.labels import choices, label
 from app.services.people.scoping import scoped
 
+# The employer's credibility score (employers.credibility_score), -1 when never computed.
+CREDIBILITY = sa.func.coalesce(
+    sa.select(Employer.credibility_score).where(Employer.id == Job.employer_id).scalar_subquery(), -1
+)
 # Reviewers (jobs.posts.REVIEW_ROLES) work the queue; admins and the supervisor look on. Grid
 # workers recommend live jobs from the board, not from the review queue.
 JOB_LIST_ROLES = STAFF_ROLES - {Role.grid_worker}
@@ -49,6 +58,7 @@ class Jobs(Listing):
         Column("community", "社区/村"),
         Column("township", "街道/乡镇"),
         Column("status", "状态"),
+        Column("credibility", "单位信用分"),
         Column("open_reports", "待处理举报"),
         Column("hidden_by_reports", "因举报下架"),
         Column("submitted_at", "提交时间"),
@@ -63,13 +73,14 @@ class Jobs(Listing):
         Filter("q", "岗位名称/单位名称", "text"),
     )
     sorts = {
+        "credibility": (CREDIBILITY, Job.submitted_at),
         "submitted": Job.submitted_at,
         "reports": Job.open_reports,
         "valid_until": Job.valid_until,
         "title": Job.title,
         "id": Job.id,
     }
-    default_sort = "submitted"
+    default_sort = "credibility"
     options = (selectinload(Job.employer),)
 
     def select(self, actor, filters: dict):
@@ -107,6 +118,7 @@ class Jobs(Listing):
             "township": place_name("township", obj.township_id),
             "status": label("job_status", obj.status),
             "status_code": obj.status,
+            "credibility": obj.employer.credibility_score,
             "open_reports": obj.open_reports,
             "hidden_by_reports": yes_no(obj.hidden_by_reports),
             "submitted_at": local_time(obj.submitted_at),

@@ -31,6 +31,7 @@ from app.models import (
     StatusSource,
     utcnow,
 )
+from app.services.jobs import credibility
 from app.services.people import audit
 from app.services.people.consents import require_consent
 from app.services.people.province_outbox import note_for_province
@@ -242,6 +243,8 @@ def answer(actor: Account, follow_up_id: int, values: dict, ip: str | None) -> P
             return follow_up
         raise Conflict("placement_already_answered", "This follow-up has its answer already.")
     _update_ledger(follow_up, actor, columns)
+    # Retention is an input of the employer's credibility.
+    credibility.mark_stale(follow_up.employer_id)
     audit.commit(
         "placement.answer",
         actor=actor,

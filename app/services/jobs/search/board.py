@@ -100,7 +100,9 @@ def result_options():
     """Return the loader options of a search result (its columns and the employer's)."""
     return (
         load_only(*RESULT_COLUMNS),
-        joinedload(Job.employer).load_only(Employer.id, Employer.name, Employer.status),
+        joinedload(Job.employer).load_only(
+            Employer.id, Employer.name, Employer.status, Employer.credibility_score
+        ),
     )
 
 
@@ -139,6 +141,9 @@ class Entry:
     wage: int  # monthly_wage_max, -1 when unknown (no wage filter passes it, as in SQL)
     until: float  # valid_until, seconds since the epoch (UTC)
     fragment: bytes  # the job's summary JSON, as the API renders it
+    # The employer's credibility score (-1 when never computed): at equal distance the more
+    # credible employer's job comes first (docs/PROGRAMME.md, "Employer credibility").
+    credibility: int = -1
 
     def passes(self, kind: int | None, category: int | None, wage_min: int | None, now: float) -> bool:
         """Tell whether the filters let this job through."""
@@ -164,6 +169,7 @@ class Columns:
         self.category = np.fromiter((e.category for e in entries), dtype=np.int16, count=count)
         self.wage = np.fromiter((e.wage for e in entries), dtype=np.int64, count=count)
         self.until = np.fromiter((e.until for e in entries), dtype=np.float64, count=count)
+        self.credibility = np.fromiter((e.credibility for e in entries), dtype=np.int16, count=count)
         self.alive = np.ones(count, dtype=bool)
         self.row_of = {entry.id: row for row, entry in enumerate(entries)}
 
@@ -285,7 +291,10 @@ class JobBoard:
         # the identity map, and the renderer only reads attributes.
         rows = session.execute(
             sa.select(
-                *BOARD_COLUMNS, Employer.name.label("employer_name"), Employer.status.label("employer_status")
+                *BOARD_COLUMNS,
+                Employer.name.label("employer_name"),
+                Employer.status.label("employer_status"),
+                Employer.credibility_score.label("employer_credibility"),
             )
             .join(Employer, Employer.id == Job.employer_id)
             .where(*clauses)
@@ -309,6 +318,7 @@ class JobBoard:
                 wage=job.monthly_wage_max if job.monthly_wage_max is not None else -1,
                 until=_seconds(job.valid_until),
                 fragment=fragment,
+                credibility=job.employer_credibility if job.employer_credibility is not None else -1,
             )
             for job, fragment in zip(jobs, self._render(jobs), strict=True)
         ]
@@ -355,7 +365,8 @@ class JobBoard:
                 sq = float(_planar_sq(filters.lat, filters.lng, entry.lat, entry.lng))
                 if sq <= limit:
                     found.append((sq, entry.id, entry))
-        found.sort(key=lambda hit: (hit[0], hit[1]))
+        # Nearest first; at equal distance the more credible employer, then the lower id (as SQL).
+        found.sort(key=lambda hit: (hit[0], -hit[2].credibility, hit[1]))
         return [
             (entry.fragment, distance_m(filters.lat, filters.lng, entry.lat, entry.lng))
             for _, _, entry in found[:needed]
@@ -384,5 +395,6 @@ class JobBoard:
             cut = np.partition(sq[rows], needed - 1)[needed - 1]
             rows = rows[sq[rows] <= cut]
         ids = columns.ids[band][rows]
-        order = np.lexsort((ids, sq[rows]))[:needed]
+        credibility = columns.credibility[band][rows].astype(np.int32)
+        order = np.lexsort((ids, -credibility, sq[rows]))[:needed]
         return [(float(sq[rows[i]]), int(ids[i]), columns.entries[int(low) + int(rows[i])]) for i in order]

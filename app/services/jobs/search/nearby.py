@@ -20,7 +20,7 @@ from flask import current_app
 from app.common.geo import bounding_box, check_point, distance_m, planar_sq_distance
 from app.errors import ValidationFailed
 from app.extensions import db, redis_log_level
-from app.models import Job, Role, utcnow, visible_clause
+from app.models import Employer, Job, Role, utcnow, visible_clause
 from app.services.jobs.search import geo_index
 from app.services.jobs.search.board import Filters, JobBoard, result_options
 from app.services.people.residents import resident_of
@@ -33,6 +33,17 @@ MAX_RESULTS = 1000
 ID_CHUNK = 500
 # Redis stores 52-bit geohashes (well under a metre off); a bigger gap means a stale entry.
 STALE_POSITION_M = 5.0
+# The employer's credibility score, the tie-breaker at equal distance (-1: never computed). Read
+# from the employers row (a copy of jobs.credibility's score): search imports nothing of that module.
+CREDIBILITY = sa.func.coalesce(
+    sa.select(Employer.credibility_score).where(Employer.id == Job.employer_id).scalar_subquery(), -1
+)
+
+
+def _credibility(job: Job) -> int:
+    """Return the job's employer's credibility score for ordering (-1 when never computed)."""
+    score = job.employer.credibility_score
+    return score if score is not None else -1
 
 
 @dataclass
@@ -123,6 +134,8 @@ def _by_redis(query: SearchQuery, needed: int) -> list[tuple[Job, float]]:
             kept.append((job, actual))
         seen = len(hits)
         if len(kept) >= needed or len(hits) < count:
+            # Nearest first; at equal distance the more credible employer, then the lower id.
+            kept.sort(key=lambda hit: (hit[1], -_credibility(hit[0]), hit[0].id))
             return kept
         count *= 4
 
@@ -144,7 +157,7 @@ def _by_sql(query: SearchQuery, needed: int) -> list[tuple[Job, float]]:
     if query.sort == "newest":
         statement = statement.order_by(Job.refreshed_at.desc(), Job.id.desc())
     else:
-        statement = statement.order_by(sq_distance, Job.id)
+        statement = statement.order_by(sq_distance, CREDIBILITY.desc(), Job.id)
     jobs = db.session.scalars(statement.limit(needed))
     return [(job, distance_m(query.lat, query.lng, job.lat, job.lng)) for job in jobs]
 
