@@ -1,10 +1,6 @@
 """Benefit claims (直补快办): make one, the queues, the review steps, files, objections, the roster."""
 
-import io
-import tempfile
-from pathlib import Path
-
-from flask import request, send_file
+from flask import request
 
 from app.api.downloads import send_stored
 from app.api.json_body import Blueprint
@@ -27,9 +23,10 @@ from app.api.schemas.consents import CONSENT_REQUIRED
 from app.auth import auth_required, client_ip, current_account
 from app.common import files
 from app.common.clock import local_now
+from app.common.files import attachment
 from app.errors import ErrorSchema
 from app.models import STAFF_ROLES, Role
-from app.services.exports.writers import XLSX, TitleBlock, write_xlsx
+from app.services.exports.writers import XLSX, xlsx_sheet
 from app.services.policies import claim_intake, claim_review, claims, roster
 
 URL_PREFIX = "/claims"
@@ -97,27 +94,15 @@ def export_roster(args):
     """
     account = current_account()
     rows = roster.rows(account, args, client_ip())
-    block = TitleBlock(
+    data = xlsx_sheet(
         title="补贴发放花名册",
         place=roster.place_name(account),
         filters=f"政策 {args['policy_id']}" if args.get("policy_id") else "全部政策",
-        exported_at=local_now().strftime("%Y-%m-%d %H:%M"),
         exported_by=account.username or str(account.id),
-        rows=len(rows),
+        headers=[title for _, title in roster.COLUMNS],
+        rows=([row[key] for key, _ in roster.COLUMNS] for row in rows),
     )
-    headers = [title for _, title in roster.COLUMNS]
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "roster.xlsx"
-        write_xlsx(path, block, headers, ([row[key] for key, _ in roster.COLUMNS] for row in rows))
-        data = path.read_bytes()
-    response = send_file(
-        io.BytesIO(data),
-        mimetype=XLSX.content_type,
-        as_attachment=True,
-        download_name=f"roster-{local_now():%Y%m%d}.xlsx",
-    )
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return attachment(data, XLSX, f"roster-{local_now():%Y%m%d}.xlsx")
 
 
 @blp.get("/<int:claim_id>")

@@ -1,7 +1,8 @@
 """Uploaded files on disk: type by content (magic bytes), server-generated names, safe download names.
 
 Sending a stored file is the API's job (`app.api.downloads`): a service hands back a
-`StoredFile`, never a response.
+`StoredFile`, never a response. `attachment` sends bytes made for one request (a report's
+workbook) the same way, for the API and the console alike.
 """
 
 import io
@@ -14,7 +15,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import current_app
+from flask import current_app, send_file
 from sqlalchemy.orm import Session
 
 from app.errors import APIError, ValidationFailed
@@ -208,3 +209,13 @@ def read_spreadsheet(upload, field: str = "file") -> bytes:
     elif b"\x00" not in data[:4096] and sniff(data) is None:
         return data  # text: a CSV
     raise APIError(415, "file_type_not_allowed", "Send an XLSX or a CSV file.", field=field)
+
+
+def attachment(data: bytes, kind: FileType, download_name: str):
+    """Send bytes made for this request as an attachment a browser will not sniff or cache."""
+    response = send_file(
+        io.BytesIO(data), mimetype=kind.content_type, as_attachment=True, download_name=download_name
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

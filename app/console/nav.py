@@ -15,6 +15,12 @@ from app.services.people.staff import CREATABLE_ROLES
 from app.services.policies.catalogue import MANAGER_ROLES as POLICY_MANAGERS
 from app.services.policies.claims import READ_ROLES as CLAIM_READERS
 from app.services.policies.working_list import ROLES as WORKING_LIST_ROLES
+from app.services.programme.circle_filings import READ_ROLES as FILING_READERS
+from app.services.programme.compliance_gaps import READ_ROLES as COMPLIANCE_READERS
+from app.services.programme.funding import READ_ROLES as FUNDING_READERS
+from app.services.programme.operators import READ_ROLES as OPERATOR_READERS
+from app.services.programme.progress_reports import READERS as REPORT_READERS
+from app.services.programme.supervision_scope import FINDING_READERS as SUPERVISION_READERS
 from app.services.registrations.certifications import READ_ROLES as CERTIFICATION_READERS
 from app.services.registrations.certifications import REVIEW_ROLES as CERTIFICATION_REVIEWERS
 from app.services.registrations.records import READ_ROLES as REGISTRATION_READERS
@@ -25,6 +31,7 @@ from app.services.stations.training import REPORT_ROLES as TRAINING_READERS
 OFFICIALS = frozenset({Role.city_admin, Role.district_admin, Role.township_admin})
 WATCHERS = OFFICIALS | {Role.operator, Role.supervisor}
 AUDIT_READERS = frozenset({Role.city_admin, Role.supervisor})  # as GET /api/v1/audit-events
+RANKERS = frozenset({Role.city_admin, Role.district_admin})  # as services/programme/demonstration.py
 
 
 @dataclass(frozen=True)
@@ -67,6 +74,17 @@ NAV: list[NavItem] = [
     NavItem("用工需求", "/console/lists/hiring_needs", VISIT_READERS, "走访经营实体"),
     NavItem("录入走访", "/console/employer-visits/new", VISIT_RECORDERS, "走访经营实体"),
     NavItem("登记经营实体", "/console/employers/field-new", VISIT_RECORDERS, "走访经营实体"),
+    # Operators and circle filings (console/operators.py, console/circle_filings.py).
+    NavItem("运营机构", "/console/operators", OPERATOR_READERS, "项目管理"),
+    NavItem("就业圈备案", "/console/circle-filings", FILING_READERS, "项目管理"),
+    # Compliance and funding (console/compliance.py, console/funding.py).
+    NavItem("达标检查", "/console/compliance", COMPLIANCE_READERS, "项目管理"),
+    NavItem("经费测算", "/console/funding", FUNDING_READERS, "项目管理"),
+    # Supervision and progress reports (console/supervision.py, console/progress_reports.py).
+    NavItem("监理抽查", "/console/supervision", SUPERVISION_READERS, "项目管理"),
+    NavItem("工作进展月报", "/console/progress-reports", REPORT_READERS, "项目管理"),
+    # Demonstration communities (console/demonstration.py): the district and city admins.
+    NavItem("示范社区评选", "/console/demonstration", RANKERS, "项目管理"),
 ]
 
 

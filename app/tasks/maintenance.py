@@ -12,7 +12,7 @@ from app.services.jobs import posts
 from app.services.people import ageing, console_sessions, tokens
 from app.services.push import subscriptions
 from app.services.stations import check_ins
-from app.tasks import claims, exchange, notices, placements, policies, programme, registrations  # noqa: F401  (declares the tasks SCHEDULE names, and notices.push_notice)
+from app.tasks import claims, credibility, exchange, notices, placements, policies, programme, registrations  # noqa: F401  (declares the tasks SCHEDULE names, and notices.push_notice)
 
 # (task name, seconds between runs)
 SCHEDULE = (
@@ -48,6 +48,14 @@ SCHEDULE = (
     ("exchange.pull_jobs", 300),
     # Key-group lists the province sends: residents matched, the others to the grid (docs/EXCHANGE.md).
     ("exchange.pull_key_group_lists", 3600),
+    # Employer credibility: the rows events marked stale, a bounded batch a run (docs/PROGRAMME.md).
+    ("credibility.recompute_stale", 300),
+    # Compliance: the plan's rules over the city, gaps opened and closed with since-when (docs/PROGRAMME.md).
+    ("programme.check_compliance", 3600),
+    # The weekly compliance digest: sent by the week's first run (Monday), once per week and admin.
+    ("programme.send_compliance_digests", 3600),
+    # Circle filings accepted for a later day: in force within the hour their day begins (docs/PROGRAMME.md).
+    ("programme.apply_filings", 3600),
 )
 
 

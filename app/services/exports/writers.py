@@ -16,6 +16,7 @@ blank line, then the Chinese headers (bold, frozen in Excel) and the rows.
 
 import csv
 import enum
+import io
 import json
 import math
 import re
@@ -218,7 +219,7 @@ def _sheet_start(headers: Sequence[str], header_row: int) -> str:
 
 
 def write_xlsx(
-    path: Path,
+    path: Path | io.BytesIO,
     block: TitleBlock,
     headers: Sequence[str],
     rows: Iterable[Sequence],
@@ -254,6 +255,26 @@ def write_xlsx(
             buffer.append("</sheetData></worksheet>")
             sheet.write("".join(buffer).encode())
     return written
+
+
+def xlsx_sheet(title: str, place: str, filters: str, exported_by: str, headers: Sequence[str], rows) -> bytes:
+    """Return a small one-sheet workbook, made in memory for one download, under its title block.
+
+    For files built on request (a roster, a report, the funding calculator): a list export of
+    any size goes through exports/jobs.py and a file on disk instead.
+    """
+    rows = list(rows)
+    block = TitleBlock(
+        title=title,
+        place=place,
+        filters=filters,
+        exported_at=datetime.now(zone()).strftime("%Y-%m-%d %H:%M"),
+        exported_by=exported_by,
+        rows=len(rows),
+    )
+    buffer = io.BytesIO()
+    write_xlsx(buffer, block, headers, rows)
+    return buffer.getvalue()
 
 
 def write_csv(

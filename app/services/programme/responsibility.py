@@ -9,16 +9,16 @@ from datetime import date
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Circle, ContractStatus, OperatorContract
+from app.models import Circle, OperatorContract
 
 
 def _in_force(day: date):
-    """Return the clause of contracts in force on `day`."""
-    return sa.and_(
-        OperatorContract.status == ContractStatus.active.value,
-        OperatorContract.starts_on <= day,
-        OperatorContract.ends_on >= day,
-    )
+    """Return the clause of contracts in force on `day`.
+
+    By the period alone, not the status: ending a contract early moves its last day, so the days
+    it did run still see its operator (past figures stay with whoever did the work).
+    """
+    return sa.and_(OperatorContract.starts_on <= day, OperatorContract.ends_on >= day)
 
 
 def operator_of_circle(circle_id: int, day: date) -> int | None:
