@@ -1,5 +1,6 @@
 """Phone spot-checks (电话抽查): a reproducible sample of an operator's month, the call list, the calls."""
 
+import base64
 import hashlib
 from datetime import timedelta
 
@@ -70,11 +71,19 @@ def test_a_sample_is_reproducible_and_drawn_once(client, work, supervisor):
     assert [call["object_id"] for call in redrawn["calls"]] == [call["object_id"] for call in body["calls"]]
 
 
-def test_the_seed_is_the_keys_hash_and_the_draw_ignores_the_order_given(app):
+def test_the_seed_is_a_keyed_hash_of_the_key_and_the_draw_ignores_the_order_given(app):
     month = last_month()
     seed = seed_of(month, 7, "visit", 3)
 
-    assert seed == hashlib.sha256(f"{month:%Y-%m}:7:visit:3".encode()).hexdigest()
+    assert seed == seed_of(month, 7, "visit", 3)  # the same every time on this deployment
+    # Not the plain hash an operator could compute: the data key is in it.
+    assert seed != hashlib.sha256(f"{month:%Y-%m}:7:visit:3".encode()).hexdigest()
+    ours = app.config["DATA_KEY"]
+    app.config["DATA_KEY"] = base64.b64encode(b"another deployment's 32-byte key").decode()
+    try:
+        assert seed_of(month, 7, "visit", 3) != seed
+    finally:
+        app.config["DATA_KEY"] = ours
     assert draw_ids(seed, [5, 1, 9, 3, 7], 3) == draw_ids(seed, [9, 7, 5, 3, 1, 1], 3)
     assert draw_ids(seed, [1, 2], 10) in ([1, 2], [2, 1])
     assert seed_of(month, 7, "claim", 3) != seed

@@ -108,7 +108,9 @@ class SampleSchema(ma.Schema):
     kind = ma.fields.String()
     kind_text = ma.fields.String()
     district = ma.fields.Nested(SupervisionPlaceSchema, allow_none=True)
-    seed = ma.fields.String(metadata={"description": "SHA-256 of month:operator:kind:district"})
+    seed = ma.fields.String(
+        metadata={"description": "HMAC-SHA-256 (with the data key) of month:operator:kind:district"}
+    )
     size = ma.fields.Integer()
     population = ma.fields.Integer(metadata={"description": "How many it was drawn from"})
     calls_total = ma.fields.Integer()

@@ -1,19 +1,19 @@
 """Phone spot-checks (电话抽查): a month's reproducible sample of an operator's work, and the calls.
 
 A sample is one month, operator, kind and district (the unique key): drawing it again returns
-the first one. The draw is reproducible as well as idempotent: the seed is the SHA-256 of the
-key, and the sample is random.Random(seed).sample() of the candidates' ids in ascending order,
-so the same month's data always gives the same call list. Only a month that is over is drawn
-(its work no longer grows). Candidates (programme/operator_work.py): the households the operator
-visited at the door (one call per household, about its last visit of the month), the
-registrations and the residents' claims it decided. Whom to ring: the resident concerned (for a
+the first one. The draw is reproducible as well as idempotent: the seed is a keyed hash of the
+key (HMAC with the data key, so the operator cannot foresee it), and the sample is
+random.Random(seed).sample() of the candidates' ids in ascending order, so the same month's data
+always gives the same call list. Only a month that is over is drawn (its work no longer grows).
+Candidates (programme/operator_work.py): the households the operator visited at the door (one
+call per household, about its last visit of the month), the registrations and the residents'
+claims it decided. Whom to ring: the resident concerned (for a
 household, its head if they have a phone, else the first member with one).
 
 The call list shows masked names, addresses and phones, as everywhere; the calls themselves (the
 reveal, the outcome, the finding a discrepancy raises) are programme/spot_check_calls.py's.
 """
 
-import hashlib
 import random
 from datetime import date
 
@@ -22,6 +22,7 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from app.common.clock import local_day, month_start
+from app.common.crypto import lookup_hash
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
 from app.models import (
@@ -54,8 +55,12 @@ MAX_SIZE = 100
 
 
 def seed_of(month: date, operator_id: int, kind: str, district_id: int) -> str:
-    """Return the seed of a sample: the SHA-256 of its key, so a draw can be repeated anywhere."""
-    return hashlib.sha256(f"{month:%Y-%m}:{operator_id}:{kind}:{district_id}".encode()).hexdigest()
+    """Return the seed of a sample: a keyed hash (HMAC-SHA-256) of its key.
+
+    Keyed, not a plain hash: the operator being checked must not be able to work out in advance
+    which households will be rung. The same deployment's key gives the same seed every time.
+    """
+    return lookup_hash(f"{month:%Y-%m}:{operator_id}:{kind}:{district_id}", "spot_check_seed")
 
 
 def draw_ids(seed: str, ids, size: int) -> list[int]:
