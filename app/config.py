@@ -1,11 +1,13 @@
 """Configuration: one class per environment, every value from environment variables.
 
-The message templates (push and SMS) are in app/config_templates.py; reading the environment is
-app/env.py's. README's table lists what the environment may set.
+The message templates (push and SMS) are in app/config_templates.py, the programme's settings
+(supervision, funding, credibility, demonstration) in app/config_programme.py; reading the
+environment is app/env.py's. README's table lists what the environment may set.
 """
 
 from pathlib import Path
 
+from app.config_programme import ProgrammeSettings
 from app.config_templates import PUSH_TEMPLATES, SMS_TEMPLATES
 from app.env import env_bool, env_int, env_str
 
@@ -17,7 +19,7 @@ DEV_DATA_KEY = "ZGV2LWRhdGEta2V5LW5vdC1mb3ItcHJvZHVjdGlvbiE="  # 32 bytes, base6
 DEV_WECHAT_SECRET = "fake-wechat-secret"
 
 
-class Config:
+class Config(ProgrammeSettings):
     """Settings shared by every environment."""
 
     SECRET_KEY = env_str("SECRET_KEY", DEV_SECRET_KEY)
@@ -129,24 +131,6 @@ class Config:
 
     # Grid work (the plan's rules): visit days a month, and which visits the phone may send.
     VISIT_DAYS_TARGET = env_int("VISIT_DAYS_TARGET", 10)
-    # Supervision (监理): calls drawn per month, operator and kind, and days an operator has to
-    # answer a finding (services/programme/spot_checks.py, findings.py).
-    SPOT_CHECK_SAMPLE_SIZE = env_int("SPOT_CHECK_SAMPLE_SIZE", 10)
-    FINDING_DUE_DAYS = env_int("FINDING_DUE_DAYS", 15)
-    # Funding (services/programme/funding.py): the plan's yuan per 10,000 resident people a year,
-    # service (per circle's covered people), supervision (the city's) and the cap on both (urban).
-    FUNDING_SERVICE_YUAN_PER_10K = env_int("FUNDING_SERVICE_YUAN_PER_10K", 8000)
-    FUNDING_SUPERVISION_YUAN_PER_10K = env_int("FUNDING_SUPERVISION_YUAN_PER_10K", 2000)
-    FUNDING_CAP_YUAN_PER_10K = env_int("FUNDING_CAP_YUAN_PER_10K", 10000)
-    # Employer credibility (services/jobs/credibility.py): applications needed before the answer
-    # rate counts, points off per upheld fake-job report, rows recomputed per task run.
-    CREDIBILITY_MIN_APPLICATIONS = env_int("CREDIBILITY_MIN_APPLICATIONS", 3)
-    CREDIBILITY_REPORT_PENALTY = env_int("CREDIBILITY_REPORT_PENALTY", 15)
-    CREDIBILITY_BATCH = env_int("CREDIBILITY_BATCH", 200)
-    # Demonstration communities (services/programme/demonstration.py): how many a list selects
-    # by default, and the days a registration's review may take to count as on time.
-    DEMONSTRATION_TOP_N = env_int("DEMONSTRATION_TOP_N", 10)
-    DEMONSTRATION_REVIEW_DAYS = env_int("DEMONSTRATION_REVIEW_DAYS", 7)
     VISIT_FUTURE_MINUTES = env_int("VISIT_FUTURE_MINUTES", 5)
     VISIT_MAX_AGE_DAYS = env_int("VISIT_MAX_AGE_DAYS", 45)
     # How far ahead a grid worker may plan a visit (services/grid/planned_visits.py).
