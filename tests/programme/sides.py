@@ -78,8 +78,11 @@ def supervision_side(side: str, community, make_staff) -> dict:
 
     The side's circle gets an operator of its own, with last month's door visit there; the
     district's supervisor draws its sample and records a call that raises a finding. Both sides
-    lie in 屯溪区, whose one report of a month is side B's.
+    lie in 屯溪区, whose report of a month is one row: side B has last month's, side A the month before.
     """
+    from datetime import timedelta
+
+    from app.common.clock import month_start
     from app.extensions import db
     from app.models import Circle, Operator, OperatorContract
     from app.services.people.places import find_place
@@ -122,10 +125,11 @@ def supervision_side(side: str, community, make_staff) -> dict:
         "spot_check_id": call["id"],
         "finding_id": recorded["finding_id"],
     }
-    if side == "B":
-        admin = make_staff("district_admin", "district", district_code)
-        report, _ = progress_reports.create(admin, {"month": last_month()}, None)
-        ids["progress_report_id"] = report["id"]
+    # Both sides lie in 屯溪区, whose report of a month is one row: each side its own month.
+    month = last_month() if side == "B" else month_start(last_month() - timedelta(days=1))
+    admin = make_staff("district_admin", "district", district_code)
+    report, _ = progress_reports.create(admin, {"month": month}, None)
+    ids["progress_report_id"] = report["id"]
     return ids
 
 
