@@ -6,8 +6,20 @@ import sqlalchemy as sa
 
 from app.common.clock import local_day
 from app.extensions import db
-from app.models import Circle, CircleMembership, Community, Resident, Station, Township
+from app.models import (
+    Circle,
+    CircleMembership,
+    Community,
+    Employer,
+    Household,
+    Job,
+    Resident,
+    Station,
+    Township,
+    Visit,
+)
 from app.services.programme.memberships import apply_due
+from tests.programme.supervision_support import door_visit, household_with_phone
 
 TUNXI = ("district_admin", "district", "341002000000")
 
@@ -22,12 +34,16 @@ def _define(client, headers, **values):
 
 
 def test_a_new_circle_is_defined_filed_and_accepted_taking_effect_at_once(
-    client, staff_headers, make_resident
+    client, staff_headers, make_resident, make_employer, make_job, make_staff
 ):
     _, district = staff_headers(*TUNXI)
     _, city = staff_headers("city_admin", "city", "341000000000")
     resident = make_resident(community_code="341002002001")
     old_circle = _community("341002002001").circle_id
+    employer, employer_headers = make_employer(community_code="341002002001")
+    job_id = make_job(employer_headers)
+    worker = make_staff("grid_worker", "community", "341002002001")
+    visit = door_visit(household_with_phone("341002002001", "13600009999"), worker.id, local_day())
     created = _define(client, district, client_id="filing-1")
     assert created.status_code == 201, created.get_json()
     filing = created.get_json()
@@ -56,6 +72,11 @@ def test_a_new_circle_is_defined_filed_and_accepted_taking_effect_at_once(
     assert db.session.get(Circle, circle_id).status == "active"
     assert _community("341002002001").circle_id == circle_id
     assert db.session.get(Resident, resident.id).circle_id == circle_id
+    # What is there now follows the community; what was done there keeps its circle.
+    assert db.session.get(Household, visit.household_id).circle_id == circle_id
+    assert db.session.get(Employer, employer.id).circle_id == circle_id
+    assert db.session.get(Job, job_id).circle_id == circle_id
+    assert db.session.get(Visit, visit.id).circle_id == old_circle
     history = client.get("/api/v1/communities/341002002001/circle-history", headers=district).get_json()
     spans = [(m["circle"]["code"], m["valid_from"], m["valid_to"]) for m in history["memberships"]]
     yesterday = (local_day() - timedelta(days=1)).isoformat()

@@ -24,12 +24,16 @@ from app.models import (
     CircleStatus,
     Community,
     District,
+    Employer,
     FilingStatus,
     Household,
+    Job,
+    PolicyMatch,
     Resident,
     Role,
     Station,
     Township,
+    ZeroEmploymentCase,
     utcnow,
 )
 from app.services.people import audit
@@ -38,6 +42,14 @@ from app.services.programme.circle_coverage import covered_communities
 from app.services.programme.operators import require_role
 
 READ_ROLES = frozenset({Role.city_admin, Role.district_admin, Role.supervisor, Role.operator})
+
+
+# The rows that say where something is now (a person, a household, a business and its jobs, an
+# open case, a policy match on a working list): they follow their community into its new circle,
+# so staff of that circle find them. Rows that record something done (visits, check-ins, pushes,
+# registrations, claims, snapshots, spot-checks...) keep the circle they were written with: the
+# past figures stay where they were.
+FOLLOWING_MODELS = (Resident, Household, Employer, Job, ZeroEmploymentCase, PolicyMatch)
 
 
 def move_community(community: Community, circle_id: int | None, day: date, filing_id: int | None) -> None:
@@ -95,9 +107,9 @@ def apply_filing(filing: CircleFiling, day: date) -> dict:
             if station.circle_id != circle.id:
                 left_circles.add(station.circle_id)
                 station.circle_id = circle.id
-    # The current-state people rows follow their community; event rows keep theirs.
+    # Rows that describe the present follow their community; event rows keep theirs.
     if moved:
-        for model in (Resident, Household):
+        for model in FOLLOWING_MODELS:
             db.session.execute(
                 sa.update(model)
                 .where(model.community_id.in_(moved))
