@@ -315,6 +315,11 @@ def purge_outbox(older_than_days: int | None = None) -> int:
 @event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
     """Enqueue what waited for this commit."""
+    # SQLAlchemy calls this for a savepoint's release too (begin_nested): the transaction is
+    # still open then, so its rows are not yet visible and its locks still held. Only the
+    # outermost commit sends (an inline task would otherwise wait on this very transaction).
+    if session.in_nested_transaction():
+        return
     pending = session.info.pop(_PENDING, None)
     if pending:
         _send(pending)

@@ -163,6 +163,21 @@ def test_the_task_runs_once_after_the_commit_and_its_row_is_marked_enqueued(app)
     assert RUNS == ["committed"]
 
 
+def test_a_savepoint_released_inside_the_change_sends_nothing_before_the_commit(app):
+    in_a_change("after the savepoint")
+    # As services do for an insert that may race (employer credibility's first mark): SQLAlchemy
+    # calls after_commit at the savepoint's release, while the change is still open.
+    with db.session.begin_nested():
+        db.session.execute(sa.text("SELECT 1"))
+
+    assert RUNS == []  # the release of a savepoint is not the commit
+    db.session.commit()
+
+    assert RUNS == ["after the savepoint"]
+    (row,) = outbox_rows()
+    assert row.enqueued_at is not None and row.claimed_until is None
+
+
 def test_a_rolled_back_change_leaves_no_outbox_row_and_runs_nothing(app):
     in_a_change("rolled back")
 
