@@ -139,9 +139,25 @@ class Event(PlaceColumns, TimestampMixin, Base):
     credit_hours: Mapped[float | None]
     # What a training teaches (platform_use, data_analysis, promotion, …): the hours report groups by it.
     topic: Mapped[str | None] = mapped_column(sa.String(32))
+    # A live job fair (直播带岗) on WeChat Channels (视频号): the channel's id ("sph…") opens its
+    # live stream; with a feed id and nonce id it opens that video instead (the replay).
+    channels_finder_id: Mapped[str | None] = mapped_column(sa.String(64))
+    channels_feed_id: Mapped[str | None] = mapped_column(sa.String(255))
+    channels_nonce_id: Mapped[str | None] = mapped_column(sa.String(64))
 
     station: Mapped[Station | None] = relationship()
     circle: Mapped[Circle | None] = relationship()
+
+
+class EventJob(Base):
+    """A job presented at an event (a live job fair's jobs, in the order they are shown)."""
+
+    __tablename__ = "event_jobs"
+
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id"), primary_key=True)
+    job_id: Mapped[int] = mapped_column(sa.ForeignKey("jobs.id"), primary_key=True, index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(), default=utcnow)
 
 
 class EventSignup(Base):
@@ -197,6 +213,9 @@ class CheckIn(PlaceColumns, TimestampMixin, Base):
     lng: Mapped[float | None]
     distance_m: Mapped[float | None]
     signed_up: Mapped[bool | None]
+    # Called to the counter (叫号): the queue's next visitor, given to one clerk at a time.
+    called_at: Mapped[datetime | None] = mapped_column(sa.DateTime())
+    called_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("accounts.id"))
     served_at: Mapped[datetime | None] = mapped_column(sa.DateTime())
     served_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("accounts.id"))
     outcome_note: Mapped[str | None] = mapped_column(sa.String(500))

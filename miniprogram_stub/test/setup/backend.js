@@ -57,8 +57,9 @@ function flaskCommand() {
 
 /**
  * With MINIPROGRAM_BACKEND=real, MariaDB + Redis next to the test databases of TEST_DATABASE_URL
- * and TEST_REDIS_URL (as .ci/run sets them): `<database>_miniprogram` and Redis db 13, so the
- * Python suite's data and this run's never meet. Else null: the embedded default.
+ * and TEST_REDIS_URL (as .ci/run sets them): `<database>_miniprogram` and Redis db 13 (or
+ * MINIPROGRAM_REDIS_DB, for two runs side by side), so the Python suite's data and this run's
+ * never meet. Else null: the embedded default.
  */
 function realBackend() {
   if (process.env.MINIPROGRAM_BACKEND !== 'real') return null
@@ -67,7 +68,7 @@ function realBackend() {
   const db = new URL(database)
   db.pathname = `${db.pathname.replace(/\/$/, '')}_miniprogram`
   const cache = new URL(redis)
-  cache.pathname = '/13'
+  cache.pathname = `/${process.env.MINIPROGRAM_REDIS_DB || '13'}`
   return { database: db.toString(), redis: cache.toString() }
 }
 

@@ -1,0 +1,4 @@
+// 我的应聘: a placeholder the issue-23 work replaces.
+Page({
+  data: {},
+})

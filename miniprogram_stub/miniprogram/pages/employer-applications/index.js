@@ -1,0 +1,4 @@
+// 应聘管理: a placeholder the issue-23 work replaces.
+Page({
+  data: {},
+})

@@ -1,0 +1,4 @@
+// 附近求职者: a placeholder the issue-23 work replaces.
+Page({
+  data: {},
+})

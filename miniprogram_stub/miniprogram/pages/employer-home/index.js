@@ -1,0 +1,4 @@
+// 我的企业: a placeholder the issue-23 work replaces.
+Page({
+  data: {},
+})

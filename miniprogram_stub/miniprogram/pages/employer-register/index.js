@@ -1,0 +1,4 @@
+// 企业登记: a placeholder the issue-23 work replaces.
+Page({
+  data: {},
+})

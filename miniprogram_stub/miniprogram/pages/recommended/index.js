@@ -1,0 +1,4 @@
+// 为你推荐: a placeholder the issue-23 work replaces.
+Page({
+  data: {},
+})

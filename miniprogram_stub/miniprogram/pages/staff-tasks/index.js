@@ -1,0 +1,4 @@
+// 工作: a placeholder the issue-23 work replaces.
+Page({
+  data: {},
+})

@@ -1,0 +1,4 @@
+// 叫号: a placeholder the issue-23 work replaces.
+Page({
+  data: {},
+})

@@ -1,0 +1,4 @@
+// 审核: a placeholder the issue-23 work replaces.
+Page({
+  data: {},
+})
