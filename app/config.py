@@ -106,6 +106,7 @@ class Config(ProgrammeSettings):
     JOB_VALID_DAYS = env_int("JOB_VALID_DAYS", 30)
     JOB_MAX_VALID_DAYS = env_int("JOB_MAX_VALID_DAYS", 180)
     JOB_REPORTS_TO_HIDE = env_int("JOB_REPORTS_TO_HIDE", 3)
+    JOB_CARD_FONT = env_str("JOB_CARD_FONT")  # a CJK font for the job card; else Debian's (docs/JOBS.md)
     # A staff-registered employer's claim code: long enough to pass on at the next visit, and few
     # wrong tries before staff must issue a new one (an 8-character code, so guessing is hopeless).
     EMPLOYER_CLAIM_CODE_DAYS = env_int("EMPLOYER_CLAIM_CODE_DAYS", 30)

@@ -45,6 +45,8 @@ PUBLIC_BY_DESIGN = {
     "jobs.contact": ({Role.resident}, "a resident may read a live job's contact (audited)"),
     "jobs.report": ({Role.resident}, "a resident may report any live job"),
     "pages.landing": (None, "the page a phone's camera opens from a station's printed code"),
+    "jobs.card": (None, "a published job's card (分享岗位) is a public poster"),
+    "pages.job_landing": (None, "the page a phone's camera opens from a job card's code"),
     "console.static": (None, "the console's own JS and CSS files"),
     "push.sms_callback": (None, "an SMS provider's receipts and replies: its token guards it, not a role"),
 }

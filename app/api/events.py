@@ -8,10 +8,10 @@ from app.api.schemas.check_ins import (
 )
 from app.api.schemas.consents import CONSENT_REQUIRED
 from app.api.schemas.events import (
+    EventDetailSchema,
     EventInputSchema,
     EventPageSchema,
     EventQuerySchema,
-    EventSchema,
     EventUpdateSchema,
     MyTrainingHoursSchema,
     SignupListSchema,
@@ -41,14 +41,14 @@ def list_events(args):
 @blp.post("")
 @staff_required
 @blp.arguments(EventInputSchema)
-@blp.response(201, EventSchema)
+@blp.response(201, EventDetailSchema)
 def create(values):
     """Schedule an event at a station or a location in my place (times with their offset)."""
     return events.create(current_account(), values, client_ip())
 
 
 @blp.get("/<int:event_id>")
-@blp.response(200, EventSchema)
+@blp.response(200, EventDetailSchema)
 def get_event(event_id):
     """Return one event, with whether I signed up when I am logged in."""
     return events.event_for(optional_account(), event_id)
@@ -57,7 +57,7 @@ def get_event(event_id):
 @blp.patch("/<int:event_id>")
 @staff_required
 @blp.arguments(EventUpdateSchema)
-@blp.response(200, EventSchema)
+@blp.response(200, EventDetailSchema)
 def update(values, event_id):
     """Edit an event in my place, or cancel it with status=cancelled."""
     return events.update(current_account(), event_id, values, client_ip())

@@ -2,7 +2,7 @@
 
 import json
 
-from flask import current_app
+from flask import Response, current_app, request
 
 from app.api.json_body import Blueprint
 from app.api.schemas.jobs import (
@@ -23,7 +23,7 @@ from app.api.schemas.jobs import (
 )
 from app.auth import auth_required, client_ip, current_account, optional_account
 from app.models import STAFF_ROLES, Role
-from app.services.jobs import matching, posts, reports
+from app.services.jobs import job_card, matching, posts, reports
 from app.services.jobs.search.nearby import SearchPage, SearchQuery, nearby_jobs, search_origin
 
 URL_PREFIX = "/jobs"
@@ -92,6 +92,30 @@ def managed(args):
 def get_job(job_id):
     """Return a job: a live one to anyone; others to their employer and staff in scope."""
     return posts.get_job(optional_account(), job_id)
+
+
+CARD_DOC = {
+    "responses": {
+        "200": {
+            "description": "The job card: a 750×1000 PNG with the job and a QR code opening it in WeChat",
+            "content": {"image/png": {"schema": {"type": "string", "format": "binary"}}},
+        },
+        "304": {"description": "Not modified (If-None-Match named the card's ETag)"},
+        "404": {"description": "No published job with this id (`job_not_found`)"},
+        "503": {"description": "No CJK font installed to draw it (`card_font_missing`)"},
+    }
+}
+
+
+@blp.get("/<int:job_id>/card.png")
+@blp.doc(**CARD_DOC)
+def card(job_id):
+    """Return a published job's card to share (分享岗位); its QR code opens the job in the mini-program."""
+    version, draw = job_card.card_for(job_id)
+    headers = {"Cache-Control": "public, max-age=600", "ETag": f'"{version}"'}
+    if request.if_none_match.contains(version):
+        return Response(status=304, headers=headers)
+    return Response(draw(), mimetype="image/png", headers=headers)
 
 
 @blp.get("/<int:job_id>/contact")

@@ -6,6 +6,7 @@ from app.api.json_body import Blueprint
 from app.api.schemas.check_ins import (
     CheckInListArgsSchema,
     CheckInListSchema,
+    CheckInStaffSchema,
 )
 from app.api.schemas.stations import (
     NearestArgsSchema,
@@ -126,5 +127,24 @@ def page_links(station_id):
 def list_check_ins(args, station_id):
     """List one day's check-ins at a station in my place, in queue order (default today)."""
     return queue.list_for_station(
-        current_account(), station_id, args.get("date"), args.get("served"), args["page"], args["per_page"]
+        current_account(),
+        station_id,
+        args.get("date"),
+        args.get("served"),
+        args["page"],
+        args["per_page"],
+        args.get("called"),
     )
+
+
+@blp.post("/<int:station_id>/queue/call-next")
+@staff_required
+@blp.response(200, CheckInStaffSchema)
+def call_next(station_id):
+    """Call today's next waiting visitor to my counter (叫号): one visitor to one clerk.
+
+    404 queue_empty when nobody waits; 409 serve_current_first while the visitor I called is
+    not served yet (PATCH /check-ins/{id}). Station staff call at their own stations; the other
+    serving roles anywhere in their place.
+    """
+    return queue.call_next(current_account(), station_id)

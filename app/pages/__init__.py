@@ -1,4 +1,4 @@
-"""HTML pages outside the API: the QR landing page, the live screen and the printable poster.
+"""HTML pages outside the API: the QR landing pages, the live screen and the printable poster.
 
 Every page carries security headers: a Content-Security-Policy that allows nothing but its own
 inline style block (by a per-response nonce; the pages run no script: the live screen reloads
@@ -12,8 +12,10 @@ from datetime import UTC
 from flask import Blueprint, g, render_template, request
 
 from app.common import clock
+from app.errors import NotFound
 from app.extensions import db
 from app.models import Event, EventStatus, Station
+from app.services.jobs import job_card
 from app.services.stations import qr_codes
 from app.services.stations.events import signup_count
 
@@ -77,6 +79,16 @@ def landing(code):
     if station is None and event is None:
         return _missing()
     return _html(render_template("pages/landing.html", station=station, event=event))
+
+
+@bp.get("/j/<int:job_id>")
+def job_landing(job_id):
+    """What a job card's QR URL shows outside WeChat: the job, and to scan it with WeChat instead."""
+    try:
+        job = job_card.published_job(job_id)
+    except NotFound:
+        return _html(render_template("pages/job_not_found.html"), 404)
+    return _html(render_template("pages/job_landing.html", job=job, wage=job_card.wage_text(job)))
 
 
 def _missing():

@@ -75,6 +75,55 @@ class CheckInSchema(ma.Schema):
     next_steps = ma.fields.List(ma.fields.Nested(NextStepSchema), required=True)
 
 
+class StationRefSchema(ma.Schema):
+    """A station, briefly."""
+
+    id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True)
+
+
+class EventTitleSchema(ma.Schema):
+    """An event, briefly."""
+
+    id = ma.fields.Integer(required=True)
+    title = ma.fields.String(required=True)
+
+
+class MyCheckInSchema(ma.Schema):
+    """One of my check-ins in my history (我的签到)."""
+
+    id = ma.fields.Integer(required=True)
+    created_at = UtcDateTime(required=True)
+    day = ma.fields.Date(required=True)
+    station = ma.fields.Nested(StationRefSchema, allow_none=True)
+    event = ma.fields.Nested(EventTitleSchema, allow_none=True)
+    purpose = ma.fields.String(required=True)
+    queue_number = ma.fields.Integer(required=True, allow_none=True)
+    out_of_hours = ma.fields.Boolean(required=True)
+    served = ma.fields.Function(
+        lambda row: row.served_at is not None, required=True, metadata={"type": "boolean"}
+    )
+    outcome = ma.fields.String(
+        allow_none=True, metadata={"description": "The coded outcome (ServeOutcome) when served with one"}
+    )
+
+
+class MyCheckInsArgsSchema(ma.Schema):
+    """?page=&per_page= of my check-ins (per_page at most 50)."""
+
+    page = ma.fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
+    per_page = ma.fields.Integer(load_default=20, validate=validate.Range(min=1, max=50))
+
+
+class MyCheckInPageSchema(ma.Schema):
+    """One page of my check-ins, newest first."""
+
+    items = ma.fields.List(ma.fields.Nested(MyCheckInSchema), required=True)
+    page = ma.fields.Integer(required=True)
+    per_page = ma.fields.Integer(required=True)
+    total = ma.fields.Integer(required=True)
+
+
 def masked_person(row) -> dict:
     """Return the person behind a check-in or sign-up, masked, as staff lists show them."""
     resident = getattr(row, "person", None)
@@ -98,6 +147,10 @@ class CheckInStaffSchema(ma.Schema):
     signed_up = ma.fields.Boolean(allow_none=True)
     distance_m = ma.fields.Float(allow_none=True)
     created_at = UtcDateTime(required=True)
+    called_at = UtcDateTime(
+        allow_none=True, metadata={"description": "When a clerk called the visitor to the counter (叫号)"}
+    )
+    called_by_id = ma.fields.Integer(allow_none=True, metadata={"description": "The clerk who called"})
     served_at = UtcDateTime(allow_none=True)
     served_by_id = ma.fields.Integer(allow_none=True)
     outcome_note = ma.fields.String(allow_none=True)
@@ -124,9 +177,10 @@ class ServedArgsSchema(ListPageArgsSchema):
 
 
 class CheckInListArgsSchema(ServedArgsSchema):
-    """?date=&served= of a station's check-in list."""
+    """?date=&served=&called= of a station's check-in list."""
 
     date = ma.fields.Date(metadata={"description": "Local day, YYYY-MM-DD; default today"})
+    called = ma.fields.Boolean(metadata={"description": "true: called to a counter; false: still waiting"})
 
 
 class FollowUpArgsSchema(ma.Schema):

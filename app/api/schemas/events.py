@@ -14,6 +14,7 @@ from app.api.schemas.common import (
     one_of,
     page_schema,
 )
+from app.api.schemas.jobs import JobSummarySchema
 from app.api.schemas.stations import StationPublicSchema
 from app.models import EventKind, EventStatus
 from app.services.people.places import place_code
@@ -54,6 +55,37 @@ class EventInputSchema(ma.Schema):
         validate=validate.Regexp(r"^[a-z][a-z0-9_]{1,31}$"),
         metadata={
             "description": "What a training teaches, a short code: platform_use, data_analysis, promotion…"
+        },
+    )
+    channels_finder_id = ma.fields.String(
+        allow_none=True,
+        validate=validate.Length(max=64),
+        metadata={
+            "description": "A live job fair (直播带岗): the WeChat Channels (视频号) id, 'sph' and 4-60 of "
+            "[0-9A-Za-z_-] (422 invalid_channels_id); null clears it",
+            "example": "sphTunxiJobFair01",
+        },
+    )
+    channels_feed_id = ma.fields.String(
+        allow_none=True,
+        validate=validate.Length(max=255),
+        metadata={
+            "description": "The replay's feed id, 'export/' and 8-240 of [0-9A-Za-z_-+/=] (422 "
+            "invalid_channels_feed); with channels_nonce_id and a finder id (422 channels_replay_incomplete)"
+        },
+    )
+    channels_nonce_id = ma.fields.String(
+        allow_none=True,
+        validate=validate.Length(max=64),
+        metadata={"description": "The replay's nonce id, 1-32 digits (422 invalid_channels_nonce)"},
+    )
+    job_ids = ma.fields.List(
+        Id(),
+        allow_none=True,
+        validate=validate.Length(max=30),
+        metadata={
+            "description": "The jobs presented, in order (at most 30): each a published job in my place "
+            "(422 job_not_presentable); [] or null presents none"
         },
     )
 
@@ -104,6 +136,37 @@ class EventSchema(ma.Schema):
     signed_up = ma.fields.Boolean(
         attribute="mine", allow_none=True, metadata={"description": "Whether I signed up (when logged in)"}
     )
+    live = ma.fields.Nested(
+        "EventLiveSchema",
+        allow_none=True,
+        metadata={"description": "A live job fair's stream on WeChat Channels; null: not a live fair"},
+    )
+    jobs_count = ma.fields.Integer(
+        required=True, metadata={"description": "How many presented jobs are still published"}
+    )
+
+
+class EventLiveSchema(ma.Schema):
+    """How the mini-program opens a live job fair: openChannelsLive, or openChannelsActivity for a replay."""
+
+    finder_id = ma.fields.String(required=True)
+    feed_id = ma.fields.String(allow_none=True)
+    nonce_id = ma.fields.String(allow_none=True)
+    kind = ma.fields.String(
+        required=True,
+        validate=validate.OneOf(["live", "replay"]),
+        metadata={"description": "replay when feed_id and nonce_id are set"},
+    )
+
+
+class EventDetailSchema(EventSchema):
+    """One event, with the jobs it presents."""
+
+    jobs = ma.fields.List(
+        ma.fields.Nested(JobSummarySchema),
+        required=True,
+        metadata={"description": "The presented jobs still published, in order (as GET /jobs shows a job)"},
+    )
 
 
 class EventQuerySchema(PageArgsSchema):
@@ -111,6 +174,9 @@ class EventQuerySchema(PageArgsSchema):
 
     circle = ma.fields.String(metadata={"description": "A circle's code"})
     include_past = ma.fields.Boolean(load_default=False)
+    live = ma.fields.Boolean(
+        metadata={"description": "true: live job fairs only (with a Channels id); false: the others"}
+    )
 
 
 class SignupSchema(ma.Schema):

@@ -7,8 +7,9 @@ people (staff, residents, the app users' accounts), employers (and their jobs), 
 window they lie in), jobs (jobs in every state, applications, reports), ledger (the month's
 changes), visits, check_ins, pushes, history (ledger snapshots), employer_visits (employers met
 in the field), console (the admins' second factor) and policies (the six illustrative policies,
-their people and claims at every stage); registrations (失业/就业登记) come with the demo
-data. This one puts them together and sets the demo password.
+their people and claims at every stage); registrations (失业/就业登记) and an upcoming live
+job fair (live_fair: 直播带岗) come with the demo data. This one puts them together and sets the
+demo password.
 """
 
 import functools
@@ -30,6 +31,7 @@ from app.services.demo.grid import DEMO_COMMUNITIES, DEMO_HOUSEHOLDS, demo_house
 from app.services.demo.history import demo_snapshots
 from app.services.demo.jobs import demo_applications, demo_other_jobs, demo_pending_employer, demo_reports
 from app.services.demo.ledger import demo_month_changes
+from app.services.demo.live_fair import demo_live_fair
 from app.services.demo.notices import demo_notices
 from app.services.demo.operators import demo_operators
 from app.services.demo.people import (
@@ -82,6 +84,7 @@ def create_demo_data(password: str) -> dict:
     grid = demo_households(hashed)
     certifications = demo_certifications()
     registrations = demo_registrations()
+    live_fairs = demo_live_fair()  # after the stations and the employers' published jobs
     db.session.commit()
     placements = demo_placements()  # after the registrations: one of them is a placement too
     notices = demo_notices()  # the real workflow, which commits: after the staff exist
@@ -98,6 +101,7 @@ def create_demo_data(password: str) -> dict:
         "registrations": registrations,
         "placements": placements,
         "notices": notices,
+        "live_fairs": live_fairs,
     }
 
 

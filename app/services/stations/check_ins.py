@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from app.common.clock import local_day
 from app.common.geo import check_point, distance_m
@@ -33,7 +34,7 @@ from app.models import (
     utcnow,
 )
 from app.services.people.consents import require_consent
-from app.services.results import RowWith
+from app.services.results import Page, RowWith, paginate
 from app.services.stations import opening_hours, qr_codes, training
 
 VIA_BY_KIND = {
@@ -333,6 +334,17 @@ def get_check_in(account: Account, check_in_id: int) -> RowWith:
     if row is None:
         raise APIError(404, "check_in_not_found", f"No check-in {check_in_id} of yours.")
     return _shown(account, row, repeated=True)
+
+
+def list_mine(account: Account, page: int = 1, per_page: int = 20) -> Page:
+    """Return one page of the caller's own check-ins, newest first, with the station or event."""
+    return paginate(
+        sa.select(CheckIn).where(CheckIn.account_id == account.id),
+        page,
+        per_page,
+        order_by=(CheckIn.created_at.desc(), CheckIn.id.desc()),
+        options=(selectinload(CheckIn.station), selectinload(CheckIn.event)),
+    )
 
 
 def purge_token_uses(older_than_hours: int = 24) -> int:

@@ -25,7 +25,7 @@ from app.services.people.consents import require_consent
 from app.services.people.places import locate
 from app.services.people.scoping import get_in_scope, in_scope
 from app.services.results import Page, RowWith, paginate
-from app.services.stations import qr_codes, training
+from app.services.stations import live_fairs, qr_codes, training
 from app.services.stations.stations import MANAGE_ROLES, circle_by_code, get_station
 
 # Who may schedule and edit events: station managers, station staff, township admins.
@@ -97,8 +97,11 @@ def create(actor: Account, values: dict, ip: str | None) -> RowWith:
     if not in_scope(event, actor):
         raise Forbidden("out_of_scope", "This place is outside your area.")
     _check_window(event)
+    live_fairs.apply_channels(event, values)
     db.session.add(event)
     db.session.flush()
+    if "job_ids" in values:
+        live_fairs.set_jobs(actor, event, values["job_ids"])
     audit.commit(
         "event.create",
         actor=actor,
@@ -107,7 +110,7 @@ def create(actor: Account, values: dict, ip: str | None) -> RowWith:
         ip=ip,
         detail={"title": event.title},
     )
-    return shown([event])[0]
+    return shown([event], detail=True)[0]
 
 
 def public_event(event_id: int) -> Event:
@@ -120,7 +123,7 @@ def public_event(event_id: int) -> Event:
 
 def event_for(account: Account | None, event_id: int) -> RowWith:
     """Return one event as shown, with whether the caller (when logged in) signed up."""
-    return shown([public_event(event_id)], account)[0]
+    return shown([public_event(event_id)], account, detail=True)[0]
 
 
 def get_event(actor: Account, event_id: int) -> Event:
@@ -146,6 +149,9 @@ def update(actor: Account, event_id: int, values: dict, ip: str | None) -> RowWi
         if not in_scope(event, actor):
             raise Forbidden("out_of_scope", "This place is outside your area.")
     _check_window(event)
+    live_fairs.apply_channels(event, values)
+    if "job_ids" in values:
+        live_fairs.set_jobs(actor, event, values["job_ids"])
     if event.capacity is not None and signup_count(event.id) > event.capacity:
         raise ValidationFailed(
             "capacity", "More people have signed up than this capacity.", code="capacity_below_signups"
@@ -158,7 +164,7 @@ def update(actor: Account, event_id: int, values: dict, ip: str | None) -> RowWi
         ip=ip,
         detail={"fields": sorted(values)},
     )
-    return shown([event])[0]
+    return shown([event], detail=True)[0]
 
 
 def list_events(
@@ -167,12 +173,17 @@ def list_events(
     circle: str | None = None,
     include_past: bool = False,
     account: Account | None = None,
+    live: bool | None = None,
 ) -> Page:
     """Return one page of scheduled events, soonest first (not yet ended unless include_past).
 
     Staff-only trainings are listed to staff only: a resident could not sign up for them.
+    `live` true lists the live job fairs only (those with a Channels id), false the others.
     """
     statement = sa.select(Event).where(Event.status == EventStatus.scheduled)
+    if live is not None:
+        has_channel = Event.channels_finder_id.is_not(None)
+        statement = statement.where(has_channel if live else sa.not_(has_channel))
     if account is None or not account.is_staff:
         statement = statement.where(Event.audience != "staff")
     if not include_past:
@@ -193,18 +204,24 @@ def list_events(
     return found
 
 
-def shown(items: list[Event], account: Account | None = None) -> list[RowWith]:
-    """Return events with their live sign-up counts (one query) and, for a caller, their own sign-up.
+def shown(items: list[Event], account: Account | None = None, detail: bool = False) -> list[RowWith]:
+    """Return events with their live sign-up and presented-job counts (a query each), their stream,
+    and, for a caller, their own sign-up; `detail` adds the presented jobs themselves.
 
     `mine` is None without a logged-in caller.
     """
-    counts = signup_counts([event.id for event in items])
-    mine = signed_up_ids(account, [event.id for event in items]) if account is not None else set()
+    ids = [event.id for event in items]
+    counts = signup_counts(ids)
+    job_counts = live_fairs.jobs_counts(ids)
+    mine = signed_up_ids(account, ids) if account is not None else set()
     return [
         RowWith(
             event,
             signup_total=counts.get(event.id, 0),
             mine=event.id in mine if account is not None else None,
+            live=live_fairs.live_of(event),
+            jobs_count=job_counts.get(event.id, 0),
+            **({"jobs": live_fairs.presented_jobs(event.id)} if detail else {}),
         )
         for event in items
     ]

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from app.common import clock
 from app.common.clock import local_day
-from app.errors import Conflict, Forbidden, ValidationFailed
+from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
 from app.models import Account, CheckIn, Resident, Role, ServeOutcome, Station, StationStaff, utcnow
 from app.queues import enqueue_after_commit
@@ -15,16 +15,20 @@ from app.services.results import Page, RowWith, paginate
 from app.services.stations.events import get_event
 from app.services.stations.stations import get_station
 
+# The unique index of (queue_key, queue_number): a queue in number order.
+QUEUE_INDEX = "uq_check_ins_queue_key_queue_number"
 # Who may mark check-ins served (supervisors watch, grid workers visit homes).
 SERVE_ROLES = frozenset(
     {Role.station_staff, Role.operator, Role.township_admin, Role.district_admin, Role.city_admin}
 )
 
 
-def _listing(statement, served: bool | None, page: int, per_page: int) -> Page:
+def _listing(statement, served: bool | None, page: int, per_page: int, called: bool | None = None) -> Page:
     """Return one page of check-ins in queue order, each with the person behind it."""
     if served is not None:
         statement = statement.where(CheckIn.served_at.is_not(None) if served else CheckIn.served_at.is_(None))
+    if called is not None:
+        statement = statement.where(CheckIn.called_at.is_not(None) if called else CheckIn.called_at.is_(None))
     # Queue order, then the out-of-hours visits (no number) by time: NULLs sort first otherwise.
     order = (CheckIn.queue_number.is_(None), CheckIn.queue_number, CheckIn.id)
     found = paginate(statement, page, per_page, order_by=order)
@@ -34,14 +38,73 @@ def _listing(statement, served: bool | None, page: int, per_page: int) -> Page:
 
 
 def list_for_station(
-    actor: Account, station_id: int, day: date | None, served: bool | None, page: int = 1, per_page: int = 200
+    actor: Account,
+    station_id: int,
+    day: date | None,
+    served: bool | None,
+    page: int = 1,
+    per_page: int = 200,
+    called: bool | None = None,
 ) -> Page:
     """Return one page of a station's check-ins of one local day (default today), in queue order."""
     station = get_station(actor, station_id)
     statement = sa.select(CheckIn).where(
         CheckIn.station_id == station.id, CheckIn.event_id.is_(None), CheckIn.day == (day or local_day())
     )
-    return _listing(statement, served, page, per_page)
+    return _listing(statement, served, page, per_page, called)
+
+
+def call_next(actor: Account, station_id: int) -> RowWith:
+    """Call today's next waiting visitor at a station to this clerk's counter (叫号).
+
+    The first check-in in queue order with a number, not served and not called, is locked and
+    marked called in one transaction; a second clerk calling at the same moment skips the locked
+    row (SKIP LOCKED) and gets the one after, so two clerks never call the same visitor. A clerk
+    serves the visitor they called before calling another (409 serve_current_first).
+    """
+    if actor.role not in SERVE_ROLES:
+        raise Forbidden("role_forbidden", "Your role may not call visitors.")
+    station = get_station(actor, station_id)
+    if actor.role == Role.station_staff and not db.session.scalar(
+        sa.select(StationStaff.station_id).where(
+            StationStaff.station_id == station.id, StationStaff.account_id == actor.id
+        )
+    ):
+        raise Forbidden("role_forbidden", "Only the staff of this station call its visitors.")
+    actor_id, today = actor.id, local_day()
+    todays = (CheckIn.station_id == station.id, CheckIn.event_id.is_(None), CheckIn.day == today)
+    current = db.session.scalar(
+        sa.select(CheckIn)
+        .where(*todays, CheckIn.called_by_id == actor_id, CheckIn.served_at.is_(None))
+        .order_by(CheckIn.called_at.desc(), CheckIn.id.desc())
+        .limit(1)
+    )
+    if current is not None:
+        raise Conflict(
+            "serve_current_first",
+            f"Serve number {current.queue_number} (check-in {current.id}), called to you, "
+            "before calling the next.",
+            field="check_in_id",
+        )
+    # Walked in number order along the queue's own unique index, so the lock takes the rows up
+    # to the first one waiting, not the whole day (a sort would lock every row it read first).
+    statement = sa.select(CheckIn).where(
+        CheckIn.queue_key == f"s{station.id}:{today.isoformat()}",
+        CheckIn.queue_number.is_not(None),
+        CheckIn.served_at.is_(None),
+        CheckIn.called_at.is_(None),
+    )
+    for dialect in ("mysql", "mariadb"):
+        statement = statement.with_hint(CheckIn, f"FORCE INDEX ({QUEUE_INDEX})", dialect)
+    row = db.session.scalar(
+        statement.order_by(CheckIn.queue_number).limit(1).with_for_update(skip_locked=True)
+    )
+    if row is None:
+        db.session.rollback()
+        raise NotFound("queue_empty", "Nobody is waiting at this station.")
+    row.called_at, row.called_by_id = utcnow(), actor_id
+    db.session.commit()
+    return RowWith(row, person=_people([row]).get(row.resident_id))
 
 
 def list_for_event(
