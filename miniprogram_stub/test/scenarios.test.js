@@ -86,7 +86,7 @@ test('a grid worker: logs in, loads the checklist, records a visit offline, sync
   phone.ctl.location = { latitude: 29.7265, longitude: 118.3415 }
 
   await phone.staffLogIn('demo-grid-341002001001')
-  expect(phone.ctl.lastNavigation()).toEqual({ api: 'redirectTo', url: '/pages/grid-checklist/index' })
+  expect(phone.ctl.lastNavigation()).toEqual({ api: 'reLaunch', url: '/pages/grid-checklist/index' })
   const checklist = await phone.follow()
   const household = checklist.data.items.find((item) => item.key === 'DEMO-03')
   expect(household.zeroEmployment).toBe(true)

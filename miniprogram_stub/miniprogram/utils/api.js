@@ -41,6 +41,12 @@ function clearSession() {
   wx.removeStorageSync(SESSION_KEY)
 }
 
+/** Record the account's new role (a resident who registered or claimed a business is an employer now). */
+function setRole(role) {
+  const current = session()
+  if (current) wx.setStorageSync(SESSION_KEY, { ...current, role })
+}
+
 /** Turn a non-2xx answer into an ApiError (the envelope when there is one). */
 function toError(statusCode, body) {
   const envelope = body && typeof body === 'object' && body.error ? body.error : null
@@ -258,6 +264,7 @@ module.exports = {
   logout,
   session,
   clearSession,
+  setRole,
   showError,
   newClientId: clientId.create,
 }

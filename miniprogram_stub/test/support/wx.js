@@ -76,7 +76,8 @@ function createWx({ wechatBase, openid, phone, app } = {}) {
     online: true,
     location: { latitude: 29.7155, longitude: 118.3175 }, // 城中 station, 屯溪
     scanResult: null, // string | null (null: the person cancels)
-    chosenFiles: [], // [{ path, name, size }] for chooseMessageFile
+    chosenFiles: [], // [{ path, name, size }] for chooseMessageFile and chooseMedia
+    chosenLocation: null, // {name, address, latitude, longitude} for chooseLocation (null: cancel)
     files: {}, // temporary path → the real file on disk
     subscribeAnswer: (ids) => Object.fromEntries(ids.map((id) => [id, 'accept'])),
     modalConfirm: true,
@@ -87,6 +88,11 @@ function createWx({ wechatBase, openid, phone, app } = {}) {
     apiDown: false, // our server unreachable while WeChat itself answers
     calls: [], // every wx.request / uploadFile: { method, url, path, statusCode }
     phoneCalls: [],
+    clipboard: null, // the text wx.setClipboardData copied last
+    channels: [], // wx.openChannelsLive / openChannelsActivity: { api, finderUserName, feedId, nonceId }
+    previews: [], // wx.previewImage / showShareImageMenu: { api, urls | path }
+    savedImages: [], // wx.saveImageToPhotosAlbum: the real files saved
+    albumAllowed: true, // false: the person refuses 保存到相册
     pullDownStopped: 0,
     inflight: 0,
     lastPhoneCode: null,
@@ -305,6 +311,27 @@ function createWx({ wechatBase, openid, phone, app } = {}) {
       finish(options, null, { tempFiles, errMsg: 'chooseMessageFile:ok' })
     },
 
+    chooseMedia(options) {
+      // Photos from the album or the camera (ctl.chosenFiles, as for chooseMessageFile).
+      if (!ctl.chosenFiles.length) return finish(options, { errMsg: 'chooseMedia:fail cancel' })
+      const tempFiles = ctl.chosenFiles.slice(0, options.count || 9).map((file) => {
+        const temporary = `wxfile://tmp_${Math.random().toString(16).slice(2, 14)}${path.extname(file.path)}`
+        ctl.files[temporary] = file.path
+        return { tempFilePath: temporary, size: fs.statSync(file.path).size, fileType: 'image' }
+      })
+      finish(options, null, { tempFiles, type: 'image', errMsg: 'chooseMedia:ok' })
+    },
+
+    chooseLocation(options) {
+      // The map picker: ctl.chosenLocation {name, address, latitude, longitude}, null: cancelled.
+      // WeChat refuses it unless app.json declares it (requiredPrivateInfos).
+      if (app && !(app.requiredPrivateInfos || []).includes('chooseLocation')) {
+        throw new Error("wx.chooseLocation is not declared in app.json's requiredPrivateInfos")
+      }
+      if (!ctl.chosenLocation) return finish(options, { errMsg: 'chooseLocation:fail cancel' })
+      finish(options, null, { ...ctl.chosenLocation, errMsg: 'chooseLocation:ok' })
+    },
+
     getNetworkType(options) {
       finish(options, null, { networkType: ctl.online ? 'wifi' : 'none', errMsg: 'getNetworkType:ok' })
     },
@@ -347,6 +374,64 @@ function createWx({ wechatBase, openid, phone, app } = {}) {
     makePhoneCall(options) {
       ctl.phoneCalls.push(options.phoneNumber)
       finish(options, null, { errMsg: 'makePhoneCall:ok' })
+    },
+    setClipboardData(options) {
+      ctl.clipboard = String(options.data) // what the person can paste elsewhere
+      finish(options, null, { errMsg: 'setClipboardData:ok' })
+    },
+
+    // 视频号: a live stream (finder id) or one video, a replay (finder id, feed id, nonce id).
+    openChannelsLive(options) {
+      if (!/^sph[0-9A-Za-z_-]{4,60}$/.test(options.finderUserName || '')) {
+        return finish(options, { errMsg: 'openChannelsLive:fail invalid finderUserName' })
+      }
+      ctl.channels.push({ api: 'openChannelsLive', finderUserName: options.finderUserName })
+      finish(options, null, { errMsg: 'openChannelsLive:ok' })
+    },
+    openChannelsActivity(options) {
+      if (!options.finderUserName || !options.feedId) {
+        return finish(options, { errMsg: 'openChannelsActivity:fail invalid feedId' })
+      }
+      ctl.channels.push({
+        api: 'openChannelsActivity',
+        finderUserName: options.finderUserName,
+        feedId: options.feedId,
+        nonceId: options.nonceId,
+      })
+      finish(options, null, { errMsg: 'openChannelsActivity:ok' })
+    },
+
+    // downloadFile: a real GET, the body kept as a temporary file (http://tmp/… as WeChat names it).
+    downloadFile(options) {
+      return exchange('downloadFile', 'GET', options.url, { ...(options.header || {}) }, null, options, (response) => {
+        const temporary = `http://tmp/wxshim_${Math.random().toString(16).slice(2, 14)}`
+        const file = path.join(require('os').tmpdir(), path.basename(temporary))
+        fs.writeFileSync(file, response.body)
+        ctl.files[temporary] = file
+        return { statusCode: response.statusCode, tempFilePath: temporary, errMsg: 'downloadFile:ok' }
+      })
+    },
+    previewImage(options) {
+      ctl.previews.push({ api: 'previewImage', urls: options.urls, current: options.current })
+      finish(options, null, { errMsg: 'previewImage:ok' })
+    },
+    openDocument(options) {
+      // A downloaded document opened in WeChat's viewer (recorded with its bytes' file).
+      if (!ctl.files[options.filePath]) return finish(options, { errMsg: 'openDocument:fail file not found' })
+      ctl.previews.push({ api: 'openDocument', path: options.filePath, file: ctl.files[options.filePath] })
+      finish(options, null, { errMsg: 'openDocument:ok' })
+    },
+    showShareImageMenu(options) {
+      if (!ctl.files[options.path]) return finish(options, { errMsg: 'showShareImageMenu:fail file not found' })
+      ctl.previews.push({ api: 'showShareImageMenu', path: options.path })
+      finish(options, null, { errMsg: 'showShareImageMenu:ok' })
+    },
+    saveImageToPhotosAlbum(options) {
+      if (!ctl.albumAllowed) return finish(options, { errMsg: 'saveImageToPhotosAlbum:fail auth deny' })
+      const file = ctl.files[options.filePath]
+      if (!file) return finish(options, { errMsg: 'saveImageToPhotosAlbum:fail file not found' })
+      ctl.savedImages.push(file)
+      finish(options, null, { errMsg: 'saveImageToPhotosAlbum:ok' })
     },
   }
   /** Why WeChat would refuse this navigation (as its errMsg), or null. */

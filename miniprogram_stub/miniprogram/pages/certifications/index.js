@@ -6,6 +6,7 @@ const api = require('../../utils/api')
 const { confirm } = require('../../utils/dialog')
 const format = require('../../utils/format')
 const messages = require('../../utils/messages')
+const nav = require('../../utils/nav')
 
 const MAX_BYTES = 10 * 1024 * 1024 // the server's UPLOAD_MAX_BYTES: refuse before sending 10 MB
 const FILE_EXTENSIONS = ['pdf', 'doc', 'docx', 'jpg', 'jpeg', 'png']
@@ -86,11 +87,13 @@ Page({
   },
 
   onLoad() {
+    this.allowed = nav.guard(['resident'])
     // The application's client id, kept until the server answers it (a retry gets the same row).
     this.clientId = api.newClientId()
   },
 
   onShow() {
+    if (!this.allowed) return undefined
     return this.load()
   },
 

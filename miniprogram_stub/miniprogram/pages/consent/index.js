@@ -4,6 +4,7 @@
 // shown, so a text published meanwhile is shown and asked again, never accepted unseen.
 const api = require('../../utils/api')
 const dialog = require('../../utils/dialog')
+const nav = require('../../utils/nav')
 
 const BASE = ['service_agreement', 'privacy_notice']
 
@@ -26,6 +27,7 @@ Page({
   },
 
   onLoad(query = {}) {
+    if (!nav.guard(['resident'])) return undefined
     const asked = decodeURIComponent(query.purposes || '')
     this.asked = asked ? asked.split(',').filter(Boolean) : null
     return this.load()

@@ -94,6 +94,16 @@ Page({
     return this.loadPage(1)
   },
 
+  /** 为你推荐: jobs that fit my résumé (a resident's; logging in happens there). */
+  onRecommendedTap() {
+    wx.navigateTo({ url: '/pages/recommended/index' })
+  },
+
+  /** 招聘会 · 直播带岗: upcoming events near the phone. */
+  onEventsTap() {
+    wx.navigateTo({ url: '/pages/events/index' })
+  },
+
   onJobTap(event) {
     const id = event.detail && event.detail.id ? event.detail.id : event.currentTarget.dataset.id
     wx.navigateTo({ url: `/pages/job-detail/index?id=${id}` })

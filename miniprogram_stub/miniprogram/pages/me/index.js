@@ -3,6 +3,8 @@
 const api = require('../../utils/api')
 const format = require('../../utils/format')
 const location = require('../../utils/location')
+const nav = require('../../utils/nav')
+const roles = require('../../utils/roles')
 const subscriptions = require('../../utils/subscriptions')
 
 // The one-time templates the "订阅岗位提醒" button asks for: each accept is one message.
@@ -13,6 +15,8 @@ const RECORD_KEY = 'record_update'
 const PHONE_CODE_USED = '手机号授权已失效，请重新点击绑定'
 // Coming back to the tab without a network: the page keeps what it showed and says so.
 const OFFLINE_NOTE = '网络不可用，显示的是上次获取的信息'
+// The pages the 求职 and 办事 cards open.
+const ME_LINKS = ['applications', 'recommended', 'events', 'my-check-ins', 'policies', 'claims', 'notices']
 const DAILY_CAPS = Array.from({ length: 21 }, (unused, n) => String(n)) // the API allows 0–20
 
 /** GET /me as the page shows it (the server already masks the phone). */
@@ -57,6 +61,9 @@ Page({
   },
 
   onLoad() {
+    // An employer's own pages are elsewhere (GET /me is a resident's); staff keep the login links here.
+    this.allowed = nav.guard(Object.keys(roles.TABS).filter((role) => role !== 'employer'))
+    if (!this.allowed) return undefined
     return this.load()
   },
 
@@ -66,6 +73,7 @@ Page({
    * and the alerts are fetched again, quietly. The first show follows onLoad's own load.
    */
   onShow() {
+    if (!this.allowed) return Promise.resolve()
     if (!this.shown) {
       this.shown = true
       return Promise.resolve()
@@ -431,6 +439,17 @@ Page({
 
   onResumeTap() {
     wx.navigateTo({ url: '/pages/resume/index' })
+  },
+
+  /** 求职 and 办事 links (我的应聘, 为你推荐, 招聘会, 我的签到, 我的政策, 我的申领, 通知公告). */
+  onOpenTap(event) {
+    const page = event.currentTarget.dataset.page
+    if (ME_LINKS.includes(page)) wx.navigateTo({ url: `/pages/${page}/index` })
+  },
+
+  /** 我是企业: register the business (the account becomes an employer's). */
+  onEmployerTap() {
+    wx.navigateTo({ url: '/pages/employer-register/index' })
   },
 
   /** 协议与授权: what I agreed to, withdrawing it, asking for my data to be deleted. */

@@ -3,6 +3,7 @@
 // latest question waiting for me. The server updates my record (docs/PLACEMENTS.md).
 const api = require('../../utils/api')
 const format = require('../../utils/format')
+const nav = require('../../utils/nav')
 
 // The reasons for leaving, as the server names them (LeftReason).
 const REASONS = [
@@ -57,10 +58,12 @@ Page({
   },
 
   onLoad(query) {
+    this.allowed = nav.guard(['resident'])
     this.id = Number((query && query.id) || 0)
   },
 
   onShow() {
+    if (!this.allowed) return undefined
     return this.load()
   },
 

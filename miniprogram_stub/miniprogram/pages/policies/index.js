@@ -3,6 +3,7 @@
 // Worked out by the server (GET /me/policies); docs/POLICIES.md "Matching: policies find people".
 const api = require('../../utils/api')
 const format = require('../../utils/format')
+const nav = require('../../utils/nav')
 
 const CLAIM_STATUS_NAMES = {
   submitted: '已提交',
@@ -37,6 +38,7 @@ function matchOf(item) {
     reasons: (item.trace || []).filter((step) => step.held).map((step) => step.text),
     claimed: item.status === 'claimed',
     claimStatus: CLAIM_STATUS_NAMES[item.claim_status] || '',
+    claimId: item.claim_id || 0,
   }
 }
 
@@ -49,10 +51,12 @@ Page({
   data: { loading: true, loaded: false, message: '', matches: [], nearMisses: [], focus: 0 },
 
   onLoad(query) {
+    this.allowed = nav.guard(['resident'])
     this.setData({ focus: Number((query && query.match) || 0) })
   },
 
   onShow() {
+    if (!this.allowed) return undefined
     return this.load()
   },
 
@@ -71,5 +75,10 @@ Page({
     } finally {
       this.setData({ loading: false })
     }
+  },
+
+  /** 申领 (or 查看申领 once claimed): 我的申领 opens with this match's claim form. */
+  onClaimTap(event) {
+    wx.navigateTo({ url: `/pages/claims/index?match=${event.currentTarget.dataset.id}` })
   },
 })

@@ -4,6 +4,7 @@
 // tap repeated after a lost answer gets the registration made the first time, not a 409.
 const api = require('../../utils/api')
 const format = require('../../utils/format')
+const nav = require('../../utils/nav')
 
 const REASONS = ['合同到期', '企业关停、裁员', '个人原因辞职', '被解除劳动合同', '毕业未就业', '其他']
 const SELF_KINDS = ['self_employed', 'flexible'].map((value) => ({ value, name: format.EMPLOYMENT_KIND_NAMES[value] }))
@@ -59,6 +60,7 @@ Page({
   },
 
   onLoad(query) {
+    if (!nav.guard(['resident'])) return
     const kind = query && query.kind === 'employment' ? 'employment' : 'unemployment'
     this.setData({ kind, today: today() })
     wx.setNavigationBarTitle({ title: kind === 'employment' ? '就业登记' : '失业登记' })

@@ -5,6 +5,7 @@
 const api = require('../../utils/api')
 const { confirm } = require('../../utils/dialog')
 const format = require('../../utils/format')
+const nav = require('../../utils/nav')
 
 /** Today on the phone's clock as 'YYYY-MM-DD' (the date picker's end; the server checks again). */
 function today() {
@@ -64,6 +65,7 @@ Page({
   },
 
   onLoad() {
+    this.allowed = nav.guard(['resident'])
     // Client ids of follow-ups not yet answered, by registration: a retry after a lost answer
     // sends the same one, and the server records the follow-up once.
     this.followUpIds = {}
@@ -71,6 +73,7 @@ Page({
 
   /** Back from the form (or from elsewhere): the list again. */
   onShow() {
+    if (!this.allowed) return undefined
     return this.load()
   },
 

@@ -4,6 +4,7 @@ const api = require('../../utils/api')
 const { confirm } = require('../../utils/dialog')
 const format = require('../../utils/format')
 const messages = require('../../utils/messages')
+const nav = require('../../utils/nav')
 
 const MAX_BYTES = 10 * 1024 * 1024 // the server's UPLOAD_MAX_BYTES: refuse before sending 10 MB
 const SKILL_MAX_CHARS = 20 // the server's limits on skills
@@ -105,6 +106,7 @@ Page({
   },
 
   onLoad() {
+    if (!nav.guard(['resident'])) return undefined
     return this.load()
   },
 

@@ -1,11 +1,16 @@
-// Staff login for grid workers (网格员): username and password; grid workers and operators go on
-// to the visit checklist, any other staff role is logged out again (this app has no pages for it).
+// Staff login (网格员、服务站工作人员、经办人员、管理人员): username and password; every staff role
+// lands on its own home (utils/roles.js). An account with a second factor is told to use the
+// console (totp_required: this app has no code field); a non-staff account is logged out again.
 const api = require('../../utils/api')
-const config = require('../../utils/config')
+const roles = require('../../utils/roles')
 
-const CHECKLIST_PAGE = '/pages/grid-checklist/index'
-// Who may record visits (the server's VISIT_ROLES): grid workers, and operators who visit themselves.
-const NOT_FOR_YOU = '此入口仅供网格员使用'
+// Residents and employers log in with WeChat, never here.
+const NOT_STAFF = '此入口仅供工作人员使用，居民和企业请直接使用小程序'
+
+/** Whether a role is one of the staff roles this app has pages for. */
+function isStaff(role) {
+  return !!role && role !== 'resident' && role !== 'employer' && !!roles.TABS[role]
+}
 
 Page({
   data: {
@@ -16,10 +21,10 @@ Page({
   },
 
   onLoad() {
-    // Already logged in as a grid worker (a token that has not lapsed yet): straight to the work.
+    // Already logged in as staff (a token that has not lapsed yet): straight to the work.
     const current = api.session()
-    if (current && current.kind === 'staff' && config.GRID_ROLES.includes(current.role)) {
-      wx.redirectTo({ url: CHECKLIST_PAGE })
+    if (current && current.kind === 'staff' && isStaff(current.role)) {
+      wx.reLaunch({ url: roles.homeOf(current.role) })
     }
   },
 
@@ -31,7 +36,7 @@ Page({
     this.setData({ password: String(event.detail.value || ''), message: '' })
   },
 
-  /** Log in; the server's refusal (wrong password, locked, disabled) is shown in Chinese. */
+  /** Log in; the server's refusal (wrong password, locked, disabled, TOTP) is shown in Chinese. */
   async onSubmit() {
     const { username, password } = this.data
     if (this.data.submitting) return
@@ -42,15 +47,16 @@ Page({
     this.setData({ submitting: true, message: '' })
     try {
       const session = await api.staffLogin(username, password)
-      if (!config.GRID_ROLES.includes(session.role)) {
-        // A valid account of another role: do not leave its token on this phone.
+      if (!isStaff(session.role)) {
+        // Not a staff account: do not leave its token on this phone.
         await api.logout()
-        this.setData({ message: NOT_FOR_YOU, password: '' })
-        wx.showModal({ title: '提示', content: NOT_FOR_YOU, showCancel: false })
+        this.setData({ message: NOT_STAFF, password: '' })
+        wx.showModal({ title: '提示', content: NOT_STAFF, showCancel: false })
         return
       }
       this.setData({ password: '' })
-      wx.redirectTo({ url: CHECKLIST_PAGE })
+      // The role's own tabs from here on; nothing of the resident's pages stays below.
+      wx.reLaunch({ url: roles.homeOf(session.role) })
     } catch (error) {
       this.setData({ message: error.message, password: '' })
       api.showError(error)
