@@ -138,6 +138,11 @@ def _recent(
     return db.session.scalar(statement.order_by(CheckIn.id.desc()).limit(1))
 
 
+def station_queue_key(station_id: int, day) -> str:
+    """Return the key of a station's queue of one local day (its numbers start at 1 each day)."""
+    return f"s{station_id}:{day.isoformat()}"
+
+
 def next_queue_number(key: str) -> int:
     """Take the next number of a queue, atomically: one upsert, whose row lock lasts until commit."""
     now = utcnow()
@@ -255,7 +260,7 @@ def _record(account: Account, values: dict) -> tuple[CheckIn, bool]:
     )
     # The queue counter is taken last: its row lock is the one every check-in here waits on.
     # An out-of-hours visit takes no number (the key stays: it names the station's day).
-    row.queue_key = f"e{event.id}" if event is not None else f"s{station.id}:{day.isoformat()}"
+    row.queue_key = f"e{event.id}" if event is not None else station_queue_key(station.id, day)
     row.queue_number = next_queue_number(row.queue_key) if in_queue else None
     db.session.add(row)
     try:

@@ -12,6 +12,7 @@ from app.models import Account, CheckIn, Resident, Role, ServeOutcome, Station, 
 from app.queues import enqueue_after_commit
 from app.services.people.scoping import get_in_scope, scoped
 from app.services.results import Page, RowWith, paginate
+from app.services.stations.check_ins import station_queue_key
 from app.services.stations.events import get_event
 from app.services.stations.stations import get_station
 
@@ -89,7 +90,7 @@ def call_next(actor: Account, station_id: int) -> RowWith:
     # Walked in number order along the queue's own unique index, so the lock takes the rows up
     # to the first one waiting, not the whole day (a sort would lock every row it read first).
     statement = sa.select(CheckIn).where(
-        CheckIn.queue_key == f"s{station.id}:{today.isoformat()}",
+        CheckIn.queue_key == station_queue_key(station.id, today),
         CheckIn.queue_number.is_not(None),
         CheckIn.served_at.is_(None),
         CheckIn.called_at.is_(None),

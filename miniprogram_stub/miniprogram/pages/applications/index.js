@@ -5,6 +5,7 @@ const config = require('../../utils/config')
 const { confirm } = require('../../utils/dialog')
 const format = require('../../utils/format')
 const nav = require('../../utils/nav')
+const { pagedList } = require('../../utils/paged-list')
 
 // The applicant may withdraw until the employer decides (the server's WITHDRAWABLE).
 const WITHDRAWABLE = ['submitted', 'viewed', 'interview']
@@ -27,6 +28,10 @@ function rowOf(item) {
 }
 
 Page({
+  ...pagedList(function fetch(page) {
+    return api.request('/applications', { data: { page, per_page: config.PAGE_SIZE } })
+  }, rowOf),
+
   data: { items: [], page: 0, hasMore: true, loading: false, loaded: false, message: '', busyId: 0 },
 
   onLoad() {
@@ -37,30 +42,6 @@ Page({
   onShow() {
     if (!this.allowed) return undefined
     return this.loadPage(1)
-  },
-
-  onPullDownRefresh() {
-    return this.loadPage(1).then(() => wx.stopPullDownRefresh())
-  },
-
-  onReachBottom() {
-    if (!this.data.hasMore || this.data.loading) return Promise.resolve()
-    return this.loadPage(this.data.page + 1)
-  },
-
-  async loadPage(page) {
-    this.setData({ loading: true, message: '' })
-    try {
-      const answer = await api.request('/applications', { data: { page, per_page: config.PAGE_SIZE } })
-      const rows = answer.items.map(rowOf)
-      const items = page === 1 ? rows : this.data.items.concat(rows)
-      this.setData({ items, page, hasMore: items.length < answer.total, loaded: true })
-    } catch (error) {
-      this.setData({ message: error.message })
-      if (!this.data.loaded) api.showError(error)
-    } finally {
-      this.setData({ loading: false })
-    }
   },
 
   onJobTap(event) {

@@ -9,6 +9,7 @@ const config = require('../../utils/config')
 const { confirm } = require('../../utils/dialog')
 const format = require('../../utils/format')
 const nav = require('../../utils/nav')
+const { pagedList } = require('../../utils/paged-list')
 
 const CLAIM_STATUS_NAMES = {
   submitted: '已提交',
@@ -87,7 +88,15 @@ function matchOf(item) {
 
 const EMPTY_FORM = { bankName: '', accountHolder: '', bankAccount: '', confirmed: false, note: '' }
 
+// The paged list of my claims (this page's loadPage adds the open claim's refresh to it).
+const list = pagedList(function fetch(page) {
+  return api.request('/claims', { data: { page, per_page: config.PAGE_SIZE } })
+}, rowOf)
+
 Page({
+  onPullDownRefresh: list.onPullDownRefresh,
+  onReachBottom: list.onReachBottom,
+
   data: {
     items: [],
     page: 0,
@@ -119,29 +128,9 @@ Page({
     return this.loadPage(1)
   },
 
-  onPullDownRefresh() {
-    return this.loadPage(1).then(() => wx.stopPullDownRefresh())
-  },
-
-  onReachBottom() {
-    if (!this.data.hasMore || this.data.loading) return Promise.resolve()
-    return this.loadPage(this.data.page + 1)
-  },
-
+  /** The list's page, and on page 1 the claim shown in full again (staff may have moved it on). */
   async loadPage(page) {
-    this.setData({ loading: true, message: '' })
-    try {
-      const answer = await api.request('/claims', { data: { page, per_page: config.PAGE_SIZE } })
-      const rows = answer.items.map(rowOf)
-      const items = page === 1 ? rows : this.data.items.concat(rows)
-      this.setData({ items, page, hasMore: items.length < answer.total, loaded: true })
-    } catch (error) {
-      this.setData({ message: error.message })
-      if (!this.data.loaded) api.showError(error)
-    } finally {
-      this.setData({ loading: false })
-    }
-    // The claim shown in full moves on too (staff returned it, a step was taken elsewhere).
+    await list.loadPage.call(this, page)
     if (page === 1 && this.data.openId) await this.showClaim(this.data.openId)
   },
 

@@ -5,6 +5,7 @@ const checkInCode = require('../../utils/check-in-code')
 const config = require('../../utils/config')
 const format = require('../../utils/format')
 const nav = require('../../utils/nav')
+const { pagedList } = require('../../utils/paged-list')
 
 // What came of a visit (the server's ServeOutcome), as the visitor reads it.
 const OUTCOME_NAMES = {
@@ -35,6 +36,10 @@ function rowOf(item) {
 }
 
 Page({
+  ...pagedList(function fetch(page) {
+    return api.request('/me/check-ins', { data: { page, per_page: config.PAGE_SIZE } })
+  }, rowOf),
+
   data: { items: [], page: 0, hasMore: true, loading: false, loaded: false, message: '' },
 
   onLoad() {
@@ -44,31 +49,6 @@ Page({
   onShow() {
     if (!this.allowed) return undefined
     return this.loadPage(1)
-  },
-
-  onPullDownRefresh() {
-    return this.loadPage(1).then(() => wx.stopPullDownRefresh())
-  },
-
-  onReachBottom() {
-    if (!this.data.hasMore || this.data.loading) return Promise.resolve()
-    return this.loadPage(this.data.page + 1)
-  },
-
-  async loadPage(page) {
-    this.setData({ loading: true, message: '' })
-    try {
-      const answer = await api.request('/me/check-ins', { data: { page, per_page: config.PAGE_SIZE } })
-      const rows = answer.items.map(rowOf)
-      const items = page === 1 ? rows : this.data.items.concat(rows)
-      const more = answer.has_more !== undefined ? answer.has_more : items.length < answer.total
-      this.setData({ items, page, hasMore: !!more, loaded: true })
-    } catch (error) {
-      this.setData({ message: error.message })
-      if (!this.data.loaded) api.showError(error)
-    } finally {
-      this.setData({ loading: false })
-    }
   },
 
   onScanTap() {

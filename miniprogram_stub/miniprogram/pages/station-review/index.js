@@ -112,26 +112,10 @@ Page({
     return this.reviewJob(Number(event.currentTarget.dataset.id), 'rejected')
   },
 
-  /** Approve (publish) or reject a job; a rejection says why (the employer reads it). */
-  async reviewJob(id, decision) {
-    const row = this.data.jobs.find((job) => job.id === id)
-    if (!row || this.data.busy) return
-    const reason = row.reason.trim()
-    if (decision === 'rejected' && !reason) {
-      wx.showToast({ title: '请填写驳回原因', icon: 'none' })
-      return
-    }
-    this.setData({ busy: true })
-    try {
-      const data = reason ? { decision, reason } : { decision }
-      await api.request(`/jobs/${id}/review`, { method: 'POST', data })
-      this.setData({ jobs: this.data.jobs.filter((job) => job.id !== id) })
-      wx.showToast({ title: decision === 'approved' ? '已发布' : '已驳回', icon: 'success' })
-    } catch (error) {
-      if (error.status !== 401) api.showError(error)
-    } finally {
-      this.setData({ busy: false })
-    }
+  /** Approve (publish) or reject a job. */
+  reviewJob(id, decision) {
+    const send = (data) => api.request(`/jobs/${id}/review`, { method: 'POST', data })
+    return this.decide('jobs', id, decision, send, '已发布')
   },
 
   onVerifyEmployerTap(event) {
@@ -142,9 +126,15 @@ Page({
     return this.verifyEmployer(Number(event.currentTarget.dataset.id), 'rejected')
   },
 
-  /** Verify or reject an employer (audited on the server); a rejection says why. */
-  async verifyEmployer(id, decision) {
-    const row = this.data.employers.find((employer) => employer.id === id)
+  /** Verify or reject an employer (audited on the server). */
+  verifyEmployer(id, decision) {
+    const send = (data) => api.request(`/employers/${id}/verify`, { method: 'POST', data })
+    return this.decide('employers', id, decision, send, '已认证')
+  },
+
+  /** Decide one row of a review list (`key`: jobs or employers); a rejection says why (the employer reads it). */
+  async decide(key, id, decision, send, doneTitle) {
+    const row = this.data[key].find((item) => item.id === id)
     if (!row || this.data.busy) return
     const reason = row.reason.trim()
     if (decision === 'rejected' && !reason) {
@@ -153,10 +143,9 @@ Page({
     }
     this.setData({ busy: true })
     try {
-      const data = reason ? { decision, reason } : { decision }
-      await api.request(`/employers/${id}/verify`, { method: 'POST', data })
-      this.setData({ employers: this.data.employers.filter((employer) => employer.id !== id) })
-      wx.showToast({ title: decision === 'verified' ? '已认证' : '已驳回', icon: 'success' })
+      await send(reason ? { decision, reason } : { decision })
+      this.setData({ [key]: this.data[key].filter((item) => item.id !== id) })
+      wx.showToast({ title: decision === 'rejected' ? '已驳回' : doneTitle, icon: 'success' })
     } catch (error) {
       if (error.status !== 401) api.showError(error)
     } finally {
