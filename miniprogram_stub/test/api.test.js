@@ -257,7 +257,7 @@ describe('utils/api.js', () => {
     expect(read('duplicate_exception_date', 422)).toBe('同一天的特殊安排填写了两次')
     expect(read('exception_hours_mismatch', 422)).toBe('特殊安排有误：休息日不填时间，开放日请填写开放时间')
     expect(read('totp_required', 401, 'totp_code')).toBe(
-      '此账号已开启二次验证，小程序不能输入验证码。请在电脑上登录管理后台，在“账号安全”中关闭二次验证后再试，或联系管理员',
+      '此账号已开启二次验证，小程序不能输入验证码，请在电脑上使用管理后台；区、市管理员以外的账号也可在管理后台“账号安全”中关闭二次验证后再用小程序',
     )
     expect(read('invalid_code', 401)).toBe('验证码错误或已使用过，请输入认证器上的新验证码')
     // A 503 without an envelope (a proxy in front of the API): unavailable, not "broken".

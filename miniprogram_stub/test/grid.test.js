@@ -93,7 +93,7 @@ describe('staff login', () => {
     const secret = await enrolTotp(YIQI_TWO)
     const phone = new Phone()
     const page = await phone.staffLogIn(YIQI_TWO, phone.backend.password)
-    const told = '此账号已开启二次验证，小程序不能输入验证码。请在电脑上登录管理后台，在“账号安全”中关闭二次验证后再试，或联系管理员'
+    const told = '此账号已开启二次验证，小程序不能输入验证码，请在电脑上使用管理后台；区、市管理员以外的账号也可在管理后台“账号安全”中关闭二次验证后再用小程序'
     expect(page.data.message).toBe(told)
     expect(phone.ctl.modals.at(-1).content).toBe(told)
     expect(phone.ctl.navigations).toEqual([])

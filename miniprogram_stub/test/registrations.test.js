@@ -99,6 +99,11 @@ describe('我的登记', () => {
     await phone.tap(form, 'onSubmit')
     expect(form.data.message).toMatch(/统一社会信用代码/)
     expect(posted).toEqual([])
+    // Of the right shape but with a wrong check character (the right one is P): caught as typed too.
+    await phone.tap(form, 'onInput', { field: 'employerUscc' }, { value: '91341000MA2N9Q8L7X' })
+    await phone.tap(form, 'onSubmit')
+    expect(form.data.message).toBe('统一社会信用代码校验位不符，请对照营业执照逐位核对（可不填）')
+    expect(posted).toEqual([])
     await phone.tap(form, 'onInput', { field: 'employerUscc' }, { value: '' })
 
     // A day after today (a phone whose clock is ahead): the server's refusal, in Chinese, on the field.

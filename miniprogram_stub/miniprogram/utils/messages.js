@@ -22,7 +22,7 @@ const BY_CODE = {
   too_many_attempts: '登录尝试过于频繁，请稍后再试',
   invalid_credentials: '用户名或密码错误',
   // A staff account with a second factor (TOTP, turned on in the console): this app has no code field.
-  totp_required: '此账号已开启二次验证，小程序不能输入验证码。请在电脑上登录管理后台，在“账号安全”中关闭二次验证后再试，或联系管理员',
+  totp_required: '此账号已开启二次验证，小程序不能输入验证码，请在电脑上使用管理后台；区、市管理员以外的账号也可在管理后台“账号安全”中关闭二次验证后再用小程序',
   invalid_code: '验证码错误或已使用过，请输入认证器上的新验证码',
   role_forbidden: '当前账号不能进行此操作',
   not_a_resident: '请使用居民账号操作',
@@ -80,7 +80,7 @@ const BY_CODE = {
   ended_on_in_future: '离职日期不能晚于今天',
   ended_on_required: '请选择离职日期',
   ended_before_start: '离职日期不能早于开始工作的日期',
-  invalid_credit_code: '统一社会信用代码有误，请核对18位代码（可不填）',
+  invalid_credit_code: '统一社会信用代码有误，请对照营业执照核对18位代码',
   invalid_card_number: '就业创业证编号为6-32位字母或数字，请核对（可不填）',
   employer_required: '请填写单位名称',
   currently_employed: '您目前登记为在职（或有有效的就业登记），请先登记离职后再申请失业登记',

@@ -5,10 +5,10 @@
 const api = require('../../utils/api')
 const format = require('../../utils/format')
 const nav = require('../../utils/nav')
+const uscc = require('../../utils/uscc')
 
 const REASONS = ['合同到期', '企业关停、裁员', '个人原因辞职', '被解除劳动合同', '毕业未就业', '其他']
 const SELF_KINDS = ['self_employed', 'flexible'].map((value) => ({ value, name: format.EMPLOYMENT_KIND_NAMES[value] }))
-const CREDIT_CODE = /^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$/
 const CARD_NUMBER = /^[0-9A-Za-z]{6,32}$/
 
 /** Today on the phone's clock as 'YYYY-MM-DD' (the date pickers' end; the server checks again). */
@@ -95,8 +95,10 @@ Page({
   /** {path, data} to send, or {problem, field} saying what to fix first. */
   body() {
     const form = this.data.form
-    const uscc = trimmed(form.employerUscc).toUpperCase()
-    if (uscc && !CREDIT_CODE.test(uscc)) return { problem: '统一社会信用代码应为18位数字或大写字母（可不填）', field: 'employerUscc' }
+    // The employer's credit code may be left out; typed, it is checked as the server checks it.
+    const typed = uscc.check(form.employerUscc)
+    if (typed.value && !typed.ok) return { problem: `${typed.problem}（可不填）`, field: 'employerUscc' }
+    const code = typed.value
     if (this.data.kind === 'employment') {
       const kind = SELF_KINDS[form.kindIndex]
       if (!kind) return { problem: '请选择就业形式', field: 'kindIndex' }
@@ -109,7 +111,7 @@ Page({
           employment_kind: kind.value,
           started_on: form.startedOn,
           employer_name: orNull(form.employerName),
-          employer_uscc: uscc || null,
+          employer_uscc: code || null,
           work_description: orNull(form.description),
         },
       }
@@ -125,7 +127,7 @@ Page({
         reason_for_leaving: trimmed(form.reason),
         left_on: form.leftOn,
         last_employer_name: orNull(form.employerName),
-        last_employer_uscc: uscc || null,
+        last_employer_uscc: code || null,
         wanted_work: orNull(form.wantedWork),
         wants_training: !!form.wantsTraining,
         employment_card_number: card || null,
