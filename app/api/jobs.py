@@ -10,10 +10,10 @@ from app.api.schemas.jobs import (
     CandidatePageSchema,
     ContactSchema,
     JobInputSchema,
-    JobPageSchema,
     JobSchema,
     JobSummarySchema,
     JobUpdateSchema,
+    ManagedJobPageSchema,
     ManagedQuerySchema,
     ReportOutSchema,
     ReportSchema,
@@ -81,7 +81,7 @@ def search(args):
 @blp.get("/managed")
 @auth_required(Role.employer, *STAFF_ROLES)
 @blp.arguments(ManagedQuerySchema, location="query")
-@blp.response(200, JobPageSchema)
+@blp.response(200, ManagedJobPageSchema)
 def managed(args):
     """List my business's jobs (employer) or the jobs in my place (staff; ?status=pending_review)."""
     return posts.list_managed(current_account(), **args)

@@ -299,6 +299,9 @@ def test_a_rejection_needs_a_reason_the_employer_then_reads(client, make_employe
 
     mine = client.get(f"/api/v1/jobs/{job_id}", headers=boss).get_json()
     assert (mine["status"], mine["review_reason"]) == ("draft", "工资写明是否含社保")
+    # The employer's list says why too (the mini-program's 岗位管理 reads no job twice).
+    listed = client.get("/api/v1/jobs/managed", query_string={"status": "draft"}, headers=boss).get_json()
+    assert [(row["id"], row["review_reason"]) for row in listed["items"]] == [(job_id, "工资写明是否含社保")]
     assert client.get(f"/api/v1/jobs/{job_id}").status_code == 404
     # Fixed and sent again, it can go through.
     assert (

@@ -295,4 +295,10 @@ class JobUpdateSchema(JobInputSchema):
         super().__init__(*args, partial=True, **kwargs)
 
 
-JobPageSchema = page_schema(JobSummarySchema, "JobPageSchema")
+class ManagedJobSchema(JobSummarySchema):
+    """A job in its employer's or staff's list: with why review sent it back (a draft)."""
+
+    review_reason = ma.fields.String(allow_none=True, metadata={"description": "Why review sent it back"})
+
+
+ManagedJobPageSchema = page_schema(ManagedJobSchema, "ManagedJobPageSchema")

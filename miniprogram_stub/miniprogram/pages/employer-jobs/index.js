@@ -12,7 +12,7 @@ const PER_PAGE = 50
 const FILTERS = [{ value: '', name: '全部' }, ...names.options(names.JOB_STATUS_NAMES)]
 
 /** One job as the list shows it, with the steps its state allows. */
-function rowOf(job, reason = '') {
+function rowOf(job) {
   const status = job.status
   return {
     id: job.id,
@@ -23,7 +23,7 @@ function rowOf(job, reason = '') {
     kind: format.KIND_NAMES[job.kind] || job.kind,
     headcount: job.headcount || 1,
     validUntil: job.valid_until ? format.shortTime(job.valid_until) : '',
-    reviewReason: status === 'draft' ? reason : '',
+    reviewReason: status === 'draft' ? job.review_reason || '' : '',
     hidden: !!job.hidden_by_reports,
     canEdit: status === 'draft' || status === 'pending_review' || status === 'published',
     canSubmit: status === 'draft',
@@ -71,7 +71,7 @@ Page({
     return this.load()
   },
 
-  /** The first page again (or the next one, `page`); drafts read in full for review's reason. */
+  /** The first page again (or the next one, `page`), each draft with why review sent it back. */
   async load(page = 1) {
     this.setData({ loading: true, message: '' })
     try {
@@ -80,15 +80,7 @@ Page({
         api.request('/jobs/managed', { data }),
         page === 1 ? api.request('/employers/me') : Promise.resolve(null),
       ])
-      // The list has no review reason; a draft review sent back says why in the job itself.
-      const reasons = await Promise.all(
-        answer.items.map((job) =>
-          job.status === 'draft'
-            ? api.request(`/jobs/${job.id}`).then((full) => full.review_reason || '', () => '')
-            : '',
-        ),
-      )
-      const rows = answer.items.map((job, index) => rowOf(job, reasons[index]))
+      const rows = answer.items.map(rowOf)
       this.page = page
       const patch = {
         items: page === 1 ? rows : this.data.items.concat(rows),
