@@ -18,6 +18,8 @@ from app.services.stations.stations import get_station
 
 # The unique index of (queue_key, queue_number): a queue in number order.
 QUEUE_INDEX = "uq_check_ins_queue_key_queue_number"
+# How often a clerk whose visitor another counter took at the same moment tries the next one.
+CALL_ATTEMPTS = 5
 # Who may mark check-ins served (supervisors watch, grid workers visit homes).
 SERVE_ROLES = frozenset(
     {Role.station_staff, Role.operator, Role.township_admin, Role.district_admin, Role.city_admin}
@@ -97,15 +99,25 @@ def call_next(actor: Account, station_id: int) -> RowWith:
     )
     for dialect in ("mysql", "mariadb"):
         statement = statement.with_hint(CheckIn, f"FORCE INDEX ({QUEUE_INDEX})", dialect)
-    row = db.session.scalar(
-        statement.order_by(CheckIn.queue_number).limit(1).with_for_update(skip_locked=True)
-    )
-    if row is None:
-        db.session.rollback()
-        raise NotFound("queue_empty", "Nobody is waiting at this station.")
-    row.called_at, row.called_by_id = utcnow(), actor_id
-    db.session.commit()
-    return RowWith(row, person=_people([row]).get(row.resident_id))
+    statement = statement.order_by(CheckIn.queue_number).limit(1).with_for_update(skip_locked=True)
+    for _ in range(CALL_ATTEMPTS):
+        row = db.session.scalar(statement)
+        if row is None:
+            db.session.rollback()
+            raise NotFound("queue_empty", "Nobody is waiting at this station.")
+        # Marked only if still nobody's: SQLite has no row locks, so another clerk may have read the
+        # same row; its write waits for ours and then finds the row taken (and we try the next one).
+        claimed = db.session.execute(
+            sa.update(CheckIn)
+            .where(CheckIn.id == row.id, CheckIn.called_at.is_(None), CheckIn.served_at.is_(None))
+            .values(called_at=utcnow(), called_by_id=actor_id)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        db.session.commit()
+        if claimed:
+            db.session.refresh(row)
+            return RowWith(row, person=_people([row]).get(row.resident_id))
+    raise Conflict("queue_busy", "Other counters are calling at the same moment; call again.")
 
 
 def list_for_event(

@@ -107,6 +107,7 @@ const BY_CODE = {
   // 叫号 at a station's counter (pages/station-queue).
   queue_empty: '现在没有等候的人',
   serve_current_first: '请先办结您窗口正在办理的来访者，再叫下一位',
+  queue_busy: '其他窗口正在同时叫号，请再点一次“叫下一位”',
   invalid_outcome: '办理结果有误，请重新选择',
   no_follow_up: '这位来访者没有待跟进事项，请刷新',
   // The employer's pages: registering or claiming a business, its jobs and applicants.
