@@ -234,3 +234,37 @@ def test_two_clerks_calling_at_once_never_get_the_same_visitor(
     db.session.commit()
     callers = db.session.scalars(sa.select(CheckIn.called_by_id).where(CheckIn.id.in_(queue.ids))).all()
     assert len(set(callers)) == 3
+
+
+def test_a_visitor_another_counter_took_between_read_and_mark_is_skipped(client, queue, monkeypatch):
+    # The race SQLite allows (no row locks): another clerk marks the row this call has just read.
+    # The mark is conditional, so this clerk takes the next visitor instead of overwriting theirs.
+    from app.services.stations import queue as counter
+
+    read = db.session.scalar
+    taken = []
+
+    def read_then_lose_it(statement, *args, **kwargs):
+        row = read(statement, *args, **kwargs)
+        if not taken and isinstance(row, CheckIn):
+            taken.append(row.id)
+            db.session.execute(
+                sa.update(CheckIn)
+                .where(CheckIn.id == row.id)
+                .values(called_at=sa.func.now(), called_by_id=queue.second.id)
+                .execution_options(synchronize_session=False)
+            )
+        return row
+
+    monkeypatch.setattr(counter.db.session, "scalar", read_then_lose_it)
+    response = call_next(client, queue.first_headers, queue.station["id"])
+    monkeypatch.undo()
+
+    assert response.status_code == 200, response.get_json()
+    assert taken == [queue.ids[0]]
+    assert response.get_json()["id"] == queue.ids[1]
+    db.session.commit()
+    callers = dict(
+        db.session.execute(sa.select(CheckIn.id, CheckIn.called_by_id).where(CheckIn.id.in_(queue.ids))).all()
+    )
+    assert callers == {queue.ids[0]: queue.second.id, queue.ids[1]: queue.first.id, queue.ids[2]: None}
