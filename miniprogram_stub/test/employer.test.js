@@ -14,7 +14,7 @@ const backend = require('./setup/backend')
 const { tokenOf } = server
 const uscc = require('../miniprogram/utils/uscc')
 
-const VECTORS = JSON.parse(fs.readFileSync(path.resolve(ROOT, '../../../shared/data/validation-vectors.json'), 'utf8')).uscc
+const VECTORS = JSON.parse(fs.readFileSync(path.resolve(ROOT, '../../tests/data/validation-vectors.json'), 'utf8')).uscc
 const CHENGZHONG = { latitude: 29.7155, longitude: 118.3175, name: '城中演示大厦', address: '屯溪区城中演示路1号' }
 
 /** server.call for a step that must work: resolve the body. */
