@@ -169,6 +169,20 @@ const AVAILABILITY_NAMES = {
   later: '暂不确定',
 }
 
+// A policy claim's stage (the server's ClaimStatus), as the claimant reads it.
+const CLAIM_STATUS_NAMES = {
+  submitted: '已提交',
+  accepted: '已受理',
+  first_reviewed: '初审通过',
+  second_reviewed: '复核通过',
+  in_notice: '公示中',
+  approved: '已核准',
+  paid: '已发放',
+  returned: '退回补充材料',
+  rejected: '未通过',
+  withdrawn: '已撤回',
+}
+
 const APPLICATION_STATUS_NAMES = {
   submitted: '已投递',
   viewed: '已查看',
@@ -262,6 +276,7 @@ module.exports = {
   EDUCATION_NAMES,
   AVAILABILITY_NAMES,
   APPLICATION_STATUS_NAMES,
+  CLAIM_STATUS_NAMES,
   metresBetween,
   fileSize,
   dayText,

@@ -11,18 +11,6 @@ const format = require('../../utils/format')
 const nav = require('../../utils/nav')
 const { pagedList } = require('../../utils/paged-list')
 
-const CLAIM_STATUS_NAMES = {
-  submitted: '已提交',
-  accepted: '已受理',
-  first_reviewed: '初审通过',
-  second_reviewed: '复核通过',
-  in_notice: '公示中',
-  approved: '已核准',
-  paid: '已发放',
-  returned: '退回补充材料',
-  rejected: '未通过',
-  withdrawn: '已撤回',
-}
 // The server's OPEN_STAGES (files may be added) and what a claimant may withdraw.
 const OPEN_STAGES = ['submitted', 'accepted', 'first_reviewed', 'second_reviewed', 'in_notice', 'returned']
 const WITHDRAWABLE = ['submitted', 'accepted', 'first_reviewed', 'second_reviewed', 'returned']
@@ -42,7 +30,7 @@ function rowOf(item) {
     title: item.policy_title || '',
     documentNumber: item.document_number || '',
     status: item.status,
-    statusName: CLAIM_STATUS_NAMES[item.status] || item.status,
+    statusName: format.CLAIM_STATUS_NAMES[item.status] || item.status,
     amount: yuan(item.approved_fen === null || item.approved_fen === undefined ? item.estimated_fen : item.approved_fen),
     submittedAt: format.shortTime(item.submitted_at || item.created_at),
     reason: item.status === 'returned' || item.status === 'rejected' ? item.reason || '' : '',
@@ -56,7 +44,7 @@ function detailOf(claim) {
     ...rowOf(claim),
     steps: (claim.events || []).map((step) => ({
       id: step.id,
-      name: CLAIM_STATUS_NAMES[step.to_status] || step.to_status,
+      name: format.CLAIM_STATUS_NAMES[step.to_status] || step.to_status,
       when: format.shortTime(step.created_at),
       note: step.note || '',
     })),

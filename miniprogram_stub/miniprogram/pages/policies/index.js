@@ -5,19 +5,6 @@ const api = require('../../utils/api')
 const format = require('../../utils/format')
 const nav = require('../../utils/nav')
 
-const CLAIM_STATUS_NAMES = {
-  submitted: '已提交',
-  accepted: '已受理',
-  first_reviewed: '初审通过',
-  second_reviewed: '复核通过',
-  in_notice: '公示中',
-  approved: '已核准',
-  paid: '已发放',
-  returned: '退回补充材料',
-  rejected: '未通过',
-  withdrawn: '已撤回',
-}
-
 /** Fen as '1,000元' (two decimals only when there are any). */
 function yuan(fen) {
   if (fen === null || fen === undefined) return ''
@@ -37,7 +24,7 @@ function matchOf(item) {
     deadline: item.claim_deadline ? format.dayText(item.claim_deadline) : '',
     reasons: (item.trace || []).filter((step) => step.held).map((step) => step.text),
     claimed: item.status === 'claimed',
-    claimStatus: CLAIM_STATUS_NAMES[item.claim_status] || '',
+    claimStatus: format.CLAIM_STATUS_NAMES[item.claim_status] || '',
     claimId: item.claim_id || 0,
   }
 }
