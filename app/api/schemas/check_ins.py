@@ -8,8 +8,10 @@ from app.api.schemas.common import (
     Id,
     Latitude,
     Longitude,
+    PageArgsSchema,
     UtcDateTime,
     one_of,
+    page_schema,
 )
 from app.api.schemas.stations import StationPublicSchema
 from app.common.identity import mask_name
@@ -108,20 +110,13 @@ class MyCheckInSchema(ma.Schema):
     )
 
 
-class MyCheckInsArgsSchema(ma.Schema):
+class MyCheckInsArgsSchema(PageArgsSchema):
     """?page=&per_page= of my check-ins (per_page at most 50)."""
 
-    page = ma.fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
     per_page = ma.fields.Integer(load_default=20, validate=validate.Range(min=1, max=50))
 
 
-class MyCheckInPageSchema(ma.Schema):
-    """One page of my check-ins, newest first."""
-
-    items = ma.fields.List(ma.fields.Nested(MyCheckInSchema), required=True)
-    page = ma.fields.Integer(required=True)
-    per_page = ma.fields.Integer(required=True)
-    total = ma.fields.Integer(required=True)
+MyCheckInPageSchema = page_schema(MyCheckInSchema, "MyCheckInPageSchema")
 
 
 def masked_person(row) -> dict:

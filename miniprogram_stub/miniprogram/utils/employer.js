@@ -24,6 +24,24 @@ const SIZES = options(SIZE_NAMES)
 const WAGE_UNITS = options(format.WAGE_UNITS)
 const EDUCATIONS = options(format.EDUCATION_NAMES)
 
+const GENDER_NAMES = { male: '男', female: '女' }
+
+/** An application as the employer's pages show it: the applicant (as the API masks them), the job, the stage. */
+function applicationRow(application) {
+  const applicant = application.applicant || {}
+  return {
+    id: application.id,
+    residentId: applicant.resident_id,
+    name: applicant.name || '求职者',
+    about: [GENDER_NAMES[applicant.gender], applicant.age ? `${applicant.age}岁` : ''].filter(Boolean).join(' · '),
+    job: application.job ? application.job.title : '',
+    status: application.status,
+    statusName: format.APPLICATION_STATUS_NAMES[application.status] || application.status,
+    message: application.message || '',
+    at: format.shortTime(application.created_at),
+  }
+}
+
 /** The index of `value` in picker options, or -1. */
 function indexOf(choices, value) {
   return choices.findIndex((choice) => choice.value === value)
@@ -40,4 +58,5 @@ module.exports = {
   EDUCATIONS,
   options,
   indexOf,
+  applicationRow,
 }

@@ -7,8 +7,8 @@ const config = require('../../utils/config')
 const nav = require('../../utils/nav')
 const format = require('../../utils/format')
 const { confirm } = require('../../utils/dialog')
+const employer = require('../../utils/employer')
 
-const GENDER_NAMES = { male: '男', female: '女' }
 // The employer's next steps from each stage (the server's EMPLOYER_MOVES).
 const MOVES = {
   submitted: ['interview', 'rejected'],
@@ -23,17 +23,8 @@ const STEP_TEXT = {
 
 /** The application as the page shows it. */
 function applicationOf(application) {
-  const applicant = application.applicant || {}
   return {
-    id: application.id,
-    residentId: applicant.resident_id,
-    name: applicant.name || '求职者',
-    about: [GENDER_NAMES[applicant.gender], applicant.age ? `${applicant.age}岁` : ''].filter(Boolean).join(' · '),
-    job: application.job ? application.job.title : '',
-    status: application.status,
-    statusName: format.APPLICATION_STATUS_NAMES[application.status] || application.status,
-    message: application.message || '',
-    at: format.shortTime(application.created_at),
+    ...employer.applicationRow(application),
     steps: (MOVES[application.status] || []).map((status) => ({ status, text: STEP_TEXT[status].button })),
   }
 }

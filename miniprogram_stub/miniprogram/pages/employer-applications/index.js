@@ -2,6 +2,7 @@
 // filtered by stage; each opens on pages/employer-application (the résumé, and the next step).
 const api = require('../../utils/api')
 const nav = require('../../utils/nav')
+const employer = require('../../utils/employer')
 const format = require('../../utils/format')
 
 const PER_PAGE = 50
@@ -12,22 +13,10 @@ const FILTERS = [
     name: format.APPLICATION_STATUS_NAMES[value],
   })),
 ]
-const GENDER_NAMES = { male: '男', female: '女' }
 
 /** One application as the list shows it. */
 function rowOf(application) {
-  const applicant = application.applicant || {}
-  return {
-    id: application.id,
-    name: applicant.name || '求职者',
-    about: [GENDER_NAMES[applicant.gender], applicant.age ? `${applicant.age}岁` : ''].filter(Boolean).join(' · '),
-    job: application.job ? application.job.title : '',
-    status: application.status,
-    statusName: format.APPLICATION_STATUS_NAMES[application.status] || application.status,
-    message: application.message || '',
-    at: format.shortTime(application.created_at),
-    fresh: application.status === 'submitted',
-  }
+  return { ...employer.applicationRow(application), fresh: application.status === 'submitted' }
 }
 
 Page({
