@@ -9,7 +9,8 @@ from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
-RESULTS_DIR = BENCH_DIR / "results"
+# BENCH_RESULTS_DIR: a run of its own (another database) keeps its manifest and results apart.
+RESULTS_DIR = Path(os.environ.get("BENCH_RESULTS_DIR") or BENCH_DIR / "results")
 
 # A database and a Redis db of their own: a benchmark never touches the demo's or the tests'.
 DATABASE_URL = os.environ.get(
