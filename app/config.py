@@ -3,6 +3,8 @@
 The message templates (push and SMS) are in app/config_templates.py, the programme's settings
 (supervision, funding, credibility, demonstration) in app/config_programme.py; reading the
 environment is app/env.py's. README's table lists what the environment may set.
+
+Long because every wing's settings are read here, each once, with the reason beside it.
 """
 
 from pathlib import Path
@@ -207,6 +209,9 @@ class Config(ProgrammeSettings):
     # Seekers this close to a new job are weighed; each seeker's own radius then applies.
     PUSH_SEARCH_RADIUS_M = env_int("PUSH_SEARCH_RADIUS_M", 10_000)
     PUSH_BATCH = env_int("PUSH_BATCH", 500)
+    # Pushes one send job takes (services/push/batch_send.py), and WeChat calls it makes at once.
+    PUSH_SEND_BATCH = env_int("PUSH_SEND_BATCH", 100)
+    WECHAT_SEND_CONCURRENCY = env_int("WECHAT_SEND_CONCURRENCY", 8)
     PUSH_MAX_ATTEMPTS = env_int("PUSH_MAX_ATTEMPTS", 5)
     # The sweeper of stuck sends (services/push/sweeper.py, every minute): a push `sending` this
     # long lost its worker; one pending or scheduled this long past due lost its queued job

@@ -132,6 +132,9 @@ class Push(PlaceColumns, Base):
     # WeChat: the sweeper of stuck sends retries one never called, and never resends one called.
     claimed_at: Mapped[datetime | None] = mapped_column(sa.DateTime())
     called_at: Mapped[datetime | None] = mapped_column(sa.DateTime())
+    # Which batch claimed it: a batch claims its pushes in one UPDATE, then reads back the rows
+    # carrying its token (the ones another batch or send got first do not).
+    claim_token: Mapped[str | None] = mapped_column(sa.String(32))
     last_error: Mapped[str | None] = mapped_column(sa.String(255))
     # WeChat's msgid, or the SMS provider's message id (Alibaba BizId, Tencent SerialNo).
     msgid: Mapped[str | None] = mapped_column(sa.String(64))

@@ -4,12 +4,12 @@ from flask import current_app
 from rq import Retry
 
 from app.queues import task
-from app.services.push import fan_out, records, send, senders, sweeper
+from app.services.push import batch_send, fan_out, records, send, senders, sweeper
 
 # A fan-out or a notice is safe to repeat (the push rows' unique key sees to that): retry it.
 MAKE_RETRY = Retry(max=3, interval=[30, 120, 600])
 # Seconds before each retry of a send (backoff); with more retries RQ repeats the first wait.
-SEND_RETRY_WAITS = (10, 30, 90, 270)
+SEND_RETRY_WAITS = send.RETRY_WAITS
 
 
 def send_retry() -> Retry | None:
@@ -31,6 +31,13 @@ def match_and_push(job_id: int) -> dict:
 def send_push(push_id: int) -> str:
     """Send one push; raises to be retried (rate limit, network) while attempts remain."""
     return send.send(push_id)
+
+
+# A batch is safe to repeat too: it claims only pushes still pending.
+@task("push", retry=MAKE_RETRY, result_ttl=0)
+def send_batch(push_ids: list[int]) -> dict:
+    """Send a batch of pushes at once; one that must be retried gets a send_push job of its own."""
+    return batch_send.send_batch(push_ids)
 
 
 @task("push", retry=MAKE_RETRY)

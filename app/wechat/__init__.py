@@ -3,10 +3,15 @@
 A login or phone binding (a request waiting on WeChat) gets an APIError for the envelope; a
 subscribe message (a worker sending a push) gets a `Delivery` that says what became of it.
 Calls needing the access token (phone binding) answer 503 `wechat_unavailable` with
-Retry-After while its Redis cache cannot be reached; login needs no token.
+Retry-After while its Redis cache cannot be reached; login needs no token. A batch of pushes
+sends its messages concurrently (`sending`), WECHAT_SEND_CONCURRENCY at a time over kept-alive
+connections, with the token read once.
 """
 
 import logging
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import redis
@@ -61,6 +66,7 @@ class WeChat:
                 config["WECHAT_API_BASE"],
                 current_app.extensions["redis"],
                 timeout=config["WECHAT_TIMEOUT_SECONDS"],
+                pool_size=config["WECHAT_SEND_CONCURRENCY"],
             )
             current_app.extensions["wechat"] = client
         return client
@@ -115,24 +121,47 @@ class WeChat:
 
     def send_subscribe_message(self, openid: str, template_id: str, data: dict, page: str | None) -> Delivery:
         """Send one subscribe message and say what became of it; never raises for WeChat's reasons."""
-        try:
-            answer = self.client.wxa.send_subscribe_message(openid, template_id, data, page)
-        except WeChatClientException as exc:
-            error = f"{exc.errcode} {exc.errmsg}"[:255]
-            if exc.errcode == NO_QUOTA_ERROR:
-                return Delivery(Delivery.NO_QUOTA, error)
-            if exc.errcode in RETRYABLE_SEND_ERRORS or exc.errcode is None:  # None: an HTTP 5xx
-                return Delivery(Delivery.RETRY, error)
-            return Delivery(Delivery.REFUSED, error)
-        except requests.ReadTimeout:
-            # WeChat may have delivered it: resending could message the person twice.
-            return Delivery(Delivery.UNKNOWN, "timeout: outcome unknown, not resent")
-        except (requests.RequestException, TokenRefreshBusy, redis.RedisError) as exc:
-            # Not sent: the token (cached in Redis) or WeChat could not be reached.
-            return Delivery(Delivery.RETRY, f"network: {exc.__class__.__name__}"[:255])
-        if not isinstance(answer, dict):
-            return Delivery(Delivery.UNKNOWN, "unusable answer from WeChat: outcome unknown, not resent")
-        return Delivery(Delivery.SENT, msgid=str(answer.get("msgid") or ""))
+        return _deliver(self.client, openid, template_id, data, page)
+
+    @contextmanager
+    def sending(self) -> Iterator[Callable[[list[tuple]], Future]]:
+        """Yield submit(messages) -> Future of their Deliveries, for many sends at once.
+
+        Each submitted list (one person's messages, best first) is sent in order on one of
+        WECHAT_SEND_CONCURRENCY threads (a worker otherwise waits out each round trip in turn),
+        the lists side by side, with the token read once; leaving the block waits for them all.
+        A message is (openid, template_id, data, page).
+        """
+        client = self.client  # the threads have no app context: they are handed the client
+        workers = current_app.config["WECHAT_SEND_CONCURRENCY"]
+
+        def in_order(messages: list[tuple]) -> list[Delivery]:
+            return [_deliver(client, *message) for message in messages]
+
+        with client.pinned_token(), ThreadPoolExecutor(workers, thread_name_prefix="wechat-send") as pool:
+            yield lambda messages: pool.submit(in_order, messages)
+
+
+def _deliver(client: ApiClient, openid: str, template_id: str, data: dict, page: str | None) -> Delivery:
+    """Send one subscribe message through `client` and map WeChat's answer to a Delivery."""
+    try:
+        answer = client.wxa.send_subscribe_message(openid, template_id, data, page)
+    except WeChatClientException as exc:
+        error = f"{exc.errcode} {exc.errmsg}"[:255]
+        if exc.errcode == NO_QUOTA_ERROR:
+            return Delivery(Delivery.NO_QUOTA, error)
+        if exc.errcode in RETRYABLE_SEND_ERRORS or exc.errcode is None:  # None: an HTTP 5xx
+            return Delivery(Delivery.RETRY, error)
+        return Delivery(Delivery.REFUSED, error)
+    except requests.ReadTimeout:
+        # WeChat may have delivered it: resending could message the person twice.
+        return Delivery(Delivery.UNKNOWN, "timeout: outcome unknown, not resent")
+    except (requests.RequestException, TokenRefreshBusy, redis.RedisError) as exc:
+        # Not sent: the token (cached in Redis) or WeChat could not be reached.
+        return Delivery(Delivery.RETRY, f"network: {exc.__class__.__name__}"[:255])
+    if not isinstance(answer, dict):
+        return Delivery(Delivery.UNKNOWN, "unusable answer from WeChat: outcome unknown, not resent")
+    return Delivery(Delivery.SENT, msgid=str(answer.get("msgid") or ""))
 
 
 wechat = WeChat()

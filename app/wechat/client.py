@@ -3,7 +3,8 @@
 import contextlib
 import logging
 
-from redis.exceptions import LockError
+import requests
+from redis.exceptions import LockError, RedisError
 from wechatpy.client import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 from wechatpy.session.redisstorage import RedisStorage
@@ -32,8 +33,12 @@ class ApiClient(WeChatClient):
     # the others wait up to token_lock_wait seconds for it, then give up (502).
     token_lock_ttl: float = 15
     token_lock_wait: float = 10
+    # The token read once for a run of calls (a batch of pushes), see pinned_token().
+    _pinned: str | None = None
 
-    def __init__(self, appid: str, secret: str, api_base: str, redis, timeout: float = 5):
+    def __init__(
+        self, appid: str, secret: str, api_base: str, redis, timeout: float = 5, pool_size: int = 10
+    ):
         super().__init__(
             appid,
             secret,
@@ -45,6 +50,10 @@ class ApiClient(WeChatClient):
         self.api_base = api_base if api_base.endswith("/") else api_base + "/"
         self.API_BASE_URL = self.api_base + "cgi-bin/"
         self.redis = redis
+        # Kept-alive connections for as many calls at once as a batch makes (requests keeps 10).
+        adapter = requests.adapters.HTTPAdapter(pool_connections=2, pool_maxsize=max(pool_size, 10))
+        self._http.mount("http://", adapter)
+        self._http.mount("https://", adapter)
 
     def rebase(self, url: str) -> str:
         """Move an official WeChat URL onto the configured base."""
@@ -81,8 +90,26 @@ class ApiClient(WeChatClient):
     @property
     def access_token(self) -> str:
         """Return the cached access token, fetching one when there is none."""
+        if self._pinned:
+            return self._pinned
         token = self.session.get(self.access_token_key)
         return token or self.refresh_access_token(stale=None)
+
+    @contextlib.contextmanager
+    def pinned_token(self):
+        """Read the access token once for a run of calls, not from Redis before each one.
+
+        A stale token is still refreshed once, under the lock, and the pin follows it. Should
+        the read fail, nothing is pinned: each call fetches it and reports the failure itself.
+        """
+        try:
+            self._pinned = self.access_token
+        except (RedisError, requests.RequestException, TokenRefreshBusy, WeChatClientException):
+            self._pinned = None
+        try:
+            yield
+        finally:
+            self._pinned = None
 
     def fetch_access_token(self):
         """Fetch a new access token (called by wechatpy internals)."""
@@ -108,6 +135,8 @@ class ApiClient(WeChatClient):
         try:
             current = self.session.get(self.access_token_key)
             if current and current != stale:
+                if self._pinned is not None:
+                    self._pinned = current
                 return current
             result = self._http.get(
                 self.api_base + "cgi-bin/token",
@@ -121,6 +150,8 @@ class ApiClient(WeChatClient):
             ttl = max(int(data.get("expires_in", 7200)) - TOKEN_EARLY_REFRESH_SECONDS, 60)
             self.session.set(self.access_token_key, data["access_token"], ttl)
             logger.info("fetched a new WeChat access token (ttl %ss)", ttl)
+            if self._pinned is not None:
+                self._pinned = data["access_token"]
             return data["access_token"]
         finally:
             with contextlib.suppress(LockError):

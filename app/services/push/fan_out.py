@@ -3,7 +3,8 @@
 Publishing a job enqueues the task `push.match_and_push(job_id)`: it finds the seekers nearby
 whose wishes the job fits, keeps those who may receive it, writes one push row each (unique per
 person, kind and object, so repeating the fan-out adds nothing) and enqueues their sends, batch
-by batch (services/push/send.py sends each).
+by batch: PUSH_SEND_BATCH pushes a send job (services/push/batch_send.py; a lone push and one held
+for the quiet hours: send.py's single send).
 """
 
 import sqlalchemy as sa
@@ -170,8 +171,10 @@ def push_row(
 def enqueue_sends(where) -> int:
     """Enqueue the sends of the unsent pushes matching `where`: now, or at the quiet hours' end.
 
-    Call after the commit that wrote them; raises when the queue is down (the task enqueueing
-    them is retried). A push enqueued twice is sent once: `send()` claims the row first.
+    Those due go PUSH_SEND_BATCH to a send_batch job, best-scored first; a batch of one gains
+    nothing and takes the single send_push, as a push held for the quiet hours does. Call after
+    the commit that wrote them; raises when the queue is down (the task enqueueing them is
+    retried). A push enqueued twice is sent once: a send claims the row first.
     """
     rows = db.session.execute(
         sa.select(Push.id, Push.status, Push.send_after)
@@ -180,7 +183,10 @@ def enqueue_sends(where) -> int:
     ).all()
     now = utcnow()
     due = [row.id for row in rows if row.status == PushStatus.pending or row.send_after <= now]
-    enqueue_many("push.send_push", [(push_id,) for push_id in due])
+    size = current_app.config["PUSH_SEND_BATCH"]
+    batches = [due[start : start + size] for start in range(0, len(due), size)]
+    enqueue_many("push.send_batch", [(batch,) for batch in batches if len(batch) > 1])
+    enqueue_many("push.send_push", [(batch[0],) for batch in batches if len(batch) == 1])
     due_now = set(due)
     for row in rows:
         if row.id not in due_now:

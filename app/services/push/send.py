@@ -11,6 +11,7 @@ this module commits before calling WeChat (`called_at`), retries it or fails it.
 
 import logging
 import time as clock_time
+from collections.abc import Iterator
 from datetime import datetime
 
 import redis
@@ -35,13 +36,22 @@ class PushRetry(Exception):
     """Raised by a send that should be tried again later (the send_push task's retry policy)."""
 
 
+# Seconds before each retry of a send (backoff): the send_push task's policy, and the wait
+# before the first retry of a push a batch could not send (batch_send.py).
+RETRY_WAITS = (10, 30, 90, 270)
+
+
 def _claim(push_id: int) -> bool:
     """Take a push for sending; False when another worker has it or it is done."""
     result = db.session.execute(
         sa.update(Push)
         .where(Push.id == push_id, Push.status.in_([PushStatus.pending, PushStatus.scheduled]))
         .values(
-            status=PushStatus.sending.value, attempts=Push.attempts + 1, claimed_at=utcnow(), called_at=None
+            status=PushStatus.sending.value,
+            attempts=Push.attempts + 1,
+            claimed_at=utcnow(),
+            called_at=None,
+            claim_token=None,  # this attempt is no batch's: a batch that stalled finds it gone
         )
     )
     db.session.commit()
@@ -142,26 +152,39 @@ def _give_back_quota(push: Push) -> None:
 
 
 def take_send_slot(wait_seconds: float = 5.0) -> None:
-    """Wait for a slot under the global send rate (PUSH_QPS per second, whatever the workers).
+    """Wait for a slot under the global send rate (PUSH_QPS per second, whatever the workers)."""
+    for _ in send_slots(1, wait_seconds):
+        pass
 
-    A bucket of PUSH_QPS tokens refilled every second: one counter per second in Redis. Should
-    Redis fail, the send goes ahead (WeChat's own limit answers 45009, which is retried).
+
+def send_slots(count: int, wait_seconds: float = 5.0) -> Iterator[int]:
+    """Yield how many of `count` sends may go, as slots under the global rate come free.
+
+    A bucket of PUSH_QPS tokens refilled every second: one counter per second in Redis, taken
+    for all the sends still waiting in one INCRBY (what the second cannot give waits for the
+    next). Past `wait_seconds` more than the rate itself needs, or should Redis fail, the rest
+    go ahead (WeChat's own limit answers 45009, which is retried).
     """
     limit = current_app.config["PUSH_QPS"]
-    deadline = clock_time.monotonic() + wait_seconds
-    while True:
+    deadline = clock_time.monotonic() + wait_seconds + count / max(limit, 1)
+    left = count
+    while left:
         second = int(clock_time.time())
         key = f"push:rate:{second}"
         try:
             pipe = get_redis().pipeline()
-            pipe.incr(key)
+            pipe.incrby(key, left)
             pipe.expire(key, 5)
             taken = pipe.execute()[0]
         except redis.RedisError:
+            yield left
             return
-        if taken <= limit or clock_time.monotonic() > deadline:
-            return
-        clock_time.sleep(max(0.0, second + 1 - clock_time.time()) + 0.001)
+        granted = left if clock_time.monotonic() > deadline else min(left, max(0, limit - (taken - left)))
+        if granted:
+            yield granted
+            left -= granted
+        if left:
+            clock_time.sleep(max(0.0, second + 1 - clock_time.time()) + 0.001)
 
 
 def send(push_id: int) -> str:
