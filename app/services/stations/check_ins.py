@@ -1,26 +1,32 @@
 """Check-in (签到) at stations and events: code checks, idempotency, queue numbers, next steps.
 
-The database is the source of truth: replay protection and queue numbers live in tables, so a
-check-in works the same whether Redis answers or not. Outside a station's opening hours a
-check-in is recorded as an out-of-hours visit, without a queue number (docs/STATIONS.md).
+Long because a check-in is one transaction's steps in order (the code, the place, the geofence,
+the replay and repeat rules under the account's lock, the number, the answer), read top to bottom.
+
+The database is the record: replay protection lives in tables and each queue number on its
+check-in row, so a check-in works the same whether Redis answers or not (Redis only hands the
+numbers out: queue_numbers.py). Outside a station's opening hours a check-in is recorded as an
+out-of-hours visit, without a queue number (docs/STATIONS.md). The answer is built from the values
+in hand: nothing is read back after the commit.
 """
 
-from datetime import date, datetime, timedelta
+from contextlib import contextmanager
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.common.clock import local_day
 from app.common.geo import check_point, distance_m
-from app.common.upsert import upsert
 from app.errors import APIError, Conflict, ValidationFailed
 from app.extensions import db
 from app.models import (
     Account,
     CheckIn,
     CheckInVia,
+    Circle,
     Event,
     EventSignup,
     EventStatus,
@@ -35,13 +41,23 @@ from app.models import (
 )
 from app.services.people.consents import require_consent
 from app.services.results import Page, RowWith, paginate
-from app.services.stations import opening_hours, qr_codes, training
+from app.services.stations import opening_hours, qr_codes, queue_numbers, training
+from app.services.stations.queue_numbers import station_queue_key
+
+# The place columns a check-in copies from its station or event (counts per place: one equality).
+PLACE_COLUMNS = ("community_id", "township_id", "circle_id", "district_id", "city_id")
+# How often a check-in whose queue number is on another row already (Redis behind the rows) takes another.
+QUEUE_ATTEMPTS = 5
 
 VIA_BY_KIND = {
     qr_codes.PRINTED: CheckInVia.printed,
     qr_codes.ROTATING: CheckInVia.rotating,
     qr_codes.EVENT: CheckInVia.event,
 }
+
+
+class _NumberTaken(Exception):
+    """Raised when the queue number a check-in took is on another check-in already."""
 
 
 def _revoked() -> APIError:
@@ -53,10 +69,16 @@ def _revoked() -> APIError:
     )
 
 
+# Loaded with the station: what the answer shows of it (its circle's code and name).
+_ANSWERED = (joinedload(Station.circle).joinedload(Circle.district),)
+
+
 def _resolve(token: qr_codes.Token) -> tuple[Station | None, Event | None]:
     """Return the station and event a genuine token names, or the reason it is refused."""
     if token.kind == qr_codes.EVENT:
-        event = db.session.get(Event, token.object_id)
+        event = db.session.get(
+            Event, token.object_id, options=(joinedload(Event.station).options(*_ANSWERED),)
+        )
         if event is None or (
             token.station_code and token.station_code != f"{qr_codes.EVENT_CODE_PREFIX}{event.id}"
         ):
@@ -73,7 +95,7 @@ def _resolve(token: qr_codes.Token) -> tuple[Station | None, Event | None]:
                 qr_codes.FIELD, "Check-in for this event is not open at this time.", code="event_not_open"
             )
         return event.station, event
-    station = db.session.get(Station, token.object_id)
+    station = db.session.get(Station, token.object_id, options=_ANSWERED)
     if station is None or (token.station_code and token.station_code != station.code):
         raise ValidationFailed(qr_codes.FIELD, "This code names no station of ours.", code="token_invalid")
     if token.version > station.qr_version:
@@ -122,38 +144,61 @@ def _by_client_id(account_id: int, client_id: str) -> CheckIn | None:
     )
 
 
-def _recent(
-    account_id: int, station: Station | None, event: Event | None, now: datetime, day: date
-) -> CheckIn | None:
-    """Return this person's check-in at the same place within the repeat window, if any."""
+def _earlier(
+    account_id: int, client_id: str, fields: dict, now: datetime
+) -> tuple[CheckIn | None, CheckIn | None]:
+    """Return this person's check-in with this client id, and their latest here within the repeat window."""
     since = now - timedelta(minutes=current_app.config["CHECK_IN_REPEAT_MINUTES"])
-    statement = sa.select(CheckIn).where(CheckIn.account_id == account_id, CheckIn.created_at >= since)
-    if event is not None:
-        statement = statement.where(CheckIn.event_id == event.id)
+    if fields["event_id"] is not None:
+        same_place = CheckIn.event_id == fields["event_id"]
     else:
         # The same local day too: a scan after midnight starts the new day's queue.
-        statement = statement.where(
-            CheckIn.station_id == station.id, CheckIn.event_id.is_(None), CheckIn.day == day
+        same_place = sa.and_(
+            CheckIn.station_id == fields["station_id"],
+            CheckIn.event_id.is_(None),
+            CheckIn.day == fields["day"],
         )
-    return db.session.scalar(statement.order_by(CheckIn.id.desc()).limit(1))
+    rows = db.session.scalars(
+        sa.select(CheckIn)
+        .where(
+            CheckIn.account_id == account_id,
+            sa.or_(CheckIn.client_id == client_id, sa.and_(CheckIn.created_at >= since, same_place)),
+        )
+        .order_by(CheckIn.id.desc())
+    ).all()
+    found = next((row for row in rows if row.client_id == client_id), None)
+    # Without the client id's row every row found is a recent one at this place.
+    return found, (rows[0] if rows and found is None else None)
 
 
-def station_queue_key(station_id: int, day) -> str:
-    """Return the key of a station's queue of one local day (its numbers start at 1 each day)."""
-    return f"s{station_id}:{day.isoformat()}"
-
-
-def next_queue_number(key: str) -> int:
-    """Take the next number of a queue, atomically: one upsert, whose row lock lasts until commit."""
-    now = utcnow()
-    upsert(
-        db.session,
-        QueueCounter,
-        {"key": key, "last": 1, "updated_at": now},
-        "key",
-        {"last": QueueCounter.last + 1, "updated_at": now},
+def _facts(account_id: int) -> sa.Row | None:
+    """Return the resident behind an account with what the next steps ask (None: no resident): one query."""
+    has_resume = sa.or_(
+        sa.exists().where(Resume.resident_id == Resident.id),
+        # A résumé sent from a chat as a file counts, the form left empty.
+        sa.exists().where(ResumeFile.resident_id == Resident.id),
     )
-    return db.session.scalar(sa.select(QueueCounter.last).where(QueueCounter.key == key))
+    return db.session.execute(
+        sa.select(
+            Resident.id,
+            Resident.name,
+            Resident.id_number_hmac,
+            Resident.community_id,
+            Resident.phone_hmac,
+            has_resume.label("has_resume"),
+        ).where(Resident.account_id == account_id)
+    ).first()
+
+
+@contextmanager
+def _kept_loaded():
+    """Keep the rows a check-in loaded loaded across its commits: its answer is built from them."""
+    session = db.session()
+    kept, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        yield
+    finally:
+        session.expire_on_commit = kept
 
 
 def check_in(account: Account, values: dict) -> tuple[RowWith, bool]:
@@ -166,46 +211,92 @@ def check_in(account: Account, values: dict) -> tuple[RowWith, bool]:
     A resident needs the base consent (the visit and the phone's location are personal data).
     """
     require_consent(account)
-    row, created = _record(account, values)
-    return _shown(account, row, repeated=not created), created
+    role = account.role
+    with _kept_loaded():
+        row, created, facts = _record(account, values)
+        return _shown(role, row, repeated=not created, facts=facts), created
 
 
-def _shown(account: Account, row: CheckIn, repeated: bool) -> RowWith:
-    """Return a check-in as its person sees it: whether it was a repeat, and what to do next."""
-    return RowWith(row, repeated=repeated, next_steps=next_steps(account, row))
+def _shown(role: str, row: CheckIn, repeated: bool, facts=False) -> RowWith:
+    """Return a check-in as its person sees it: whether it was a repeat, and what to do next.
+
+    `facts`: the resident's next-step facts when already read (None: no resident); read here otherwise.
+    """
+    if facts is False:
+        facts = _facts(row.account_id) if role == Role.resident else None
+    return RowWith(row, repeated=repeated, next_steps=next_steps(role, facts, row))
 
 
-def _record(account: Account, values: dict) -> tuple[CheckIn, bool]:
-    """Record a check-in (see check_in); return the row and whether it is new."""
+def _record(account: Account, values: dict) -> tuple[CheckIn, bool, object]:
+    """Record a check-in (see check_in); return the row, whether it is new, and the next-step facts read."""
     client_id = values["client_id"]
-    # Plain ids from here on: after the commit below, touching `account` would reload it with
-    # a plain SELECT before the lock, and on MariaDB that SELECT would fix the read snapshot.
+    # Plain values from here on: after the commit that starts the locked transaction, a row
+    # expired by a rollback would reload with a plain SELECT before the lock, and on MariaDB
+    # that SELECT would fix the read snapshot.
     account_id, role = account.id, account.role
     # One clock reading for the whole check-in: its local day, the opening hours, the repeat window.
     now = utcnow()
     day = local_day(now)
-    found = _by_client_id(account_id, client_id)
-    if found is not None:
-        return found, False
-    token = qr_codes.parse(values["url_or_token"])
-    station, event = _resolve(token)
-    if event is not None:
-        training.check_audience(role, event, field=qr_codes.FIELD)
-    elif role not in (Role.resident, Role.employer):
-        raise ValidationFailed(
-            qr_codes.FIELD, "Staff check in to events only, with the event's code.", code="staff_event_only"
-        )
-    metres = _check_location(station, event, values.get("lat"), values.get("lng"))
+    try:
+        token = qr_codes.parse(values["url_or_token"])
+        station, event = _resolve(token)
+        if event is not None:
+            training.check_audience(role, event, field=qr_codes.FIELD)
+        elif role not in (Role.resident, Role.employer):
+            raise ValidationFailed(
+                qr_codes.FIELD,
+                "Staff check in to events only, with the event's code.",
+                code="staff_event_only",
+            )
+        metres = _check_location(station, event, values.get("lat"), values.get("lng"))
+    except APIError:
+        # A retried check-in gets its first answer, even once its code has expired or been replaced.
+        found = _by_client_id(account_id, client_id)
+        if found is None:
+            raise
+        return found, False, False
+    owner = event if event is not None else station
+    fields = {
+        "station_id": station.id if station is not None else None,
+        "event_id": event.id if event is not None else None,
+        # The row holds them for its answer: the session alone keeps no loaded row alive.
+        "station": station,
+        "event": event,
+        "purpose": values["purpose"],
+        "via": VIA_BY_KIND[token.kind].value,
+        "day": day,
+        "lat": values.get("lat"),
+        "lng": values.get("lng"),
+        "distance_m": metres,
+        "signed_up": _signed_up(account_id, event.id) if event is not None else None,
+        # An out-of-hours visit takes no number; the key stays (it names the station's day).
+        "queue_key": f"e{event.id}" if event is not None else station_queue_key(station.id, day),
+        **{column: getattr(owner, column) for column in PLACE_COLUMNS},
+    }
+    # Events follow their own times (checked above), not the station's hours.
+    in_queue = event is not None or opening_hours.is_open(station.opening_hours, now)
+    resync = False
+    for _ in range(QUEUE_ATTEMPTS):
+        try:
+            return _record_locked(account_id, client_id, token, fields, in_queue, now, resync)
+        except _NumberTaken:
+            resync = True  # Redis was behind the rows (flushed, or numbers taken while it was down)
+    raise Conflict("queue_busy", "Many people are checking in here at this moment: scan again.")
 
+
+def _record_locked(
+    account_id: int, client_id: str, token: qr_codes.Token, fields: dict, in_queue: bool, now, resync: bool
+) -> tuple[CheckIn, bool, object]:
+    """Check the repeat and replay rules and write the check-in, under the account's lock (see _record)."""
     # One person's check-ins go one at a time: the repeat and replay rules read, then write.
     # A fresh transaction whose first statement is the lock, so the reads after it see
     # everything committed before it (SQLite has no row locks: there the unique keys decide).
     db.session.commit()
     db.session.execute(sa.select(Account.id).where(Account.id == account_id).with_for_update())
-    found = _by_client_id(account_id, client_id)
+    found, recent = _earlier(account_id, client_id, fields, now)
     if found is not None:
-        db.session.rollback()
-        return found, False
+        db.session.commit()  # nothing written; a commit, unlike a rollback, keeps the row loaded
+        return found, False, False
     if token.kind != qr_codes.PRINTED:
         replayed = db.session.get(QrTokenUse, (account_id, token.use_key)) is not None
         if not replayed:
@@ -216,7 +307,7 @@ def _record(account: Account, values: dict) -> tuple[CheckIn, bool]:
                 db.session.rollback()
                 found = _by_client_id(account_id, client_id)
                 if found is not None:
-                    return found, False
+                    return found, False, False
                 replayed = True
         if replayed:
             db.session.rollback()
@@ -225,53 +316,53 @@ def _record(account: Account, values: dict) -> tuple[CheckIn, bool]:
                 "You have already used this code: scan the code on the screen again.",
                 field=qr_codes.FIELD,
             )
-    # Events follow their own times (checked above), not the station's hours.
-    in_queue = event is not None or opening_hours.is_open(station.opening_hours, now)
-    recent = _recent(account_id, station, event, now, day)
     if recent is not None and (recent.queue_number is not None or not in_queue):
         db.session.commit()
-        return recent, False
+        return recent, False, False
+    facts = _facts(account_id)
+    # The number is taken last, just before the row is written (a number taken is a row), and
+    # before the row joins the session: the fallback's statements would flush it unnumbered.
+    queue_key = recent.queue_key if recent is not None else fields["queue_key"]
+    number, from_redis = queue_numbers.take(queue_key, resync) if in_queue else (None, False)
     if recent is not None:
-        # Came before opening and scans again now it is open: the same visit joins the queue.
-        recent.queue_number = next_queue_number(recent.queue_key)
-        db.session.commit()
-        return recent, True
-
-    resident_id = db.session.scalar(sa.select(Resident.id).where(Resident.account_id == account_id))
-    owner = event if event is not None else station
-    row = CheckIn(
-        account_id=account_id,
-        resident_id=resident_id,
-        client_id=client_id,
-        station_id=station.id if station is not None else None,
-        event_id=event.id if event is not None else None,
-        purpose=values["purpose"],
-        via=VIA_BY_KIND[token.kind].value,
-        day=day,
-        lat=values.get("lat"),
-        lng=values.get("lng"),
-        distance_m=metres,
-        signed_up=_signed_up(account_id, event.id) if event is not None else None,
-        community_id=owner.community_id,
-        township_id=owner.township_id,
-        circle_id=owner.circle_id,
-        district_id=owner.district_id,
-        city_id=owner.city_id,
-    )
-    # The queue counter is taken last: its row lock is the one every check-in here waits on.
-    # An out-of-hours visit takes no number (the key stays: it names the station's day).
-    row.queue_key = f"e{event.id}" if event is not None else station_queue_key(station.id, day)
-    row.queue_number = next_queue_number(row.queue_key) if in_queue else None
-    db.session.add(row)
+        row = recent  # came before opening and scans again now it is open: the same visit joins the queue
+        row.queue_number = number
+    else:
+        # Stored to the second (MariaDB's DATETIME), so the answer shows what a later read shows.
+        stamp = now.replace(microsecond=0)
+        row = CheckIn(
+            account_id=account_id,
+            resident_id=facts.id if facts else None,
+            client_id=client_id,
+            queue_number=number,
+            created_at=stamp,
+            updated_at=stamp,
+            **fields,
+        )
+        db.session.add(row)
     try:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        found = _by_client_id(account_id, client_id)
+        found = _by_client_id(account_id, client_id)  # the same client id, where nothing serialised us
+        if found is None and number is not None and _number_on_a_row(queue_key, number):
+            raise _NumberTaken() from None
+        if from_redis:
+            queue_numbers.give_back(queue_key, number)
         if found is None:
             raise
-        return found, False
-    return row, True
+        return found, False, False
+    except BaseException:
+        if from_redis:
+            queue_numbers.give_back(queue_key, number)
+        raise
+    return row, True, facts
+
+
+def _number_on_a_row(queue_key: str, number: int) -> bool:
+    """Whether another check-in holds this number of the queue already."""
+    held = sa.select(CheckIn.id).where(CheckIn.queue_key == queue_key, CheckIn.queue_number == number)
+    return db.session.scalar(held) is not None
 
 
 def _signed_up(account_id: int, event_id: int) -> bool:
@@ -287,29 +378,23 @@ def _signed_up(account_id: int, event_id: int) -> bool:
     )
 
 
-def _has_resume(resident_id: int) -> bool:
-    """Whether the person wrote a résumé or attached one (a file from a chat counts)."""
-    if db.session.get(Resume, resident_id) is not None:
-        return True
-    first_file = sa.select(ResumeFile.id).where(ResumeFile.resident_id == resident_id).limit(1)
-    return db.session.scalar(first_file) is not None
+def next_steps(role: str, facts, check_in: CheckIn) -> list[dict]:
+    """Return what the person should do next, for the check-in result screen (Chinese text).
 
-
-def next_steps(account: Account, check_in: CheckIn) -> list[dict]:
-    """Return what the person should do next, for the check-in result screen (Chinese text)."""
+    `facts`: the resident's row of _facts (None: the account has no resident record).
+    """
     steps = []
-    if account.role == Role.resident:
-        resident = db.session.scalar(sa.select(Resident).where(Resident.account_id == account.id))
-        if resident is None or not (resident.name and resident.id_number_hmac and resident.community_id):
+    if role == Role.resident:
+        if facts is None or not (facts.name and facts.id_number_hmac and facts.community_id):
             steps.append(
                 {
                     "code": "complete_profile",
                     "message": "请完善个人信息（姓名、身份证号、所在社区），便于工作人员为您办理。",
                 }
             )
-        if resident is None or not resident.phone_hmac:
+        if facts is None or not facts.phone_hmac:
             steps.append({"code": "bind_phone", "message": "请绑定手机号，便于接收岗位推荐和办理进度。"})
-        if check_in.purpose == "job_seeking" and (resident is None or not _has_resume(resident.id)):
+        if check_in.purpose == "job_seeking" and (facts is None or not facts.has_resume):
             steps.append({"code": "write_resume", "message": "请填写简历，工作人员可据此为您推荐岗位。"})
     if check_in.queue_number is None:
         steps.append(come_back(check_in.station))
@@ -338,7 +423,7 @@ def get_check_in(account: Account, check_in_id: int) -> RowWith:
     )
     if row is None:
         raise APIError(404, "check_in_not_found", f"No check-in {check_in_id} of yours.")
-    return _shown(account, row, repeated=True)
+    return _shown(account.role, row, repeated=True)
 
 
 def list_mine(account: Account, page: int = 1, per_page: int = 20) -> Page:

@@ -12,8 +12,8 @@ from app.models import Account, CheckIn, Resident, Role, ServeOutcome, Station, 
 from app.queues import enqueue_after_commit
 from app.services.people.scoping import get_in_scope, scoped
 from app.services.results import Page, RowWith, paginate
-from app.services.stations.check_ins import station_queue_key
 from app.services.stations.events import get_event
+from app.services.stations.queue_numbers import station_queue_key
 from app.services.stations.stations import get_station
 
 # The unique index of (queue_key, queue_number): a queue in number order.
