@@ -17,6 +17,7 @@ from bench.server import gunicorn
 REQUESTS = 200
 WARM_UP = 10
 ROUTE_LENGTH = 50  # what the mini-program asks for (pages/grid-checklist ROUTE_LENGTH)
+TARGET_P99_MS, TARGET_P99_MS_200 = 50, 120  # issue 24: 50 stops, and the most the API plans
 
 
 def _request(port: int, method: str, path: str, body: dict | None = None, token: str | None = None):
@@ -83,10 +84,42 @@ def run(scale: str = "tunxi", quick: bool = False) -> dict:
             "server": server.options,
             **{key: value for key, value in phone.items()},
             "limit_200": longest,
-            "target_p99_ms": 50,
-            "meets_target": phone["p99_ms"] <= 50,
+            "target_p99_ms": TARGET_P99_MS,
+            "meets_target": phone["p99_ms"] <= TARGET_P99_MS,
+            "target_p99_ms_200": TARGET_P99_MS_200,
+            "meets_target_200": longest["p99_ms"] <= TARGET_P99_MS_200,
         },
     )
+
+
+def summary(result: dict) -> list[dict]:
+    """Return this scenario's rows for make bench's table: figure, value, unit, target, met."""
+    # Judged from the figures, not the stored booleans: over repeats those come from the first run.
+    phone, longest = result["p99_ms"], result["limit_200"]["p99_ms"]
+    households = result.get("households")
+    return [
+        {
+            "figure": f"p99, {ROUTE_LENGTH} stops of {households} households",
+            "value": phone,
+            "unit": "ms",
+            "target": f"<= {TARGET_P99_MS}",
+            "met": phone <= TARGET_P99_MS,
+        },
+        {
+            "figure": f"p99, 200 stops of {households} households",
+            "value": longest,
+            "unit": "ms",
+            "target": f"<= {TARGET_P99_MS_200}",
+            "met": longest <= TARGET_P99_MS_200,
+        },
+        {
+            "figure": f"p50, {ROUTE_LENGTH} stops",
+            "value": result["p50_ms"],
+            "unit": "ms",
+            "target": None,
+            "met": None,
+        },
+    ]
 
 
 if __name__ == "__main__":

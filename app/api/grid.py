@@ -1,5 +1,7 @@
 """Grid work: assignments, the checklist, progress, visit batches, zero-employment cases, the ledger."""
 
+from flask import jsonify
+
 from app.api.json_body import Blueprint
 from app.api.schemas.grid import (
     AssignedSchema,
@@ -69,7 +71,8 @@ def get_communities(account_id):
 @blp.response(200, ChecklistSchema)
 def my_checklist(args):
     """My households not yet met this quarter, as a walking route from where I stand, and open follow-ups."""
-    return checklist.checklist(current_account(), args.get("lat"), args.get("lng"), args["limit"])
+    # The service writes ChecklistSchema's JSON itself (a dump of objects was half the time).
+    return jsonify(checklist.checklist(current_account(), args.get("lat"), args.get("lng"), args["limit"]))
 
 
 @blp.post("/grid/planned-visits")

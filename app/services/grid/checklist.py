@@ -1,10 +1,17 @@
-"""The checklist: households not met at the door this quarter (nor moved away) as a route; follow-ups."""
+"""The checklist: households not met at the door this quarter (nor moved away) as a route; follow-ups.
 
+Long because the answer is written here from rows, field by field as ChecklistSchema documents
+it (the schema's dump of ORM objects was half of a checklist's time), beside the route planning.
+"""
+
+import itertools
 import math
-from datetime import date
+from datetime import UTC, date
+from typing import NamedTuple
 
+import numpy as np
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import aliased
 
 from app.common.clock import local_day, quarter_start
 from app.common.geo import check_point, distance_m, planar_sq_distance
@@ -19,12 +26,15 @@ from app.models import (
     PlacementFollowUpStatus,
     ProvinceListEntry,
     Resident,
+    ResidentKeyGroup,
     Role,
     Visit,
     VisitChannel,
     VisitOutcome,
     utcnow,
 )
+from app.services.grid import unmet
+from app.services.people.places import describe_place
 from app.services.people.scoping import worked_on
 
 CHECKLIST_MAX = 200
@@ -45,6 +55,28 @@ MEMBER_COLUMNS = (
     Resident.birth_date,
     Resident.is_household_head,
     Resident.employment_status,
+)
+KEY_GROUP_COLUMNS = (
+    ResidentKeyGroup.resident_id,
+    ResidentKeyGroup.key_group,
+    ResidentKeyGroup.since,
+    ResidentKeyGroup.until,
+    ResidentKeyGroup.source,
+    ResidentKeyGroup.verified_by_id,
+    ResidentKeyGroup.certification_id,
+    ResidentKeyGroup.registration_id,
+)
+PROVINCE_LIST_FIELDS = (
+    "id",
+    "list_id",
+    "key_group",
+    "name",
+    "id_number_hint",
+    "address",
+    "community_code",
+    "since",
+    "until",
+    "created_at",
 )
 # Open follow-ups listed with the checklist, oldest first.
 FOLLOW_UPS_MAX = 200
@@ -204,117 +236,308 @@ def walking_order(households: list, lat: float | None, lng: float | None, limit:
 def checklist(actor: Account, lat: float | None, lng: float | None, limit: int) -> dict:
     """Return the worker's households not yet met at the door this quarter as a walking route, and follow-ups.
 
-    The route is planned on light rows (id, location, address); only its stops are loaded
-    with their members. Each stop shows its latest visit of any channel, so a household called
-    this quarter shows that call (and stays on the route).
+    The route is planned on light rows (id, location, address: a grid worker's kept in Redis,
+    see unmet.py); only its stops are read with their members. Each stop shows its latest visit
+    of any channel, so a household called this quarter shows that call (and stays on the route).
+    The answer is ChecklistSchema's JSON, built from rows: ORM objects and marshmallow took half
+    of a checklist's time.
     """
     check_point(lat, lng)
     today = local_day()
+    pending, remaining = _candidates(actor, lat, lng, limit, today)
+    route = walking_order(pending, lat, lng, min(limit, CHECKLIST_MAX))
+    ids = [row.id for row, _ in route]
+    households = _households(ids, today)
+    last = _last_visits(ids)
+    needs = db.session.execute(
+        sa.select(Need.id, Need.kind, Need.household_id, Need.visit_id, Need.created_at, Need.resident_id)
+        .where(
+            Need.closed_at.is_(None),
+            Need.household_id.in_(worked_on(sa.select(Household.id), Household, actor)),
+        )
+        .order_by(Need.created_at, Need.id)
+        .limit(FOLLOW_UPS_MAX)
+    ).all()
+    placement_tasks = db.session.execute(
+        _tasks(
+            actor,
+            PlacementFollowUp,
+            PlacementFollowUpStatus.task.value,
+            PlacementFollowUp.task_at,
+            PlacementFollowUp.id,
+            PlacementFollowUp.stage_days,
+            PlacementFollowUp.employer_name,
+            PlacementFollowUp.started_on,
+            PlacementFollowUp.due_on,
+            PlacementFollowUp.task_at,
+            PlacementFollowUp.resident_id,
+        )
+    ).all()
+    wanted = {row.resident_id for row in needs} | {row.resident_id for row in placement_tasks}
+    people = (
+        {
+            row.id: row
+            for row in db.session.execute(
+                sa.select(Resident.id, Resident.name, Resident.phone_hint).where(Resident.id.in_(wanted))
+            )
+        }
+        if wanted
+        else {}
+    )
+    province_list_tasks = db.session.execute(
+        _tasks(
+            actor,
+            ProvinceListEntry,
+            ListEntryStatus.task.value,
+            ProvinceListEntry.created_at,
+            *(getattr(ProvinceListEntry, name) for name in PROVINCE_LIST_FIELDS),
+        )
+    ).all()
+    return {
+        "quarter_start": quarter_start(today).isoformat(),
+        "remaining": remaining,
+        "items": [
+            {"household": households[row.id], "distance_m": metres, "last_visit": last.get(row.id)}
+            for row, metres in route
+        ],
+        "follow_ups": [_need(row, people.get(row.resident_id)) for row in needs],
+        "placement_tasks": [_placement_task(row, people.get(row.resident_id)) for row in placement_tasks],
+        "province_list_tasks": [_province_list_task(row) for row in province_list_tasks],
+    }
+
+
+class Candidate(NamedTuple):
+    """A household as the route is planned: where it is (its address only when it has no location)."""
+
+    id: int
+    lat: float | None
+    lng: float | None
+    address: str | None
+
+
+def _candidates(actor: Account, lat: float | None, lng: float | None, limit: int, today: date):
+    """Return the households to plan the route among, and how many remain to visit in all."""
+    # An operator of a district may have 100,000 unmet households: the route is planned among
+    # the nearest few (unlocated ones last), which is where the walk goes anyway.
+    read = CHECKLIST_CANDIDATES
+    if lat is not None:
+        read = min(read, max(CHECKLIST_CANDIDATES_MIN, CHECKLIST_CANDIDATES_PER_STOP * limit))
+    kept = unmet.unmet_households(actor, today, _unmet_in)
+    if kept is not None:
+        return _nearest_kept(kept, lat, lng, read), len(kept.ids)
     # Households that moved away are not there to visit: neither on the route nor in `remaining`.
     to_visit = sa.and_(
         Household.id.not_in(_met_this_quarter(today)), Household.id.not_in(moved_away(actor, today))
     )
-    unmet = worked_on(sa.select(Household.id), Household, actor).where(to_visit)
-    remaining = db.session.scalar(sa.select(sa.func.count()).select_from(unmet.subquery()))
+    unmet_ids = worked_on(sa.select(Household.id), Household, actor).where(to_visit)
+    remaining = db.session.scalar(sa.select(sa.func.count()).select_from(unmet_ids.subquery()))
     # The address orders only households without a location: not fetched for the others.
     unlocated = sa.or_(Household.lat.is_(None), Household.lng.is_(None))
     address = sa.case((unlocated, Household.address), else_=sa.null()).label("address")
     candidates = worked_on(
         sa.select(Household.id, Household.lat, Household.lng, address), Household, actor
     ).where(to_visit)
-    # An operator of a district may have 100,000 unmet households: the route is planned among
-    # the nearest few (unlocated ones last), which is where the walk goes anyway.
-    read = CHECKLIST_CANDIDATES
     if lat is not None:
         candidates = candidates.order_by(
             sa.case((Household.lat.is_(None), 1), else_=0),
             planar_sq_distance(Household.lat, Household.lng, lat, lng),
         )
-        read = min(read, max(CHECKLIST_CANDIDATES_MIN, CHECKLIST_CANDIDATES_PER_STOP * limit))
-    pending = db.session.execute(candidates.order_by(Household.id).limit(read)).all()
-    route = walking_order(pending, lat, lng, min(limit, CHECKLIST_MAX))
-    ids = [row.id for row, _ in route]
-    loaded = {
-        household.id: household
-        for household in db.session.scalars(
-            sa.select(Household)
-            .where(Household.id.in_(ids))
-            .options(
-                selectinload(Household.members)
-                .load_only(*MEMBER_COLUMNS)
-                .selectinload(Resident.key_group_rows)
-            )
-        )
-    }
-    last = _last_visits(ids)
-    needs = list(
-        db.session.scalars(
-            sa.select(Need)
-            .where(
-                Need.closed_at.is_(None),
-                Need.household_id.in_(worked_on(sa.select(Household.id), Household, actor)),
-            )
-            .order_by(Need.created_at, Need.id)
-            .limit(FOLLOW_UPS_MAX)
-        )
+    return db.session.execute(candidates.order_by(Household.id).limit(read)).all(), remaining
+
+
+def _unmet_in(communities: list[int], column: str, place_id: int, today: date):
+    """SELECT (community_id, id, lat, lng, address if unlocated) of the communities' households to visit.
+
+    The fallback's query in _candidates, for a grid worker's scope (`column` = `place_id`), one
+    set per community: kept by unmet.py.
+    """
+    unlocated = sa.or_(Household.lat.is_(None), Household.lng.is_(None))
+    moved = moved_away_anywhere(today).where(
+        Visit.community_id.in_(communities), getattr(Visit, column) == place_id
     )
-    people = (
-        {
-            resident.id: resident
-            for resident in db.session.scalars(
-                sa.select(Resident).where(Resident.id.in_({n.resident_id for n in needs}))
-            )
+    return (
+        sa.select(
+            Household.community_id,
+            Household.id,
+            Household.lat,
+            Household.lng,
+            sa.case((unlocated, Household.address), else_=sa.null()),
+        )
+        .where(
+            Household.community_id.in_(communities),
+            getattr(Household, column) == place_id,
+            Household.id.not_in(_met_this_quarter(today)),
+            Household.id.not_in(moved),
+        )
+        .order_by(Household.id)
+    )
+
+
+def _nearest_kept(kept: unmet.Unmet, lat: float | None, lng: float | None, read: int) -> list[Candidate]:
+    """Return the first `read` of the kept households in the order of the query in _candidates."""
+    if lat is None:
+        order = np.argsort(kept.ids, kind="stable")[:read]
+    else:
+        located = ~np.isnan(kept.lat)
+        # planar_sq_distance is arithmetic: on arrays it is the query's ORDER BY, element-wise.
+        distance = np.where(located, planar_sq_distance(kept.lat, kept.lng, lat, lng), 0.0)
+        distance[located & np.isnan(kept.lng)] = -np.inf  # SQL's NULL distance sorts first
+        order = np.lexsort((kept.ids, distance, ~located))[:read]
+    lats, lngs = kept.lat[order].tolist(), kept.lng[order].tolist()
+    return [
+        Candidate(
+            ident,
+            None if math.isnan(y) else y,
+            None if math.isnan(x) else x,
+            kept.addresses.get(ident),
+        )
+        for ident, y, x in zip(kept.ids[order].tolist(), lats, lngs, strict=True)
+    ]
+
+
+def _households(ids: list[int], today: date) -> dict[int, dict]:
+    """Return the stops as HouseholdDetailSchema writes them, members by id, in two queries."""
+    if not ids:
+        return {}
+    members: dict[int, list[dict]] = {household_id: [] for household_id in ids}
+    # Members with their key-group periods in one query: a member row repeats per period.
+    rows = db.session.execute(
+        sa.select(Resident.id, *MEMBER_COLUMNS, *KEY_GROUP_COLUMNS)
+        .outerjoin(ResidentKeyGroup, ResidentKeyGroup.resident_id == Resident.id)
+        .where(Resident.household_id.in_(ids))
+        .order_by(Resident.id, ResidentKeyGroup.key_group)
+    ).all()
+    for _, group in itertools.groupby(rows, key=lambda row: row.id):
+        group = list(group)
+        periods = [row for row in group if row.key_group is not None]
+        members[group[0].household_id].append(_member(group[0], periods, today))
+    places: dict[int | None, dict | None] = {}
+    households = {}
+    for row in db.session.execute(
+        sa.select(
+            Household.id,
+            Household.key,
+            Household.address,
+            Household.community_id,
+            Household.lat,
+            Household.lng,
+            Household.zero_employment_since,
+        ).where(Household.id.in_(ids))
+    ):
+        if row.community_id not in places:
+            places[row.community_id] = describe_place("community", row.community_id)
+        households[row.id] = {
+            "id": row.id,
+            "key": row.key,
+            "address": row.address,
+            "community": places[row.community_id],
+            "lat": _float(row.lat),
+            "lng": _float(row.lng),
+            "zero_employment": row.zero_employment_since is not None,
+            "zero_employment_since": _iso(row.zero_employment_since),
+            "members": members[row.id],
         }
-        if needs
-        else {}
-    )
-    placement_tasks = _tasks(
-        actor, PlacementFollowUp, PlacementFollowUpStatus.task.value, PlacementFollowUp.task_at
-    )
-    if placement_tasks:
-        people.update(
-            (resident.id, resident)
-            for resident in db.session.scalars(
-                sa.select(Resident).where(Resident.id.in_({t.resident_id for t in placement_tasks}))
-            )
-        )
+    return households
+
+
+def _member(row, periods, today: date) -> dict:
+    """Return a member as MemberSchema writes it (ID number and phone as their masked hints)."""
+    born = row.birth_date
     return {
-        "quarter_start": quarter_start(today),
-        "remaining": remaining,
-        "items": [
-            {"household": loaded[row.id], "distance_m": metres, "last_visit": last.get(row.id)}
-            for row, metres in route
+        "id": row.id,
+        "name": row.name,
+        "id_number": row.id_number_hint,
+        "phone": row.phone_hint,
+        "gender": row.gender,
+        "age": None
+        if born is None
+        else today.year - born.year - ((today.month, today.day) < (born.month, born.day)),
+        "is_household_head": row.is_household_head,
+        "employment_status": row.employment_status,
+        "key_groups": sorted(p.key_group for p in periods if p.until is None or p.until >= today),
+        "key_group_periods": [
+            {
+                "key_group": p.key_group,
+                "since": _iso(p.since),
+                "until": _iso(p.until),
+                "source": p.source,
+                "verified_by_id": p.verified_by_id,
+                "certified": (p.certification_id is not None or p.registration_id is not None)
+                and p.verified_by_id is not None,
+                "certification_id": p.certification_id,
+            }
+            for p in periods
         ],
-        "follow_ups": [{"need": need, "resident": people.get(need.resident_id)} for need in needs],
-        "placement_tasks": [
-            {"follow_up": task, "resident": people.get(task.resident_id)} for task in placement_tasks
-        ],
-        "province_list_tasks": _tasks(
-            actor, ProvinceListEntry, ListEntryStatus.task.value, ProvinceListEntry.created_at
-        ),
     }
 
 
-def _tasks(actor: Account, model, status: str, since) -> list:
-    """Return the rows of `model` in `status` in the worker's communities, oldest (`since`) first.
+def _need(row, person) -> dict:
+    """Return an open follow-up as NeedSchema writes it."""
+    return {
+        "id": row.id,
+        "kind": row.kind,
+        "household_id": row.household_id,
+        "visit_id": row.visit_id,
+        "created_at": _utc(row.created_at),
+        "resident": None if person is None else {"id": person.id, "name": person.name},
+    }
+
+
+def _placement_task(row, person) -> dict:
+    """Return a placement follow-up as PlacementTaskSchema writes it."""
+    return {
+        "id": row.id,
+        "stage_days": row.stage_days,
+        "employer_name": row.employer_name,
+        "started_on": _iso(row.started_on),
+        "due_on": _iso(row.due_on),
+        "task_at": _utc(row.task_at),
+        "resident": None
+        if person is None
+        else {"id": person.id, "name": person.name, "phone_hint": person.phone_hint},
+    }
+
+
+def _province_list_task(row) -> dict:
+    """Return a province list entry as ProvinceListTaskSchema writes it."""
+    task = {name: getattr(row, name) for name in PROVINCE_LIST_FIELDS}
+    for name in ("since", "until"):
+        task[name] = _iso(task[name])
+    task["created_at"] = _utc(task["created_at"])
+    return task
+
+
+def _iso(day):
+    return None if day is None else day.isoformat()
+
+
+def _utc(moment):
+    """Write a naive-UTC datetime with its offset, as UtcDateTime does."""
+    return None if moment is None else moment.replace(tzinfo=UTC).isoformat()
+
+
+def _float(value):
+    return None if value is None else float(value)
+
+
+def _tasks(actor: Account, model, status: str, since, *columns):
+    """SELECT `columns` of `model`'s rows in `status` in the worker's communities, oldest (`since`) first.
 
     Other wings make these tasks and record their outcome; the checklist only lists them, so the
     worker phones or calls at the door: placement follow-ups nobody answered in time
     (docs/PLACEMENTS.md) and people on the province's key-group lists not in the ledger
     (docs/EXCHANGE.md).
     """
-    return list(
-        db.session.scalars(
-            worked_on(sa.select(model), model, actor)
-            .where(model.status == status)
-            .order_by(since, model.id)
-            .limit(FOLLOW_UPS_MAX)
-        )
+    return (
+        worked_on(sa.select(*columns), model, actor)
+        .where(model.status == status)
+        .order_by(since, model.id)
+        .limit(FOLLOW_UPS_MAX)
     )
 
 
-def _last_visits(household_ids: list[int]) -> dict[int, Visit]:
-    """Return the latest visit of each household (any channel), in one query."""
+def _last_visits(household_ids: list[int]) -> dict[int, dict]:
+    """Return the latest visit of each household (any channel) as LastVisitSchema writes it, in one query."""
     if not household_ids:
         return {}
     latest = (
@@ -323,12 +546,21 @@ def _last_visits(household_ids: list[int]) -> dict[int, Visit]:
         .group_by(Visit.household_id)
         .subquery()
     )
-    visits = db.session.scalars(
-        sa.select(Visit).join(
-            latest, sa.and_(Visit.household_id == latest.c.household_id, Visit.visited_at == latest.c.at)
-        )
+    visits = db.session.execute(
+        sa.select(
+            Visit.id, Visit.household_id, Visit.visited_at, Visit.outcome, Visit.channel, Visit.worker_id
+        ).join(latest, sa.and_(Visit.household_id == latest.c.household_id, Visit.visited_at == latest.c.at))
     )
-    return {visit.household_id: visit for visit in visits}
+    return {
+        visit.household_id: {
+            "id": visit.id,
+            "visited_at": _utc(visit.visited_at),
+            "outcome": visit.outcome,
+            "channel": visit.channel,
+            "worker_id": visit.worker_id,
+        }
+        for visit in visits
+    }
 
 
 def close_need(actor: Account, need_id: int) -> Need:
