@@ -48,17 +48,20 @@ test-miniprogram: $(VENV)/.dev $(MP)/node_modules/.installed
 	cd $(MP) && npx jest --runInBand
 
 # Benchmarks (docs/PERFORMANCE.md) on MariaDB `ec_bench` and Redis db 12, started if need be:
-# a quick Tunxi-scale pass (under 10 minutes), or Huangshan scale with medians of 3 runs.
+# a quick Tunxi-scale pass (under 15 minutes), or Huangshan scale with medians of 3 runs. Search
+# is measured behind nginx (installed from Debian when missing and possible: scripts/bench-balancer.sh).
 $(VENV)/.bench: bench/requirements.txt $(VENV)/.dev
 	$(PIP) install -r bench/requirements.txt
 	touch $@
 
 bench: $(VENV)/.bench
 	bash scripts/services.sh
+	bash scripts/bench-balancer.sh
 	$(PY) -m bench.run --scale tunxi --quick
 
 bench-full: $(VENV)/.bench
 	bash scripts/services.sh
+	bash scripts/bench-balancer.sh
 	$(PY) -m bench.run --scale huangshan --repeat 3
 
 lint: $(VENV)/.dev

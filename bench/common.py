@@ -94,3 +94,10 @@ def write_result(name: str, result: dict) -> dict:
     (RESULTS_DIR / f"{name}.json").write_text(line + "\n", encoding="utf-8")
     print(line, flush=True)
     return result
+
+
+def summary_row(
+    figure: str, value, unit: str = "", target: str | None = None, met: bool | None = None
+) -> dict:
+    """Return one row of make bench's table (a scenario's summary() returns a list of them)."""
+    return {"figure": figure, "value": value, "unit": unit, "target": target, "met": met}

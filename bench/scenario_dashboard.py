@@ -28,7 +28,7 @@ import requests
 import sqlalchemy as sa
 
 from bench import loadgen
-from bench.common import bench_app, scenario_main, write_result
+from bench.common import bench_app, scenario_main, summary_row, write_result
 from bench.server import gunicorn
 
 USERS = 8
@@ -355,6 +355,23 @@ def run(scale: str = "tunxi", quick: bool = False) -> dict:
 
     measured = measure_all(app, serve, QUICK if quick else FULL)
     return write_result("dashboard", {"scale": scale, "quick": quick, "server": options, **measured})
+
+
+def summary(result: dict) -> list[dict]:
+    """Return this scenario's rows for make bench's table: figure, value, unit, target, met."""
+    target = f"<= {result.get('target_p95_ms', TARGET_P95_MS)}"
+    city, drill = result["city_p95_ms"], {p: result[p]["drill_down"]["p95_ms"] for p in ("uncached", "warm")}
+    return [
+        summary_row(
+            "city dashboard p95, uncached", city["uncached"], "ms", target, city["uncached"] <= TARGET_P95_MS
+        ),
+        summary_row(
+            "city dashboard p95, warm cache", city["warm"], "ms", target, city["warm"] <= TARGET_P95_MS
+        ),
+        summary_row("drill-down p95, uncached", drill["uncached"], "ms", None, None),
+        summary_row("drill-down p95, warm cache", drill["warm"], "ms", None, None),
+        summary_row("city dashboard, uncached", result["uncached"]["city"]["rps"], "req/s", None, None),
+    ]
 
 
 if __name__ == "__main__":

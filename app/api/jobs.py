@@ -4,6 +4,7 @@ import json
 
 from flask import Response, current_app, request
 
+from app.api.fast_query import fast_query_arguments
 from app.api.json_body import Blueprint
 from app.api.schemas.jobs import (
     CandidateArgsSchema,
@@ -51,7 +52,7 @@ def _rendered_page(found: SearchPage, tail: dict):
 
 
 @blp.get("")
-@blp.arguments(SearchArgsSchema, location="query")
+@fast_query_arguments(blp, SearchArgsSchema)  # blp.arguments, without webargs for plain queries
 @blp.response(200, SearchPageSchema)
 def search(args):
     """Find live jobs near a point (default: my home), nearest first; each with distance_m."""
