@@ -19,6 +19,12 @@ from tests.support import error_of, messages
 PHONE = "13812340001"
 
 
+@pytest.fixture(autouse=True)
+def never_quiet(app):
+    """Sends here go at once whatever the hour the suite runs (the quiet-hours test sets its own)."""
+    app.config["PUSH_QUIET_START"] = app.config["PUSH_QUIET_END"] = "00:00"
+
+
 def test_a_resident_without_an_account_gets_a_record_by_sms_once(
     app, client, fake_sms, make_resident, staff_headers
 ):
@@ -117,6 +123,8 @@ def test_a_phone_gets_at_most_its_daily_sms(app, fake_sms, make_resident):
 
 
 def test_an_sms_waits_for_the_end_of_the_quiet_hours(app, fake_sms, make_resident, monkeypatch):
+    monkeypatch.setitem(app.config, "PUSH_QUIET_START", "21:00")
+    monkeypatch.setitem(app.config, "PUSH_QUIET_END", "08:00")
     night = datetime(2026, 3, 2, 23, 30, tzinfo=clock.zone())
     monkeypatch.setattr(clock, "local_now", lambda: night)
     person = make_resident(phone=PHONE)
