@@ -291,8 +291,11 @@ def test_approval_freezes_the_amount_a_later_policy_change_does_not_move(client,
 
 
 def test_the_approval_reaches_the_claimant_by_sms_first_the_other_steps_by_wechat(
-    client, submitted, crew, fake_sms
+    app, client, submitted, crew, fake_sms, monkeypatch
 ):
+    # Sent at once whatever the hour the suite runs (quiet hours have their own tests).
+    monkeypatch.setitem(app.config, "PUSH_QUIET_START", "00:00")
+    monkeypatch.setitem(app.config, "PUSH_QUIET_END", "00:00")
     claim_id, resident_id, account_id, _, _ = submitted
     give_phone(resident_id, "13812340077")
     to_notice(client, crew, claim_id)
