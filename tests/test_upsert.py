@@ -4,7 +4,7 @@ import sqlalchemy as sa
 
 from app.common.upsert import insert_ignoring_duplicates
 from app.extensions import db
-from app.models import PushQuota
+from app.models import Account, PushQuota
 
 
 def quotas(account_id: int) -> dict[str, int]:
@@ -39,3 +39,14 @@ def test_rows_of_different_shapes_and_a_single_row_work_too(app, make_staff):
     assert insert_ignoring_duplicates(db.session, PushQuota, []) == 0
     db.session.commit()
     assert quotas(account.id) == {"a": 3, "b": 0}
+
+
+def test_rows_added_to_the_session_are_written_before_the_insert(app):
+    # Not flushed yet: the quotas refer to it, so it must reach the database first (the foreign
+    # key on MariaDB), as the ORM's own execute would have flushed it.
+    db.session.add(Account(id=987_654, role="resident"))
+    rows = [{"account_id": 987_654, "template_key": key, "status": "accept"} for key in ("x", "y")]
+    assert insert_ignoring_duplicates(db.session, PushQuota, rows) == 2
+    db.session.commit()
+    assert db.session.get(Account, 987_654) is not None
+    assert quotas(987_654) == {"x": 0, "y": 0}

@@ -20,8 +20,12 @@ def insert_ignoring_duplicates(session: Session, model, rows: list[dict] | dict)
         # Rows of one shape go as an executemany: the statement is compiled once and cached, and
         # the driver packs the rows into multi-row INSERTs. A VALUES list built in SQLAlchemy is
         # compiled anew for every call, one bind parameter per value: for a fan-out's 500 pushes
-        # of 20 columns that compiling was most of the fan-out's time (docs/PERFORMANCE.md §3).
-        # Core's execute: the ORM's would take a list of rows as its bulk insert, without a rowcount.
+        # of 20 columns that was 43 % of the fan-out worker's samples (docs/PERFORMANCE.md §3).
+        # Core's execute (the ORM's would take a list of rows as its bulk insert, without a
+        # rowcount), after the autoflush the ORM's execute would have done: rows added to the
+        # session are written first, as the rows inserted here may refer to them.
+        if session.autoflush:
+            session.flush()
         return session.connection().execute(statement, rows).rowcount
     return session.execute(statement.values(rows)).rowcount
 
