@@ -16,6 +16,7 @@ from flask.testing import FlaskClient
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from app.common.clock import local_day
 from app.common.geo import distance_m
 from app.extensions import db
 from app.models import Account, CheckIn, QrTokenUse, Resident, Station
@@ -599,8 +600,12 @@ def test_after_30_minutes_a_scan_is_a_new_visit(client, qr_url, resident):
 
 
 def test_after_30_minutes_by_the_service_clock_a_scan_is_a_new_visit(client, qr_url, resident, monkeypatch):
+    # Both scans at noon of today in Beijing and 31 minutes later: from a real clock at 23:40 the
+    # second would fall on the next day, whose queue starts again at 1.
+    noon = datetime.combine(local_day(check_in_service.utcnow()), datetime.min.time()) + timedelta(hours=4)
+    monkeypatch.setattr(check_in_service, "utcnow", lambda: noon)
     first = check_in(client, resident, qr_url).get_json()
-    later_now = check_in_service.utcnow() + timedelta(minutes=31)
+    later_now = noon + timedelta(minutes=31)
     monkeypatch.setattr(check_in_service, "utcnow", lambda: later_now)
 
     later = check_in(client, resident, qr_url)
