@@ -1,12 +1,10 @@
 """The checklist: households not met at the door this quarter (nor moved away) as a route; follow-ups.
 
-Long because the answer is written here from rows, field by field as ChecklistSchema documents
-it (the schema's dump of ORM objects was half of a checklist's time), beside the route planning.
+The answer's parts are written from rows in checklist_answer.py.
 """
 
-import itertools
 import math
-from datetime import UTC, date
+from datetime import date
 from typing import NamedTuple
 
 import numpy as np
@@ -26,15 +24,14 @@ from app.models import (
     PlacementFollowUpStatus,
     ProvinceListEntry,
     Resident,
-    ResidentKeyGroup,
     Role,
     Visit,
     VisitChannel,
     VisitOutcome,
     utcnow,
 )
+from app.services.grid import checklist_answer as answer
 from app.services.grid import unmet
-from app.services.people.places import describe_place
 from app.services.people.scoping import worked_on
 
 CHECKLIST_MAX = 200
@@ -44,40 +41,6 @@ CHECKLIST_MAX = 200
 # PyMySQL was most of the checklist's time. Without a start, the lowest ids, up to the maximum.
 CHECKLIST_CANDIDATES = 5000
 CHECKLIST_CANDIDATES_PER_STOP, CHECKLIST_CANDIDATES_MIN = 8, 400
-# What a checklist shows of a member (masked hints, never the ciphertexts): a stop's whole
-# resident rows took PyMySQL longer to decode than the rest of the answer.
-MEMBER_COLUMNS = (
-    Resident.household_id,
-    Resident.name,
-    Resident.id_number_hint,
-    Resident.phone_hint,
-    Resident.gender,
-    Resident.birth_date,
-    Resident.is_household_head,
-    Resident.employment_status,
-)
-KEY_GROUP_COLUMNS = (
-    ResidentKeyGroup.resident_id,
-    ResidentKeyGroup.key_group,
-    ResidentKeyGroup.since,
-    ResidentKeyGroup.until,
-    ResidentKeyGroup.source,
-    ResidentKeyGroup.verified_by_id,
-    ResidentKeyGroup.certification_id,
-    ResidentKeyGroup.registration_id,
-)
-PROVINCE_LIST_FIELDS = (
-    "id",
-    "list_id",
-    "key_group",
-    "name",
-    "id_number_hint",
-    "address",
-    "community_code",
-    "since",
-    "until",
-    "created_at",
-)
 # Open follow-ups listed with the checklist, oldest first.
 FOLLOW_UPS_MAX = 200
 
@@ -247,8 +210,8 @@ def checklist(actor: Account, lat: float | None, lng: float | None, limit: int) 
     pending, remaining = _candidates(actor, lat, lng, limit, today)
     route = walking_order(pending, lat, lng, min(limit, CHECKLIST_MAX))
     ids = [row.id for row, _ in route]
-    households = _households(ids, today)
-    last = _last_visits(ids)
+    households = answer.households(ids, today)
+    last = answer.last_visits(ids)
     needs = db.session.execute(
         sa.select(Need.id, Need.kind, Need.household_id, Need.visit_id, Need.created_at, Need.resident_id)
         .where(
@@ -290,7 +253,7 @@ def checklist(actor: Account, lat: float | None, lng: float | None, limit: int) 
             ProvinceListEntry,
             ListEntryStatus.task.value,
             ProvinceListEntry.created_at,
-            *(getattr(ProvinceListEntry, name) for name in PROVINCE_LIST_FIELDS),
+            *(getattr(ProvinceListEntry, name) for name in answer.PROVINCE_LIST_FIELDS),
         )
     ).all()
     return {
@@ -300,9 +263,11 @@ def checklist(actor: Account, lat: float | None, lng: float | None, limit: int) 
             {"household": households[row.id], "distance_m": metres, "last_visit": last.get(row.id)}
             for row, metres in route
         ],
-        "follow_ups": [_need(row, people.get(row.resident_id)) for row in needs],
-        "placement_tasks": [_placement_task(row, people.get(row.resident_id)) for row in placement_tasks],
-        "province_list_tasks": [_province_list_task(row) for row in province_list_tasks],
+        "follow_ups": [answer.need(row, people.get(row.resident_id)) for row in needs],
+        "placement_tasks": [
+            answer.placement_task(row, people.get(row.resident_id)) for row in placement_tasks
+        ],
+        "province_list_tasks": [answer.province_list_task(row) for row in province_list_tasks],
     }
 
 
@@ -395,131 +360,6 @@ def _nearest_kept(kept: unmet.Unmet, lat: float | None, lng: float | None, read:
     ]
 
 
-def _households(ids: list[int], today: date) -> dict[int, dict]:
-    """Return the stops as HouseholdDetailSchema writes them, members by id, in two queries."""
-    if not ids:
-        return {}
-    members: dict[int, list[dict]] = {household_id: [] for household_id in ids}
-    # Members with their key-group periods in one query: a member row repeats per period.
-    rows = db.session.execute(
-        sa.select(Resident.id, *MEMBER_COLUMNS, *KEY_GROUP_COLUMNS)
-        .outerjoin(ResidentKeyGroup, ResidentKeyGroup.resident_id == Resident.id)
-        .where(Resident.household_id.in_(ids))
-        .order_by(Resident.id, ResidentKeyGroup.key_group)
-    ).all()
-    for _, group in itertools.groupby(rows, key=lambda row: row.id):
-        group = list(group)
-        periods = [row for row in group if row.key_group is not None]
-        members[group[0].household_id].append(_member(group[0], periods, today))
-    places: dict[int | None, dict | None] = {}
-    households = {}
-    for row in db.session.execute(
-        sa.select(
-            Household.id,
-            Household.key,
-            Household.address,
-            Household.community_id,
-            Household.lat,
-            Household.lng,
-            Household.zero_employment_since,
-        ).where(Household.id.in_(ids))
-    ):
-        if row.community_id not in places:
-            places[row.community_id] = describe_place("community", row.community_id)
-        households[row.id] = {
-            "id": row.id,
-            "key": row.key,
-            "address": row.address,
-            "community": places[row.community_id],
-            "lat": _float(row.lat),
-            "lng": _float(row.lng),
-            "zero_employment": row.zero_employment_since is not None,
-            "zero_employment_since": _iso(row.zero_employment_since),
-            "members": members[row.id],
-        }
-    return households
-
-
-def _member(row, periods, today: date) -> dict:
-    """Return a member as MemberSchema writes it (ID number and phone as their masked hints)."""
-    born = row.birth_date
-    return {
-        "id": row.id,
-        "name": row.name,
-        "id_number": row.id_number_hint,
-        "phone": row.phone_hint,
-        "gender": row.gender,
-        "age": None
-        if born is None
-        else today.year - born.year - ((today.month, today.day) < (born.month, born.day)),
-        "is_household_head": row.is_household_head,
-        "employment_status": row.employment_status,
-        "key_groups": sorted(p.key_group for p in periods if p.until is None or p.until >= today),
-        "key_group_periods": [
-            {
-                "key_group": p.key_group,
-                "since": _iso(p.since),
-                "until": _iso(p.until),
-                "source": p.source,
-                "verified_by_id": p.verified_by_id,
-                "certified": (p.certification_id is not None or p.registration_id is not None)
-                and p.verified_by_id is not None,
-                "certification_id": p.certification_id,
-            }
-            for p in periods
-        ],
-    }
-
-
-def _need(row, person) -> dict:
-    """Return an open follow-up as NeedSchema writes it."""
-    return {
-        "id": row.id,
-        "kind": row.kind,
-        "household_id": row.household_id,
-        "visit_id": row.visit_id,
-        "created_at": _utc(row.created_at),
-        "resident": None if person is None else {"id": person.id, "name": person.name},
-    }
-
-
-def _placement_task(row, person) -> dict:
-    """Return a placement follow-up as PlacementTaskSchema writes it."""
-    return {
-        "id": row.id,
-        "stage_days": row.stage_days,
-        "employer_name": row.employer_name,
-        "started_on": _iso(row.started_on),
-        "due_on": _iso(row.due_on),
-        "task_at": _utc(row.task_at),
-        "resident": None
-        if person is None
-        else {"id": person.id, "name": person.name, "phone_hint": person.phone_hint},
-    }
-
-
-def _province_list_task(row) -> dict:
-    """Return a province list entry as ProvinceListTaskSchema writes it."""
-    task = {name: getattr(row, name) for name in PROVINCE_LIST_FIELDS}
-    for name in ("since", "until"):
-        task[name] = _iso(task[name])
-    task["created_at"] = _utc(task["created_at"])
-    return task
-
-
-def _iso(day):
-    return None if day is None else day.isoformat()
-
-
-def _utc(moment):
-    """Write a naive-UTC datetime with its offset, as UtcDateTime does."""
-    return None if moment is None else moment.replace(tzinfo=UTC).isoformat()
-
-
-def _float(value):
-    return None if value is None else float(value)
-
-
 def _tasks(actor: Account, model, status: str, since, *columns):
     """SELECT `columns` of `model`'s rows in `status` in the worker's communities, oldest (`since`) first.
 
@@ -534,33 +374,6 @@ def _tasks(actor: Account, model, status: str, since, *columns):
         .order_by(since, model.id)
         .limit(FOLLOW_UPS_MAX)
     )
-
-
-def _last_visits(household_ids: list[int]) -> dict[int, dict]:
-    """Return the latest visit of each household (any channel) as LastVisitSchema writes it, in one query."""
-    if not household_ids:
-        return {}
-    latest = (
-        sa.select(Visit.household_id, sa.func.max(Visit.visited_at).label("at"))
-        .where(Visit.household_id.in_(household_ids))
-        .group_by(Visit.household_id)
-        .subquery()
-    )
-    visits = db.session.execute(
-        sa.select(
-            Visit.id, Visit.household_id, Visit.visited_at, Visit.outcome, Visit.channel, Visit.worker_id
-        ).join(latest, sa.and_(Visit.household_id == latest.c.household_id, Visit.visited_at == latest.c.at))
-    )
-    return {
-        visit.household_id: {
-            "id": visit.id,
-            "visited_at": _utc(visit.visited_at),
-            "outcome": visit.outcome,
-            "channel": visit.channel,
-            "worker_id": visit.worker_id,
-        }
-        for visit in visits
-    }
 
 
 def close_need(actor: Account, need_id: int) -> Need:
