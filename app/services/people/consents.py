@@ -57,10 +57,23 @@ def latest_records(account_id: int) -> dict[str, ConsentRecord]:
     return {row.purpose: row for row in rows}
 
 
+def _latest_answers(account_id: int) -> dict[str, sa.Row]:
+    """Return the purpose, action and version of the account's latest record of each purpose.
+
+    The consent gate's read, before every save of personal data: three short columns, not the rows.
+    """
+    rows = db.session.execute(
+        sa.select(ConsentRecord.purpose, ConsentRecord.action, ConsentRecord.version)
+        .where(ConsentRecord.account_id == account_id)
+        .order_by(ConsentRecord.id)
+    )
+    return {row.purpose: row for row in rows}
+
+
 def pending(account_id: int, purposes=tuple(ConsentPurpose)) -> list[str]:
     """Return which of `purposes` the account has not accepted in their current version."""
     versions = current_versions()
-    latest = latest_records(account_id)
+    latest = _latest_answers(account_id)
     missing = []
     for purpose in purposes:
         record = latest.get(str(purpose))

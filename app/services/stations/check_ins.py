@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import defer, joinedload, selectinload
 
 from app.common.clock import local_day
 from app.common.geo import check_point, distance_m
@@ -27,6 +27,7 @@ from app.models import (
     CheckIn,
     CheckInVia,
     Circle,
+    District,
     Event,
     EventSignup,
     EventStatus,
@@ -69,8 +70,18 @@ def _revoked() -> APIError:
     )
 
 
-# Loaded with the station: what the answer shows of it (its circle's code and name).
-_ANSWERED = (joinedload(Station.circle).joinedload(Circle.district),)
+# Loaded with the station: what the check-in rules and the answer use of it (its circle's code
+# and name), no more. PyMySQL parses a packet per column: 24 columns here instead of 41.
+_ANSWERED = (
+    defer(Station.qr_rotated_at),
+    defer(Station.created_by_id),
+    defer(Station.created_at),
+    defer(Station.updated_at),
+    joinedload(Station.circle)
+    .load_only(Circle.key, Circle.name, Circle.district_id)
+    .joinedload(Circle.district)
+    .load_only(District.short_code),
+)
 
 
 def _resolve(token: qr_codes.Token) -> tuple[Station | None, Event | None]:
@@ -158,17 +169,22 @@ def _earlier(
             CheckIn.event_id.is_(None),
             CheckIn.day == fields["day"],
         )
-    rows = db.session.scalars(
-        sa.select(CheckIn)
+    # Ids first, and the whole row only of the one returned: almost every check-in finds none,
+    # and a result's every column costs a packet to parse even when no row comes back.
+    rows = db.session.execute(
+        sa.select(CheckIn.id, CheckIn.client_id)
         .where(
             CheckIn.account_id == account_id,
             sa.or_(CheckIn.client_id == client_id, sa.and_(CheckIn.created_at >= since, same_place)),
         )
         .order_by(CheckIn.id.desc())
     ).all()
-    found = next((row for row in rows if row.client_id == client_id), None)
+    if not rows:
+        return None, None
+    found = next((row.id for row in rows if row.client_id == client_id), None)
     # Without the client id's row every row found is a recent one at this place.
-    return found, (rows[0] if rows and found is None else None)
+    row = db.session.get(CheckIn, found or rows[0].id, populate_existing=True)
+    return (row, None) if found is not None else (None, row)
 
 
 def _facts(account_id: int) -> sa.Row | None:
