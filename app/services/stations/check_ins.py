@@ -351,12 +351,14 @@ def _record_locked(
             resident_id=facts.id if facts else None,
             client_id=client_id,
             queue_number=number,
+            follow_up=False,
             created_at=stamp,
             updated_at=stamp,
             **fields,
         )
-        db.session.add(row)
     try:
+        if recent is None:
+            row.id = _insert(row)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
@@ -373,6 +375,21 @@ def _record_locked(
             queue_numbers.give_back(queue_key, number)
         raise
     return row, True, facts
+
+
+def _insert(row: CheckIn) -> int:
+    """Write a new check-in with one INSERT and return its id; the row itself stays out of the session.
+
+    The answer is built from the row in hand, so the unit of work (a flush's bookkeeping, a fifth
+    of a check-in's CPU once) has nothing to do: the values go straight to the table.
+    """
+    values = {column.key: getattr(row, column.key) for column in _INSERTED}
+    result = db.session.connection().execute(sa.insert(CheckIn.__table__), values)
+    return result.inserted_primary_key[0]
+
+
+# Every column of check_ins but the id the database gives.
+_INSERTED = tuple(column for column in CheckIn.__table__.columns if not column.primary_key)
 
 
 def _number_on_a_row(queue_key: str, number: int) -> bool:
