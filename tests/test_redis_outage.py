@@ -135,10 +135,11 @@ def test_search_answers_from_the_job_board_without_waiting_on_a_hung_redis(app, 
     assert asked >= 1  # it did ask, and gave up after the short timeout
 
     for _ in range(20):
-        response, seconds = timed(lambda: search(client))
+        response = search(client)
         assert response.status_code == 200, response.get_json()
         assert [item["job"]["id"] for item in response.get_json()["items"]] == jobs_around
-        assert seconds < FAST, f"a search took {seconds:.2f} s with the breaker open"
+    # None of them waited on the hung Redis: none asked it (counted, not timed: a loaded machine
+    # can stall any request, and what matters is that no search sent a command to wait on).
     assert silent.commands == asked, "searches kept asking a Redis that had just failed"
 
 
@@ -162,22 +163,27 @@ def test_a_process_whose_board_never_loaded_answers_from_sql(app, client, jobs_a
     # loaded machine's slow searches cannot outlast it and let one probe wait on the hung Redis.
     hang_redis(app, silent, REDIS_BREAKER_SECONDS=30)
 
-    timings = []
     caplog.set_level(logging.DEBUG)
-    for _ in range(10):
-        response, seconds = timed(lambda: search(client, radius_m=1000))
+    first, seconds = timed(lambda: search(client, radius_m=1000))
+    assert first.status_code == 200, first.get_json()
+    assert [item["job"]["id"] for item in first.get_json()["items"]] == jobs_around[:2]
+    assert seconds < FIRST, f"the first search after Redis hung took {seconds:.2f} s"
+    asked = silent.commands
+    assert asked >= 1  # it did ask, and gave up after the short timeout
+    for _ in range(9):
+        response = search(client, radius_m=1000)
         assert response.status_code == 200, response.get_json()
         assert [item["job"]["id"] for item in response.get_json()["items"]] == jobs_around[:2]
-        timings.append(seconds)
-    assert timings[0] < FIRST
-    assert max(timings[1:]) < FAST, timings
+    # The breaker answered for the hung Redis: no search after the first sent it a command (counted,
+    # not timed: a loaded machine stalled one of these searches 1.3 s once, with no Redis in it).
+    assert silent.commands == asked
     # The outage is a warning once (the first failure, the breaker opening), not once per search.
     warnings = [r for r in caplog.records if r.levelno >= logging.WARNING and "Redis" in r.getMessage()]
     assert 1 <= len(warnings) <= 3, [r.getMessage() for r in warnings]
     # Newest first and text search take SQL anyway; neither waits either.
     assert found(client, sort="newest") == sorted(jobs_around, reverse=True)
-    response, seconds = timed(lambda: search(client, q="茶叶"))
-    assert response.status_code == 200 and seconds < FAST
+    assert search(client, q="茶叶").status_code == 200
+    assert silent.commands == asked
 
 
 # ---- what needs no Redis, and what reports it ---------------------------------------------------
