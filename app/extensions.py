@@ -13,6 +13,8 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from redis.backoff import NoBackoff
 from redis.client import Pipeline
+from redis.cluster import ClusterPipeline, RedisCluster
+from redis.exceptions import RedisClusterException
 from redis.retry import Retry
 
 from app.errors import ErrorSchema
@@ -147,14 +149,117 @@ class GuardedPipeline(Pipeline):
         return self.breaker.call(super().immediate_execute_command, *args, **options)
 
 
-def guarded_redis(url: str, config, breaker: RedisBreaker, timeout: float | None = None) -> GuardedRedis:
+# REDIS_URL names a Redis Cluster with this scheme (redis+cluster://host:port, any one node).
+CLUSTER_SCHEME = "redis+cluster://"
+
+
+def is_cluster_url(url: str | None) -> bool:
+    """Tell whether `url` names a Redis Cluster (redis+cluster://host:port)."""
+    return bool(url) and url.lower().startswith(CLUSTER_SCHEME)
+
+
+def is_cluster(client) -> bool:
+    """Tell whether `client` talks to a Redis Cluster (a MULTI then must stay in one slot)."""
+    return isinstance(client, RedisCluster)
+
+
+def _unreachable_as_connection_error(func):
+    """Wrap `func` so that "no node answers" raises a ConnectionError, as a single Redis would.
+
+    redis-py raises a bare RedisClusterException (not a RedisError) when it can reach no node:
+    unconverted, it would pass every `except redis.RedisError` that degrades, and the breaker.
+    Its other RedisClusterExceptions (keys in several slots) are mistakes in code: left as they are.
+    """
+
+    def call(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except RedisClusterException as error:
+            if "cannot be connected" not in str(error):
+                raise
+            raise redis_lib.ConnectionError(f"no Redis Cluster node answers: {error}") from error
+
+    return call
+
+
+class GuardedRedisCluster(RedisCluster):
+    """A Redis Cluster client whose commands and pipelines pass one breaker (for the whole cluster).
+
+    A cluster fails over on its own; the breaker only stops asking while no node answers at all.
+    """
+
+    def __init__(self, *args, breaker: RedisBreaker | None = None, **kwargs):
+        # Set before connecting: building the client already sends commands (the slot map).
+        self.breaker = breaker or RedisBreaker("(unnamed cluster)", DEFAULT_BREAKER_SECONDS)
+        self.health_client: GuardedRedisCluster | None = None
+        super().__init__(*args, **kwargs)
+
+    def execute_command(self, *args, **kwargs):
+        """Send one command (to the node owning its slot), unless the breaker is open."""
+        return self.breaker.call(_unreachable_as_connection_error(super().execute_command), *args, **kwargs)
+
+    def pipeline(self, transaction=None, shard_hint=None) -> "GuardedClusterPipeline":
+        """Return a pipeline that passes the same breaker (a transaction must stay in one slot)."""
+        if shard_hint:
+            raise redis_lib.RedisError("shard_hint is not supported on a cluster")
+        return GuardedClusterPipeline(
+            nodes_manager=self.nodes_manager,
+            commands_parser=self.commands_parser,
+            startup_nodes=self.nodes_manager.startup_nodes,
+            result_callbacks=self.result_callbacks,
+            cluster_response_callbacks=self.cluster_response_callbacks,
+            read_from_replicas=self.read_from_replicas,
+            load_balancing_strategy=self.load_balancing_strategy,
+            reinitialize_steps=self.reinitialize_steps,
+            retry=self.retry,
+            lock=self._lock,
+            transaction=transaction,
+            event_dispatcher=self._event_dispatcher,
+            breaker=self.breaker,
+        )
+
+
+class GuardedClusterPipeline(ClusterPipeline):
+    """A cluster pipeline whose execute passes a breaker.
+
+    WATCH on a cluster pipeline sends at once without passing it (no caller here WATCHes).
+    """
+
+    def __init__(self, *args, breaker: RedisBreaker, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.breaker = breaker
+
+    def execute(self, raise_on_error: bool = True):
+        """Send the queued commands (per node, or one slot's MULTI), unless the breaker is open."""
+        if not len(self):
+            return []  # nothing to send: Redis is not asked
+        return self.breaker.call(_unreachable_as_connection_error(super().execute), raise_on_error)
+
+
+def _guarded_cluster(url: str, config, breaker: RedisBreaker, timeout: float | None) -> GuardedRedisCluster:
+    """Return a cluster client of `url` (redis+cluster://host:port) with the short timeouts."""
+    client = GuardedRedisCluster.from_url(
+        "redis://" + url[len(CLUSTER_SCHEME) :],
+        socket_timeout=timeout or config["REDIS_SOCKET_TIMEOUT"],
+        socket_connect_timeout=timeout or config["REDIS_CONNECT_TIMEOUT"],
+        # One retry at once (after a failover the slot map is refreshed), never a backoff loop.
+        retry=Retry(NoBackoff(), 1),
+    )
+    client.breaker = breaker
+    return client
+
+
+def guarded_redis(url: str, config, breaker: RedisBreaker, timeout: float | None = None):
     """Return a client of `url` with the configured short timeouts, passing `breaker`.
 
     redis-py's defaults (5 s timeouts, retried with backoff) let a hung Redis hold a request
     for many seconds. Here a read waits REDIS_SOCKET_TIMEOUT and a connect
     REDIS_CONNECT_TIMEOUT, once: only a refused or reset connection (a pooled connection to a
-    restarted Redis) is retried, at once; a timeout never is.
+    restarted Redis) is retried, at once; a timeout never is. A redis+cluster:// URL gives a
+    GuardedRedisCluster.
     """
+    if is_cluster_url(url):
+        return _guarded_cluster(url, config, breaker, timeout)
     client = GuardedRedis.from_url(
         url,
         socket_timeout=timeout or config["REDIS_SOCKET_TIMEOUT"],
@@ -172,7 +277,8 @@ class RedisConnections:
     no Redis. Real ones get short timeouts and a circuit breaker per server (shared by the
     clients of one URL); `/healthz` pings through clients of its own (REDIS_HEALTH_TIMEOUT).
     The queue client is separate even on the same URL: an RQ worker lengthens its timeout
-    for the blocking dequeue, which must not reach the cache/GEO client.
+    for the blocking dequeue, which must not reach the cache/GEO client. REDIS_URL may name a
+    Redis Cluster (redis+cluster://host:port); QUEUE_REDIS_URL may not (RQ cannot run on one).
     """
 
     def init_app(self, app: Flask) -> None:
@@ -180,6 +286,11 @@ class RedisConnections:
         config = app.config
         url = config.get("REDIS_URL")
         queue_url = config.get("QUEUE_REDIS_URL") or url
+        if is_cluster_url(queue_url):
+            raise RuntimeError(
+                "QUEUE_REDIS_URL names a Redis Cluster, and RQ cannot run on one: set QUEUE_REDIS_URL "
+                "to a single Redis (or a Sentinel-managed primary) when REDIS_URL is a cluster."
+            )
         fake = None
         if not url:
             import fakeredis  # the embedded default and tests only: production never loads it (0.2 s)
@@ -196,7 +307,7 @@ class RedisConnections:
         queue = guarded_redis(queue_url, config, breakers[queue_url]) if queue_url else fake
         health_timeout = float(config["REDIS_HEALTH_TIMEOUT"])
         for client, each in ((main, url), (queue, queue_url)):
-            if isinstance(client, GuardedRedis):
+            if isinstance(client, GuardedRedis | GuardedRedisCluster):
                 client.health_client = guarded_redis(each, config, breakers[each], health_timeout)
         app.extensions.update(redis=main, queue_redis=queue)
 

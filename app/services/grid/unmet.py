@@ -41,12 +41,15 @@ HOUSEHOLD_FIELDS = ("lat", "lng", "address", "community_id", *SCOPE_COLUMNS.valu
 _NOTED = "unmet_communities_changed"
 
 
+# One hash tag, {checklist}: the tokens, and the entries, of many communities are read in one
+# MGET each, and on a Redis Cluster the keys of one MGET must share a slot.
 def _token_key(community_id: int) -> str:
-    return f"checklist:v{VERSION}:token:{community_id}"
+    return f"checklist:v{VERSION}:{{checklist}}:token:{community_id}"
 
 
 def _entry_key(community_id: int, scope: tuple, day: date, token: str) -> str:
-    return f"checklist:v{VERSION}:unmet:{community_id}:{scope[0]}:{scope[1]}:{day.isoformat()}:{token}"
+    where = f"{community_id}:{scope[0]}:{scope[1]}:{day.isoformat()}:{token}"
+    return f"checklist:v{VERSION}:{{checklist}}:unmet:{where}"
 
 
 @dataclass

@@ -121,9 +121,11 @@ def _keys(username: str, generation: str | None, address: str | None) -> tuple[s
     address = address or "unknown"
     # The generation (from the password hash) starts the username's windows afresh when an admin
     # resets the password: the reset unlocks, as it did when the lock lived on the account row.
-    user_key = "login:user:" + lookup_hash(f"{username}\n{generation or ''}", "login_username")[:32]
+    # One hash tag, {throttle}: both keys go to one Lua script, so to one cluster slot.
+    user_hash = lookup_hash(f"{username}\n{generation or ''}", "login_username")
+    user_key = "login:{throttle}:user:" + user_hash[:32]
     address_hash = lookup_hash(address, "login_address")
-    return user_key, "login:addr:" + address_hash[:32], address_hash[:16]
+    return user_key, "login:{throttle}:addr:" + address_hash[:32], address_hash[:16]
 
 
 def reserve(username: str, address: str | None, generation: str | None = None) -> Reservation | Refused:

@@ -8,13 +8,15 @@ ready-made bytes: no query, no ORM objects, no marshmallow per request.
 
 Freshness comes through Redis. After every commit that changes a job's place in search,
 `note_changes()` bumps a version and files the job ids under it (one Lua call). Before a
-search the board reads the version (one MGET: at most every JOB_BOARD_SYNC_SECONDS, and at
-once after this process changed a job) and reloads only the changed jobs, by primary key.
+search the board reads the version (one round trip: at most every JOB_BOARD_SYNC_SECONDS, and
+at once after this process changed a job) and reloads only the changed jobs, by primary key.
 A rebuild of the GEO index starts a new generation; a board whose changes were trimmed from
 the log, or whose Redis lost them, reloads in full. Every JOB_BOARD_RECHECK_SECONDS the board
 also reloads the jobs whose `updated_at` moved, so a change whose note was lost (Redis down
 just then) is wrong in search for about that long at most. While Redis is down altogether a
 loaded board keeps answering and asks the database every OUTAGE_RECHECK_SECONDS instead.
+
+Long because the board is one concept: its columns, how it loads, and how it stays fresh.
 """
 
 import logging
@@ -37,10 +39,12 @@ from app.models import Employer, Job, JobCategory, JobKind, utcnow, visible_clau
 
 log = logging.getLogger(__name__)
 
-VERSION = "board:version"
-CHANGES = "board:changes"  # job id → the version that last changed it
-FLOOR = "board:floor"  # the newest version trimmed out of CHANGES
-GENERATION = "board:generation"
+# One hash tag, {board}: the Lua script below uses these keys together, and on a Redis
+# Cluster the keys of one script must share a slot.
+VERSION = "{board}:version"
+CHANGES = "{board}:changes"  # job id → the version that last changed it
+FLOOR = "{board}:floor"  # the newest version trimmed out of CHANGES
+GENERATION = "{board}:generation"
 # Changes kept for boards that fell behind; one that fell further reloads in full.
 CHANGES_KEPT = 100_000
 # While Redis is down no note of a change arrives: a board answering anyway asks the database
@@ -117,6 +121,15 @@ def note_changes(connection, job_ids) -> int:
     if board is not None:
         board.stale = True
     return version
+
+
+def _read_state(connection, ready_key: str) -> list:
+    """Return `ready_key`'s value, the version, generation and floor: GETs in one round trip."""
+    # Not one MGET: the GEO index's ready key is in another cluster slot than {board}.
+    pipe = connection.pipeline(transaction=False)
+    for key in (ready_key, VERSION, GENERATION, FLOOR):
+        pipe.get(key)
+    return pipe.execute()
 
 
 def new_generation(pipe) -> None:
@@ -229,7 +242,7 @@ class JobBoard:
         """
         connection = get_redis()
         self.stale, asked_at = False, time.monotonic()  # before asking: a change meanwhile marks it again
-        ready, version, generation, floor = connection.mget(ready_key, VERSION, GENERATION, FLOOR)
+        ready, version, generation, floor = _read_state(connection, ready_key)
         if ready is None:
             return False  # Redis lost its sets: the GEO index rebuilds first (a new generation)
         due = time.monotonic() - self.checked_at > recheck_seconds
@@ -239,7 +252,7 @@ class JobBoard:
         with self._lock:  # one thread catches up; the others find it done
             # Asked again under the lock: another thread may have caught up further meanwhile,
             # and a version below the board's must then mean Redis lost it, not a slow thread.
-            _, version, generation, floor = connection.mget(ready_key, VERSION, GENERATION, FLOOR)
+            _, version, generation, floor = _read_state(connection, ready_key)
             version, floor = int(version or 0), int(floor or 0)
             if generation != self.generation or floor > self.version or version < self.version:
                 self._load_all(version, generation)

@@ -13,7 +13,7 @@ import redis
 import sqlalchemy as sa
 
 from app.common.geo import geo_nearest
-from app.extensions import db, get_redis
+from app.extensions import db, get_redis, is_cluster
 from app.models import Job, JobKind, Resident, Resume, is_searchable, utcnow, visible_clause
 from app.services.jobs.search import board
 from app.services.people import seekers
@@ -37,6 +37,11 @@ def jobs_key(kind: str | None) -> str:
 
 def _all_job_keys() -> list[str]:
     return [JOBS_ALL] + [jobs_key(kind) for kind in JobKind]
+
+
+def _rebuild_key(key: str) -> str:
+    """Return the temporary set a rebuild fills for `key`: tagged with `key`, so in its slot (RENAME)."""
+    return "{" + key + "}:rebuild"
 
 
 def sync_job(job: Job) -> None:
@@ -111,7 +116,7 @@ def rebuild() -> dict:
     now = utcnow()
     job_keys = _all_job_keys()
     for key in job_keys + [SEEKERS]:
-        connection.delete(key + ":rebuild")
+        connection.delete(_rebuild_key(key))
     jobs = db.session.execute(
         sa.select(Job.id, Job.lat, Job.lng, Job.kind)
         .where(visible_clause(now))
@@ -121,7 +126,7 @@ def rebuild() -> dict:
 
     def job_keys_of(row):
         counts["jobs"] += 1
-        return row.id, row.lat, row.lng, (JOBS_ALL + ":rebuild", jobs_key(row.kind) + ":rebuild")
+        return row.id, row.lat, row.lng, (_rebuild_key(JOBS_ALL), _rebuild_key(jobs_key(row.kind)))
 
     _fill(connection, jobs, job_keys_of)
     seeker_rows = db.session.execute(
@@ -132,19 +137,24 @@ def rebuild() -> dict:
 
     def seeker_keys_of(row):
         counts["seekers"] += 1
-        return row.id, row.home_lat, row.home_lng, (SEEKERS + ":rebuild",)
+        return row.id, row.home_lat, row.home_lng, (_rebuild_key(SEEKERS),)
 
     _fill(connection, seeker_rows, seeker_keys_of)
-    swap = connection.pipeline(transaction=True)
+    # One MULTI on a single Redis. A cluster's sets live in several slots, which no MULTI spans
+    # (and its pipelines refuse RENAME): there each command goes at once, in this order, the
+    # ready key and new generation last (a reader may briefly mix old and new sets; searches
+    # re-check every candidate in SQL, and _catch_up below re-syncs what changed).
+    swap = connection if is_cluster(connection) else connection.pipeline(transaction=True)
     for key in job_keys + [SEEKERS]:
         # RENAME fails on a missing key (an empty set); delete the live one instead.
-        if connection.exists(key + ":rebuild"):
-            swap.rename(key + ":rebuild", key)
+        if connection.exists(_rebuild_key(key)):
+            swap.rename(_rebuild_key(key), key)
         else:
             swap.delete(key)
     swap.set(READY, "1")
     board.new_generation(swap)  # every process's job board reloads from the database
-    swap.execute()
+    if swap is not connection:
+        swap.execute()
     # A second of slack: MySQL DATETIME columns keep whole seconds.
     _catch_up(now - timedelta(seconds=1))
     return counts
