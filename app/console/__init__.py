@@ -58,6 +58,7 @@ VIEW_MODULES = (
     "supervision",
     "progress_reports",
     "demonstration",
+    "queues",
 )
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})

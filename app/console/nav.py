@@ -85,6 +85,8 @@ NAV: list[NavItem] = [
     NavItem("工作进展月报", "/console/progress-reports", REPORT_READERS, "项目管理"),
     # Demonstration communities (console/demonstration.py): the district and city admins.
     NavItem("示范社区评选", "/console/demonstration", RANKERS, "项目管理"),
+    # The RQ queues, workers and failed jobs (console/queues.py): the city administration.
+    NavItem("任务队列", "/console/queues", frozenset({Role.city_admin}), "服务与人员"),
 ]
 
 
