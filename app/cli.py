@@ -27,6 +27,7 @@ def register_commands(app: Flask) -> None:
         snapshot_ledger,
         cron,
         exchange_resend,
+        keys,
     ):
         app.cli.add_command(command)
 
@@ -301,3 +302,64 @@ def exchange_resend(day, person):
         raise click.BadParameter("not a YYYY-MM-DD date", param_hint="--day") from None
     count = reconcile.resend(day=parsed, person=person)
     click.echo(f"{count} records queued to be sent again (the relay sends them)")
+
+
+@click.group("keys")
+def keys():
+    """Rotate the personal-data key: count values by key version, re-encrypt under the current one."""
+
+
+@keys.command("status")
+def keys_status():
+    """Count the encrypted values of every column by key version (the current one is marked)."""
+    from app.common.crypto import KeyConfigError, keyring
+    from app.services.people import key_rotation
+
+    try:
+        counts = key_rotation.status()
+        current, held = keyring().current, set(keyring().encryption)
+    except KeyConfigError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"current key version {current}; configured: {', '.join(map(str, sorted(held)))}")
+    for name, versions in counts.items():
+        shown = ", ".join(
+            f"v{version}{'' if version in held else ' (not configured)'}: {count}"
+            for version, count in sorted(versions.items())
+        )
+        click.echo(f"{name}: {shown or 'no values'}")
+    behind = sum(n for versions in counts.values() for v, n in versions.items() if v != current)
+    click.echo(f"{behind} values not under version {current}")
+
+
+@keys.command("reencrypt")
+@click.option(
+    "--batch", default=500, show_default=True, type=click.IntRange(1, 10_000), help="Rows a transaction."
+)
+def keys_reencrypt(batch):
+    """Re-encrypt every value not under the current key version, in short batches, while the app serves.
+
+    A row edited between the read and the write keeps the edit and is left for the next run.
+    Exits 1 while any value is still under another version (run it again), 0 when none is.
+    """
+    from app.common.crypto import KeyConfigError, keyring
+    from app.services.people import key_rotation
+
+    def progress(name, result):
+        click.echo(
+            f"{name}: {result.moved} re-encrypted"
+            + (f", {result.changed} edited meanwhile (next run)" if result.changed else "")
+            + (f", {result.failed} unreadable (see the log)" if result.failed else "")
+        )
+
+    try:
+        total = key_rotation.reencrypt(batch, progress)
+        current = keyring().current
+        left = sum(n for c in key_rotation.status().values() for v, n in c.items() if v != current)
+    except KeyConfigError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(
+        f"done: {total.moved} values re-encrypted to key version {current}, {total.changed} edited "
+        f"meanwhile, {total.failed} unreadable; {left} values not under version {current}"
+    )
+    if left:
+        sys.exit(1)
