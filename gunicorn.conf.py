@@ -5,6 +5,8 @@ file adds what the app needs around a worker's life.
 """
 
 import gc
+import glob
+import os
 
 
 def post_worker_init(worker):
@@ -19,3 +21,27 @@ def post_worker_init(worker):
     # them again in every full collection (a pause in whichever request triggers it).
     gc.collect()
     gc.freeze()
+
+
+# Prometheus multiprocess mode (app/metrics.py): with PROMETHEUS_MULTIPROC_DIR set, every worker
+# writes its metrics to files there, one set per pid. The directory is this gunicorn's alone.
+METRIC_FILES = ("counter_*.db", "gauge_*.db", "histogram_*.db", "summary_*.db")
+
+
+def on_starting(server):
+    """Forget the metric files of an earlier run: their counters would be added to this one's."""
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not directory:
+        return
+    os.makedirs(directory, exist_ok=True)
+    for pattern in METRIC_FILES:  # only prometheus_client's files, whatever else lives there
+        for path in glob.glob(os.path.join(directory, pattern)):
+            os.remove(path)
+
+
+def child_exit(server, worker):
+    """Drop a finished worker's live gauges (its database pool), keeping its counters in the sums."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

@@ -34,10 +34,14 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     from app.console import register_console
     from app.errors import register_error_handlers
     from app.extensions import ApiWithErrors, db, migrate, redis_connections
+    from app.metrics import install_metrics
+    from app.request_log import install_request_log
     from app.services.jobs.search.board import JobBoard
     from app.tasks import certifications, exports, maintenance, people, push  # noqa: F401  (declare every task before any is enqueued)
     from app.wechat import wechat
 
+    # First of the hooks: the request id and the log format hold for everything after them.
+    install_request_log(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..", "migrations"))
     redis_connections.init_app(app)
@@ -57,6 +61,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     # This process's copy of the live jobs, rendered as the API lists them (services/jobs/search).
     app.extensions["job_board"] = JobBoard(render_summaries)
     register_error_handlers(app)
+    install_metrics(app)
     register_commands(app)
     if app.config["EMBEDDED_SCHEDULER"]:
         # Scheduled work in this process (fakeredis is in-process), from the first request on.

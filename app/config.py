@@ -9,6 +9,7 @@ Long because every wing's settings are read here, each once, with the reason bes
 
 from pathlib import Path
 
+from app.common.crypto import key_problems
 from app.config_programme import ProgrammeSettings
 from app.config_templates import PUSH_TEMPLATES, SMS_TEMPLATES
 from app.env import env_bool, env_int, env_str
@@ -26,6 +27,13 @@ class Config(ProgrammeSettings):
 
     SECRET_KEY = env_str("SECRET_KEY", DEV_SECRET_KEY)
     DATA_KEY = env_str("DATA_KEY", DEV_DATA_KEY)
+    # Rotating DATA_KEY (app/common/crypto.py; docs/OPERATIONS.md, "Rotating the data key"):
+    # DATA_KEY is key version 1, DATA_KEYS adds newer ones ("2:<base64>,3:<base64>"), new values
+    # are sealed under DATA_KEY_VERSION and every configured version still decrypts. The lookup
+    # hashes (finding a person by ID number or phone) never rotate: DATA_HASH_KEY, else DATA_KEY.
+    DATA_KEYS = env_str("DATA_KEYS")
+    DATA_KEY_VERSION = env_str("DATA_KEY_VERSION", "1")
+    DATA_HASH_KEY = env_str("DATA_HASH_KEY")
 
     SQLALCHEMY_DATABASE_URI = env_str(
         "DATABASE_URL", f"sqlite:///{BASE_DIR / 'instance' / 'employment_circle.sqlite3'}"
@@ -44,6 +52,10 @@ class Config(ProgrammeSettings):
     REDIS_CONNECT_TIMEOUT = float(env_str("REDIS_CONNECT_TIMEOUT", "0.5"))
     REDIS_BREAKER_SECONDS = float(env_str("REDIS_BREAKER_SECONDS", "5"))
     REDIS_HEALTH_TIMEOUT = float(env_str("REDIS_HEALTH_TIMEOUT", "0.25"))
+    # /readyz (app/readiness.py, docs/OPERATIONS.md "Ready for traffic: /readyz"): not ready while
+    # an RQ queue holds more jobs than this, or a task has waited in the outbox longer than this.
+    READY_MAX_QUEUE_DEPTH = env_int("READY_MAX_QUEUE_DEPTH", 5000)
+    READY_MAX_OUTBOX_LAG_SECONDS = env_int("READY_MAX_OUTBOX_LAG_SECONDS", 300)
 
     WECHAT_APPID = env_str("WECHAT_APPID", "wx0000000000fake00")
     WECHAT_SECRET = env_str("WECHAT_SECRET", DEV_WECHAT_SECRET)
@@ -53,6 +65,11 @@ class Config(ProgrammeSettings):
     PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
     # How many reverse proxies set X-Forwarded-For in front of us (0: none, trust nothing).
     PROXY_COUNT = env_int("PROXY_COUNT", 0)
+    # Logs (app/request_log.py, docs/OPERATIONS.md "Request ids and logs"): "json" writes one JSON
+    # object a line to stderr (for journald and a log shipper), "text" keeps Flask's lines; the
+    # level of the root logger (unset: Python's, WARNING). Both redact phone and ID numbers.
+    LOG_FORMAT = env_str("LOG_FORMAT", "text")
+    LOG_LEVEL = env_str("LOG_LEVEL")
 
     STAFF_TOKEN_TTL_SECONDS = env_int("STAFF_TOKEN_TTL_SECONDS", 12 * 3600)
     RESIDENT_TOKEN_TTL_SECONDS = env_int("RESIDENT_TOKEN_TTL_SECONDS", 30 * 24 * 3600)
@@ -274,6 +291,13 @@ class Config(ProgrammeSettings):
     # Statistics (services/stats/cache.py): seconds a computed section of a place and month is kept
     # in Redis and answered again (0: always computed).
     STATS_CACHE_SECONDS = env_int("STATS_CACHE_SECONDS", 60)
+    # Prometheus metrics at /metrics (app/metrics.py, docs/OPERATIONS.md "Metrics"): not served (404)
+    # until METRICS_TOKEN is set; then a scrape sends it as a Bearer token (403 otherwise) from an
+    # address in METRICS_NETWORKS (comma-separated networks; empty: any; else 404). Today's push
+    # counts are read from the database at most once per METRICS_CACHE_SECONDS in each process.
+    METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+    METRICS_NETWORKS = env_str("METRICS_NETWORKS", "127.0.0.0/8,::1,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16")
+    METRICS_CACHE_SECONDS = float(env_str("METRICS_CACHE_SECONDS", "15"))
 
     API_TITLE = "Huangshan 3-km employment circle API"
     API_VERSION = "v1"
@@ -368,14 +392,31 @@ def _province_problems(config: dict) -> list[str]:
     return problems
 
 
+def _data_key_problems(config: dict) -> list[str]:
+    """Say what keeps the personal-data keys from production: none, the development key, malformed ones."""
+    if not config.get("DATA_KEY") and not config.get("DATA_HASH_KEY"):
+        return ["DATA_KEY must be set (32 random bytes, base64)"]
+    listed = [entry.partition(":")[2].strip() for entry in (config.get("DATA_KEYS") or "").split(",")]
+    problems = []
+    if DEV_DATA_KEY in (config.get("DATA_KEY"), config.get("DATA_HASH_KEY"), *listed):
+        problems.append("DATA_KEY must be set (32 random bytes, base64): the development key is configured")
+    return problems + key_problems(config)
+
+
 class ProductionConfig(Config):
     """Production: MySQL-compatible database, real Redis, real WeChat, real secrets."""
 
+    # No development default: unset means no version 1 (dropped after a rotation, DATA_HASH_KEY
+    # then holding its value for the lookup hashes), and the check below says what is missing.
+    DATA_KEY = env_str("DATA_KEY")
     WECHAT_APPID = env_str("WECHAT_APPID")
     WECHAT_SECRET = env_str("WECHAT_SECRET")
     RQ_ASYNC = env_bool("RQ_ASYNC", True)
     # No SMS unless a provider is named (none: WeChat only; nothing falls back to SMS).
     SMS_PROVIDER = env_str("SMS_PROVIDER", "none")
+    # One JSON object a line, with the request id and the access line of every request.
+    LOG_FORMAT = env_str("LOG_FORMAT", "json")
+    LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
 
     @classmethod
     def check(cls, config: dict) -> None:
@@ -383,8 +424,7 @@ class ProductionConfig(Config):
         problems = []
         if config.get("SECRET_KEY") in (None, DEV_SECRET_KEY) or len(config["SECRET_KEY"]) < 32:
             problems.append("SECRET_KEY must be set to a random value of at least 32 characters")
-        if config.get("DATA_KEY") in (None, DEV_DATA_KEY):
-            problems.append("DATA_KEY must be set (32 random bytes, base64)")
+        problems += _data_key_problems(config)
         if str(config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("sqlite"):
             problems.append("DATABASE_URL must point at MySQL/MariaDB/TiDB, not SQLite")
         if not config.get("REDIS_URL"):

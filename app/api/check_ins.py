@@ -13,6 +13,7 @@ from app.api.schemas.check_ins import (
 )
 from app.api.schemas.consents import CONSENT_REQUIRED
 from app.auth import auth_required, current_account, staff_required
+from app.metrics import count_check_in
 from app.models import Role
 from app.services.stations import check_ins, queue
 from app.services.stations.training import TRAINEE_ROLES
@@ -37,6 +38,8 @@ def check_in(values):
     they may attend (a training's attendance); a station's code is refused (`staff_event_only`).
     """
     row, created = check_ins.check_in(current_account(), values)
+    if created:
+        count_check_in(row.station_id)
     return row, 201 if created else 200
 
 

@@ -1,9 +1,10 @@
-"""GET /healthz: is the database and Redis answering?"""
+"""GET /healthz: is the database and Redis answering? GET /readyz: may this process take traffic?"""
 
 from flask import Blueprint, current_app, jsonify
 
 from app.errors import redis_retry_after
 from app.extensions import db, ping_database, redis_to_check
+from app.readiness import readiness
 
 bp = Blueprint("health", __name__)
 
@@ -33,6 +34,23 @@ def healthz():
     healthy = all(v == "ok" for v in checks.values())
     response = jsonify({"status": "ok" if healthy else "unavailable", **checks})
     if not healthy:
+        response.status_code = 503
+        response.headers["Retry-After"] = str(redis_retry_after())
+    return response
+
+
+@bp.get("/readyz")
+def readyz():
+    """Run the readiness checks; 200 when all pass, else 503 with Retry-After and each failure's reason.
+
+    Beyond /healthz: both Redises, each RQ queue's depth, the cached WeChat token and the
+    outbox's oldest waiting task (app/readiness.py; docs/OPERATIONS.md, "Ready for traffic").
+    """
+    checks = readiness()
+    ready = all(check["ok"] for check in checks.values())
+    response = jsonify({"status": "ready" if ready else "not_ready", "checks": checks})
+    response.headers["Cache-Control"] = "no-store"
+    if not ready:
         response.status_code = 503
         response.headers["Retry-After"] = str(redis_retry_after())
     return response
