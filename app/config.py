@@ -52,6 +52,11 @@ class Config(ProgrammeSettings):
     REDIS_CONNECT_TIMEOUT = float(env_str("REDIS_CONNECT_TIMEOUT", "0.5"))
     REDIS_BREAKER_SECONDS = float(env_str("REDIS_BREAKER_SECONDS", "5"))
     REDIS_HEALTH_TIMEOUT = float(env_str("REDIS_HEALTH_TIMEOUT", "0.25"))
+    # The database gone for a moment (a failover: 2003/2006/2013, Galera's 1047) answers 503
+    # `database_unavailable` with this Retry-After; a write aborted twice by a deadlock or a Galera
+    # certification failure (1213) answers `database_busy` with the shorter one (app/errors.py).
+    DATABASE_RETRY_AFTER_SECONDS = env_int("DATABASE_RETRY_AFTER_SECONDS", 5)
+    DATABASE_BUSY_RETRY_AFTER_SECONDS = env_int("DATABASE_BUSY_RETRY_AFTER_SECONDS", 1)
     # /readyz (app/readiness.py, docs/OPERATIONS.md "Ready for traffic: /readyz"): not ready while
     # an RQ queue holds more jobs than this, or a task has waited in the outbox longer than this.
     READY_MAX_QUEUE_DEPTH = env_int("READY_MAX_QUEUE_DEPTH", 5000)

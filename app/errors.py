@@ -6,6 +6,7 @@ from http import HTTPStatus
 import marshmallow as ma
 import redis
 from flask import Flask, current_app, jsonify, request
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
 # Stable codes for plain HTTP errors, so the mini-program can switch on `code`.
@@ -92,6 +93,38 @@ class ServiceUnavailable(APIError):
 def redis_retry_after() -> int:
     """Return the Retry-After seconds of an answer Redis's absence caused: its breaker's window."""
     return max(1, math.ceil(float(current_app.config.get("REDIS_BREAKER_SECONDS", 5))))
+
+
+# MariaDB's error numbers that a database failover or a busy cluster answers with.
+DEADLOCK = 1213  # ER_LOCK_DEADLOCK: InnoDB's deadlock victim, Galera's certification failure
+UNAVAILABLE = frozenset(
+    {
+        1047,  # ER_UNKNOWN_COM_ERROR: Galera's "WSREP has not yet prepared node for application use"
+        2003,  # CR_CONN_HOST_ERROR: nothing listens (the node is down)
+        2006,  # CR_SERVER_GONE_ERROR
+        2013,  # CR_SERVER_LOST: the connection died mid-query
+    }
+)
+
+
+def database_error_code(error: BaseException) -> int | None:
+    """Return the MariaDB error number of a driver error (wrapped by SQLAlchemy or not), else None."""
+    original = getattr(error, "orig", error)
+    args = getattr(original, "args", ())
+    return args[0] if args and isinstance(args[0], int) else None
+
+
+def database_retry_after() -> int:
+    """Return the Retry-After seconds of an answer the database's absence caused (a failover's length)."""
+    return max(1, int(current_app.config["DATABASE_RETRY_AFTER_SECONDS"]))
+
+
+def database_busy() -> ServiceUnavailable:
+    """Return the 503 of a write the database aborted with 1213 that no retry saved: the client resends it."""
+    message = "The database is busy with the same records; try again in a moment."
+    # Short: the clash (another write to the same rows) is usually over by then.
+    retry_after = max(1, int(current_app.config["DATABASE_BUSY_RETRY_AFTER_SECONDS"]))
+    return ServiceUnavailable("database_busy", message, retry_after)
 
 
 class ErrorBodySchema(ma.Schema):
@@ -189,6 +222,22 @@ def handle_redis_unavailable(error: Exception):
     return handle_api_error(ServiceUnavailable("service_unavailable", message, redis_retry_after()))
 
 
+def handle_database_error(error: DBAPIError):
+    """Answer 503 with Retry-After when the database is gone or too busy for a moment; else as unexpected."""
+    code = database_error_code(error)
+    if code in UNAVAILABLE or error.connection_invalidated:
+        current_app.logger.warning(
+            "database unavailable on %s %s: error %s", request.method, request.path, code
+        )
+        message = "The database is not answering for a moment; try again shortly."
+        return handle_api_error(ServiceUnavailable("database_unavailable", message, database_retry_after()))
+    if code == DEADLOCK:
+        # A write no service retries (see app/services/transactions.py): the client resends it.
+        current_app.logger.warning("deadlock not retried on %s %s", request.method, request.path)
+        return handle_api_error(database_busy())
+    return handle_unexpected(error)
+
+
 def register_error_handlers(app: Flask) -> None:
     """Install the envelope handlers; called after flask-smorest so ours win."""
     app.register_error_handler(APIError, handle_api_error)
@@ -196,4 +245,6 @@ def register_error_handlers(app: Flask) -> None:
     # Paths that can degrade catch RedisError themselves; whatever reaches here could not.
     app.register_error_handler(redis.ConnectionError, handle_redis_unavailable)
     app.register_error_handler(redis.TimeoutError, handle_redis_unavailable)
+    # A failover (connection lost or refused, a Galera node not yet synced) or an unretried deadlock.
+    app.register_error_handler(DBAPIError, handle_database_error)
     app.register_error_handler(Exception, handle_unexpected)

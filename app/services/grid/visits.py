@@ -33,6 +33,7 @@ from app.queues import enqueue_after_commit
 from app.services.grid.planned_visits import mark_done
 from app.services.people.scoping import worked_on
 from app.services.people.status import recompute, record_status, set_key_groups
+from app.services.transactions import retry_on_deadlock
 
 # Who records visits: grid workers, and operators who visit themselves.
 VISIT_ROLES = frozenset({Role.grid_worker, Role.operator})
@@ -84,6 +85,8 @@ def _existing(actor: Account, client_id: str) -> Visit | None:
     )
 
 
+# Each visit is its own transaction, begun and committed here and found again by its client_id.
+@retry_on_deadlock
 def _one_visit(actor: Account, raw, schema) -> dict:
     values = schema.load(raw if isinstance(raw, dict) else {})
     found = _existing(actor, values["client_id"])

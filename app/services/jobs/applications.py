@@ -30,6 +30,7 @@ from app.services.people.consents import require_consent
 from app.services.people.residents import resident_of
 from app.services.people.status import record_status
 from app.services.results import Page, paginate
+from app.services.transactions import retry_on_deadlock
 
 S = ApplicationStatus
 # Where the employer may move an application from each status.
@@ -50,6 +51,7 @@ def _existing(job_id: int, resident_id: int) -> Application | None:
     )
 
 
+@retry_on_deadlock
 def apply(account: Account, job_id: int, message: str | None, ip: str | None) -> tuple[Application, bool]:
     """Apply to a live job; applying again returns the first application (created False)."""
     require_consent(account)  # the résumé goes to the employer
