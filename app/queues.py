@@ -15,6 +15,14 @@ they import neither `app.tasks` (which sits above them and calls them) nor RQ:
   queue is down: for code that has committed its own work and wants that failure to count, such
   as a task enqueueing its follow-ups (RQ then retries the task), and the command line.
 
+Every job enqueued while a request runs carries the request's id in its RQ meta
+(`job.meta["request_id"]`, the id and nothing else: the meta is readable by whoever reads the
+queue), and so does a job enqueued by a running job that carries one; the worker (app/tasks)
+makes it the current request id for the job's run, so the job's log lines carry it
+(app/request_log.py). A job enqueued after a commit gets it from the request the commit ended;
+one the periodic flush enqueues later (its queue was down at the commit) has none, as the
+outbox row does not keep it.
+
 With RQ_ASYNC off (the embedded default, the tests) a task runs where it is enqueued; one
 enqueued after a commit runs in an app context of its own, so with its own database session, as
 it would on a worker (the committing session can run no SQL inside its own commit).
@@ -59,6 +67,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 from app.extensions import db
 from app.models.base import utcnow
 from app.models.outbox import OutboxTask
+from app.request_log import carrying_request_id, current_request_id
 
 log = logging.getLogger(__name__)
 
@@ -128,6 +137,17 @@ def _declared(name_or_func) -> Task:
         raise LookupError(f"no task {name!r}: tasks are declared with @task in app/tasks/") from None
 
 
+def _with_request_id(options: dict) -> str | None:
+    """Put the current request's id (or the running job's carried one) in a job's RQ meta; return it.
+
+    The id only: the meta is visible to whoever reads the queue, so nothing personal goes there.
+    """
+    carried = current_request_id()
+    if carried is not None:
+        options["meta"] = {"request_id": carried}
+    return carried
+
+
 def enqueue(name, *args, at: datetime | None = None, job_id: str | None = None) -> QueuedJob:
     """Put task `name` on its queue now (at `at`, naive UTC, when given); raises if the queue is down.
 
@@ -138,10 +158,13 @@ def enqueue(name, *args, at: datetime | None = None, job_id: str | None = None) 
     options = declared.options()
     if job_id is not None:
         options.update(job_id=job_id, unique=True)
-    if at is not None:
-        moment = at.replace(tzinfo=UTC) if at.tzinfo is None else at
-        return queue.enqueue_at(moment, declared.func, *args, **options)
-    return queue.enqueue(declared.func, *args, **options)
+    carried = _with_request_id(options)
+    # Carried while enqueueing too: an inline queue (RQ_ASYNC off) runs the job right here.
+    with carrying_request_id(carried):
+        if at is not None:
+            moment = at.replace(tzinfo=UTC) if at.tzinfo is None else at
+            return queue.enqueue_at(moment, declared.func, *args, **options)
+        return queue.enqueue(declared.func, *args, **options)
 
 
 def enqueue_many(name, args_list: list[tuple]) -> None:
@@ -149,13 +172,15 @@ def enqueue_many(name, args_list: list[tuple]) -> None:
     declared = _declared(name)
     queue = get_queue(declared.queue)
     options = declared.options()
-    for start in range(0, len(args_list), _MANY_CHUNK):
-        queue.enqueue_many(
-            [
-                Queue.prepare_data(declared.func, args, **options)
-                for args in args_list[start : start + _MANY_CHUNK]
-            ]
-        )
+    carried = _with_request_id(options)
+    with carrying_request_id(carried):  # an inline queue runs the jobs right here
+        for start in range(0, len(args_list), _MANY_CHUNK):
+            queue.enqueue_many(
+                [
+                    Queue.prepare_data(declared.func, args, **options)
+                    for args in args_list[start : start + _MANY_CHUNK]
+                ]
+            )
 
 
 def enqueue_after_commit(name, *args, at: datetime | None = None) -> None:

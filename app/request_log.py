@@ -8,6 +8,10 @@ the signed-in account's id. Two filters sit on the handler that writes the lines
 json: one on the root logger; text: Flask's own): one adds the request id, the other redacts
 anything shaped like a phone or an ID number, a safety net under the rule that personal data
 never reaches a log line.
+
+A job a request enqueues carries the request's id in its RQ meta (app/queues.py), and while a
+worker runs it the id is this module's context variable (`carrying_request_id`): the job's log
+lines then carry the id of the request that asked for it, so one grep finds both.
 """
 
 import json
@@ -16,6 +20,9 @@ import re
 import sys
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -35,6 +42,12 @@ ACCESS_FIELDS = ("method", "route", "status", "duration_ms", "account_id")
 _PROBES = frozenset({"health.healthz", "health.readyz"})
 
 access_log = logging.getLogger("app.access")
+# The id of the request whose job runs now (set for the job's duration); None: no such job.
+_carried: ContextVar[str | None] = ContextVar("carried_request_id", default=None)
+# Where a request keeps its id: its WSGI environ, not `g`, which belongs to the app context, so
+# code pushing an app context of its own inside the request (the outbox's send after the commit)
+# would otherwise see a new id.
+_ENVIRON_KEY = "app.request_id"
 
 
 def redact(text: str) -> str:
@@ -46,19 +59,36 @@ def request_id() -> str | None:
     """Return this request's id (taking the caller's or making one), or None outside a request."""
     if not has_request_context():
         return None
-    if "request_id" not in g:
+    environ = request.environ
+    if _ENVIRON_KEY not in environ:
         offered = request.headers.get(HEADER, "")
-        g.request_id = offered if _WELL_FORMED.fullmatch(offered) else uuid.uuid4().hex
-    return g.request_id
+        environ[_ENVIRON_KEY] = offered if _WELL_FORMED.fullmatch(offered) else uuid.uuid4().hex
+    return environ[_ENVIRON_KEY]
+
+
+def current_request_id() -> str | None:
+    """Return the id of the request this code works for: a running job's carried one, else the request's."""
+    carried = _carried.get()
+    return carried if carried is not None else request_id()
+
+
+@contextmanager
+def carrying_request_id(value: str | None) -> Iterator[None]:
+    """Within the block (a job's run), make `value` the current request id (None: the request's, if any)."""
+    token = _carried.set(value)
+    try:
+        yield
+    finally:
+        _carried.reset(token)
 
 
 class RequestIdFilter(logging.Filter):
-    """Add `request_id` to every record: the current request's, or None outside one."""
+    """Add `request_id` to every record: the current request's or running job's, or None."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Set the attribute; never drop a record."""
         if not hasattr(record, "request_id"):
-            record.request_id = request_id()
+            record.request_id = current_request_id()
         return True
 
 

@@ -8,6 +8,7 @@ embedded default and in tests the queues are synchronous, so a task runs where i
 from rq import SimpleWorker, Worker
 
 from app.extensions import db
+from app.request_log import carrying_request_id
 
 
 class _FreshSession:
@@ -19,10 +20,11 @@ class _FreshSession:
     """
 
     def perform_job(self, job, queue, *args, **kwargs):
-        """Run one job between two session resets."""
+        """Run one job between two session resets, its lines carrying the id of the request that asked."""
         db.session.remove()
         try:
-            return super().perform_job(job, queue, *args, **kwargs)
+            with carrying_request_id(job.meta.get("request_id")):
+                return super().perform_job(job, queue, *args, **kwargs)
         finally:
             db.session.remove()
 
