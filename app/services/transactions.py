@@ -54,19 +54,15 @@ def retry_on_deadlock(func: Callable) -> Callable:
 
 def _twice(func: Callable, args, kwargs):
     """Run `func`; on a 1213 roll back and run it once more; on a second, raise database_busy."""
-    try:
-        return func(*args, **kwargs)
-    except DBAPIError as error:
-        if not is_deadlock(error):
-            raise
-        # Drops the session's state and the attempt's after-commit tasks (app/queues.py).
-        db.session.rollback()
-        log.warning("deadlock in %s: retrying it once from its start", func.__qualname__)
-    try:
-        return func(*args, **kwargs)
-    except DBAPIError as error:
-        if not is_deadlock(error):
-            raise
-        db.session.rollback()
-        log.warning("deadlock again in %s: answering database_busy", func.__qualname__)
-        raise database_busy() from error
+    for attempt in (1, 2):
+        try:
+            return func(*args, **kwargs)
+        except DBAPIError as error:
+            if not is_deadlock(error):
+                raise
+            # Drops the session's state and the attempt's after-commit tasks (app/queues.py).
+            db.session.rollback()
+            if attempt == 2:
+                log.warning("deadlock again in %s: answering database_busy", func.__qualname__)
+                raise database_busy() from error
+            log.warning("deadlock in %s: retrying it once from its start", func.__qualname__)
