@@ -1,10 +1,11 @@
 """The task queues (任务队列): each RQ queue's counts, the workers, failed jobs, requeue and delete.
 
 For the city administration only (an operator's page, as rq-dashboard would be, but behind the
-console's sign-in, CSRF and audit). What RQ holds is read and changed by app/queues.py (only it
-and app/tasks import RQ); a failed job shows its task, times and the exception's last line, never
-its arguments or traceback (they can hold personal data). Each action is an audit event. When the
-queue Redis is down (or its breaker open) the page says so instead of failing.
+console's sign-in, CSRF and audit). What RQ holds is read and changed by app/queue_admin.py (RQ
+stays in app/queues.py, app/queue_admin.py and app/tasks); a failed job shows its task, times
+and the exception's last line, never its arguments or traceback (they can hold personal data).
+Each action is an audit event. When the queue Redis is down (or its breaker open) the page says
+so instead of failing.
 """
 
 import logging
@@ -13,7 +14,7 @@ from functools import partial
 from flask import render_template, request, url_for
 from redis.exceptions import RedisError
 
-from app import queues
+from app import queue_admin, queues
 from app.console import bp
 from app.console.auth import client_ip, console_login_required, current_staff
 from app.console.messages import done
@@ -45,9 +46,9 @@ def queues_page():
     """Show every queue's counts, the workers, and one queue's failed jobs (?queue=)."""
     shown = _queue_name(request.args.get("queue", ""))
     try:
-        states = queues.queue_states()
-        workers = queues.worker_states()
-        failed = queues.failed_jobs(shown, FAILED_SHOWN)
+        states = queue_admin.queue_states()
+        workers = queue_admin.worker_states()
+        failed = queue_admin.failed_jobs(shown, FAILED_SHOWN)
     except RedisError as error:
         return _unavailable(error)
     return render_template(
@@ -101,7 +102,7 @@ def _form_job() -> tuple[str, str]:
 def requeue_failed_job():
     """Put one failed job (form: queue, job_id) back on its queue."""
     name, job_id = _form_job()
-    change = partial(queues.requeue_failed, name, job_id)
+    change = partial(queue_admin.requeue_failed, name, job_id)
     return _act("queues.requeue", name, job_id, change, lambda ok: "已重新排队。" if ok else GONE)
 
 
@@ -110,7 +111,7 @@ def requeue_failed_job():
 def requeue_all_failed_jobs():
     """Put every failed job of a queue (form: queue) back on it."""
     name, _ = _form_job()
-    change = partial(queues.requeue_all_failed, name)
+    change = partial(queue_admin.requeue_all_failed, name)
     return _act("queues.requeue_all", name, None, change, lambda count: f"已重新排队 {count} 个失败任务。")
 
 
@@ -119,5 +120,5 @@ def requeue_all_failed_jobs():
 def delete_failed_job():
     """Delete one failed job (form: queue, job_id)."""
     name, job_id = _form_job()
-    change = partial(queues.delete_failed, name, job_id)
+    change = partial(queue_admin.delete_failed, name, job_id)
     return _act("queues.delete", name, job_id, change, lambda ok: "已删除该失败任务。" if ok else GONE)
