@@ -15,7 +15,7 @@ from app.api.schemas.consents import CONSENT_REQUIRED
 from app.auth import auth_required, current_account, staff_required
 from app.metrics import count_check_in
 from app.models import Role
-from app.services.stations import check_ins, queue
+from app.services.stations import check_in_answers, check_ins, queue
 from app.services.stations.training import TRAINEE_ROLES
 
 URL_PREFIX = "/check-ins"
@@ -60,7 +60,7 @@ def follow_ups(args):
 @blp.response(200, CheckInSchema)
 def get_mine(check_in_id):
     """Return one of my check-ins (e.g. to show the queue number again)."""
-    return check_ins.get_check_in(current_account(), check_in_id)
+    return check_in_answers.get_check_in(current_account(), check_in_id)
 
 
 @blp.patch("/<int:check_in_id>")

@@ -7,7 +7,7 @@ from app.api.schemas.people import ProfileSchema, ProfileUpdateSchema
 from app.auth import auth_required, current_account
 from app.models import Role
 from app.services.people import residents
-from app.services.stations import check_ins
+from app.services.stations import check_in_answers
 
 URL_PREFIX = "/me"
 blp = Blueprint("me", __name__, description="The resident's own profile")
@@ -37,4 +37,4 @@ def update_profile(changes):
 @blp.response(200, MyCheckInPageSchema)
 def my_check_ins(args):
     """List my check-ins at stations and events, newest first (我的签到)."""
-    return check_ins.list_mine(current_account(), args["page"], args["per_page"])
+    return check_in_answers.list_mine(current_account(), args["page"], args["per_page"])

@@ -1,7 +1,8 @@
-"""Check-in (签到) at stations and events: code checks, idempotency, queue numbers, next steps.
+"""Check-in (签到) at stations and events: code checks, idempotency, queue numbers.
 
-Long because a check-in is one transaction's steps in order (the code, the place, the geofence,
-the replay and repeat rules under the account's lock, the number, the answer), read top to bottom.
+A check-in is one transaction's steps in order (the code, the place, the geofence, the replay
+and repeat rules under the account's lock, the number), read top to bottom; what the person
+sees of it (the next steps, their own check-ins) is check_in_answers.py.
 
 The database is the record: replay protection lives in tables and each queue number on its
 check-in row, so a check-in works the same whether Redis answers or not (Redis only hands the
@@ -16,7 +17,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import defer, joinedload, selectinload
+from sqlalchemy.orm import defer, joinedload
 
 from app.common.clock import local_day
 from app.common.geo import check_point, distance_m
@@ -33,16 +34,14 @@ from app.models import (
     EventStatus,
     QrTokenUse,
     QueueCounter,
-    Resident,
-    Resume,
-    ResumeFile,
     Role,
     Station,
     utcnow,
 )
 from app.services.people.consents import require_consent
-from app.services.results import Page, RowWith, paginate
+from app.services.results import RowWith
 from app.services.stations import opening_hours, qr_codes, queue_numbers, training
+from app.services.stations.check_in_answers import next_step_facts, shown
 from app.services.stations.queue_numbers import station_queue_key
 
 # The place columns a check-in copies from its station or event (counts per place: one equality).
@@ -187,25 +186,6 @@ def _earlier(
     return (row, None) if found is not None else (None, row)
 
 
-def _facts(account_id: int) -> sa.Row | None:
-    """Return the resident behind an account with what the next steps ask (None: no resident): one query."""
-    has_resume = sa.or_(
-        sa.exists().where(Resume.resident_id == Resident.id),
-        # A résumé sent from a chat as a file counts, the form left empty.
-        sa.exists().where(ResumeFile.resident_id == Resident.id),
-    )
-    return db.session.execute(
-        sa.select(
-            Resident.id,
-            Resident.name,
-            Resident.id_number_hmac,
-            Resident.community_id,
-            Resident.phone_hmac,
-            has_resume.label("has_resume"),
-        ).where(Resident.account_id == account_id)
-    ).first()
-
-
 @contextmanager
 def _kept_loaded():
     """Keep the rows a check-in loaded loaded across its commits: its answer is built from them."""
@@ -230,17 +210,7 @@ def check_in(account: Account, values: dict) -> tuple[RowWith, bool]:
     role = account.role
     with _kept_loaded():
         row, created, facts = _record(account, values)
-        return _shown(role, row, repeated=not created, facts=facts), created
-
-
-def _shown(role: str, row: CheckIn, repeated: bool, facts=False) -> RowWith:
-    """Return a check-in as its person sees it: whether it was a repeat, and what to do next.
-
-    `facts`: the resident's next-step facts when already read (None: no resident); read here otherwise.
-    """
-    if facts is False:
-        facts = _facts(row.account_id) if role == Role.resident else None
-    return RowWith(row, repeated=repeated, next_steps=next_steps(role, facts, row))
+        return shown(role, row, repeated=not created, facts=facts), created
 
 
 def _record(account: Account, values: dict) -> tuple[CheckIn, bool, object]:
@@ -335,7 +305,7 @@ def _record_locked(
     if recent is not None and (recent.queue_number is not None or not in_queue):
         db.session.commit()
         return recent, False, False
-    facts = _facts(account_id)
+    facts = next_step_facts(account_id)
     # The number is taken last, just before the row is written (a number taken is a row), and
     # before the row joins the session: the fallback's statements would flush it unnumbered.
     queue_key = recent.queue_key if recent is not None else fields["queue_key"]
@@ -408,65 +378,6 @@ def _signed_up(account_id: int, event_id: int) -> bool:
             )
         )
         is not None
-    )
-
-
-def next_steps(role: str, facts, check_in: CheckIn) -> list[dict]:
-    """Return what the person should do next, for the check-in result screen (Chinese text).
-
-    `facts`: the resident's row of _facts (None: the account has no resident record).
-    """
-    steps = []
-    if role == Role.resident:
-        if facts is None or not (facts.name and facts.id_number_hmac and facts.community_id):
-            steps.append(
-                {
-                    "code": "complete_profile",
-                    "message": "请完善个人信息（姓名、身份证号、所在社区），便于工作人员为您办理。",
-                }
-            )
-        if facts is None or not facts.phone_hmac:
-            steps.append({"code": "bind_phone", "message": "请绑定手机号，便于接收岗位推荐和办理进度。"})
-        if check_in.purpose == "job_seeking" and (facts is None or not facts.has_resume):
-            steps.append({"code": "write_resume", "message": "请填写简历，工作人员可据此为您推荐岗位。"})
-    if check_in.queue_number is None:
-        steps.append(come_back(check_in.station))
-    elif check_in.served_at is None:
-        steps.append(
-            {"code": "wait_for_call", "message": f"请留意叫号：您是今天第 {check_in.queue_number} 号。"}
-        )
-    return steps
-
-
-def come_back(station: Station) -> dict:
-    """Return the step of an out-of-hours visit: closed now, when it opens, the visit noted."""
-    opening = opening_hours.next_opening(station.opening_hours, utcnow())
-    when = (
-        f"下次开放：{opening_hours.local_text(opening)}，开放后再扫码即可取号。"
-        if opening is not None
-        else "近期暂无开放安排，请致电服务站或前往附近其他服务站。"
-    )
-    return {"code": "come_back", "message": f"服务站现在不在开放时间，您的来访已登记。{when}"}
-
-
-def get_check_in(account: Account, check_in_id: int) -> RowWith:
-    """Return one of the caller's own check-ins as shown (queue number, next steps), or 404."""
-    row = db.session.scalar(
-        sa.select(CheckIn).where(CheckIn.id == check_in_id, CheckIn.account_id == account.id)
-    )
-    if row is None:
-        raise APIError(404, "check_in_not_found", f"No check-in {check_in_id} of yours.")
-    return _shown(account.role, row, repeated=True)
-
-
-def list_mine(account: Account, page: int = 1, per_page: int = 20) -> Page:
-    """Return one page of the caller's own check-ins, newest first, with the station or event."""
-    return paginate(
-        sa.select(CheckIn).where(CheckIn.account_id == account.id),
-        page,
-        per_page,
-        order_by=(CheckIn.created_at.desc(), CheckIn.id.desc()),
-        options=(selectinload(CheckIn.station), selectinload(CheckIn.event)),
     )
 
 
