@@ -3,6 +3,7 @@
 import os
 
 from flask import Flask
+from sqlalchemy.exc import DBAPIError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import CONFIGS, ProductionConfig
@@ -74,5 +75,21 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
         """Make browsers trust every answer's Content-Type (JSON, files), never sniff one."""
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         return response
+
+    # Registered after db.init_app, so it runs before Flask-SQLAlchemy's own session removal.
+    @app.teardown_appcontext
+    def close_session(error):
+        """End the request's session; one whose connection died under it is dropped, not rolled back.
+
+        A Galera node lost between a request's last statement and its end leaves a connection
+        whose rollback raises 2013: from the teardown that would be gunicorn's bare 500 in place
+        of the answer the request had already made.
+        """
+        try:
+            db.session.remove()
+        except DBAPIError as lost:
+            app.logger.warning("session closed on a lost database connection: %s", lost.orig)
+            db.session.invalidate()
+            db.session.remove()
 
     return app

@@ -101,7 +101,7 @@ POOL_OVERFLOW = Gauge(
 )
 
 # Probes and scrapes every few seconds would outnumber the users and say nothing of their service.
-UNCOUNTED_PATHS = frozenset({"/metrics", "/healthz"})
+UNCOUNTED_PATHS = frozenset({"/metrics", "/livez", "/healthz"})
 # Any other method (a client may send any word) is one label value, so the series stay bounded.
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 UNMATCHED = "(unmatched)"  # a 404 or 405 with no route rule: never the raw path

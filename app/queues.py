@@ -329,6 +329,89 @@ def flush_outbox(limit: int = 500) -> int:
     return enqueued
 
 
+# A task is looked for on its queue from this long after it was enqueued (a worker takes a job
+# within moments, or it waits on the list), for as long as RQ still knows a finished job (its
+# default result_ttl is 500 s): a job unknown to RQ within the window was never run.
+RESCUE_AFTER = timedelta(seconds=60)
+RESCUE_WINDOW = timedelta(minutes=5)
+# A queue holding more ids than this is not read whole to look for lost ones (a backlog is not a loss).
+_RESCUE_MAX_LIST = 50_000
+
+
+def rescue_lost_tasks(limit: int = 5000) -> int:
+    """Enqueue again the tasks a failover of the queue's Redis lost; return how many.
+
+    Replication to the replica is asynchronous: a job enqueued just before the primary died can
+    be gone from the new one (no trace of it), and a job a worker popped as it died (BLPOP, then
+    the worker's next command failed) is left "queued" on no list, never to run. Both are found
+    from the outbox rows enqueued RESCUE_AFTER to RESCUE_WINDOW ago and enqueued again under the
+    same job id. A task must be safe to repeat (see above): a pop seen late runs it twice.
+    """
+    now = utcnow()
+    rows = db.session.execute(
+        sa.select(OutboxTask.id, OutboxTask.task, OutboxTask.args, OutboxTask.not_before)
+        .where(OutboxTask.enqueued_at.between(now - RESCUE_WINDOW, now - RESCUE_AFTER))
+        .order_by(OutboxTask.id)
+        .limit(limit)
+    ).all()
+    db.session.commit()
+    if not rows:
+        return 0
+    connection = current_app.extensions["queue_redis"]
+    pipe = connection.pipeline(transaction=False)
+    for row in rows:
+        pipe.hmget(QueuedJob.key_for(_outbox_job_id(row.id)), "status", "origin")
+    found = pipe.execute()
+    waiting: dict[str, set[bytes] | None] = {}
+    rescued = 0
+    for row, (status, origin) in zip(rows, found, strict=True):
+        job_id = _outbox_job_id(row.id)
+        if status is None and _lost(row):
+            try:
+                enqueue(row.task, *row.args, job_id=job_id)
+            except DuplicateJobError:
+                continue  # enqueued meanwhile (a flush, another rescue)
+        elif status == b"queued":
+            name = origin.decode()
+            if name not in waiting:
+                waiting[name] = _waiting_ids(connection, name)
+            known = waiting[name]
+            # Read once more: a worker that has just popped it marks it started in moments.
+            if (
+                known is None
+                or job_id.encode() in known
+                or connection.hget(QueuedJob.key_for(job_id), "status") != b"queued"
+            ):
+                continue
+            Queue(name, connection=connection).push_job_id(job_id)
+        else:
+            continue
+        rescued += 1
+        log.warning(
+            "outbox row %s (%s): its job was lost by the queue's Redis; enqueued again", row.id, row.task
+        )
+    return rescued
+
+
+def _lost(row) -> bool:
+    """Tell whether RQ not knowing an outbox row's job means it never ran (not: ran and expired)."""
+    declared = TASKS.get(row.task)
+    if declared is None or row.not_before is not None:
+        return False  # unknown here, or scheduled: RQ's scheduler holds it, not a list
+    ttl = declared.result_ttl
+    return ttl is None or ttl < 0 or ttl > RESCUE_WINDOW.total_seconds()
+
+
+def _waiting_ids(connection, name: str) -> set[bytes] | None:
+    """Return the ids on a queue's list and its workers' intermediate list; None for a long backlog."""
+    queue = Queue(name, connection=connection)
+    if connection.llen(queue.key) > _RESCUE_MAX_LIST:
+        return None
+    return set(connection.lrange(queue.key, 0, -1)) | set(
+        connection.lrange(queue.intermediate_queue_key, 0, -1)
+    )
+
+
 def purge_outbox(older_than_days: int | None = None) -> int:
     """Delete outbox rows enqueued more than OUTBOX_RETENTION_DAYS (or `older_than_days`) ago."""
     days = current_app.config["OUTBOX_RETENTION_DAYS"] if older_than_days is None else older_than_days

@@ -39,7 +39,7 @@ _PHONE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d(?:[- ]?\d{4}){2}(?!\d)")
 # The access line's fields (set with `extra=`); the JSON formatter writes these and no others.
 ACCESS_FIELDS = ("method", "route", "status", "duration_ms", "account_id")
 # Probes ask every few seconds: their access lines are DEBUG, not INFO.
-_PROBES = frozenset({"health.healthz", "health.readyz"})
+_PROBES = frozenset({"health.livez", "health.healthz", "health.readyz"})
 
 access_log = logging.getLogger("app.access")
 # The id of the request whose job runs now (set for the job's duration); None: no such job.

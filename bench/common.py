@@ -12,11 +12,31 @@ ROOT = BENCH_DIR.parent
 # BENCH_RESULTS_DIR: a run of its own (another database) keeps its manifest and results apart.
 RESULTS_DIR = Path(os.environ.get("BENCH_RESULTS_DIR") or BENCH_DIR / "results")
 
+
+
+def _deployment(path: str | None) -> dict[str, str]:
+    """Read a deployment's settings file (KEY=value lines; scripts/cluster.sh writes one)."""
+    if not path:
+        return {}
+    settings = {}
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        key, sep, value = line.partition("=")
+        if sep and not key.startswith("#"):
+            settings[key.strip()] = value.strip()
+    return settings
+
+
+# BENCH_ENV_FILE: run against a running deployment (the local cluster: its database, both
+# Redises and its secrets, so the generated people decrypt there) instead of the bench's own.
+DEPLOYMENT = _deployment(os.environ.get("BENCH_ENV_FILE"))
+
 # A database and a Redis db of their own: a benchmark never touches the demo's or the tests'.
-DATABASE_URL = os.environ.get(
+DATABASE_URL = DEPLOYMENT.get("DATABASE_URL") or os.environ.get(
     "BENCH_DATABASE_URL", "mysql+pymysql://root@127.0.0.1:3306/ec_bench?charset=utf8mb4"
 )
-REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
+REDIS_URL = DEPLOYMENT.get("REDIS_URL") or os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
+# The queues' Redis: the same one unless the deployment names another (a Sentinel service).
+QUEUE_REDIS_URL = DEPLOYMENT.get("QUEUE_REDIS_URL") or REDIS_URL
 
 # Production settings, with secrets made for the benchmark only (the generator encrypts
 # personal data with this DATA_KEY, so every process of a run must share it).
@@ -29,6 +49,8 @@ APP_ENV = {
     "WECHAT_APPID": "wx0000000000bench0",
     "WECHAT_SECRET": "bench-wechat-secret",
 }
+APP_ENV.update(DEPLOYMENT)  # all of it: QR_KEYS, WECHAT_API_BASE and the rest must match its processes
+APP_ENV["QUEUE_REDIS_URL"] = QUEUE_REDIS_URL
 
 
 def app_env(**extra: str) -> dict[str, str]:
@@ -48,7 +70,7 @@ def bench_app(**overrides):
     settings = {
         "SQLALCHEMY_DATABASE_URI": DATABASE_URL,
         "REDIS_URL": REDIS_URL,
-        "QUEUE_REDIS_URL": REDIS_URL,
+        "QUEUE_REDIS_URL": QUEUE_REDIS_URL,
         **{key: APP_ENV[key] for key in ("SECRET_KEY", "DATA_KEY", "WECHAT_APPID", "WECHAT_SECRET")},
     }
     return create_app("production", {**settings, **overrides})

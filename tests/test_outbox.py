@@ -280,6 +280,62 @@ def test_a_row_whose_job_rq_already_holds_is_marked_without_a_second_job(app):
     assert outbox_rows()[0].enqueued_at is not None
 
 
+# ---------------------------------------------------------------- jobs a queue failover lost
+
+
+def enqueued_row(label: str, ago: timedelta, not_before=None) -> OutboxTask:
+    """Write an outbox row marked enqueued `ago` (its job is the test's to arrange)."""
+    row = OutboxTask(
+        task="test_outbox.record_run", args=[label], enqueued_at=utcnow() - ago, not_before=not_before
+    )
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+def test_a_job_popped_as_the_queues_redis_failed_over_is_put_back_and_runs_once(app):
+    # The worker's BLPOP took it as the primary died: "queued", on no list, never to run.
+    app.config["RQ_ASYNC"] = True
+    row = enqueued_row("popped", timedelta(minutes=2))
+    enqueue("test_outbox.record_run", "popped", job_id=f"outbox-{row.id}")
+    queue = get_queue("default")
+    assert queue.connection.lpop(queue.key) == f"outbox-{row.id}".encode()
+
+    assert queues.rescue_lost_tasks() == 1
+
+    assert queue.job_ids == [f"outbox-{row.id}"]
+    SimpleWorker([queue], connection=queue.connection).work(burst=True)
+    assert RUNS == ["popped"]
+    assert queues.rescue_lost_tasks() == 0  # finished: nothing more to do
+
+
+def test_a_job_the_new_primary_never_received_is_enqueued_again(app):
+    # Enqueued on the old primary, acknowledged, not yet replicated when it died.
+    app.config["RQ_ASYNC"] = True
+    row = enqueued_row("unreplicated", timedelta(minutes=2))
+
+    assert queues.rescue_lost_tasks() == 1
+
+    queue = get_queue("default")
+    assert queue.job_ids == [f"outbox-{row.id}"]
+    SimpleWorker([queue], connection=queue.connection).work(burst=True)
+    assert RUNS == ["unreplicated"]
+
+
+def test_waiting_recent_old_and_scheduled_jobs_are_left_alone(app):
+    app.config["RQ_ASYNC"] = True
+    waiting = enqueued_row("waiting", timedelta(minutes=2))
+    enqueue("test_outbox.record_run", "waiting", job_id=f"outbox-{waiting.id}")
+    enqueued_row("just now", timedelta(seconds=10))  # its worker may still be about to take it
+    enqueued_row("long ago", timedelta(minutes=30))  # finished and expired, for all RQ knows
+    enqueued_row("scheduled", timedelta(minutes=2), not_before=utcnow() + timedelta(hours=1))
+
+    assert queues.rescue_lost_tasks() == 0
+
+    assert get_queue("default").job_ids == [f"outbox-{waiting.id}"]
+    assert RUNS == []
+
+
 # ---------------------------------------------------------------- retention
 
 

@@ -1,4 +1,5 @@
-"""GET /healthz: is the database and Redis answering? GET /readyz: may this process take traffic?"""
+"""GET /livez: does this process answer? GET /healthz: is the database and Redis answering?
+GET /readyz: may this process take traffic?"""
 
 from flask import Blueprint, current_app, jsonify
 
@@ -7,6 +8,17 @@ from app.extensions import db, ping_database, redis_to_check
 from app.readiness import readiness
 
 bp = Blueprint("health", __name__)
+
+
+@bp.get("/livez")
+def livez():
+    """Answer 200 while this process serves requests at all: the balancer's check (HAProxy).
+
+    Nothing behind it is asked: a database or Redis failover is every process's at once, and
+    each answers it with its own 503 + Retry-After; a balancer that took every process out on
+    /healthz would turn those into its own page without a code.
+    """
+    return jsonify({"status": "alive"})
 
 
 @bp.get("/healthz")

@@ -99,8 +99,8 @@ def snapshot_ledger(month: str | None = None) -> int:
 
 @task("default")
 def flush_outbox() -> int:
-    """Enqueue the tasks whose commit found the queue down (app/queues.py, the outbox)."""
-    return queues.flush_outbox()
+    """Enqueue the tasks whose commit found the queue down, and those a queue failover lost (the outbox)."""
+    return queues.flush_outbox() + queues.rescue_lost_tasks()
 
 
 @task("default")
