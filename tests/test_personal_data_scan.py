@@ -97,7 +97,7 @@ def test_the_pattern_finds_what_it_must_and_spares_masks():
     assert unmasked(masked) == []
     # A token's hex is not a phone; a phone in running Chinese text or a tel: link is.
     assert unmasked('<input name="client_id" value="e8c15662652748a4b0d2f1c9e3a7b6d5">') == []
-    assert unmasked("联系电话15662652748。<a href=\"tel:15662652748\">") == ["15662652748"] * 2
+    assert unmasked('联系电话15662652748。<a href="tel:15662652748">') == ["15662652748"] * 2
 
 
 @pytest.fixture
