@@ -89,7 +89,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
             db.session.remove()
         except DBAPIError as lost:
             app.logger.warning("session closed on a lost database connection: %s", lost.orig)
-            db.session.invalidate()
+            db.session().invalidate()  # the request's Session itself: the scoped proxy has no invalidate
             db.session.remove()
 
     return app

@@ -35,6 +35,8 @@ issue) reuses it for its deliveries. Its guarantees:
   `OUTBOX_CLAIM_SECONDS` (it is written claimed), the flush takes a row only with a conditional
   UPDATE of that lease, and each row's RQ job has a stable id (`outbox-<id>`) enqueued with
   RQ's `unique`, so a second enqueue of a job still known to RQ is refused;
+- a job the queue's Redis lost in a failover (asynchronous replication; a worker's BLPOP as the
+  primary died) is enqueued again by `rescue_lost_tasks`, run with the flush;
 - what is left is at-least-once, not exactly-once: a process that dies between enqueueing and
   marking the row, with the job already gone from RQ when the lease ends, has it enqueued again.
   Every task enqueued this way is safe to repeat (push rows are unique, a send claims its row);
@@ -42,6 +44,9 @@ issue) reuses it for its deliveries. Its guarantees:
 Done rows are deleted `OUTBOX_RETENTION_DAYS` after they were enqueued (`purge_outbox`).
 
 What operators see of the queues and do with failed jobs is app/queue_admin.py.
+
+Long because the outbox's three halves (written at the commit, flushed when the queue was down,
+rescued when a failover lost the job) share one row's life and one set of guarantees: read together.
 """
 
 import json

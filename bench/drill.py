@@ -47,8 +47,10 @@ SETTLE_S = 60.0
 # Who does what at once: residents checking in, grid workers sending batches, people searching.
 THREADS = {"check_in": 4, "visits": 2, "search": 4}
 VISITS_PER_BATCH = 5
+# The RQ workers scripts/cluster.sh starts: each must be back after the queue's failover.
+WORKERS = 2
 # Codes a refusal may carry during a failover (app/errors.py).
-EXPECTED_CODES = {"database_unavailable", "database_busy", "service_unavailable", "queue_unavailable"}
+EXPECTED_CODES = {"database_unavailable", "database_busy", "service_unavailable"}
 
 
 @dataclass
@@ -92,7 +94,9 @@ class Client:
         self.kind, self.log = kind, log
         self.connection: http.client.HTTPConnection | None = None
 
-    def send(self, method: str, path: str, body: dict | None = None, token: str | None = None) -> Answer:
+    def send(
+        self, method: str, path: str, body: dict | None = None, token: str | None = None, keep: bool = False
+    ) -> Answer:
         """Send one request; record and return what came back (status 0 when nothing did)."""
         headers = {"Accept": "application/json", "Content-Type": "application/json"}
         if token:
@@ -106,6 +110,8 @@ class Client:
             raw = response.read()
             answer = Answer(self.kind, started, time.monotonic() - started, response.status)
             answer.retry_after = response.getheader("Retry-After")
+            if keep and response.status < 300:
+                answer.body = json.loads(raw)  # only when asked: the load's bodies would fill memory
             if response.status >= 300:
                 try:
                     answer.code = json.loads(raw)["error"]["code"]
@@ -142,7 +148,7 @@ def prepare(app, check_ins: int) -> dict:
     import sqlalchemy as sa
 
     from app.extensions import db
-    from app.models import Account, GridAssignment, Household, Resident
+    from app.models import Account, Employer, GridAssignment, Household, Job, Resident
     from app.services.people.tokens import issue_token
     from bench.common import RESULTS_DIR
     from bench.scenario_checkin import check_in_requests, fresh_residents, station_codes, tokens
@@ -175,12 +181,23 @@ def prepare(app, check_ins: int) -> dict:
             ).all()
         )
         searches = [f"/api/v1/jobs?{urlencode(params)}" for params in queries(home_points(200))]
+        # A published job whose employer can sign in: closed after the failovers (board_follows).
+        listed = db.session.execute(
+            sa.select(Job.id, Job.lat, Job.lng, Employer.account_id)
+            .join(Employer, Employer.id == Job.employer_id)
+            .where(Job.status == "published", Employer.account_id.is_not(None), Job.lat.is_not(None))
+            .order_by(Job.id)
+            .limit(1)
+        ).one()
+        employer_token = issue_token(db.session.get(Account, listed.account_id))[0]
+        db.session.commit()
     return {
         "tag": tag,
         "check_ins": checks,
         "worker_token": worker_token,
         "households": [(row.id, row.lat, row.lng, members[row.id]) for row in households],
         "searches": searches,
+        "listed_job": {"id": listed.id, "lat": listed.lat, "lng": listed.lng, "token": employer_token},
     }
 
 
@@ -420,6 +437,39 @@ def tasks_ran(app, since: datetime, seconds: float = 180.0) -> dict:
             time.sleep(1.0)
 
 
+def workers_alive(app, since: datetime) -> dict:
+    """Count the RQ workers that have reported to the queue's (new) primary since `since`."""
+    from rq import Worker
+
+    with app.app_context():
+        workers = Worker.all(connection=app.extensions["queue_redis"])
+        fresh = [
+            w.name for w in workers if w.last_heartbeat and w.last_heartbeat.replace(tzinfo=None) > since
+        ]
+    return {"registered": len(workers), "heartbeat_since_failover": len(fresh)}
+
+
+def board_follows(data: dict, seconds: float = 15.0) -> dict:
+    """Close a listed job as its employer, after the failovers; time until no API process lists it.
+
+    Each process keeps its own copy of the live jobs and follows the changes through the
+    version and change log in the Redis Cluster ({board}), which the last kill just failed over.
+    """
+    job = data["listed_job"]
+    path = f"/api/v1/jobs?{urlencode({'lat': job['lat'], 'lng': job['lng'], 'radius_m': 500, 'limit': 50})}"
+    client = Client("board", Log())
+
+    def listed() -> bool:
+        answer = client.send("GET", path, keep=True)
+        return answer.status == 200 and any(item["job"]["id"] == job["id"] for item in answer.body["items"])
+
+    before = listed()
+    closed = client.send("POST", f"/api/v1/jobs/{job['id']}/close", {}, job["token"])
+    # Six searches in a row without it: with three processes behind leastconn, each is asked.
+    gone = until(lambda: not any(listed() for _ in range(6)), seconds)
+    return {"job": job["id"], "listed_before": before, "close_status": closed.status, "gone_after_s": gone}
+
+
 def ready() -> dict:
     """Ask /readyz through the balancer: its status and the checks that fail."""
     client = Client("readyz", Log())
@@ -448,9 +498,12 @@ def main(argv: list[str] | None = None) -> int:
     threads = run_load(data, log, stop, deadline, arguments.phase_seconds * 5)
     events = []
     time.sleep(arguments.phase_seconds)
+    queue_failed_over = None
     for kill in (kill_galera, kill_queue_primary, kill_cluster_primary):
         at = time.monotonic()
         event = kill(cluster_dir)
+        if kill is kill_queue_primary:
+            queue_failed_over = datetime.now(UTC).replace(tzinfo=None)
         print(f"drill: {event}", flush=True)
         time.sleep(max(0.0, arguments.phase_seconds - (time.monotonic() - at)))
         event.update(window(log, at, time.monotonic()))
@@ -458,6 +511,7 @@ def main(argv: list[str] | None = None) -> int:
         events.append(event)
     last_kill_ended = time.monotonic()
     time.sleep(arguments.phase_seconds)
+    board = board_follows(data)
     deadline[0] = time.monotonic() + SETTLE_S
     stop.set()
     for thread in threads:
@@ -473,6 +527,8 @@ def main(argv: list[str] | None = None) -> int:
         "exactly_once": exactly_once(app, log),
         "tasks": tasks_ran(app, since),
         "readyz": ready(),
+        "workers": workers_alive(app, queue_failed_over),
+        "job_board": board,
     }
     failures = checks(report, log)
     report["failures"] = failures
@@ -513,6 +569,11 @@ def checks(report: dict, log: Log) -> list[str]:
         failures.append(f"tasks not all finished: {tasks}")
     if report["after_last_kill"]["refused"] and report["after_last_kill"]["refusals_for_s"] > 30:
         failures.append(f"still refusing after the last kill: {report['after_last_kill']}")
+    if report["workers"]["heartbeat_since_failover"] < WORKERS:
+        failures.append(f"RQ workers not back on the new queue primary: {report['workers']}")
+    board = report["job_board"]
+    if not board["listed_before"] or board["close_status"] != 200 or board["gone_after_s"] is None:
+        failures.append(f"the job board did not follow a change after the failovers: {board}")
     if report["readyz"]["status"] != 200:
         failures.append(f"/readyz is not ready at the end: {report['readyz']}")
     return failures

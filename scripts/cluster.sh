@@ -117,12 +117,27 @@ galera_ping() {  # galera_ping N: node N answers and is Synced (wsrep_local_stat
     mysql -h "$HOST" -P "$port" -u root -N -e "SHOW STATUS LIKE 'wsrep_local_state'" 2>/dev/null | grep -q '4$'
 }
 
+listening() {  # listening PORT: something accepts connections on 127.0.0.1:PORT
+    (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null
+}
+
 galera_start() {  # galera_start N [--wsrep-new-cluster]
-    local n=$1 node="$DIR/galera/g$1"
+    local n=$1 node="$DIR/galera/g$1" port
     shift
+    for port in "${GALERA_PORTS[$((n - 1))]}" "457$n"; do
+        # The ports are fixed: a second cluster (another DIR) would join or fight the first.
+        if listening "$port"; then
+            echo "cluster: port $port is taken (another cluster running? scripts/cluster.sh status DIR)" >&2
+            exit 1
+        fi
+    done
     mkdir -p "$node/data"
     galera_cnf "$n" >"$node/my.cnf"
     chown -R "$GALERA_USER" "$node"
+    if ! runuser -u "$GALERA_USER" -- test -w "$node" 2>/dev/null && [[ "$GALERA_USER" != "$(id -un)" ]]; then
+        echo "cluster: $GALERA_USER cannot reach $node: DIR must not lie under a private (0700) directory" >&2
+        exit 1
+    fi
     if [[ ! -d "$node/data/mysql" ]]; then
         # Every node starts from its own empty system tables; a joiner's are replaced by SST.
         mariadb-install-db --defaults-file="$node/my.cnf" --auth-root-authentication-method=normal \

@@ -69,6 +69,37 @@ def test_healthz_keeps_its_own_503_body_while_the_database_is_down(client, datab
     assert response.headers["Retry-After"]
 
 
+def test_livez_answers_while_the_database_is_down_so_the_balancer_keeps_the_process(client, database_down):
+    # HAProxy checks /livez: a database failover is every process's at once, and each answers it
+    # with its own 503 + code; taking them all out would leave clients the balancer's bare page.
+    response = client.get("/livez")
+
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "alive"}
+
+
+def test_a_connection_lost_as_the_request_ends_leaves_its_answer_standing(
+    client, headers, monkeypatch, caplog
+):
+    # The Galera node died after the request's last statement: the session's rollback at the
+    # request's end raises 2013. Unhandled, that was gunicorn's bare 500 instead of the answer.
+    lost = []
+    close = sa.orm.Session.close
+
+    def close_on_a_dead_connection(session):
+        if not lost:
+            lost.append(True)
+            raise failover_error(2013, "Lost connection to MySQL server during query")
+        return close(session)
+
+    monkeypatch.setattr(sa.orm.Session, "close", close_on_a_dead_connection)
+    response = client.get("/api/v1/grid/planned-visits", headers=headers)
+
+    assert response.status_code == 200
+    assert lost == [True]
+    assert "session closed on a lost database connection" in caplog.text
+
+
 @pytest.mark.parametrize(
     "code, message",
     [
