@@ -213,11 +213,16 @@ def worker(queues, burst, fork):
     job (much cheaper for short jobs such as one push; bench/ measures by how much).
     """
     from app.queues import QUEUE_NAMES, get_queue
+    from app.redis_clients import is_sentinel
     from app.tasks import AppForkWorker, AppWorker
 
+    connection = current_app.extensions["queue_redis"]
+    if fork and is_sentinel(connection):
+        # RQ's work horse rebuilds a plain Redis from the connection's kwargs: it cannot ask Sentinels.
+        raise click.UsageError("--fork cannot run on a Sentinel-managed queue Redis (QUEUE_REDIS_URL)")
     names = queues or QUEUE_NAMES
     worker_class = AppForkWorker if fork else AppWorker
-    worker_class([get_queue(name) for name in names], connection=current_app.extensions["queue_redis"]).work(
+    worker_class([get_queue(name) for name in names], connection=connection).work(
         with_scheduler=True, burst=burst
     )
 

@@ -12,6 +12,9 @@ PY=.venv/bin/python
 
 cleanup() { bash scripts/cluster.sh down "$DIR" >/dev/null 2>&1 || true; }
 trap cleanup EXIT
+# A time limit (.ci/run's `timeout`) stops this script with TERM: the cluster goes too, as its
+# processes run in sessions of their own that the signal does not reach.
+trap 'exit 143' TERM INT
 
 cleanup
 rm -rf "$DIR"

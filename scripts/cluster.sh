@@ -321,10 +321,24 @@ start_group() {  # start_group NAME COMMAND...: a session (process group) of its
     rm -f "$pidfile"
     # setsid makes the shell the leader of a new session; it writes its pid (= the group's id)
     # and becomes the command, so `down` can stop the command and every child it forked.
-    setsid bash -c 'echo $$ >"$0"; exec "$@"' "$pidfile" \
-        env $(grep -v '^#' "$DIR/cluster.env" | xargs) "$@" >>"$DIR/app/$name.log" 2>&1 </dev/null &
+    # shellcheck disable=SC2046  (one KEY=value word per line of the settings file)
+    setsid env $(grep -v '^#' "$DIR/cluster.env" | xargs) bash -c 'echo $$ >"$0"; [ "$(type -t "$1")" = function ] && "$@"; exec "$@"' "$pidfile" \
+        "$@" >>"$DIR/app/$name.log" 2>&1 </dev/null &
     wait_for 10 "$name's pid file" test -s "$pidfile"
 }
+
+restarted() {  # restarted SECONDS COMMAND...: run COMMAND again SECONDS after it exits, as systemd would
+    # deploy/systemd's ec-worker@ and ec-cron units say Restart=always: an RQ worker quits on a
+    # connection error outside its dequeue loop (a queue failover), and must come back by itself.
+    local pause=$1
+    shift
+    while :; do
+        "$@" || true
+        echo "cluster: $1 exited; starting it again in $pause s"
+        sleep "$pause"
+    done
+}
+export -f restarted
 
 api_ready() {  # api_ready PORT: that gunicorn answers /healthz
     curl -fsS -m 2 "http://$HOST:$1/healthz" >/dev/null
@@ -344,9 +358,9 @@ app_up() {
             --workers 1 --worker-class gthread --threads 8 --timeout 60 --no-control-socket wsgi:app
     done
     for n in 1 2; do
-        start_group "worker$n" "$VENV/flask" worker push default exchange
+        start_group "worker$n" restarted 5 "$VENV/flask" worker push default exchange
     done
-    start_group cron "$VENV/flask" cron
+    start_group cron restarted 10 "$VENV/flask" cron
     for port in "${API_PORTS[@]}"; do
         wait_for 180 "the API on $port" api_ready "$port"
     done

@@ -29,6 +29,11 @@ start() {
     for port in "${PORTS[@]}"; do
         mkdir -p "$DIR/$port"
         if running "$port"; then continue; fi
+        if redis-cli -h "$HOST" -p "$port" ping >/dev/null 2>&1; then
+            # Not ours (no pid file here): another cluster, whose data a test would flush.
+            echo "port $port is taken by a Redis this script did not start in $DIR" >&2
+            exit 1
+        fi
         redis-server --port "$port" --bind "$HOST" --daemonize yes \
             --dir "$DIR/$port" --pidfile "$DIR/$port/redis.pid" --logfile "$DIR/$port/redis.log" \
             --cluster-enabled yes --cluster-config-file nodes.conf --cluster-node-timeout 5000 \
