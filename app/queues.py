@@ -20,8 +20,7 @@ Every job enqueued while a request runs carries the request's id in its RQ meta
 queue), and so does a job enqueued by a running job that carries one; the worker (app/tasks)
 makes it the current request id for the job's run, so the job's log lines carry it
 (app/request_log.py). A job enqueued after a commit gets it from the request the commit ended;
-one the periodic flush enqueues later (its queue was down at the commit) has none, as the
-outbox row does not keep it.
+the outbox row keeps it too, so one the periodic flush or the rescue enqueues later has it.
 
 With RQ_ASYNC off (the embedded default, the tests) a task runs where it is enqueued; one
 enqueued after a commit runs in an app context of its own, so with its own database session, as
@@ -49,6 +48,7 @@ Long because the outbox's three halves (written at the commit, flushed when the 
 rescued when a failover lost the job) share one row's life and one set of guarantees: read together.
 """
 
+import contextlib
 import json
 import logging
 from collections.abc import Callable
@@ -195,7 +195,13 @@ def enqueue_after_commit(name, *args, at: datetime | None = None) -> None:
     outside = not session.in_transaction()
     claim = timedelta(seconds=current_app.config["OUTBOX_CLAIM_SECONDS"])
     # Written claimed: the flush leaves it to this process until the lease ends.
-    row = OutboxTask(task=name, args=list(args), not_before=at, claimed_until=utcnow() + claim)
+    row = OutboxTask(
+        task=name,
+        args=list(args),
+        not_before=at,
+        claimed_until=utcnow() + claim,
+        request_id=current_request_id(),
+    )
     session.add(row)
     session.info.setdefault(_PENDING, []).append((row, name, args, at))
     if outside:
@@ -207,16 +213,21 @@ def _outbox_job_id(outbox_id: int) -> str:
     return f"outbox-{outbox_id}"
 
 
-def _enqueue_row(outbox_id: int, name: str, args, at: datetime | None) -> None:
-    """Enqueue an outbox row's task (inline: run it in a session of its own); a repeat is a no-op."""
+def _enqueue_row(outbox_id: int, name: str, args, at: datetime | None, request_id: str | None) -> None:
+    """Enqueue an outbox row's task (inline: run it in a session of its own); a repeat is a no-op.
+
+    Under the id of the request that wrote the row (`request_id`; None: the current one's),
+    whoever enqueues it and whenever.
+    """
     at = at if at is not None and at > utcnow() else None
     try:
-        if current_app.config["RQ_ASYNC"]:
-            enqueue(name, *args, at=at, job_id=_outbox_job_id(outbox_id))
-        else:
-            # Run inline, as a worker would: in an app context (so a session) of its own.
-            with current_app.app_context():
+        with carrying_request_id(request_id) if request_id else contextlib.nullcontext():
+            if current_app.config["RQ_ASYNC"]:
                 enqueue(name, *args, at=at, job_id=_outbox_job_id(outbox_id))
+            else:
+                # Run inline, as a worker would: in an app context (so a session) of its own.
+                with current_app.app_context():
+                    enqueue(name, *args, at=at, job_id=_outbox_job_id(outbox_id))
     except DuplicateJobError:
         pass  # enqueued before by a try that died before marking the row: it is there
 
@@ -262,7 +273,7 @@ def _send(pending: list[tuple]) -> None:
                 continue
             outbox_id = identity[0]
             try:
-                _enqueue_row(outbox_id, name, args, at)
+                _enqueue_row(outbox_id, name, args, at, None)  # right after the commit: the request's id
             except Exception as exc:  # the change stands; the flush enqueues the row later
                 log.warning(
                     "could not enqueue %s%s after the commit (outbox row %s): %r", name, args, outbox_id, exc
@@ -322,7 +333,7 @@ def flush_outbox(limit: int = 500) -> int:
             continue
         name, args, at = row.task, row.args, row.not_before
         try:
-            _enqueue_row(outbox_id, name, args, at)
+            _enqueue_row(outbox_id, name, args, at, row.request_id)
         except Exception as exc:
             log.warning("outbox row %s (%s) still cannot be enqueued: %r", outbox_id, name, exc)
             _release(outbox_id, exc, utcnow() + max(delay, timedelta(seconds=30)))
@@ -354,7 +365,9 @@ def rescue_lost_tasks(limit: int = 5000) -> int:
     """
     now = utcnow()
     rows = db.session.execute(
-        sa.select(OutboxTask.id, OutboxTask.task, OutboxTask.args, OutboxTask.not_before)
+        sa.select(
+            OutboxTask.id, OutboxTask.task, OutboxTask.args, OutboxTask.not_before, OutboxTask.request_id
+        )
         .where(OutboxTask.enqueued_at.between(now - RESCUE_WINDOW, now - RESCUE_AFTER))
         .order_by(OutboxTask.id)
         .limit(limit)
@@ -373,7 +386,8 @@ def rescue_lost_tasks(limit: int = 5000) -> int:
         job_id = _outbox_job_id(row.id)
         if status is None and _lost(row):
             try:
-                enqueue(row.task, *row.args, job_id=job_id)
+                with carrying_request_id(row.request_id):
+                    enqueue(row.task, *row.args, job_id=job_id)
             except DuplicateJobError:
                 continue  # enqueued meanwhile (a flush, another rescue)
         elif status == b"queued":

@@ -5,6 +5,7 @@ Fixtures stay in tests/conftest.py: what is here takes the client, headers or ac
 
 import io
 import math
+import socket
 import uuid
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -39,6 +40,13 @@ AT_ITS_COMMUNITY = "community"
 
 
 # ---- responses and rows --------------------------------------------------------------------------
+
+
+def closed_port() -> int:
+    """Return a local port nobody listens on (free a moment ago): a Redis or database that is down."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def error_of(response) -> dict:

@@ -8,14 +8,17 @@ of the id finds the request and the work it caused.
 import logging
 
 import pytest
+import redis
 import sqlalchemy as sa
 from rq.job import Job as QueuedJob
 
 from app.extensions import db
-from app.queues import enqueue, enqueue_after_commit, enqueue_many, get_queue, task
+from app.models import OutboxTask
+from app.queues import enqueue, enqueue_after_commit, enqueue_many, flush_outbox, get_queue, task
 from app.request_log import HEADER, RequestIdFilter, request_id
 from app.tasks import AppWorker
 from tests.exports.files import EXPORTS
+from tests.support import closed_port
 
 log = logging.getLogger(__name__)
 YUZHONG = "341002002000"
@@ -126,3 +129,22 @@ def test_inline_a_task_after_the_commit_logs_with_the_id_the_request_made(app, l
         db.session.commit()
 
     assert lines() == [("noted inline", made)]
+
+
+def test_a_task_the_flush_enqueues_later_still_carries_the_request_id(app, monkeypatch):
+    # The queue's Redis was down at the commit: the outbox row keeps the id for the flush.
+    app.config.update(RQ_ASYNC=True, OUTBOX_FLUSH_DELAY_SECONDS=0)
+    real = app.extensions["queue_redis"]
+    monkeypatch.setitem(
+        app.extensions, "queue_redis", redis.Redis(port=closed_port(), socket_connect_timeout=0.5)
+    )
+    with app.test_request_context(headers={HEADER: "visit-42"}):
+        enqueue_after_commit("test_job_request_id.note", "later")
+        db.session.commit()
+    monkeypatch.setitem(app.extensions, "queue_redis", real)
+    (row,) = db.session.scalars(sa.select(OutboxTask)).all()
+    assert (row.enqueued_at, row.request_id) == (None, "visit-42")
+
+    assert flush_outbox() == 1
+
+    assert fetch(app, f"outbox-{row.id}").meta == {"request_id": "visit-42"}

@@ -1,7 +1,6 @@
 """The outbox (app/queues.py): a task wanted by a change is written in the change's transaction,
 enqueued after the commit, and by the periodic flush when the queue was down then; never twice."""
 
-import socket
 import uuid
 from datetime import timedelta
 
@@ -15,7 +14,7 @@ from app.extensions import db
 from app.models import OutboxTask, utcnow
 from app.queues import enqueue, enqueue_after_commit, get_queue, task
 from app.tasks.maintenance import SCHEDULE
-from tests.support import grant, messages
+from tests.support import closed_port, grant, messages
 
 APPLICATION_UPDATE = "tmpl-application-update"
 # What the test task below saw, one entry per run.
@@ -34,13 +33,6 @@ def _no_runs_yet(app):
     """Start every test with no recorded runs, sends never held for the quiet hours."""
     RUNS.clear()
     app.config["PUSH_QUIET_START"] = app.config["PUSH_QUIET_END"] = "00:00"
-
-
-def closed_port() -> int:
-    """Return a local port nobody listens on."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture

@@ -34,6 +34,9 @@ class OutboxTask(Base):
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(), default=utcnow)
     claimed_until: Mapped[datetime | None] = mapped_column(sa.DateTime())
     enqueued_at: Mapped[datetime | None] = mapped_column(sa.DateTime())
+    # The request (or job) that asked for it: its job carries the id even when the flush or the
+    # rescue enqueues it later, so one grep of the id still finds the work it caused.
+    request_id: Mapped[str | None] = mapped_column(sa.String(64))
     # Tries that could not reach the queue, and the last such error.
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(sa.String(255))
