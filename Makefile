@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check -q
 MP := miniprogram_stub
 
-.PHONY: run test test-miniprogram worker lint format clean bench bench-full
+.PHONY: run test test-miniprogram worker lint format clean bench bench-full bench-cluster cluster-up cluster-down cluster-drill
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -63,6 +63,30 @@ bench-full: $(VENV)/.bench
 	bash scripts/services.sh
 	bash scripts/bench-balancer.sh
 	$(PY) -m bench.run --scale huangshan --repeat 3
+
+# The scale-out layout on this machine (docs/OPERATIONS.md "The whole layout on one machine"): 3 Galera nodes behind
+# HAProxy, queue Redis with Sentinels, a Redis Cluster, 3 API processes, 2 workers and cron, in
+# $(CLUSTER_DIR). Installs galera-4, rsync and haproxy from Debian when missing (as root).
+CLUSTER_DIR ?= /tmp/ec-cluster
+cluster-up: $(VENV)/.runtime
+	bash scripts/cluster.sh up $(CLUSTER_DIR)
+
+cluster-down:
+	bash scripts/cluster.sh down $(CLUSTER_DIR)
+
+# The node-loss drill on a fresh cluster of its own (about 4 minutes; .ci/run runs it as a stage).
+cluster-drill: $(VENV)/.bench
+	bash scripts/cluster-drill.sh
+
+# Issue 25's benchmark (bench/scenario_cluster.py): search and check-in on one node (MariaDB
+# `ec_bench_pair`, Redis db 11, nginx over 3 gunicorns) and through the cluster's balancer, interleaved,
+# on the same generated scale, in a fresh cluster of its own (stopped at the end; about 10 minutes).
+# Results: bench/results/cluster-$(BENCH_CLUSTER_SCALE).json.
+BENCH_CLUSTER_SCALE ?= tunxi
+bench-cluster: $(VENV)/.bench
+	bash scripts/services.sh
+	bash scripts/bench-balancer.sh
+	bash scripts/bench-cluster.sh $(BENCH_CLUSTER_SCALE)
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .

@@ -13,7 +13,6 @@ ROOT = BENCH_DIR.parent
 RESULTS_DIR = Path(os.environ.get("BENCH_RESULTS_DIR") or BENCH_DIR / "results")
 
 
-
 def _deployment(path: str | None) -> dict[str, str]:
     """Read a deployment's settings file (KEY=value lines; scripts/cluster.sh writes one)."""
     if not path:

@@ -245,7 +245,11 @@ def queues_check() -> dict:
     ).all()
     broken = [key for key, n, distinct, top in per_queue if not n == distinct == (top or 0)]
     keys = [queue_numbers.redis_key(key) for key, *_ in per_queue]
-    held = get_redis().mget(keys) if keys else []
+    # One GET a key in one pipeline, not an MGET: on a Redis Cluster the keys lie in several slots.
+    pipe = get_redis().pipeline(transaction=False)
+    for key in keys:
+        pipe.get(key)
+    held = pipe.execute() if keys else []
     behind = [
         key for (key, _, _, top), value in zip(per_queue, held, strict=True) if int(value or 0) < (top or 0)
     ]
