@@ -14,6 +14,9 @@ job board answers and /readyz is ready again. It prints the failover times and t
 (docs/OPERATIONS.md "The node-loss drill") and exits 1 when a check fails.
 
     python -m bench.drill [--dir /tmp/ec-cluster] [--phase-seconds 15] [--out FILE]
+
+Long because the drill is one story read top to bottom: its clients, its load, its kills and
+the checks of what survived them.
 """
 
 import argparse

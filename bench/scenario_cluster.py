@@ -22,6 +22,9 @@ went meanwhile (by process kind, from /proc), so a slow run can be told from a b
     python -m bench.scenario_cluster --scale tunxi             # measure (the cluster's app up)
 
 `make bench-cluster` does it all on a cluster of its own in /tmp/ec-cluster-bench.
+
+Long because both sides' preparation, the interleaved runs and the accounting of where the
+cores went belong to the one comparison.
 """
 
 import argparse
