@@ -61,6 +61,7 @@ from redis.exceptions import RedisError
 from rq import Queue, Retry
 from rq.exceptions import DuplicateJobError
 from rq.job import Job as QueuedJob
+from rq.utils import utcparse
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
@@ -350,6 +351,10 @@ def flush_outbox(limit: int = 500) -> int:
 # default result_ttl is 500 s): a job unknown to RQ within the window was never run.
 RESCUE_AFTER = timedelta(seconds=60)
 RESCUE_WINDOW = timedelta(minutes=5)
+# A job "started" this long past its own timeout was abandoned by its worker.
+ABANDONED_AFTER = timedelta(seconds=30)
+# RQ's default job timeout, for a job that records none.
+DEFAULT_JOB_TIMEOUT = 180
 # A queue holding more ids than this is not read whole to look for lost ones (a backlog is not a loss).
 _RESCUE_MAX_LIST = 50_000
 
@@ -358,10 +363,11 @@ def rescue_lost_tasks(limit: int = 5000) -> int:
     """Enqueue again the tasks a failover of the queue's Redis lost; return how many.
 
     Replication to the replica is asynchronous: a job enqueued just before the primary died can
-    be gone from the new one (no trace of it), and a job a worker popped as it died (BLPOP, then
-    the worker's next command failed) is left "queued" on no list, never to run. Both are found
-    from the outbox rows enqueued RESCUE_AFTER to RESCUE_WINDOW ago and enqueued again under the
-    same job id. A task must be safe to repeat (see above): a pop seen late runs it twice.
+    be gone from the new one (no trace of it); a job a worker popped as it died (BLPOP, then
+    the worker's next command failed) is left "queued" on no list, never to run; and a job whose
+    worker quit mid-run at the failover stays "started" for good. All three are found from the
+    outbox rows enqueued RESCUE_AFTER to RESCUE_WINDOW ago (the last once past its own timeout)
+    and enqueued again under the same job id. A task must be safe to repeat (see above).
     """
     now = utcnow()
     rows = db.session.execute(
@@ -378,13 +384,19 @@ def rescue_lost_tasks(limit: int = 5000) -> int:
     connection = current_app.extensions["queue_redis"]
     pipe = connection.pipeline(transaction=False)
     for row in rows:
-        pipe.hmget(QueuedJob.key_for(_outbox_job_id(row.id)), "status", "origin")
+        pipe.hmget(QueuedJob.key_for(_outbox_job_id(row.id)), "status", "origin", "started_at", "timeout")
     found = pipe.execute()
     waiting: dict[str, set[bytes] | None] = {}
     rescued = 0
-    for row, (status, origin) in zip(rows, found, strict=True):
+    for row, (status, origin, started_at, timeout) in zip(rows, found, strict=True):
         job_id = _outbox_job_id(row.id)
-        if status is None and _lost(row):
+        if status == b"started" and _abandoned(started_at, timeout, now):
+            # Its worker quit mid-job (a connection error at the failover) and nobody finishes it.
+            job = QueuedJob.fetch(job_id, connection=connection)
+            queue = Queue(origin.decode(), connection=connection)
+            queue.started_job_registry.remove_executions(job)
+            queue.enqueue_job(job)
+        elif status is None and _lost(row):
             try:
                 with carrying_request_id(row.request_id):
                     enqueue(row.task, *row.args, job_id=job_id)
@@ -410,6 +422,17 @@ def rescue_lost_tasks(limit: int = 5000) -> int:
             "outbox row %s (%s): its job was lost by the queue's Redis; enqueued again", row.id, row.task
         )
     return rescued
+
+
+def _abandoned(started_at: bytes | None, timeout: bytes | None, now: datetime) -> bool:
+    """Tell whether a job still "started" has outlived its own timeout: its worker is gone."""
+    if not started_at:
+        return False
+    started = utcparse(started_at.decode()).replace(tzinfo=None)
+    seconds = int(timeout) if timeout and timeout.isdigit() else DEFAULT_JOB_TIMEOUT
+    # A running job is stopped by its own timeout (the worker's death penalty): past it and a
+    # margin, no worker is on it any more.
+    return now - started > timedelta(seconds=seconds) + ABANDONED_AFTER
 
 
 def _lost(row) -> bool:

@@ -400,12 +400,13 @@ def exactly_once(app, log: Log) -> dict:
     return found
 
 
-def tasks_ran(app, since: datetime, seconds: float = 180.0) -> dict:
+def tasks_ran(app, since: datetime, seconds: float = 300.0) -> dict:
     """Wait until every task committed since `since` has finished on a worker.
 
     Nothing is done for them here: a task the queue refused at its commit is enqueued by the
     outbox's flush, and one a failover lost is found again by its rescue, both run by `flask
-    cron` every minute (app/queues.py); hence the wait of up to three minutes.
+    cron` every minute (app/queues.py), an abandoned job once past its own timeout (180 s);
+    hence the wait of up to five minutes.
     """
     import sqlalchemy as sa
     from rq.job import Job, JobStatus

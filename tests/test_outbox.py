@@ -8,6 +8,8 @@ import pytest
 import redis
 import sqlalchemy as sa
 from rq import SimpleWorker
+from rq.job import Job as QueuedJob
+from rq.utils import utcformat
 
 from app import queues
 from app.extensions import db
@@ -312,6 +314,41 @@ def test_a_job_the_new_primary_never_received_is_enqueued_again(app):
     assert queue.job_ids == [f"outbox-{row.id}"]
     SimpleWorker([queue], connection=queue.connection).work(burst=True)
     assert RUNS == ["unreplicated"]
+
+
+def started_long_ago(queue, job_id: str, ago: timedelta) -> None:
+    """Make a waiting job look taken by a worker `ago` (popped, "started" then), as a worker does."""
+    assert queue.connection.lpop(queue.key) == job_id.encode()
+    queue.connection.hset(
+        QueuedJob.key_for(job_id), mapping={"status": "started", "started_at": utcformat(utcnow() - ago)}
+    )
+
+
+def test_a_job_whose_worker_quit_mid_run_is_enqueued_again_once_past_its_timeout(app):
+    # The worker met a connection error at the failover and quit: the job stays "started" for good.
+    app.config["RQ_ASYNC"] = True
+    row = enqueued_row("abandoned", timedelta(minutes=4))
+    enqueue("test_outbox.record_run", "abandoned", job_id=f"outbox-{row.id}")
+    queue = get_queue("default")
+    started_long_ago(queue, f"outbox-{row.id}", timedelta(minutes=4))  # timeout 180 s, + 30 s
+
+    assert queues.rescue_lost_tasks() == 1
+
+    assert queue.job_ids == [f"outbox-{row.id}"]
+    SimpleWorker([queue], connection=queue.connection).work(burst=True)
+    assert RUNS == ["abandoned"]
+
+
+def test_a_job_running_within_its_timeout_is_left_to_its_worker(app):
+    app.config["RQ_ASYNC"] = True
+    row = enqueued_row("running", timedelta(minutes=2))
+    enqueue("test_outbox.record_run", "running", job_id=f"outbox-{row.id}")
+    queue = get_queue("default")
+    started_long_ago(queue, f"outbox-{row.id}", timedelta(minutes=2))
+
+    assert queues.rescue_lost_tasks() == 0
+
+    assert queue.job_ids == []
 
 
 def test_waiting_recent_old_and_scheduled_jobs_are_left_alone(app):
