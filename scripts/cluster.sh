@@ -320,7 +320,8 @@ start_group() {  # start_group NAME COMMAND...: a session (process group) of its
     alive "$pidfile" && return 0
     rm -f "$pidfile"
     # setsid makes the shell the leader of a new session; it writes its pid (= the group's id)
-    # and becomes the command, so `down` can stop the command and every child it forked.
+    # and becomes the command (or runs it, for a function such as `restarted`), so `down` can
+    # stop the command and every child it forked with one signal to the group.
     # shellcheck disable=SC2046  (one KEY=value word per line of the settings file)
     setsid env $(grep -v '^#' "$DIR/cluster.env" | xargs) bash -c 'echo $$ >"$0"; [ "$(type -t "$1")" = function ] && "$@"; exec "$@"' "$pidfile" \
         "$@" >>"$DIR/app/$name.log" 2>&1 </dev/null &
