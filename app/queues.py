@@ -389,39 +389,66 @@ def rescue_lost_tasks(limit: int = 5000) -> int:
     waiting: dict[str, set[bytes] | None] = {}
     rescued = 0
     for row, (status, origin, started_at, timeout) in zip(rows, found, strict=True):
-        job_id = _outbox_job_id(row.id)
-        if status == b"started" and _abandoned(started_at, timeout, now):
-            # Its worker quit mid-job (a connection error at the failover) and nobody finishes it.
-            job = QueuedJob.fetch(job_id, connection=connection)
-            queue = Queue(origin.decode(), connection=connection)
-            queue.started_job_registry.remove_executions(job)
-            queue.enqueue_job(job)
-        elif status is None and _lost(row):
-            try:
-                with carrying_request_id(row.request_id):
-                    enqueue(row.task, *row.args, job_id=job_id)
-            except DuplicateJobError:
-                continue  # enqueued meanwhile (a flush, another rescue)
-        elif status == b"queued":
-            name = origin.decode()
-            if name not in waiting:
-                waiting[name] = _waiting_ids(connection, name)
-            known = waiting[name]
-            # Read once more: a worker that has just popped it marks it started in moments.
-            if (
-                known is None
-                or job_id.encode() in known
-                or connection.hget(QueuedJob.key_for(job_id), "status") != b"queued"
-            ):
+        try:
+            if not _rescue_one(connection, row, status, origin, started_at, timeout, now, waiting):
                 continue
-            Queue(name, connection=connection).push_job_id(job_id)
-        else:
+        except RedisError:
+            raise  # the queue is down again: the next run tries
+        except Exception:  # one job's odd state (RQ's records half gone) must not stop the others
+            log.exception("outbox row %s (%s): could not look for its job", row.id, row.task)
             continue
         rescued += 1
         log.warning(
             "outbox row %s (%s): its job was lost by the queue's Redis; enqueued again", row.id, row.task
         )
     return rescued
+
+
+def _rescue_one(connection, row, status, origin, started_at, timeout, now, waiting) -> bool:
+    """Enqueue again one outbox row's job if the queue's Redis lost it; tell whether it did."""
+    job_id = _outbox_job_id(row.id)
+    if status == b"started" and _abandoned(started_at, timeout, now):
+        # Its worker quit mid-job (a connection error at the failover) and nobody finishes it.
+        queue = Queue(origin.decode(), connection=connection)
+        _forget_started(queue, job_id)
+        queue.enqueue_job(QueuedJob.fetch(job_id, connection=connection))
+        return True
+    if status is None and _lost(row):
+        try:
+            with carrying_request_id(row.request_id):
+                enqueue(row.task, *row.args, job_id=job_id)
+        except DuplicateJobError:
+            return False  # enqueued meanwhile (a flush, another rescue)
+        return True
+    if status != b"queued":
+        return False
+    name = origin.decode()
+    if name not in waiting:
+        waiting[name] = _waiting_ids(connection, name)
+    known = waiting[name]
+    # Read once more: a worker that has just popped it marks it started in moments.
+    if (
+        known is None
+        or job_id.encode() in known
+        or connection.hget(QueuedJob.key_for(job_id), "status") != b"queued"
+    ):
+        return False
+    Queue(name, connection=connection).push_job_id(job_id)
+    return True
+
+
+def _forget_started(queue: Queue, job_id: str) -> None:
+    """Take an abandoned job's entries ("<job id>:<execution id>") out of its queue's started registry.
+
+    By hand, not RQ's remove_executions: that reads each execution's hash first, and the one the
+    failover interrupted is often gone with the old primary (it raises "not found"). The registry
+    holds only the jobs running now, so reading it whole is cheap.
+    """
+    registry = queue.started_job_registry
+    prefix = f"{job_id}:".encode()
+    entries = [entry for entry in queue.connection.zrange(registry.key, 0, -1) if entry.startswith(prefix)]
+    if entries:
+        queue.connection.zrem(registry.key, *entries)
 
 
 def _abandoned(started_at: bytes | None, timeout: bytes | None, now: datetime) -> bool:

@@ -317,11 +317,18 @@ def test_a_job_the_new_primary_never_received_is_enqueued_again(app):
 
 
 def started_long_ago(queue, job_id: str, ago: timedelta) -> None:
-    """Make a waiting job look taken by a worker `ago` (popped, "started" then), as a worker does."""
-    assert queue.connection.lpop(queue.key) == job_id.encode()
-    queue.connection.hset(
+    """Make a waiting job look taken by a worker `ago` and left there, as a failover leaves it.
+
+    Popped, "started" then, in the started registry under an execution whose own record went
+    with the old primary (RQ's remove_executions would raise on it).
+    """
+    connection = queue.connection
+    assert connection.lpop(queue.key) == job_id.encode()
+    connection.hset(
         QueuedJob.key_for(job_id), mapping={"status": "started", "started_at": utcformat(utcnow() - ago)}
     )
+    connection.zadd(QueuedJob.fetch(job_id, connection=connection).execution_registry.key, {"gone": 1})
+    connection.zadd(queue.started_job_registry.key, {f"{job_id}:gone": 1})
 
 
 def test_a_job_whose_worker_quit_mid_run_is_enqueued_again_once_past_its_timeout(app):
@@ -335,6 +342,7 @@ def test_a_job_whose_worker_quit_mid_run_is_enqueued_again_once_past_its_timeout
     assert queues.rescue_lost_tasks() == 1
 
     assert queue.job_ids == [f"outbox-{row.id}"]
+    assert queue.connection.zrange(queue.started_job_registry.key, 0, -1) == []
     SimpleWorker([queue], connection=queue.connection).work(burst=True)
     assert RUNS == ["abandoned"]
 
