@@ -413,7 +413,7 @@ def tasks_ran(app, since: datetime, seconds: float = 300.0) -> dict:
 
     from app.extensions import db
     from app.models import OutboxTask
-    from app.queues import _outbox_job_id
+    from app.queues import outbox_job_id
 
     deadline = time.monotonic() + seconds
     with app.app_context():
@@ -429,7 +429,7 @@ def tasks_ran(app, since: datetime, seconds: float = 300.0) -> dict:
                     statuses["not enqueued"] += 1
                     continue
                 try:
-                    statuses[Job.fetch(_outbox_job_id(row.id), connection=connection).get_status()] += 1
+                    statuses[Job.fetch(outbox_job_id(row.id), connection=connection).get_status()] += 1
                 except Exception as error:  # NoSuchJobError: the job is gone (lost, or expired)
                     statuses[f"missing ({type(error).__name__})"] += 1
             done = statuses[JobStatus.FINISHED]

@@ -11,7 +11,7 @@ from rq import SimpleWorker
 from rq.job import Job as QueuedJob
 from rq.utils import utcformat
 
-from app import queues
+from app import queue_rescue, queues
 from app.extensions import db
 from app.models import OutboxTask, utcnow
 from app.queues import enqueue, enqueue_after_commit, get_queue, task
@@ -295,12 +295,12 @@ def test_a_job_popped_as_the_queues_redis_failed_over_is_put_back_and_runs_once(
     queue = get_queue("default")
     assert queue.connection.lpop(queue.key) == f"outbox-{row.id}".encode()
 
-    assert queues.rescue_lost_tasks() == 1
+    assert queue_rescue.rescue_lost_tasks() == 1
 
     assert queue.job_ids == [f"outbox-{row.id}"]
     SimpleWorker([queue], connection=queue.connection).work(burst=True)
     assert RUNS == ["popped"]
-    assert queues.rescue_lost_tasks() == 0  # finished: nothing more to do
+    assert queue_rescue.rescue_lost_tasks() == 0  # finished: nothing more to do
 
 
 def test_a_job_the_new_primary_never_received_is_enqueued_again(app):
@@ -308,7 +308,7 @@ def test_a_job_the_new_primary_never_received_is_enqueued_again(app):
     app.config["RQ_ASYNC"] = True
     row = enqueued_row("unreplicated", timedelta(minutes=2))
 
-    assert queues.rescue_lost_tasks() == 1
+    assert queue_rescue.rescue_lost_tasks() == 1
 
     queue = get_queue("default")
     assert queue.job_ids == [f"outbox-{row.id}"]
@@ -339,7 +339,7 @@ def test_a_job_whose_worker_quit_mid_run_is_enqueued_again_once_past_its_timeout
     queue = get_queue("default")
     started_long_ago(queue, f"outbox-{row.id}", timedelta(minutes=4))  # timeout 180 s, + 30 s
 
-    assert queues.rescue_lost_tasks() == 1
+    assert queue_rescue.rescue_lost_tasks() == 1
 
     assert queue.job_ids == [f"outbox-{row.id}"]
     assert queue.connection.zrange(queue.started_job_registry.key, 0, -1) == []
@@ -354,7 +354,7 @@ def test_a_job_running_within_its_timeout_is_left_to_its_worker(app):
     queue = get_queue("default")
     started_long_ago(queue, f"outbox-{row.id}", timedelta(minutes=2))
 
-    assert queues.rescue_lost_tasks() == 0
+    assert queue_rescue.rescue_lost_tasks() == 0
 
     assert queue.job_ids == []
 
@@ -367,7 +367,7 @@ def test_waiting_recent_old_and_scheduled_jobs_are_left_alone(app):
     enqueued_row("long ago", timedelta(minutes=30))  # finished and expired, for all RQ knows
     enqueued_row("scheduled", timedelta(minutes=2), not_before=utcnow() + timedelta(hours=1))
 
-    assert queues.rescue_lost_tasks() == 0
+    assert queue_rescue.rescue_lost_tasks() == 0
 
     assert get_queue("default").job_ids == [f"outbox-{waiting.id}"]
     assert RUNS == []

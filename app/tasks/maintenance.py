@@ -3,7 +3,7 @@
 import contextlib
 from datetime import timedelta
 
-from app import queues
+from app import queue_rescue, queues
 from app.common.clock import local_day
 from app.errors import APIError
 from app.queues import TASKS, task
@@ -100,7 +100,7 @@ def snapshot_ledger(month: str | None = None) -> int:
 @task("default")
 def flush_outbox() -> int:
     """Enqueue the tasks whose commit found the queue down, and those a queue failover lost (the outbox)."""
-    return queues.flush_outbox() + queues.rescue_lost_tasks()
+    return queues.flush_outbox() + queue_rescue.rescue_lost_tasks()
 
 
 @task("default")
