@@ -539,7 +539,9 @@ def main(argv: list[str] | None = None) -> int:
     text = json.dumps(report, indent=2, ensure_ascii=False)
     print(text)
     if arguments.out:
-        Path(arguments.out).write_text(text + "\n", encoding="utf-8")
+        out = Path(arguments.out)
+        out.parent.mkdir(parents=True, exist_ok=True)  # bench/results/ is not in a fresh clone
+        out.write_text(text + "\n", encoding="utf-8")
     for failure in failures:
         print(f"drill: FAILED: {failure}", file=sys.stderr)
     return 1 if failures else 0
