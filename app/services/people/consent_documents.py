@@ -14,6 +14,7 @@ from app.common.upsert import insert_ignoring_duplicates
 from app.errors import Conflict, NotFound
 from app.extensions import db
 from app.models import Account, ConsentDocument, ConsentPurpose, utcnow
+from app.services import statements
 from app.services.people import audit
 
 # The texts installed when a purpose has no published version yet (a fresh deployment).
@@ -61,16 +62,17 @@ def current_documents() -> dict[str, ConsentDocument]:
     return {purpose.value: found[purpose.value] for purpose in ConsentPurpose}
 
 
+_VERSIONS = sa.select(ConsentDocument.purpose, ConsentDocument.version).order_by(
+    ConsentDocument.published_at, ConsentDocument.id
+)
+
+
 def current_versions() -> dict[str, str]:
     """Return the current version of every purpose: what the consent gate compares, without the texts.
 
     Every gated save asks this, so it reads two short columns (a handful of rows), not the bodies.
     """
-    rows = db.session.execute(
-        sa.select(ConsentDocument.purpose, ConsentDocument.version).order_by(
-            ConsentDocument.published_at, ConsentDocument.id
-        )
-    ).all()
+    rows = statements.run(_VERSIONS).all()
     found = {purpose: version for purpose, version in rows}  # the last one of a purpose wins
     if any(purpose.value not in found for purpose in ConsentPurpose):
         return {purpose: document.version for purpose, document in current_documents().items()}

@@ -29,6 +29,7 @@ from app.models import (
     utcnow,
 )
 from app.models.jobs import SeekingPause
+from app.services import statements
 from app.services.people import audit, seekers
 from app.services.people.consent_documents import current_documents, current_versions
 
@@ -57,23 +58,47 @@ def latest_records(account_id: int) -> dict[str, ConsentRecord]:
     return {row.purpose: row for row in rows}
 
 
-def _latest_answers(account_id: int) -> dict[str, sa.Row]:
-    """Return the purpose, action and version of the account's latest record of each purpose.
+def _latest_answers(account_id: int) -> tuple[dict[str, str], dict[str, sa.Row]]:
+    """Return the current version of every document and the account's latest answer of each purpose.
 
-    The consent gate's read, before every save of personal data: three short columns, not the rows.
+    The consent gate's read, before every save of personal data: one statement of short columns,
+    the documents' versions and the account's answers together (each purpose's last row wins).
     """
-    rows = db.session.execute(
-        sa.select(ConsentRecord.purpose, ConsentRecord.action, ConsentRecord.version)
-        .where(ConsentRecord.account_id == account_id)
-        .order_by(ConsentRecord.id)
-    )
-    return {row.purpose: row for row in rows}
+    versions, latest = {}, {}
+    for row in statements.run(_GATE, {"account_id": account_id}):
+        if row.answer:
+            latest[row.purpose] = row
+        else:
+            versions[row.purpose] = row.version
+    if any(purpose.value not in versions for purpose in ConsentPurpose):
+        versions = current_versions()  # installs the bundled texts a fresh deployment lacks
+    return versions, latest
+
+
+# Documents first (the latest published of a purpose last), then the account's answers, oldest first.
+_GATE = sa.union_all(
+    sa.select(
+        sa.literal(0).label("answer"),
+        ConsentDocument.purpose,
+        ConsentDocument.version,
+        sa.null().label("action"),
+        ConsentDocument.published_at.label("published_at"),
+        ConsentDocument.id,
+    ),
+    sa.select(
+        sa.literal(1),
+        ConsentRecord.purpose,
+        ConsentRecord.version,
+        ConsentRecord.action,
+        sa.null(),
+        ConsentRecord.id,
+    ).where(ConsentRecord.account_id == sa.bindparam("account_id")),
+).order_by("answer", "published_at", "id")
 
 
 def pending(account_id: int, purposes=tuple(ConsentPurpose)) -> list[str]:
     """Return which of `purposes` the account has not accepted in their current version."""
-    versions = current_versions()
-    latest = _latest_answers(account_id)
+    versions, latest = _latest_answers(account_id)
     missing = []
     for purpose in purposes:
         record = latest.get(str(purpose))

@@ -1,7 +1,8 @@
 """What a person sees of their own check-ins: the answer with its next steps, one check-in, the list.
 
 The next steps (完善信息, 绑定手机, 填写简历, 留意叫号, or come back when the station opens) are
-built from one query's facts about the resident; a check-in just made passes the facts it read.
+built from one query's facts about the resident; a check-in just made passes the facts it read
+(with its lock: check_ins._LOCK).
 """
 
 import sqlalchemy as sa
@@ -10,27 +11,29 @@ from sqlalchemy.orm import selectinload
 from app.errors import APIError
 from app.extensions import db
 from app.models import Account, CheckIn, Resident, Resume, ResumeFile, Role, Station, utcnow
+from app.services import statements
 from app.services.results import Page, RowWith, paginate
 from app.services.stations import opening_hours
+
+# What the next steps ask of the resident behind an account (Resident.id is theirs: None, no resident).
+FACT_COLUMNS = (
+    Resident.id,
+    Resident.name,
+    Resident.id_number_hmac,
+    Resident.community_id,
+    Resident.phone_hmac,
+    sa.or_(
+        sa.exists().where(Resume.resident_id == Resident.id),
+        # A résumé sent from a chat as a file counts, the form left empty.
+        sa.exists().where(ResumeFile.resident_id == Resident.id),
+    ).label("has_resume"),
+)
+_FACTS = sa.select(*FACT_COLUMNS).where(Resident.account_id == sa.bindparam("account_id"))
 
 
 def next_step_facts(account_id: int) -> sa.Row | None:
     """Return the resident behind an account with what the next steps ask (None: no resident): one query."""
-    has_resume = sa.or_(
-        sa.exists().where(Resume.resident_id == Resident.id),
-        # A résumé sent from a chat as a file counts, the form left empty.
-        sa.exists().where(ResumeFile.resident_id == Resident.id),
-    )
-    return db.session.execute(
-        sa.select(
-            Resident.id,
-            Resident.name,
-            Resident.id_number_hmac,
-            Resident.community_id,
-            Resident.phone_hmac,
-            has_resume.label("has_resume"),
-        ).where(Resident.account_id == account_id)
-    ).first()
+    return statements.run(_FACTS, {"account_id": account_id}).first()
 
 
 def shown(role: str, row: CheckIn, repeated: bool, facts=False) -> RowWith:

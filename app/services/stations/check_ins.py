@@ -34,14 +34,16 @@ from app.models import (
     EventStatus,
     QrTokenUse,
     QueueCounter,
+    Resident,
     Role,
     Station,
     utcnow,
 )
+from app.services import statements
 from app.services.people.consents import require_consent
 from app.services.results import RowWith
 from app.services.stations import opening_hours, qr_codes, queue_numbers, training
-from app.services.stations.check_in_answers import next_step_facts, shown
+from app.services.stations.check_in_answers import FACT_COLUMNS, shown
 from app.services.stations.queue_numbers import station_queue_key
 
 # The place columns a check-in copies from its station or event (counts per place: one equality).
@@ -69,8 +71,8 @@ def _revoked() -> APIError:
     )
 
 
-# Loaded with the station: what the check-in rules and the answer use of it (its circle's code
-# and name), no more. PyMySQL parses a packet per column: 24 columns here instead of 41.
+# Loaded with an event's station: what the check-in rules and the answer use of it (its circle's
+# code and name), no more. PyMySQL parses a packet per column: 24 columns here instead of 41.
 _ANSWERED = (
     defer(Station.qr_rotated_at),
     defer(Station.created_by_id),
@@ -81,6 +83,59 @@ _ANSWERED = (
     .joinedload(Circle.district)
     .load_only(District.short_code),
 )
+
+# A station's code names it: its rules, its place and what the answer shows of it, one Core
+# statement built once (the ORM's loading of the same columns cost a check-in four times the CPU).
+_STATION = (
+    sa.select(
+        *(
+            getattr(Station, name)
+            for name in (
+                "id",
+                "code",
+                "name",
+                "address",
+                "lat",
+                "lng",
+                "hours",
+                "opening_hours",
+                "phone",
+                "require_location",
+                "geofence_m",
+                "qr_version",
+                "is_active",
+                *PLACE_COLUMNS,
+            )
+        ),
+        Circle.key.label("circle_key"),
+        Circle.name.label("circle_name"),
+        Circle.district_id.label("circle_district_id"),
+        District.short_code.label("district_short_code"),
+    )
+    .join(Circle, Circle.id == Station.circle_id)
+    .join(District, District.id == Circle.district_id)
+    .where(Station.id == sa.bindparam("station_id"))
+)
+
+
+def _station(station_id: int) -> Station | None:
+    """Return the station a code names as a check-in reads it: a transient Station, never in the session.
+
+    Nothing here writes a station, so the row is read as plain values and the answer's circle
+    with it; the session neither tracks nor flushes it.
+    """
+    row = statements.run(_STATION, {"station_id": station_id}).first()
+    if row is None:
+        return None
+    values = row._asdict()
+    district = District(id=values.pop("circle_district_id"), short_code=values.pop("district_short_code"))
+    circle = Circle(
+        id=values["circle_id"],
+        key=values.pop("circle_key"),
+        name=values.pop("circle_name"),
+        district=district,
+    )
+    return Station(**values, circle=circle)
 
 
 def _resolve(token: qr_codes.Token) -> tuple[Station | None, Event | None]:
@@ -105,7 +160,7 @@ def _resolve(token: qr_codes.Token) -> tuple[Station | None, Event | None]:
                 qr_codes.FIELD, "Check-in for this event is not open at this time.", code="event_not_open"
             )
         return event.station, event
-    station = db.session.get(Station, token.object_id, options=_ANSWERED)
+    station = _station(token.object_id)
     if station is None or (token.station_code and token.station_code != station.code):
         raise ValidationFailed(qr_codes.FIELD, "This code names no station of ours.", code="token_invalid")
     if token.version > station.qr_version:
@@ -154,30 +209,59 @@ def _by_client_id(account_id: int, client_id: str) -> CheckIn | None:
     )
 
 
+# This person's check-in with this client id, or their latest at the same place within the
+# repeat window (the same local day too at a station: a scan after midnight starts the new day's
+# queue). Ids first, and the whole row only of the one returned: almost every check-in finds
+# none, and a result's every column costs a packet to parse even when no row comes back.
+_MINE = sa.select(CheckIn.id, CheckIn.client_id).order_by(CheckIn.id.desc())
+_EARLIER_AT = {
+    "station": _MINE.where(
+        CheckIn.account_id == sa.bindparam("account_id"),
+        sa.or_(
+            CheckIn.client_id == sa.bindparam("client_id"),
+            sa.and_(
+                CheckIn.created_at >= sa.bindparam("since"),
+                CheckIn.station_id == sa.bindparam("station_id"),
+                CheckIn.event_id.is_(None),
+                CheckIn.day == sa.bindparam("day"),
+            ),
+        ),
+    ),
+    "event": _MINE.where(
+        CheckIn.account_id == sa.bindparam("account_id"),
+        sa.or_(
+            CheckIn.client_id == sa.bindparam("client_id"),
+            sa.and_(
+                CheckIn.created_at >= sa.bindparam("since"), CheckIn.event_id == sa.bindparam("event_id")
+            ),
+        ),
+    ),
+}
+# The account's row lock that serialises one person's check-ins, and in the same statement the
+# resident's next-step facts (a locking read: the latest committed; their resident row is locked
+# with the account's, which only that person's own edits would wait for).
+_LOCK = (
+    sa.select(Account.id.label("account_id"), *FACT_COLUMNS)
+    .select_from(Account)
+    .outerjoin(Resident, Resident.account_id == Account.id)
+    .where(Account.id == sa.bindparam("account_id"))
+    .with_for_update()
+)
+
+
 def _earlier(
     account_id: int, client_id: str, fields: dict, now: datetime
 ) -> tuple[CheckIn | None, CheckIn | None]:
     """Return this person's check-in with this client id, and their latest here within the repeat window."""
     since = now - timedelta(minutes=current_app.config["CHECK_IN_REPEAT_MINUTES"])
+    params = {"account_id": account_id, "client_id": client_id, "since": since}
     if fields["event_id"] is not None:
-        same_place = CheckIn.event_id == fields["event_id"]
+        statement = _EARLIER_AT["event"]
+        params["event_id"] = fields["event_id"]
     else:
-        # The same local day too: a scan after midnight starts the new day's queue.
-        same_place = sa.and_(
-            CheckIn.station_id == fields["station_id"],
-            CheckIn.event_id.is_(None),
-            CheckIn.day == fields["day"],
-        )
-    # Ids first, and the whole row only of the one returned: almost every check-in finds none,
-    # and a result's every column costs a packet to parse even when no row comes back.
-    rows = db.session.execute(
-        sa.select(CheckIn.id, CheckIn.client_id)
-        .where(
-            CheckIn.account_id == account_id,
-            sa.or_(CheckIn.client_id == client_id, sa.and_(CheckIn.created_at >= since, same_place)),
-        )
-        .order_by(CheckIn.id.desc())
-    ).all()
+        statement = _EARLIER_AT["station"]
+        params.update(station_id=fields["station_id"], day=fields["day"])
+    rows = statements.run(statement, params).all()
     if not rows:
         return None, None
     found = next((row.id for row in rows if row.client_id == client_id), None)
@@ -278,7 +362,7 @@ def _record_locked(
     # A fresh transaction whose first statement is the lock, so the reads after it see
     # everything committed before it (SQLite has no row locks: there the unique keys decide).
     db.session.commit()
-    db.session.execute(sa.select(Account.id).where(Account.id == account_id).with_for_update())
+    locked = statements.run(_LOCK, {"account_id": account_id}).one()
     found, recent = _earlier(account_id, client_id, fields, now)
     if found is not None:
         db.session.commit()  # nothing written; a commit, unlike a rollback, keeps the row loaded
@@ -305,7 +389,7 @@ def _record_locked(
     if recent is not None and (recent.queue_number is not None or not in_queue):
         db.session.commit()
         return recent, False, False
-    facts = next_step_facts(account_id)
+    facts = locked if locked.id is not None else None
     # The number is taken last, just before the row is written (a number taken is a row), and
     # before the row joins the session: the fallback's statements would flush it unnumbered.
     queue_key = recent.queue_key if recent is not None else fields["queue_key"]
@@ -354,12 +438,12 @@ def _insert(row: CheckIn) -> int:
     of a check-in's CPU once) has nothing to do: the values go straight to the table.
     """
     values = {column.key: getattr(row, column.key) for column in _INSERTED}
-    result = db.session.connection().execute(sa.insert(CheckIn.__table__), values)
-    return result.inserted_primary_key[0]
+    return statements.run(_INSERT, values).inserted_primary_key[0]
 
 
 # Every column of check_ins but the id the database gives.
 _INSERTED = tuple(column for column in CheckIn.__table__.columns if not column.primary_key)
+_INSERT = sa.insert(CheckIn.__table__)
 
 
 def _number_on_a_row(queue_key: str, number: int) -> bool:

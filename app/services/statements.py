@@ -1,0 +1,19 @@
+"""Core statements built once and run on the session's connection: the hot paths' reads.
+
+`session.execute()` of a select costs about 350 µs of CPU here; the same statement built once
+(bound parameters, not values) and run on the session's connection about 220 µs
+(docs/PERFORMANCE.md §2). The session's transaction is the same either way.
+"""
+
+from app.extensions import db
+
+
+def run(statement, params: dict | None = None):
+    """Run a statement built once in the session's transaction; return its result.
+
+    The session's autoflush happens first, as `session.execute()` would do it: a row added and
+    not yet flushed is seen by the statement.
+    """
+    session = db.session()
+    session.flush()  # nothing to do (and cheap) when nothing is pending
+    return session.connection().execute(statement, params)
