@@ -25,6 +25,7 @@ from app.config import Config
 from app.extensions import db
 from app.models import Account
 from app.services.jobs.search.board import JobBoard
+from app.services.stations import check_in_stations
 from app.wechat.fake import create_fake_wechat, long_term_ids
 
 APPID, SECRET = "wxtest00000000appid", "test-wechat-secret"
@@ -281,6 +282,8 @@ def app(_built_app, tmp_path):
             for table in reversed(db.metadata.sorted_tables):
                 connection.execute(table.delete())
         db.engine.dispose()
+        # The next test's stations take the same ids, perhaps within the same second.
+        check_in_stations.forget()
 
 
 class IsolatedClient(FlaskClient):

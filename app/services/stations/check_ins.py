@@ -9,6 +9,10 @@ check-in row, so a check-in works the same whether Redis answers or not (Redis o
 numbers out: queue_numbers.py). Outside a station's opening hours a check-in is recorded as an
 out-of-hours visit, without a queue number (docs/STATIONS.md). The answer is built from the values
 in hand: nothing is read back after the commit.
+
+Long because a check-in's rules are one transaction read top to bottom, with the few statements
+it runs built once beside them (the station it names is check_in_stations.py, its answer
+check_in_answers.py, its queue number queue_numbers.py).
 """
 
 from contextlib import contextmanager
@@ -42,12 +46,12 @@ from app.models import (
 from app.services import statements
 from app.services.people.consents import require_consent
 from app.services.results import RowWith
-from app.services.stations import opening_hours, qr_codes, queue_numbers, training
+from app.services.stations import check_in_stations, opening_hours, qr_codes, queue_numbers, training
 from app.services.stations.check_in_answers import FACT_COLUMNS, shown
 from app.services.stations.queue_numbers import station_queue_key
 
 # The place columns a check-in copies from its station or event (counts per place: one equality).
-PLACE_COLUMNS = ("community_id", "township_id", "circle_id", "district_id", "city_id")
+PLACE_COLUMNS = check_in_stations.PLACE_COLUMNS
 # How often a check-in whose queue number is on another row already (Redis behind the rows) takes another.
 QUEUE_ATTEMPTS = 5
 
@@ -84,59 +88,6 @@ _ANSWERED = (
     .load_only(District.short_code),
 )
 
-# A station's code names it: its rules, its place and what the answer shows of it, one Core
-# statement built once (the ORM's loading of the same columns cost a check-in four times the CPU).
-_STATION = (
-    sa.select(
-        *(
-            getattr(Station, name)
-            for name in (
-                "id",
-                "code",
-                "name",
-                "address",
-                "lat",
-                "lng",
-                "hours",
-                "opening_hours",
-                "phone",
-                "require_location",
-                "geofence_m",
-                "qr_version",
-                "is_active",
-                *PLACE_COLUMNS,
-            )
-        ),
-        Circle.key.label("circle_key"),
-        Circle.name.label("circle_name"),
-        Circle.district_id.label("circle_district_id"),
-        District.short_code.label("district_short_code"),
-    )
-    .join(Circle, Circle.id == Station.circle_id)
-    .join(District, District.id == Circle.district_id)
-    .where(Station.id == sa.bindparam("station_id"))
-)
-
-
-def _station(station_id: int) -> Station | None:
-    """Return the station a code names as a check-in reads it: a transient Station, never in the session.
-
-    Nothing here writes a station, so the row is read as plain values and the answer's circle
-    with it; the session neither tracks nor flushes it.
-    """
-    row = statements.run(_STATION, {"station_id": station_id}).first()
-    if row is None:
-        return None
-    values = row._asdict()
-    district = District(id=values.pop("circle_district_id"), short_code=values.pop("district_short_code"))
-    circle = Circle(
-        id=values["circle_id"],
-        key=values.pop("circle_key"),
-        name=values.pop("circle_name"),
-        district=district,
-    )
-    return Station(**values, circle=circle)
-
 
 def _resolve(token: qr_codes.Token) -> tuple[Station | None, Event | None]:
     """Return the station and event a genuine token names, or the reason it is refused."""
@@ -160,7 +111,7 @@ def _resolve(token: qr_codes.Token) -> tuple[Station | None, Event | None]:
                 qr_codes.FIELD, "Check-in for this event is not open at this time.", code="event_not_open"
             )
         return event.station, event
-    station = _station(token.object_id)
+    station = check_in_stations.station(token.object_id)
     if station is None or (token.station_code and token.station_code != station.code):
         raise ValidationFailed(qr_codes.FIELD, "This code names no station of ours.", code="token_invalid")
     if token.version > station.qr_version:
@@ -417,7 +368,7 @@ def _record_locked(
     except IntegrityError:
         db.session.rollback()
         found = _by_client_id(account_id, client_id)  # the same client id, where nothing serialised us
-        if found is None and number is not None and _number_on_a_row(queue_key, number):
+        if found is None and number is not None and queue_numbers.is_taken(queue_key, number):
             raise _NumberTaken() from None
         if from_redis:
             queue_numbers.give_back(queue_key, number)
@@ -444,12 +395,6 @@ def _insert(row: CheckIn) -> int:
 # Every column of check_ins but the id the database gives.
 _INSERTED = tuple(column for column in CheckIn.__table__.columns if not column.primary_key)
 _INSERT = sa.insert(CheckIn.__table__)
-
-
-def _number_on_a_row(queue_key: str, number: int) -> bool:
-    """Whether another check-in holds this number of the queue already."""
-    held = sa.select(CheckIn.id).where(CheckIn.queue_key == queue_key, CheckIn.queue_number == number)
-    return db.session.scalar(held) is not None
 
 
 def _signed_up(account_id: int, event_id: int) -> bool:

@@ -61,6 +61,12 @@ def highest_taken(queue_key: str) -> int:
     return top or 0
 
 
+def is_taken(queue_key: str, number: int) -> bool:
+    """Whether a check-in row holds this number of the queue already."""
+    held = sa.select(CheckIn.id).where(CheckIn.queue_key == queue_key, CheckIn.queue_number == number)
+    return db.session.scalar(held) is not None
+
+
 def take(queue_key: str, resync: bool = False) -> tuple[int, bool]:
     """Return the queue's next number and whether Redis gave it (False: the database did).
 
