@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from app.common import clock
 from app.extensions import db
 from app.models import CheckIn, Station
+from app.services.stations import check_in_answers
 from app.services.stations import check_ins as check_in_service
 from tests.support import check_in, error_of, event_url, open_event
 
@@ -47,6 +48,8 @@ def frozen(monkeypatch):
         moment = datetime.fromisoformat(local).replace(tzinfo=CST)
         utc = moment.astimezone(UTC).replace(tzinfo=None)
         monkeypatch.setattr(check_in_service, "utcnow", lambda: utc)
+        # The come_back step's "next opening" too: unfrozen, it failed on Monday mornings (real time).
+        monkeypatch.setattr(check_in_answers, "utcnow", lambda: utc)
         monkeypatch.setattr(clock, "local_now", lambda: moment)
         return moment
 

@@ -6,7 +6,7 @@ printed code's version and whether the station is open for check-in must be exac
 rest changes when staff edit the station, which moves `updated_at`. So each check-in reads three
 columns (version, active, updated_at) and takes the other twenty from a copy this process keeps,
 read again whenever one of the three differs from the copy's. PyMySQL parses a packet per column
-of every result: this is a tenth of a check-in's CPU (docs/PERFORMANCE.md §2).
+of every result: this was about a tenth of a check-in's CPU (docs/PERFORMANCE.md §2).
 
 `updated_at` is stored to the second: a second edit within the same second as the first, in
 another process, is seen when the copy is older than KEPT_SECONDS. An edit flushed by this process
@@ -50,7 +50,7 @@ _WHOLE = (
                 "updated_at",
                 *PLACE_COLUMNS,
             )
-        ),  # fmt: skip
+        ),
         Circle.key.label("circle_key"),
         Circle.name.label("circle_name"),
         Circle.district_id.label("circle_district_id"),
