@@ -33,6 +33,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     from app.api.jobs import render_summaries
     from app.cli import register_commands
     from app.console import register_console
+    from app.db_pool import install_pool_checks
     from app.errors import register_error_handlers
     from app.extensions import ApiWithErrors, db, migrate, redis_connections
     from app.metrics import install_metrics
@@ -44,6 +45,8 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     # First of the hooks: the request id and the log format hold for everything after them.
     install_request_log(app)
     db.init_app(app)
+    with app.app_context():
+        install_pool_checks(db.engine, app.config["DATABASE_PING_IDLE_SECONDS"])
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..", "migrations"))
     redis_connections.init_app(app)
     wechat.init_app(app)

@@ -38,7 +38,10 @@ class Config(ProgrammeSettings):
     SQLALCHEMY_DATABASE_URI = env_str(
         "DATABASE_URL", f"sqlite:///{BASE_DIR / 'instance' / 'employment_circle.sqlite3'}"
     )
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # The pool pings a connection only after it lay idle, and rolls back only an open transaction
+    # (app/db_pool.py): SQLAlchemy's pre-ping and reset-on-return cost every request two round trips.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_reset_on_return": None}
+    DATABASE_PING_IDLE_SECONDS = float(env_str("DATABASE_PING_IDLE_SECONDS", "1"))
 
     # Unset REDIS_URL means an in-process fakeredis (the embedded default).
     REDIS_URL = env_str("REDIS_URL")
