@@ -11,6 +11,9 @@ Two runs over HTTP, behind nginx as production serves (`FRONT`): closed loop (64
 flight: by Little's law the latency is 64 / throughput) and open loop at 300 check-ins a
 second, or at half the closed loop's rate when that is lower (the latency a resident sees when
 the service keeps up); plus the workers' own time per check-in from gunicorn's access log.
+Then the floor (bench/baselines.py): the closed loop's check-ins again, each running only the
+check-in's statements straight through the driver, as search is measured beside a fixed-JSON
+floor; its rows are deleted after it.
 Before them, in process (Flask's test client, no HTTP, no load beside it): SQL statements, Redis
 round trips and CPU per check-in. A scale with too few residents for the whole design (mini)
 runs it scaled down, and says so.
@@ -341,6 +344,27 @@ def burst(app, server, requests: list[dict], tag: str, **options) -> dict:
     return measured
 
 
+def floor_run(app, server, requests: list[dict]) -> dict:
+    """Send the closed loop's check-ins again to the floor, as a closed loop; delete its rows after."""
+    from app.extensions import db
+    from app.models import CheckIn
+    from bench.baselines import FLOOR_QUEUE_KEY
+
+    again = [
+        {**request, "path": "/bench/check-in-floor", "json": {**request["json"], "client_id": f"{c}-f"}}
+        for request in requests
+        for c in (request["json"]["client_id"],)
+    ]
+    measured = loadgen.run(server.url, again, concurrency=CONCURRENCY, duration=600)
+    with app.app_context():
+        deleted = db.session.execute(sa.delete(CheckIn).where(CheckIn.queue_key == FLOOR_QUEUE_KEY)).rowcount
+        db.session.commit()
+    return {
+        **{key: measured.get(key) for key in ("rps", "statuses", "p50_ms", "p99_ms")},
+        "rows_deleted": deleted,
+    }
+
+
 def run(scale: str, quick: bool = False) -> dict:
     """Run in process, then warm up, the closed loop and the open loop over HTTP; verify; write the result."""
     from app.extensions import db
@@ -379,6 +403,7 @@ def run(scale: str, quick: bool = False) -> dict:
         # person waits at a load the server sustains (at its full rate the open loop only queues).
         rate = OPEN_RATE if closed["rps"] >= OPEN_RATE else round(max(closed["rps"] / 2, 1.0), 1)
         opened = burst(app, server, requests["o"], f"{tag}o", rate=rate)
+        floor = floor_run(app, server, requests["c"])
     with app.app_context():
         queues = queues_check()
     result = {
@@ -404,6 +429,8 @@ def run(scale: str, quick: bool = False) -> dict:
         "warmup": {"requests": warmup["requests"], "statuses": warmup["statuses"], "rps": warmup["rps"]},
         "closed": closed,
         "open": opened,
+        "floor": floor,
+        "closed_vs_floor": round(closed["rps"] / floor["rps"], 2) if floor["rps"] else None,
         "queues": queues,
         "rows_ok": closed["rows"]["ok"] and opened["rows"]["ok"] and not queues["broken"],
         "targets": {
@@ -458,6 +485,12 @@ def summary(result: dict) -> list[dict]:
             design["open_rate"] >= OPEN_RATE and opened["p99_ms"] <= TARGET_OPEN_P99_MS,
         ),
         summary_row("worker time p99 (closed loop)", closed["service"].get("p99_ms"), "ms"),
+        summary_row(
+            "floor: the statements alone through the driver, closed loop",
+            result.get("floor", {}).get("rps"),
+            "check-ins/s",
+        ),
+        summary_row("closed loop ÷ floor", result.get("closed_vs_floor"), "×"),
         summary_row(
             "SQL statements per check-in (in process)",
             in_process_figures.get("statements_per_check_in"),
