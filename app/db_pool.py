@@ -10,11 +10,11 @@ This module keeps both guarantees where they matter and drops them where they ca
   a moment ago (HikariCP skips its check the same way, within 500 ms). Should it have died in
   that moment, its request answers 503 `database_unavailable` (app/errors.py) and SQLAlchemy
   drops the pool's older connections with it.
-- A connection given back is rolled back unless nothing ran on it since its last commit or
-  rollback and the driver confirms that no transaction is open: sqlite3 says so itself
-  (`in_transaction`), PyMySQL keeps the status flags of the server's last OK reply (a COMMIT's
-  among them). Any error on the connection counts as something run. A driver that says neither
-  is always rolled back.
+- A connection given back is rolled back unless its last word was a commit or a rollback (after
+  it was taken, and after every statement and error on it) and the driver confirms that no
+  transaction is open: sqlite3 says so itself (`in_transaction`), PyMySQL keeps the status flags
+  of the server's last OK reply (a COMMIT's among them). A driver that says neither is always
+  rolled back.
 """
 
 import time
@@ -82,9 +82,10 @@ def _reset(dbapi_connection, record, state) -> None:
     """Roll back a connection given back with a transaction open (pool_reset_on_return is None)."""
     if state.terminate_only or state.transaction_was_reset:
         return  # being closed, or SQLAlchemy rolled it back already
-    if transaction_open(dbapi_connection, record.info):
+    info = record.info if record is not None else {}  # a detached connection has no record
+    if transaction_open(dbapi_connection, info):
         dbapi_connection.rollback()
-        record.info[UNFINISHED] = False
+        info[UNFINISHED] = False
 
 
 def _pinger(dialect, idle_seconds: float):
